@@ -1,0 +1,4 @@
+import AmexistCLI
+import Foundation
+
+exit(await AmexistCLI.main(Array(CommandLine.arguments.dropFirst())))
