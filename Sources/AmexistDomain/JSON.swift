@@ -25,6 +25,12 @@ public struct JSONParseError: Error, Hashable, Sendable, CustomStringConvertible
     /// Byte offset in the input.
     public let offset: Int
 
+    /// An error at `offset` for `reason`.
+    public init(reason: String, offset: Int) {
+        self.reason = reason
+        self.offset = offset
+    }
+
     public var description: String { "\(reason) at byte \(offset)" }
 }
 

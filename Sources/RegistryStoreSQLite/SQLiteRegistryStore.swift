@@ -33,20 +33,16 @@ public final class SQLiteRegistryStore: RegistryStore {
         configuration.busyMode = .timeout(busyTimeout)
         configuration.label = "registry"
         configuration.prepareDatabase { db in
-            // FULL: each commit is fsynced, so an acknowledged write survives power loss (F3).
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA trusted_schema = OFF")
         }
         do {
+            // Check an existing file read-only first: opening a pool writes to the file (GRDB
+            // creates the WAL), and nothing may be written to a damaged registry.
+            if exists { try Self.checkIntegrity(path: path) }
             pool = try DatabasePool(path: path, configuration: configuration)
-            try pool.read { db in
-                let check = try String.fetchAll(db, sql: "PRAGMA quick_check")
-                guard check == ["ok"] else {
-                    throw StoreError.corrupt(
-                        "the registry database \(path) is damaged (integrity check failed); nothing was written: restore it from a backup"
-                    )
-                }
-            }
+            // The pool sets synchronous=NORMAL on its writer when it enables WAL; the registry
+            // promises that an acknowledged append survives power loss, which needs FULL.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             let migrator = Schema.migrator
             try pool.read { db in
                 if try migrator.hasBeenSuperseded(db) {
@@ -99,6 +95,32 @@ public final class SQLiteRegistryStore: RegistryStore {
             }
         } catch let error as DatabaseError {
             throw Self.storeError(error, path: path)
+        }
+    }
+
+    /// Runs SQLite's quick check on a read-only connection.
+    private static func checkIntegrity(path: String) throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        defer { try? queue.close() }
+        let check = try queue.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+        guard check == ["ok"] else {
+            throw StoreError.corrupt(
+                "the registry database \(path) is damaged (integrity check failed); nothing was written: restore it from a backup"
+            )
+        }
+    }
+
+    /// The durability settings in force on the writer connection, and the applied migrations,
+    /// for operators and tests.
+    public func settings() async throws -> (journalMode: String, synchronous: Int, migrations: [String]) {
+        try await pool.write { db in
+            (
+                try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
+                try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1,
+                try Schema.migrator.appliedIdentifiers(db).sorted()
+            )
         }
     }
 
