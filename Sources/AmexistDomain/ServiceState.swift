@@ -34,6 +34,8 @@ public struct Decision: Hashable, Sendable {
     public let latestIndex: Int64
     /// Date of the latest grant or renewal.
     public let decided: CalendarDate
+    /// Date of the grant itself.
+    public let grantedOn: CalendarDate
     /// First day the level is held.
     public let validFrom: CalendarDate
     /// Last day the level is held (inclusive).
@@ -142,7 +144,7 @@ public struct ServiceState: Hashable, Sendable {
             case .levelGranted(let event):
                 decision = Decision(
                     level: event.level, grantIndex: logged.index, latestIndex: logged.index, decided: event.decided,
-                    validFrom: event.validFrom, validUntil: event.validUntil, evaluator: event.evaluator,
+                    grantedOn: event.decided, validFrom: event.validFrom, validUntil: event.validUntil, evaluator: event.evaluator,
                     reference: event.reference
                 )
                 suspension = nil
@@ -152,7 +154,7 @@ public struct ServiceState: Hashable, Sendable {
                 guard let current = decision else { break }
                 decision = Decision(
                     level: current.level, grantIndex: current.grantIndex, latestIndex: logged.index,
-                    decided: event.decided, validFrom: current.validFrom, validUntil: event.validUntil,
+                    decided: event.decided, grantedOn: current.grantedOn, validFrom: current.validFrom, validUntil: event.validUntil,
                     evaluator: event.evaluator ?? current.evaluator, reference: event.reference
                 )
             case .levelSuspended(let event):

@@ -8,6 +8,14 @@ public struct ImportSummary: Hashable, Sendable {
     public let decisionsRecorded: Int
     /// Data rows read (the header excluded).
     public let rows: Int
+
+    /// A summary with the given counts.
+    public init(servicesRegistered: Int, servicesUpdated: Int, decisionsRecorded: Int, rows: Int) {
+        self.servicesRegistered = servicesRegistered
+        self.servicesUpdated = servicesUpdated
+        self.decisionsRecorded = decisionsRecorded
+        self.rows = rows
+    }
 }
 
 extension RegistryService {
@@ -25,7 +33,9 @@ extension RegistryService {
     /// The header names the columns (any order; `siret` and `name` are required, the others of
     /// ``importColumns`` optional). Each row registers its service if it is new, updates its
     /// profile if it differs, and, when `level` is filled in, records a grant decision with
-    /// `decided`, `valid_until` and the optional `valid_from`, `evaluator` and `reference`.
+    /// `decided`, `valid_until` and the optional `valid_from`, `evaluator` and `reference`,
+    /// unless that decision is already the service's current one: importing a file twice, or
+    /// a file exported by ``exportCSV(at:)``, records nothing new.
     ///
     /// - Throws: ``RegistryError/importRejected(line:reason:)`` for the first bad row, with its
     ///   line number; nothing is written then.
@@ -44,7 +54,13 @@ extension RegistryService {
 
         var known = Set(try await read { snapshot in try snapshot.registeredServices() })
         var profiles: [SIRET: ServiceProfile] = [:]
-        for state in try await allServices() { profiles[state.siret] = state.profile }
+        var decisions: [SIRET: DecisionTerms] = [:]
+        var standings: [SIRET: Standing] = [:]
+        for state in try await allServices() {
+            profiles[state.siret] = state.profile
+            decisions[state.siret] = state.decision.map(DecisionTerms.init)
+            standings[state.siret] = state.standing
+        }
 
         var events: [(Event, Int?)] = []
         var summary = (registered: 0, updated: 0, decisions: 0)
@@ -85,10 +101,25 @@ extension RegistryService {
                         validUntil: try CalendarDate(parsing: untilText), evaluator: value("evaluator"),
                         reference: value("reference")
                     )
-                    events.append((.levelGranted(grant), record.line))
-                    summary.decisions += 1
+                    // Importing the same file again records nothing new.
+                    if decisions[siret] != DecisionTerms(grant) {
+                        events.append((.levelGranted(grant), record.line))
+                        decisions[siret] = DecisionTerms(grant)
+                        summary.decisions += 1
+                    }
                 } else if ["decided", "valid_from", "valid_until", "evaluator", "reference"].contains(where: { value($0) != nil }) {
                     throw DomainError.invalidText(field: "decision", reason: "decision columns are filled in but level is empty")
+                }
+                // An exported file says which levels are suspended or withdrawn but not why or
+                // since when; importing it elsewhere must not silently make them active.
+                if let standing = value("standing"), ["suspended", "withdrawn"].contains(standing),
+                    standings[siret].map(\.rawValue) != standing
+                {
+                    throw DomainError.invalidText(
+                        field: "standing",
+                        reason: "a \(standing) level cannot be imported (the file has no reason or date); "
+                            + "import the row without it, then record the decision with `amexist decision`"
+                    )
                 }
             } catch {
                 throw .importRejected(line: record.line, reason: error.description)
@@ -103,6 +134,7 @@ extension RegistryService {
 
     /// Every service's current state as CSV, with the columns of the import file followed by
     /// `region_name`, `level_name` and `standing`, so that an export can be imported again.
+    /// `decided` is the date of the grant; a renewal shows in `valid_until`.
     public func exportCSV(at instant: Instant? = nil) async throws(RegistryError) -> String {
         var lines = [CSV.line(Self.importColumns + ["region_name", "level_name", "standing"])]
         for state in try await allServices(at: instant) {
@@ -111,7 +143,7 @@ extension RegistryService {
                 CSV.line([
                     state.siret.digits, state.profile.name, state.profile.address ?? "", state.profile.city ?? "",
                     state.profile.region?.code ?? "", state.profile.website ?? "",
-                    decision.map { "\($0.level.rawValue)" } ?? "", decision.map { "\($0.decided)" } ?? "",
+                    decision.map { "\($0.level.rawValue)" } ?? "", decision.map { "\($0.grantedOn)" } ?? "",
                     decision.map { "\($0.validFrom)" } ?? "", decision.map { "\($0.validUntil)" } ?? "",
                     decision?.evaluator ?? "", decision?.reference ?? "", state.profile.region?.name ?? "",
                     decision?.level.frenchName ?? "", state.standing.rawValue,
@@ -126,13 +158,33 @@ extension RegistryService {
         try await allServices(at: instant).map { CanonicalJSON.string(StateJSON.service($0)) + "\n" }.joined()
     }
 
+    /// What a grant decides, to tell a repeated import row from a new decision.
+    private struct DecisionTerms: Equatable {
+        let level: Level
+        let decided: CalendarDate
+        let validFrom: CalendarDate
+        let validUntil: CalendarDate
+        let evaluator: String?
+        let reference: String?
+
+        init(_ grant: LevelGranted) {
+            (level, decided, validFrom, validUntil) = (grant.level, grant.decided, grant.validFrom, grant.validUntil)
+            (evaluator, reference) = (grant.evaluator, grant.reference)
+        }
+
+        init(_ decision: Decision) {
+            (level, decided, validFrom, validUntil) = (decision.level, decision.grantedOn, decision.validFrom, decision.validUntil)
+            (evaluator, reference) = (decision.evaluator, decision.reference)
+        }
+    }
+
     private static func columnIndexes(_ header: CSVRecord) throws(RegistryError) -> [String: Int] {
         var indexes: [String: Int] = [:]
         for (index, rawName) in header.fields.enumerated() {
             let name = rawName.trimmingSpaces().lowercased()
-            // Exported files carry derived columns; they are read back and ignored.
-            if ["region_name", "level_name", "standing"].contains(name) { continue }
-            guard importColumns.contains(name) else {
+            // Exported files carry derived columns: names are ignored, the standing is checked.
+            if ["region_name", "level_name"].contains(name) { continue }
+            guard importColumns.contains(name) || name == "standing" else {
                 throw .importRejected(line: header.line, reason: "unknown column \"\(name.prefix(40))\"")
             }
             guard indexes.updateValue(index, forKey: name) == nil else {
