@@ -71,7 +71,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AmexistCLITests",
-            dependencies: ["AmexistCLI", "RegistryTesting"],
+            dependencies: ["amexist", "AmexistDomain", "RegistryService", "RegistryTesting"],
             swiftSettings: strictSettings
         ),
     ]

@@ -28,7 +28,7 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
     public init(parsing input: String) throws(DomainError) {
         let bytes = Array(input.utf8)
         func fail(_ reason: String) -> DomainError { .invalidInstant(input: input, reason: reason) }
-        guard bytes.count >= 20, bytes.count <= 40 else { throw fail("not a timestamp") }
+        guard bytes.count >= 19, bytes.count <= 40 else { throw fail("not a timestamp") }
         guard bytes[10] == UInt8(ascii: "T") else { throw fail("date and time must be separated by T") }
         let date: CalendarDate
         do {
@@ -46,7 +46,7 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
 
         var cursor = 19
         var milliseconds = 0
-        if bytes[cursor] == UInt8(ascii: ".") {
+        if cursor < bytes.count, bytes[cursor] == UInt8(ascii: ".") {
             cursor += 1
             let start = cursor
             while cursor < bytes.count, ASCIIDigits.value(bytes[cursor...cursor]) != nil { cursor += 1 }
