@@ -3,76 +3,81 @@ import PackageDescription
 
 /// Settings shared by every target: Swift 6 mode, strict concurrency, no warnings.
 let strictSettings: [SwiftSetting] = [
-    .swiftLanguageMode(.v6),
-    .enableUpcomingFeature("ExistentialAny"),
-    .enableUpcomingFeature("MemberImportVisibility"),
-    .treatAllWarnings(as: .error),
+  .swiftLanguageMode(.v6),
+  .enableUpcomingFeature("ExistentialAny"),
+  .enableUpcomingFeature("MemberImportVisibility"),
+  .treatAllWarnings(as: .error),
 ]
 
 let package = Package(
-    name: "amexist",
-    platforms: [.macOS(.v15)],
-    products: [
-        .executable(name: "amexist", targets: ["amexist"]),
-        .library(name: "AmexistDomain", targets: ["AmexistDomain"]),
-        .library(name: "RegistryStore", targets: ["RegistryStore"]),
-        .library(name: "RegistryStoreSQLite", targets: ["RegistryStoreSQLite"]),
-        .library(name: "RegistryService", targets: ["RegistryService"]),
-        .library(name: "AmexistCLI", targets: ["AmexistCLI"]),
-    ],
-    dependencies: [
-        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-    ],
-    targets: [
-        .target(name: "AmexistDomain", swiftSettings: strictSettings),
-        .target(name: "RegistryStore", dependencies: ["AmexistDomain"], swiftSettings: strictSettings),
-        .target(
-            name: "RegistryStoreSQLite",
-            dependencies: ["AmexistDomain", "RegistryStore", .product(name: "GRDB", package: "GRDB.swift")],
-            swiftSettings: strictSettings
-        ),
-        .target(
-            name: "RegistryService",
-            dependencies: ["AmexistDomain", "RegistryStore"],
-            swiftSettings: strictSettings
-        ),
-        .target(
-            name: "AmexistCLI",
-            dependencies: [
-                "AmexistDomain", "RegistryStore", "RegistryStoreSQLite", "RegistryService",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: strictSettings
-        ),
-        .executableTarget(name: "amexist", dependencies: ["AmexistCLI"], swiftSettings: strictSettings),
-        .target(
-            name: "RegistryTesting",
-            dependencies: ["AmexistDomain", "RegistryStore", "RegistryService"],
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "AmexistDomainTests",
-            dependencies: ["AmexistDomain", "RegistryTesting"],
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "RegistryStoreSQLiteTests",
-            dependencies: [
-                "AmexistDomain", "RegistryStore", "RegistryStoreSQLite", "RegistryTesting",
-                .product(name: "GRDB", package: "GRDB.swift"),
-            ],
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "RegistryServiceTests",
-            dependencies: ["AmexistDomain", "RegistryStore", "RegistryStoreSQLite", "RegistryService", "RegistryTesting"],
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "AmexistCLITests",
-            dependencies: ["amexist", "AmexistDomain", "RegistryService", "RegistryTesting"],
-            swiftSettings: strictSettings
-        ),
-    ]
+  name: "amexist",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "amexist", targets: ["amexist"]),
+    .library(name: "AmexistDomain", targets: ["AmexistDomain"]),
+    .library(name: "RegistryStore", targets: ["RegistryStore"]),
+    .library(name: "RegistryStoreSQLite", targets: ["RegistryStoreSQLite"]),
+    .library(name: "RegistryService", targets: ["RegistryService"]),
+    .library(name: "AmexistCLI", targets: ["AmexistCLI"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+  ],
+  targets: [
+    .target(name: "AmexistDomain", swiftSettings: strictSettings),
+    .target(name: "RegistryStore", dependencies: ["AmexistDomain"], swiftSettings: strictSettings),
+    .target(
+      name: "RegistryStoreSQLite",
+      dependencies: [
+        "AmexistDomain", "RegistryStore", .product(name: "GRDB", package: "GRDB.swift"),
+      ],
+      swiftSettings: strictSettings
+    ),
+    .target(
+      name: "RegistryService",
+      dependencies: ["AmexistDomain", "RegistryStore"],
+      swiftSettings: strictSettings
+    ),
+    .target(
+      name: "AmexistCLI",
+      dependencies: [
+        "AmexistDomain", "RegistryStore", "RegistryStoreSQLite", "RegistryService",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: strictSettings
+    ),
+    .executableTarget(name: "amexist", dependencies: ["AmexistCLI"], swiftSettings: strictSettings),
+    .target(
+      name: "RegistryTesting",
+      dependencies: ["AmexistDomain", "RegistryStore", "RegistryService"],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "AmexistDomainTests",
+      dependencies: ["AmexistDomain", "RegistryTesting"],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "RegistryStoreSQLiteTests",
+      dependencies: [
+        "AmexistDomain", "RegistryStore", "RegistryStoreSQLite", "RegistryTesting",
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "RegistryServiceTests",
+      dependencies: [
+        "AmexistDomain", "RegistryStore", "RegistryStoreSQLite", "RegistryService",
+        "RegistryTesting",
+      ],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "AmexistCLITests",
+      dependencies: ["amexist", "AmexistDomain", "RegistryService", "RegistryTesting"],
+      swiftSettings: strictSettings
+    ),
+  ]
 )

@@ -4,84 +4,88 @@ import Foundation
 /// The `amexist` command line as a library, so that the executable is a few lines and tests can
 /// run commands in process.
 public enum AmexistCLI {
-    /// Exit status for success.
-    public static let success: Int32 = 0
-    /// Exit status when the registry refused the request or failed.
-    public static let failure: Int32 = 1
-    /// Exit status for a usage error (unknown option, missing argument, bad value).
-    public static let usageError: Int32 = 2
+  /// Exit status for success.
+  public static let success: Int32 = 0
+  /// Exit status when the registry refused the request or failed.
+  public static let failure: Int32 = 1
+  /// Exit status for a usage error (unknown option, missing argument, bad value).
+  public static let usageError: Int32 = 2
 
-    /// Runs the command line `arguments` (without the program name) and returns the exit status.
-    /// Errors are printed to standard error as one line.
-    public static func main(_ arguments: [String]) async -> Int32 {
-        let command: any ParsableCommand
-        do {
-            command = try AmexistCommand.parseAsRoot(arguments)
-        } catch {
-            return report(parseError: error)
-        }
-        do {
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                var syncCommand = command
-                try syncCommand.run()
-            }
-            return success
-        } catch let error as CLIError {
-            Console.error(error.message)
-            return error.exitCode
-        } catch {
-            return report(parseError: error)
-        }
+  /// Runs the command line `arguments` (without the program name) and returns the exit status.
+  /// Errors are printed to standard error as one line.
+  public static func main(_ arguments: [String]) async -> Int32 {
+    let command: any ParsableCommand
+    do {
+      command = try AmexistCommand.parseAsRoot(arguments)
+    } catch {
+      return report(parseError: error)
     }
+    do {
+      if var asyncCommand = command as? any AsyncParsableCommand {
+        try await asyncCommand.run()
+      } else {
+        var syncCommand = command
+        try syncCommand.run()
+      }
+      return success
+    } catch let error as CLIError {
+      Console.error(error.message)
+      return error.exitCode
+    } catch {
+      return report(parseError: error)
+    }
+  }
 
-    private static func report(parseError error: any Error) -> Int32 {
-        let code = AmexistCommand.exitCode(for: error)
-        if code == .success {
-            Console.out(AmexistCommand.fullMessage(for: error))
-            return success
-        }
-        let message = AmexistCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid usage"
-        Console.error("\(message) (see `amexist help`)")
-        return usageError
+  private static func report(parseError error: any Error) -> Int32 {
+    let code = AmexistCommand.exitCode(for: error)
+    if code == .success {
+      Console.out(AmexistCommand.fullMessage(for: error))
+      return success
     }
+    let message =
+      AmexistCommand.message(for: error).split(separator: "\n").first.map(String.init)
+      ?? "invalid usage"
+    Console.error("\(message) (see `amexist help`)")
+    return usageError
+  }
 }
 
 /// A failure the CLI reports as one line and an exit status.
 struct CLIError: Error {
-    let message: String
-    let exitCode: Int32
+  let message: String
+  let exitCode: Int32
 
-    init(_ message: String, exitCode: Int32 = AmexistCLI.failure) {
-        self.message = message
-        self.exitCode = exitCode
-    }
+  init(_ message: String, exitCode: Int32 = AmexistCLI.failure) {
+    self.message = message
+    self.exitCode = exitCode
+  }
 }
 
 /// The root command.
 struct AmexistCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "amexist",
-        abstract: "The AMEXIST Registry: the public, tamper-evident register of AMEXIST levels.",
-        subcommands: [
-            InitCommand.self, DemoCommand.self, ServiceCommand.self, DecisionCommand.self, HistoryCommand.self,
-            ExportCommand.self,
-        ]
-    )
+  static let configuration = CommandConfiguration(
+    commandName: "amexist",
+    abstract: "The AMEXIST Registry: the public, tamper-evident register of AMEXIST levels.",
+    subcommands: [
+      InitCommand.self, DemoCommand.self, ServiceCommand.self, DecisionCommand.self,
+      HistoryCommand.self,
+      ExportCommand.self,
+    ]
+  )
 }
 
 /// Writes to the standard streams.
 enum Console {
-    /// Writes `text` and a line end to standard output.
-    static func out(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
-    }
+  /// Writes `text` and a line end to standard output.
+  static func out(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+  }
 
-    /// Writes `amexist: ` and `text` as one line to standard error; line breaks in `text` are
-    /// flattened so that the message stays one line.
-    static func error(_ text: String) {
-        let line = text.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
-        FileHandle.standardError.write(Data("amexist: \(line)\n".utf8))
-    }
+  /// Writes `amexist: ` and `text` as one line to standard error; line breaks in `text` are
+  /// flattened so that the message stays one line.
+  static func error(_ text: String) {
+    let line = text.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(
+      of: "\r", with: " ")
+    FileHandle.standardError.write(Data("amexist: \(line)\n".utf8))
+  }
 }

@@ -4,114 +4,133 @@ import RegistryService
 
 /// `amexist decision …`
 struct DecisionCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "decision",
+    abstract: "Record level decisions: grant, renew, suspend, reinstate, withdraw.",
+    subcommands: [Grant.self, Renew.self, Suspend.self, Reinstate.self, Withdraw.self]
+  )
+
+  struct Grant: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "decision",
-        abstract: "Record level decisions: grant, renew, suspend, reinstate, withdraw.",
-        subcommands: [Grant.self, Renew.self, Suspend.self, Reinstate.self, Withdraw.self]
-    )
+      abstract: "Grant a level (replaces any earlier decision).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The service's SIRET.") var siret: String
+    @Option(help: "The level: 1, 2 or 3.") var level: String
+    @Option(help: "Decision date, YYYY-MM-DD.") var decided: String
+    @Option(name: .customLong("valid-from"), help: "First valid day (default: the decision date).")
+    var validFrom: String?
+    @Option(name: .customLong("valid-until"), help: "Last valid day, YYYY-MM-DD.") var validUntil:
+      String
+    @Option(help: "Evaluating body; required for level 3 (e.g. AFNOR Certification).")
+    var evaluator: String?
+    @Option(help: "Evaluation reference (report or certificate number).") var reference: String?
+    @Option(help: "Log index of an earlier decision this one corrects.") var corrects: Int64?
 
-    struct Grant: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Grant a level (replaces any earlier decision).")
-        @OptionGroup var global: GlobalOptions
-        @Argument(help: "The service's SIRET.") var siret: String
-        @Option(help: "The level: 1, 2 or 3.") var level: String
-        @Option(help: "Decision date, YYYY-MM-DD.") var decided: String
-        @Option(name: .customLong("valid-from"), help: "First valid day (default: the decision date).")
-        var validFrom: String?
-        @Option(name: .customLong("valid-until"), help: "Last valid day, YYYY-MM-DD.") var validUntil: String
-        @Option(help: "Evaluating body; required for level 3 (e.g. AFNOR Certification).") var evaluator: String?
-        @Option(help: "Evaluation reference (report or certificate number).") var reference: String?
-        @Option(help: "Log index of an earlier decision this one corrects.") var corrects: Int64?
-
-        func run() async throws {
-            let grant = try parseInput { () throws(DomainError) in
-                try LevelGranted(
-                    siret: try SIRET(siret), level: try Level(parsing: level), decided: try CalendarDate(parsing: decided),
-                    validFrom: try validFrom.map { text throws(DomainError) in try CalendarDate(parsing: text) },
-                    validUntil: try CalendarDate(parsing: validUntil), evaluator: evaluator, reference: reference,
-                    corrects: corrects
-                )
-            }
-            try await record(.levelGranted(grant), siret: grant.siret, global: global)
-        }
+    func run() async throws {
+      let grant = try parseInput { () throws(DomainError) in
+        try LevelGranted(
+          siret: try SIRET(siret), level: try Level(parsing: level),
+          decided: try CalendarDate(parsing: decided),
+          validFrom: try validFrom.map { text throws(DomainError) in try CalendarDate(parsing: text)
+          },
+          validUntil: try CalendarDate(parsing: validUntil), evaluator: evaluator,
+          reference: reference,
+          corrects: corrects
+        )
+      }
+      try await record(.levelGranted(grant), siret: grant.siret, global: global)
     }
+  }
 
-    struct Renew: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Extend the current level's validity.")
-        @OptionGroup var global: GlobalOptions
-        @Argument(help: "The service's SIRET.") var siret: String
-        @Option(help: "Decision date, YYYY-MM-DD.") var decided: String
-        @Option(name: .customLong("valid-until"), help: "New last valid day, YYYY-MM-DD.") var validUntil: String
-        @Option(help: "Evaluating body of the renewal.") var evaluator: String?
-        @Option(help: "Evaluation reference.") var reference: String?
+  struct Renew: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Extend the current level's validity.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The service's SIRET.") var siret: String
+    @Option(help: "Decision date, YYYY-MM-DD.") var decided: String
+    @Option(name: .customLong("valid-until"), help: "New last valid day, YYYY-MM-DD.")
+    var validUntil: String
+    @Option(help: "Evaluating body of the renewal.") var evaluator: String?
+    @Option(help: "Evaluation reference.") var reference: String?
 
-        func run() async throws {
-            let renewal = try parseInput { () throws(DomainError) in
-                try LevelRenewed(
-                    siret: try SIRET(siret), decided: try CalendarDate(parsing: decided),
-                    validUntil: try CalendarDate(parsing: validUntil), evaluator: evaluator, reference: reference
-                )
-            }
-            try await record(.levelRenewed(renewal), siret: renewal.siret, global: global)
-        }
+    func run() async throws {
+      let renewal = try parseInput { () throws(DomainError) in
+        try LevelRenewed(
+          siret: try SIRET(siret), decided: try CalendarDate(parsing: decided),
+          validUntil: try CalendarDate(parsing: validUntil), evaluator: evaluator,
+          reference: reference
+        )
+      }
+      try await record(.levelRenewed(renewal), siret: renewal.siret, global: global)
     }
+  }
 
-    struct Suspend: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Suspend the current level.")
-        @OptionGroup var global: GlobalOptions
-        @Argument(help: "The service's SIRET.") var siret: String
-        @Option(help: "Why the level is suspended (published).") var reason: String
-        @Option(help: "Decision date, YYYY-MM-DD (default: today in Paris).") var decided: String?
+  struct Suspend: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Suspend the current level.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The service's SIRET.") var siret: String
+    @Option(help: "Why the level is suspended (published).") var reason: String
+    @Option(help: "Decision date, YYYY-MM-DD (default: today in Paris).") var decided: String?
 
-        func run() async throws {
-            let service = try global.openService()
-            let suspension = try parseInput { () throws(DomainError) in
-                try LevelSuspended(siret: try SIRET(siret), decided: try decisionDate(decided, service), reason: reason)
-            }
-            try await record(.levelSuspended(suspension), siret: suspension.siret, global: global, service: service)
-        }
+    func run() async throws {
+      let service = try global.openService()
+      let suspension = try parseInput { () throws(DomainError) in
+        try LevelSuspended(
+          siret: try SIRET(siret), decided: try decisionDate(decided, service), reason: reason)
+      }
+      try await record(
+        .levelSuspended(suspension), siret: suspension.siret, global: global, service: service)
     }
+  }
 
-    struct Reinstate: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Lift a suspension.")
-        @OptionGroup var global: GlobalOptions
-        @Argument(help: "The service's SIRET.") var siret: String
-        @Option(help: "Decision date, YYYY-MM-DD (default: today in Paris).") var decided: String?
+  struct Reinstate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Lift a suspension.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The service's SIRET.") var siret: String
+    @Option(help: "Decision date, YYYY-MM-DD (default: today in Paris).") var decided: String?
 
-        func run() async throws {
-            let service = try global.openService()
-            let reinstatement = try parseInput { () throws(DomainError) in
-                LevelReinstated(siret: try SIRET(siret), decided: try decisionDate(decided, service))
-            }
-            try await record(.levelReinstated(reinstatement), siret: reinstatement.siret, global: global, service: service)
-        }
+    func run() async throws {
+      let service = try global.openService()
+      let reinstatement = try parseInput { () throws(DomainError) in
+        LevelReinstated(siret: try SIRET(siret), decided: try decisionDate(decided, service))
+      }
+      try await record(
+        .levelReinstated(reinstatement), siret: reinstatement.siret, global: global,
+        service: service)
     }
+  }
 
-    struct Withdraw: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Withdraw the level.")
-        @OptionGroup var global: GlobalOptions
-        @Argument(help: "The service's SIRET.") var siret: String
-        @Option(help: "Why the level is withdrawn (published).") var reason: String
-        @Option(help: "Decision date, YYYY-MM-DD (default: today in Paris).") var decided: String?
+  struct Withdraw: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Withdraw the level.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The service's SIRET.") var siret: String
+    @Option(help: "Why the level is withdrawn (published).") var reason: String
+    @Option(help: "Decision date, YYYY-MM-DD (default: today in Paris).") var decided: String?
 
-        func run() async throws {
-            let service = try global.openService()
-            let withdrawal = try parseInput { () throws(DomainError) in
-                try LevelWithdrawn(siret: try SIRET(siret), decided: try decisionDate(decided, service), reason: reason)
-            }
-            try await record(.levelWithdrawn(withdrawal), siret: withdrawal.siret, global: global, service: service)
-        }
+    func run() async throws {
+      let service = try global.openService()
+      let withdrawal = try parseInput { () throws(DomainError) in
+        try LevelWithdrawn(
+          siret: try SIRET(siret), decided: try decisionDate(decided, service), reason: reason)
+      }
+      try await record(
+        .levelWithdrawn(withdrawal), siret: withdrawal.siret, global: global, service: service)
     }
+  }
 }
 
 /// The given decision date, or today in Paris.
-private func decisionDate(_ text: String?, _ service: RegistryService) throws(DomainError) -> CalendarDate {
-    try text.map { text throws(DomainError) in try CalendarDate(parsing: text) } ?? service.today()
+private func decisionDate(_ text: String?, _ service: RegistryService) throws(DomainError)
+  -> CalendarDate
+{
+  try text.map { text throws(DomainError) in try CalendarDate(parsing: text) } ?? service.today()
 }
 
 /// Records a decision and prints the outcome.
-private func record(_ event: Event, siret: SIRET, global: GlobalOptions, service: RegistryService? = nil) async throws {
-    let service = try service ?? global.openService()
-    let logged = try await perform { () throws(RegistryError) in try await service.decide(event) }
-    try await printWrite(logged, siret: siret, service: service, global: global)
+private func record(
+  _ event: Event, siret: SIRET, global: GlobalOptions, service: RegistryService? = nil
+) async throws {
+  let service = try service ?? global.openService()
+  let logged = try await perform { () throws(RegistryError) in try await service.decide(event) }
+  try await printWrite(logged, siret: siret, service: service, global: global)
 }

@@ -7,73 +7,77 @@ import RegistryStoreSQLite
 
 /// Options every command accepts.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Folder of the issuer and log keys.", valueName: "dir"))
-    var keys = "Keys"
+  @Option(name: .long, help: ArgumentHelp("Folder of the issuer and log keys.", valueName: "dir"))
+  var keys = "Keys"
 
-    @Option(name: .long, help: ArgumentHelp("Data folder of the registry.", valueName: "dir"))
-    var registry = "Registry"
+  @Option(name: .long, help: ArgumentHelp("Data folder of the registry.", valueName: "dir"))
+  var registry = "Registry"
 
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Database location: a SQLite file path or sqlite:PATH (default: <registry>/registry.sqlite; also AMEXIST_DATABASE_URL).",
-            valueName: "url"
-        )
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Database location: a SQLite file path or sqlite:PATH (default: <registry>/registry.sqlite; also AMEXIST_DATABASE_URL).",
+      valueName: "url"
     )
-    var database: String?
+  )
+  var database: String?
 
-    @Flag(name: .long, help: "Print machine-readable JSON.")
-    var json = false
+  @Flag(name: .long, help: "Print machine-readable JSON.")
+  var json = false
 
-    /// The SQLite file the options designate.
-    func databasePath() throws(CLIError) -> String {
-        guard let location = database ?? ProcessInfo.processInfo.environment["AMEXIST_DATABASE_URL"] else {
-            return (registry as NSString).appendingPathComponent("registry.sqlite")
-        }
-        if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
-            throw CLIError("PostgreSQL databases are not supported by this version; use a SQLite file")
-        }
-        if location.hasPrefix("sqlite://") { return String(location.dropFirst("sqlite://".count)) }
-        if location.hasPrefix("sqlite:") { return String(location.dropFirst("sqlite:".count)) }
-        guard !location.contains("://") else {
-            throw CLIError("unsupported database location \(location.prefix(60)): expected a SQLite file path")
-        }
-        return location
+  /// The SQLite file the options designate.
+  func databasePath() throws(CLIError) -> String {
+    guard let location = database ?? ProcessInfo.processInfo.environment["AMEXIST_DATABASE_URL"]
+    else {
+      return (registry as NSString).appendingPathComponent("registry.sqlite")
     }
-
-    /// Opens the registry, which must exist unless `create` is true.
-    func openService(create: Bool = false) throws(CLIError) -> RegistryService {
-        let path = try databasePath()
-        do {
-            if create {
-                let folder = (path as NSString).deletingLastPathComponent
-                if !folder.isEmpty {
-                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                }
-            }
-            return RegistryService(store: try SQLiteRegistryStore(path: path, create: create))
-        } catch let error as StoreError {
-            throw CLIError(error.description)
-        } catch {
-            throw CLIError("cannot open the registry at \(path): \(error.localizedDescription)")
-        }
+    if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
+      throw CLIError("PostgreSQL databases are not supported by this version; use a SQLite file")
     }
+    if location.hasPrefix("sqlite://") { return String(location.dropFirst("sqlite://".count)) }
+    if location.hasPrefix("sqlite:") { return String(location.dropFirst("sqlite:".count)) }
+    guard !location.contains("://") else {
+      throw CLIError(
+        "unsupported database location \(location.prefix(60)): expected a SQLite file path")
+    }
+    return location
+  }
+
+  /// Opens the registry, which must exist unless `create` is true.
+  func openService(create: Bool = false) throws(CLIError) -> RegistryService {
+    let path = try databasePath()
+    do {
+      if create {
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+          try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+      }
+      return RegistryService(store: try SQLiteRegistryStore(path: path, create: create))
+    } catch let error as StoreError {
+      throw CLIError(error.description)
+    } catch {
+      throw CLIError("cannot open the registry at \(path): \(error.localizedDescription)")
+    }
+  }
 }
 
 /// Runs a registry operation, turning its errors into one-line CLI errors.
-func perform<Result>(_ operation: () async throws(RegistryError) -> Result) async throws(CLIError) -> Result {
-    do {
-        return try await operation()
-    } catch {
-        throw CLIError(error.description)
-    }
+func perform<Result>(_ operation: () async throws(RegistryError) -> Result) async throws(CLIError)
+  -> Result
+{
+  do {
+    return try await operation()
+  } catch {
+    throw CLIError(error.description)
+  }
 }
 
 /// Parses a value with a domain parser, as a usage error when it is refused.
 func parseInput<Value>(_ parser: () throws(DomainError) -> Value) throws(CLIError) -> Value {
-    do {
-        return try parser()
-    } catch {
-        throw CLIError(error.description, exitCode: AmexistCLI.usageError)
-    }
+  do {
+    return try parser()
+  } catch {
+    throw CLIError(error.description, exitCode: AmexistCLI.usageError)
+  }
 }

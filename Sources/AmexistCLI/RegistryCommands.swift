@@ -5,103 +5,111 @@ import RegistryService
 
 /// `amexist init`
 struct InitCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "init",
-        abstract: "Create the registry's data folder and database (safe to run again)."
-    )
-    @OptionGroup var global: GlobalOptions
+  static let configuration = CommandConfiguration(
+    commandName: "init",
+    abstract: "Create the registry's data folder and database (safe to run again)."
+  )
+  @OptionGroup var global: GlobalOptions
 
-    func run() async throws {
-        let path = try global.databasePath()
-        let existed = FileManager.default.fileExists(atPath: path)
-        let service = try global.openService(create: true)
-        let count = try await perform { () throws(RegistryError) in try await service.eventCount() }
-        Console.out(existed ? "Registry \(path) already exists (\(count) entries)." : "Created the registry \(path).")
-    }
+  func run() async throws {
+    let path = try global.databasePath()
+    let existed = FileManager.default.fileExists(atPath: path)
+    let service = try global.openService(create: true)
+    let count = try await perform { () throws(RegistryError) in try await service.eventCount() }
+    Console.out(
+      existed
+        ? "Registry \(path) already exists (\(count) entries)." : "Created the registry \(path).")
+  }
 }
 
 /// `amexist history SIRET`
 struct HistoryCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "history",
-        abstract: "Show every recorded event of a service, in log order."
-    )
-    @OptionGroup var global: GlobalOptions
-    @Argument(help: "The service's SIRET.") var siret: String
+  static let configuration = CommandConfiguration(
+    commandName: "history",
+    abstract: "Show every recorded event of a service, in log order."
+  )
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: "The service's SIRET.") var siret: String
 
-    func run() async throws {
-        let siret = try parseInput { () throws(DomainError) in try SIRET(self.siret) }
-        let service = try global.openService()
-        let state = try await perform { () throws(RegistryError) in try await service.state(of: siret) }
-        if global.json {
-            Console.out(CanonicalJSON.string(StateJSON.history(state)))
-        } else {
-            Console.out("\(state.profile.name) (\(state.siret.formatted))")
-            Console.out(Describe.history(state))
-        }
+  func run() async throws {
+    let siret = try parseInput { () throws(DomainError) in try SIRET(self.siret) }
+    let service = try global.openService()
+    let state = try await perform { () throws(RegistryError) in try await service.state(of: siret) }
+    if global.json {
+      Console.out(CanonicalJSON.string(StateJSON.history(state)))
+    } else {
+      Console.out("\(state.profile.name) (\(state.siret.formatted))")
+      Console.out(Describe.history(state))
     }
+  }
 }
 
 /// `amexist export --format csv|jsonl`
 struct ExportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "export",
-        abstract: "Export every service's current state as open data."
-    )
+  static let configuration = CommandConfiguration(
+    commandName: "export",
+    abstract: "Export every service's current state as open data."
+  )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable {
-        case csv, jsonl
+  enum Format: String, ExpressibleByArgument, CaseIterable {
+    case csv, jsonl
+  }
+
+  @OptionGroup var global: GlobalOptions
+  @Option(help: "csv or jsonl.") var format: Format = .csv
+  @Option(help: "Write to this file instead of standard output.") var out: String?
+
+  func run() async throws {
+    let service = try global.openService()
+    let text = try await perform { () throws(RegistryError) in
+      switch format {
+      case .csv: return try await service.exportCSV()
+      case .jsonl: return try await service.exportJSONLines()
+      }
     }
-
-    @OptionGroup var global: GlobalOptions
-    @Option(help: "csv or jsonl.") var format: Format = .csv
-    @Option(help: "Write to this file instead of standard output.") var out: String?
-
-    func run() async throws {
-        let service = try global.openService()
-        let text = try await perform { () throws(RegistryError) in
-            switch format {
-            case .csv: return try await service.exportCSV()
-            case .jsonl: return try await service.exportJSONLines()
-            }
-        }
-        if let out {
-            guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8)) else {
-                throw CLIError("cannot write \(out)")
-            }
-            Console.out(out)
-        } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
-        }
+    if let out {
+      guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8)) else {
+        throw CLIError("cannot write \(out)")
+      }
+      Console.out(out)
+    } else {
+      FileHandle.standardOutput.write(Data(text.utf8))
     }
+  }
 }
 
 /// `amexist demo`
 struct DemoCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "demo",
-        abstract: "Create a registry with fictional sample services and show it."
-    )
-    @OptionGroup var global: GlobalOptions
+  static let configuration = CommandConfiguration(
+    commandName: "demo",
+    abstract: "Create a registry with fictional sample services and show it."
+  )
+  @OptionGroup var global: GlobalOptions
 
-    func run() async throws {
-        let service = try global.openService(create: true)
-        let count = try await perform { () throws(RegistryError) in try await service.eventCount() }
-        if count == 0 {
-            let events = SampleRegistry.events(today: service.today())
-            _ = try await perform { () throws(RegistryError) in try await service.append(events) }
-            Console.out("Loaded \(SampleRegistry.serviceCount) fictional services into \(try global.databasePath()).")
-        } else {
-            Console.out("The registry \(try global.databasePath()) already holds \(count) entries; showing it as it is.")
-        }
-        let states = try await perform { () throws(RegistryError) in try await service.allServices() }
-        if global.json {
-            Console.out(CanonicalJSON.string(.array(states.map(StateJSON.service))))
-        } else {
-            Console.out(Describe.serviceTable(states))
-            if let first = states.first {
-                Console.out("\nTry: amexist service show \(first.siret)   amexist history \(first.siret)   amexist export")
-            }
-        }
+  func run() async throws {
+    let service = try global.openService(create: true)
+    let count = try await perform { () throws(RegistryError) in try await service.eventCount() }
+    if count == 0 {
+      let events = SampleRegistry.events(today: service.today())
+      _ = try await perform { () throws(RegistryError) in try await service.append(events) }
+      Console.out(
+        "Loaded \(SampleRegistry.serviceCount) fictional services into \(try global.databasePath())."
+      )
+    } else {
+      Console.out(
+        "The registry \(try global.databasePath()) already holds \(count) entries; showing it as it is."
+      )
     }
+    let states = try await perform { () throws(RegistryError) in try await service.allServices() }
+    if global.json {
+      Console.out(CanonicalJSON.string(.array(states.map(StateJSON.service))))
+    } else {
+      Console.out(Describe.serviceTable(states))
+      if let first = states.first {
+        Console.out(
+          "\nTry: amexist service show \(first.siret)   amexist history \(first.siret)   amexist export"
+        )
+      }
+    }
+  }
 }

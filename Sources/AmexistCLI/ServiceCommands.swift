@@ -5,164 +5,191 @@ import RegistryService
 
 /// `amexist service …`
 struct ServiceCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "service",
+    abstract: "Register, update, show, list and import services.",
+    subcommands: [Add.self, Update.self, Show.self, List.self, Import.self]
+  )
+
+  struct Add: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Register a service.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The service's SIRET (14 digits; spaces allowed).") var siret: String
+    @Option(help: "The service's name.") var name: String
+    @Option(help: "Street address.") var address: String?
+    @Option(help: "City.") var city: String?
+    @Option(help: "INSEE region code, such as 11 or 84.") var region: String?
+    @Option(help: "Website, an https:// URL.") var website: String?
+
+    func run() async throws {
+      let siret = try parseInput { () throws(DomainError) in try SIRET(self.siret) }
+      let profile = try parseInput { () throws(DomainError) in
+        try ServiceProfile(
+          name: name, address: address, city: city, region: region, website: website)
+      }
+      let service = try global.openService()
+      let logged = try await perform { () throws(RegistryError) in
+        try await service.register(siret, profile: profile)
+      }
+      try await printWrite(logged, siret: siret, service: service, global: global)
+    }
+  }
+
+  struct Update: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "service",
-        abstract: "Register, update, show, list and import services.",
-        subcommands: [Add.self, Update.self, Show.self, List.self, Import.self]
+      abstract: "Change a service's profile; options not given keep their current value."
     )
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The service's SIRET.") var siret: String
+    @Option(help: "The service's name.") var name: String?
+    @Option(help: "Street address (empty to remove).") var address: String?
+    @Option(help: "City (empty to remove).") var city: String?
+    @Option(help: "INSEE region code (empty to remove).") var region: String?
+    @Option(help: "Website, an https:// URL (empty to remove).") var website: String?
 
-    struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Register a service.")
-        @OptionGroup var global: GlobalOptions
-        @Argument(help: "The service's SIRET (14 digits; spaces allowed).") var siret: String
-        @Option(help: "The service's name.") var name: String
-        @Option(help: "Street address.") var address: String?
-        @Option(help: "City.") var city: String?
-        @Option(help: "INSEE region code, such as 11 or 84.") var region: String?
-        @Option(help: "Website, an https:// URL.") var website: String?
-
-        func run() async throws {
-            let siret = try parseInput { () throws(DomainError) in try SIRET(self.siret) }
-            let profile = try parseInput { () throws(DomainError) in
-                try ServiceProfile(name: name, address: address, city: city, region: region, website: website)
-            }
-            let service = try global.openService()
-            let logged = try await perform { () throws(RegistryError) in try await service.register(siret, profile: profile) }
-            try await printWrite(logged, siret: siret, service: service, global: global)
-        }
-    }
-
-    struct Update: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Change a service's profile; options not given keep their current value."
+    func run() async throws {
+      let siret = try parseInput { () throws(DomainError) in try SIRET(self.siret) }
+      let service = try global.openService()
+      let current = try await perform { () throws(RegistryError) in
+        try await service.state(of: siret)
+      }.profile
+      let profile = try parseInput { () throws(DomainError) in
+        try ServiceProfile(
+          name: name ?? current.name, address: address ?? current.address,
+          city: city ?? current.city,
+          region: region ?? current.region?.code, website: website ?? current.website
         )
-        @OptionGroup var global: GlobalOptions
-        @Argument(help: "The service's SIRET.") var siret: String
-        @Option(help: "The service's name.") var name: String?
-        @Option(help: "Street address (empty to remove).") var address: String?
-        @Option(help: "City (empty to remove).") var city: String?
-        @Option(help: "INSEE region code (empty to remove).") var region: String?
-        @Option(help: "Website, an https:// URL (empty to remove).") var website: String?
-
-        func run() async throws {
-            let siret = try parseInput { () throws(DomainError) in try SIRET(self.siret) }
-            let service = try global.openService()
-            let current = try await perform { () throws(RegistryError) in try await service.state(of: siret) }.profile
-            let profile = try parseInput { () throws(DomainError) in
-                try ServiceProfile(
-                    name: name ?? current.name, address: address ?? current.address, city: city ?? current.city,
-                    region: region ?? current.region?.code, website: website ?? current.website
-                )
-            }
-            let logged = try await perform { () throws(RegistryError) in try await service.update(siret, profile: profile) }
-            try await printWrite(logged, siret: siret, service: service, global: global)
-        }
+      }
+      let logged = try await perform { () throws(RegistryError) in
+        try await service.update(siret, profile: profile)
+      }
+      try await printWrite(logged, siret: siret, service: service, global: global)
     }
+  }
 
-    struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a service's current level and standing.")
-        @OptionGroup var global: GlobalOptions
-        @Argument(help: "The service's SIRET.") var siret: String
-        @Option(help: "Show the state at this instant (RFC 3339), instead of now.") var at: String?
+  struct Show: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Show a service's current level and standing.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The service's SIRET.") var siret: String
+    @Option(help: "Show the state at this instant (RFC 3339), instead of now.") var at: String?
 
-        func run() async throws {
-            let siret = try parseInput { () throws(DomainError) in try SIRET(self.siret) }
-            let instant = try at.map { text throws(CLIError) in try parseInput { () throws(DomainError) in try Instant(parsing: text) } }
-            let service = try global.openService()
-            let state = try await perform { () throws(RegistryError) in try await service.state(of: siret, at: instant) }
-            Console.out(global.json ? CanonicalJSON.string(StateJSON.service(state)) : Describe.service(state))
-        }
+    func run() async throws {
+      let siret = try parseInput { () throws(DomainError) in try SIRET(self.siret) }
+      let instant = try at.map { text throws(CLIError) in
+        try parseInput { () throws(DomainError) in try Instant(parsing: text) }
+      }
+      let service = try global.openService()
+      let state = try await perform { () throws(RegistryError) in
+        try await service.state(of: siret, at: instant)
+      }
+      Console.out(
+        global.json ? CanonicalJSON.string(StateJSON.service(state)) : Describe.service(state))
     }
+  }
 
-    struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List services, optionally filtered.")
-        @OptionGroup var global: GlobalOptions
-        @Option(help: "Only services of this INSEE region code.") var region: String?
-        @Option(help: "Only services whose decision is at this level (1, 2 or 3).") var level: String?
-        @Option(help: "Only services with this standing (active, suspended, withdrawn, expired, none).")
-        var standing: String?
+  struct List: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List services, optionally filtered.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Only services of this INSEE region code.") var region: String?
+    @Option(help: "Only services whose decision is at this level (1, 2 or 3).") var level: String?
+    @Option(help: "Only services with this standing (active, suspended, withdrawn, expired, none).")
+    var standing: String?
 
-        func run() async throws {
-            let region = try self.region.map { code throws(CLIError) in try parseInput { () throws(DomainError) in try Region(code: code) } }
-            let level = try self.level.map { text throws(CLIError) in try parseInput { () throws(DomainError) in try Level(parsing: text) } }
-            let standing = try self.standing.map { text throws(CLIError) in
-                guard let standing = Standing(rawValue: text) else {
-                    throw CLIError(
-                        "unknown standing \"\(text.prefix(40))\": expected active, suspended, withdrawn, expired or none",
-                        exitCode: AmexistCLI.usageError
-                    )
-                }
-                return standing
-            }
-            let service = try global.openService()
-            let states = try await perform { () throws(RegistryError) in try await service.allServices() }.filter { state in
-                (region == nil || state.profile.region == region) && (level == nil || state.decision?.level == level)
-                    && (standing == nil || state.standing == standing)
-            }
-            if global.json {
-                Console.out(CanonicalJSON.string(.array(states.map(StateJSON.service))))
-            } else if states.isEmpty {
-                Console.out("No service matches.")
-            } else {
-                Console.out(Describe.serviceTable(states))
-            }
+    func run() async throws {
+      let region = try self.region.map { code throws(CLIError) in
+        try parseInput { () throws(DomainError) in try Region(code: code) }
+      }
+      let level = try self.level.map { text throws(CLIError) in
+        try parseInput { () throws(DomainError) in try Level(parsing: text) }
+      }
+      let standing = try self.standing.map { text throws(CLIError) in
+        guard let standing = Standing(rawValue: text) else {
+          throw CLIError(
+            "unknown standing \"\(text.prefix(40))\": expected active, suspended, withdrawn, expired or none",
+            exitCode: AmexistCLI.usageError
+          )
         }
+        return standing
+      }
+      let service = try global.openService()
+      let states = try await perform { () throws(RegistryError) in try await service.allServices() }
+        .filter { state in
+          (region == nil || state.profile.region == region)
+            && (level == nil || state.decision?.level == level)
+            && (standing == nil || state.standing == standing)
+        }
+      if global.json {
+        Console.out(CanonicalJSON.string(.array(states.map(StateJSON.service))))
+      } else if states.isEmpty {
+        Console.out("No service matches.")
+      } else {
+        Console.out(Describe.serviceTable(states))
+      }
     }
+  }
 
-    struct Import: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Import services and grant decisions from a CSV file: all rows or none.",
-            discussion: "Columns: \(RegistryService.importColumns.joined(separator: ", ")). siret and name are required."
+  struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Import services and grant decisions from a CSV file: all rows or none.",
+      discussion:
+        "Columns: \(RegistryService.importColumns.joined(separator: ", ")). siret and name are required."
+    )
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The CSV file (UTF-8; , or ; separated).") var file: String
+
+    func run() async throws {
+      guard let data = FileManager.default.contents(atPath: file) else {
+        throw CLIError("cannot read \(file)")
+      }
+      guard let text = String(data: data, encoding: .utf8) else {
+        throw CLIError("\(file) is not UTF-8 text; export it from the spreadsheet as CSV UTF-8")
+      }
+      let service = try global.openService()
+      let summary = try await perform { () throws(RegistryError) in
+        try await service.importCSV(text)
+      }
+      if global.json {
+        Console.out(
+          CanonicalJSON.string(
+            .object([
+              "rows": .integer(Int64(summary.rows)),
+              "servicesRegistered": .integer(Int64(summary.servicesRegistered)),
+              "servicesUpdated": .integer(Int64(summary.servicesUpdated)),
+              "decisionsRecorded": .integer(Int64(summary.decisionsRecorded)),
+            ])
+          )
         )
-        @OptionGroup var global: GlobalOptions
-        @Argument(help: "The CSV file (UTF-8; , or ; separated).") var file: String
-
-        func run() async throws {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw CLIError("cannot read \(file)")
-            }
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw CLIError("\(file) is not UTF-8 text; export it from the spreadsheet as CSV UTF-8")
-            }
-            let service = try global.openService()
-            let summary = try await perform { () throws(RegistryError) in try await service.importCSV(text) }
-            if global.json {
-                Console.out(
-                    CanonicalJSON.string(
-                        .object([
-                            "rows": .integer(Int64(summary.rows)),
-                            "servicesRegistered": .integer(Int64(summary.servicesRegistered)),
-                            "servicesUpdated": .integer(Int64(summary.servicesUpdated)),
-                            "decisionsRecorded": .integer(Int64(summary.decisionsRecorded)),
-                        ])
-                    )
-                )
-            } else {
-                Console.out(
-                    "Imported \(summary.rows) rows: \(summary.servicesRegistered) services registered, "
-                        + "\(summary.servicesUpdated) updated, \(summary.decisionsRecorded) decisions recorded."
-                )
-            }
-        }
+      } else {
+        Console.out(
+          "Imported \(summary.rows) rows: \(summary.servicesRegistered) services registered, "
+            + "\(summary.servicesUpdated) updated, \(summary.decisionsRecorded) decisions recorded."
+        )
+      }
     }
+  }
 }
 
 /// Prints the outcome of a write: the logged entry and the service's state after it.
-func printWrite(_ logged: LoggedEvent, siret: SIRET, service: RegistryService, global: GlobalOptions) async throws {
-    let state = try await perform { () throws(RegistryError) in try await service.state(of: siret) }
-    if global.json {
-        Console.out(
-            CanonicalJSON.string(
-                .object([
-                    "index": .integer(logged.index), "event": EventCoding.json(logged.recorded),
-                    "service": StateJSON.service(state),
-                ])
-            )
-        )
-    } else {
-        Console.out("Recorded #\(logged.index) \(logged.event.kind) for \(siret): \(Describe.details(logged.event)).")
-        Console.out(
-            "\(state.profile.name) is now \(Describe.standing(state.standing)), level \(Describe.level(state.decision?.level))."
-        )
-    }
+func printWrite(
+  _ logged: LoggedEvent, siret: SIRET, service: RegistryService, global: GlobalOptions
+) async throws {
+  let state = try await perform { () throws(RegistryError) in try await service.state(of: siret) }
+  if global.json {
+    Console.out(
+      CanonicalJSON.string(
+        .object([
+          "index": .integer(logged.index), "event": EventCoding.json(logged.recorded),
+          "service": StateJSON.service(state),
+        ])
+      )
+    )
+  } else {
+    Console.out(
+      "Recorded #\(logged.index) \(logged.event.kind) for \(siret): \(Describe.details(logged.event))."
+    )
+    Console.out(
+      "\(state.profile.name) is now \(Describe.standing(of: state)), level \(Describe.level(state.decision?.level))."
+    )
+  }
 }

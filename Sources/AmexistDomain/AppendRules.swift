@@ -1,117 +1,133 @@
 /// The rules an event must meet, given what the registry recorded before it, to be appended.
 public enum AppendRules {
-    /// Checks that `event`, recorded at `instant`, may follow `history`: every logged event with
-    /// the same subject, in log order.
-    ///
-    /// - Throws: ``DomainError/ruleViolated(_:)`` naming the rule, or a value error.
-    public static func check(_ event: Event, recordedAt instant: Instant, history: [LoggedEvent]) throws(DomainError) {
-        switch event {
-        case .keyAdded, .keyRetired, .keyRevoked:
-            try checkKeyEvent(event, history: history)
-        case .serviceRegistered(let registration):
-            if history.contains(where: { if case .serviceRegistered = $0.event { true } else { false } }) {
-                throw .ruleViolated(.serviceAlreadyRegistered(registration.siret))
-            }
-        default:
-            guard case .service(let siret) = event.subject,
-                let state = ServiceState.fold(history, at: instant)
-            else {
-                if case .service(let siret) = event.subject { throw .ruleViolated(.unknownService(siret)) }
-                return
-            }
-            try checkServiceEvent(event, siret: siret, state: state, history: history, today: CalendarDate(parisDayOf: instant))
-        }
+  /// Checks that `event`, recorded at `instant`, may follow `history`: every logged event with
+  /// the same subject, in log order.
+  ///
+  /// - Throws: ``DomainError/ruleViolated(_:)`` naming the rule, or a value error.
+  public static func check(_ event: Event, recordedAt instant: Instant, history: [LoggedEvent])
+    throws(DomainError)
+  {
+    switch event {
+    case .keyAdded, .keyRetired, .keyRevoked:
+      try checkKeyEvent(event, history: history)
+    case .serviceRegistered(let registration):
+      if history.contains(where: { if case .serviceRegistered = $0.event { true } else { false } })
+      {
+        throw .ruleViolated(.serviceAlreadyRegistered(registration.siret))
+      }
+    default:
+      guard case .service(let siret) = event.subject,
+        let state = ServiceState.fold(history, at: instant)
+      else {
+        if case .service(let siret) = event.subject { throw .ruleViolated(.unknownService(siret)) }
+        return
+      }
+      try checkServiceEvent(
+        event, siret: siret, state: state, history: history,
+        today: CalendarDate(parisDayOf: instant))
     }
+  }
 
-    private static func checkServiceEvent(
-        _ event: Event, siret: SIRET, state: ServiceState, history: [LoggedEvent], today: CalendarDate
-    ) throws(DomainError) {
-        if let decided = event.decisionDate {
-            guard decided <= today else { throw .ruleViolated(.decisionInFuture(decided: decided, today: today)) }
-            let previous = history.compactMap(\.event.decisionDate).max()
-            if let previous, decided < previous {
-                throw .ruleViolated(.decisionBeforePrevious(decided: decided, previous: previous))
-            }
-        }
-        switch event {
-        case .serviceUpdated(let update):
-            guard update.profile != state.profile else { throw .ruleViolated(.profileUnchanged(siret)) }
-        case .levelGranted(let grant):
-            if grant.level.requiresThirdPartyEvaluator, grant.evaluator == nil {
-                throw .ruleViolated(.levelThreeNeedsEvaluator)
-            }
-            guard grant.validFrom >= grant.decided else {
-                throw .ruleViolated(.validFromBeforeDecision(decided: grant.decided, validFrom: grant.validFrom))
-            }
-            guard grant.validUntil > grant.validFrom else {
-                throw .ruleViolated(.validUntilNotAfterValidFrom(validFrom: grant.validFrom, validUntil: grant.validUntil))
-            }
-            if let target = grant.corrects {
-                let isEarlierDecision = history.contains { logged in
-                    guard logged.index == target else { return false }
-                    switch logged.event {
-                    case .levelGranted, .levelRenewed: return true
-                    default: return false
-                    }
-                }
-                guard isEarlierDecision else { throw .ruleViolated(.correctionTargetInvalid(index: target)) }
-            }
-        case .levelRenewed(let renewal):
-            guard let decision = state.decision, state.standing == .active || state.standing == .none else {
-                throw .ruleViolated(.nothingToRenew(siret, standing: state.standing))
-            }
-            guard renewal.validUntil > decision.validUntil else {
-                throw .ruleViolated(
-                    .renewalDoesNotExtend(currentValidUntil: decision.validUntil, requested: renewal.validUntil)
-                )
-            }
-        case .levelSuspended:
-            guard state.standing == .active else { throw .ruleViolated(.cannotSuspend(siret, standing: state.standing)) }
-        case .levelReinstated:
-            guard state.standing == .suspended else {
-                throw .ruleViolated(.cannotReinstate(siret, standing: state.standing))
-            }
-        case .levelWithdrawn:
-            let withdrawable: Set<Standing> = [.active, .suspended, .none]
-            guard state.decision != nil, withdrawable.contains(state.standing) else {
-                throw .ruleViolated(.cannotWithdraw(siret, standing: state.standing))
-            }
-        case .attestationIssued(let issuance):
-            guard state.standing == .active else {
-                throw .ruleViolated(.attestationNeedsActiveLevel(siret, standing: state.standing))
-            }
-            guard issuance.decisionIndex == state.decision?.latestIndex else {
-                throw .ruleViolated(
-                    .attestationForStaleDecision(requested: issuance.decisionIndex, current: state.decision?.latestIndex)
-                )
-            }
-            guard !state.attestations.contains(where: { $0.id == issuance.attestationID }) else {
-                throw .ruleViolated(.attestationAlreadyIssued(id: issuance.attestationID))
-            }
-        case .serviceRegistered, .keyAdded, .keyRetired, .keyRevoked:
-            break
-        }
+  private static func checkServiceEvent(
+    _ event: Event, siret: SIRET, state: ServiceState, history: [LoggedEvent], today: CalendarDate
+  ) throws(DomainError) {
+    if let decided = event.decisionDate {
+      guard decided <= today else {
+        throw .ruleViolated(.decisionInFuture(decided: decided, today: today))
+      }
+      let previous = history.compactMap(\.event.decisionDate).max()
+      if let previous, decided < previous {
+        throw .ruleViolated(.decisionBeforePrevious(decided: decided, previous: previous))
+      }
     }
+    switch event {
+    case .serviceUpdated(let update):
+      guard update.profile != state.profile else { throw .ruleViolated(.profileUnchanged(siret)) }
+    case .levelGranted(let grant):
+      if grant.level.requiresThirdPartyEvaluator, grant.evaluator == nil {
+        throw .ruleViolated(.levelThreeNeedsEvaluator)
+      }
+      guard grant.validFrom >= grant.decided else {
+        throw .ruleViolated(
+          .validFromBeforeDecision(decided: grant.decided, validFrom: grant.validFrom))
+      }
+      guard grant.validUntil > grant.validFrom else {
+        throw .ruleViolated(
+          .validUntilNotAfterValidFrom(validFrom: grant.validFrom, validUntil: grant.validUntil))
+      }
+      if let target = grant.corrects {
+        let isEarlierDecision = history.contains { logged in
+          guard logged.index == target else { return false }
+          switch logged.event {
+          case .levelGranted, .levelRenewed: return true
+          default: return false
+          }
+        }
+        guard isEarlierDecision else {
+          throw .ruleViolated(.correctionTargetInvalid(index: target))
+        }
+      }
+    case .levelRenewed(let renewal):
+      guard let decision = state.decision, state.standing == .active || state.standing == .none
+      else {
+        throw .ruleViolated(.nothingToRenew(siret, standing: state.standing))
+      }
+      guard renewal.validUntil > decision.validUntil else {
+        throw .ruleViolated(
+          .renewalDoesNotExtend(
+            currentValidUntil: decision.validUntil, requested: renewal.validUntil)
+        )
+      }
+    case .levelSuspended:
+      guard state.standing == .active else {
+        throw .ruleViolated(.cannotSuspend(siret, standing: state.standing))
+      }
+    case .levelReinstated:
+      guard state.standing == .suspended else {
+        throw .ruleViolated(.cannotReinstate(siret, standing: state.standing))
+      }
+    case .levelWithdrawn:
+      let withdrawable: Set<Standing> = [.active, .suspended, .none]
+      guard state.decision != nil, withdrawable.contains(state.standing) else {
+        throw .ruleViolated(.cannotWithdraw(siret, standing: state.standing))
+      }
+    case .attestationIssued(let issuance):
+      guard state.standing == .active else {
+        throw .ruleViolated(.attestationNeedsActiveLevel(siret, standing: state.standing))
+      }
+      guard issuance.decisionIndex == state.decision?.latestIndex else {
+        throw .ruleViolated(
+          .attestationForStaleDecision(
+            requested: issuance.decisionIndex, current: state.decision?.latestIndex)
+        )
+      }
+      guard !state.attestations.contains(where: { $0.id == issuance.attestationID }) else {
+        throw .ruleViolated(.attestationAlreadyIssued(id: issuance.attestationID))
+      }
+    case .serviceRegistered, .keyAdded, .keyRetired, .keyRevoked:
+      break
+    }
+  }
 
-    private static func checkKeyEvent(_ event: Event, history: [LoggedEvent]) throws(DomainError) {
-        let added = history.contains { if case .keyAdded = $0.event { true } else { false } }
-        let retired = history.contains { if case .keyRetired = $0.event { true } else { false } }
-        let revoked = history.contains { if case .keyRevoked = $0.event { true } else { false } }
-        switch event {
-        case .keyAdded(let key):
-            guard !added else { throw .ruleViolated(.keyAlreadyExists(kid: key.kid)) }
-            if let until = key.validUntil, until <= key.validFrom {
-                throw .ruleViolated(.keyValidityInverted(kid: key.kid))
-            }
-        case .keyRetired(let retirement):
-            guard added else { throw .ruleViolated(.unknownKey(kid: retirement.kid)) }
-            guard !revoked else { throw .ruleViolated(.keyAlreadyRevoked(kid: retirement.kid)) }
-            guard !retired else { throw .ruleViolated(.keyAlreadyRetired(kid: retirement.kid)) }
-        case .keyRevoked(let revocation):
-            guard added else { throw .ruleViolated(.unknownKey(kid: revocation.kid)) }
-            guard !revoked else { throw .ruleViolated(.keyAlreadyRevoked(kid: revocation.kid)) }
-        default:
-            break
-        }
+  private static func checkKeyEvent(_ event: Event, history: [LoggedEvent]) throws(DomainError) {
+    let added = history.contains { if case .keyAdded = $0.event { true } else { false } }
+    let retired = history.contains { if case .keyRetired = $0.event { true } else { false } }
+    let revoked = history.contains { if case .keyRevoked = $0.event { true } else { false } }
+    switch event {
+    case .keyAdded(let key):
+      guard !added else { throw .ruleViolated(.keyAlreadyExists(kid: key.kid)) }
+      if let until = key.validUntil, until <= key.validFrom {
+        throw .ruleViolated(.keyValidityInverted(kid: key.kid))
+      }
+    case .keyRetired(let retirement):
+      guard added else { throw .ruleViolated(.unknownKey(kid: retirement.kid)) }
+      guard !revoked else { throw .ruleViolated(.keyAlreadyRevoked(kid: retirement.kid)) }
+      guard !retired else { throw .ruleViolated(.keyAlreadyRetired(kid: retirement.kid)) }
+    case .keyRevoked(let revocation):
+      guard added else { throw .ruleViolated(.unknownKey(kid: revocation.kid)) }
+      guard !revoked else { throw .ruleViolated(.keyAlreadyRevoked(kid: revocation.kid)) }
+    default:
+      break
     }
+  }
 }

@@ -3,172 +3,176 @@
 /// Each case carries what the user needs to mend the input; ``description`` is one line meant for
 /// people (the CLI prints it as is). Messages never contain secrets: the domain handles none.
 public enum DomainError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// A SIRET that is not 14 digits with a valid checksum.
-    case invalidSIRET(input: String, problem: SIRETProblem)
-    /// A calendar date that is not `YYYY-MM-DD` or does not exist.
-    case invalidDate(input: String, reason: String)
-    /// An instant that is not an RFC 3339 timestamp with a time zone.
-    case invalidInstant(input: String, reason: String)
-    /// A level outside 1, 2 and 3.
-    case invalidLevel(input: String)
-    /// A region that is not one of the INSEE codes of the French regions.
-    case invalidRegion(input: String)
-    /// A free-text field (name, reason, evaluator…) that is empty, too long or holds control characters.
-    case invalidText(field: String, reason: String)
-    /// A website that is not an absolute `https` URL.
-    case invalidWebsite(input: String, reason: String)
-    /// An attestation id, key id or hash in the wrong form.
-    case invalidIdentifier(field: String, input: String, reason: String)
-    /// An event that breaks a rule of the registry given what was recorded before it.
-    case ruleViolated(RuleViolation)
-    /// Stored or received event bytes that are not a well-formed event in canonical form.
-    case malformedEvent(reason: String)
+  /// A SIRET that is not 14 digits with a valid checksum.
+  case invalidSIRET(input: String, problem: SIRETProblem)
+  /// A calendar date that is not `YYYY-MM-DD` or does not exist.
+  case invalidDate(input: String, reason: String)
+  /// An instant that is not an RFC 3339 timestamp with a time zone.
+  case invalidInstant(input: String, reason: String)
+  /// A level outside 1, 2 and 3.
+  case invalidLevel(input: String)
+  /// A region that is not one of the INSEE codes of the French regions.
+  case invalidRegion(input: String)
+  /// A free-text field (name, reason, evaluator…) that is empty, too long or holds control characters.
+  case invalidText(field: String, reason: String)
+  /// A website that is not an absolute `https` URL.
+  case invalidWebsite(input: String, reason: String)
+  /// An attestation id, key id or hash in the wrong form.
+  case invalidIdentifier(field: String, input: String, reason: String)
+  /// An event that breaks a rule of the registry given what was recorded before it.
+  case ruleViolated(RuleViolation)
+  /// Stored or received event bytes that are not a well-formed event in canonical form.
+  case malformedEvent(reason: String)
 
-    public var description: String {
-        switch self {
-        case .invalidSIRET(let input, let problem):
-            return "invalid SIRET \(Printable.quoted(input)): \(problem)"
-        case .invalidDate(let input, let reason):
-            return "invalid date \(Printable.quoted(input)): \(reason) (expected YYYY-MM-DD)"
-        case .invalidInstant(let input, let reason):
-            return "invalid timestamp \(Printable.quoted(input)): \(reason) (expected RFC 3339, e.g. 2027-01-31T12:00:00Z)"
-        case .invalidLevel(let input):
-            return "invalid level \(Printable.quoted(input)): the AMEXIST levels are 1, 2 and 3"
-        case .invalidRegion(let input):
-            return "invalid region \(Printable.quoted(input)): expected an INSEE region code such as 11 (Île-de-France) or 84"
-        case .invalidText(let field, let reason):
-            return "invalid \(field): \(reason)"
-        case .invalidWebsite(let input, let reason):
-            return "invalid website \(Printable.quoted(input)): \(reason)"
-        case .invalidIdentifier(let field, let input, let reason):
-            return "invalid \(field) \(Printable.quoted(input)): \(reason)"
-        case .ruleViolated(let violation):
-            return violation.description
-        case .malformedEvent(let reason):
-            return "malformed event: \(reason)"
-        }
+  public var description: String {
+    switch self {
+    case .invalidSIRET(let input, let problem):
+      return "invalid SIRET \(Printable.quoted(input)): \(problem)"
+    case .invalidDate(let input, let reason):
+      return "invalid date \(Printable.quoted(input)): \(reason) (expected YYYY-MM-DD)"
+    case .invalidInstant(let input, let reason):
+      return
+        "invalid timestamp \(Printable.quoted(input)): \(reason) (expected RFC 3339, e.g. 2027-01-31T12:00:00Z)"
+    case .invalidLevel(let input):
+      return "invalid level \(Printable.quoted(input)): the AMEXIST levels are 1, 2 and 3"
+    case .invalidRegion(let input):
+      return
+        "invalid region \(Printable.quoted(input)): expected an INSEE region code such as 11 (Île-de-France) or 84"
+    case .invalidText(let field, let reason):
+      return "invalid \(field): \(reason)"
+    case .invalidWebsite(let input, let reason):
+      return "invalid website \(Printable.quoted(input)): \(reason)"
+    case .invalidIdentifier(let field, let input, let reason):
+      return "invalid \(field) \(Printable.quoted(input)): \(reason)"
+    case .ruleViolated(let violation):
+      return violation.description
+    case .malformedEvent(let reason):
+      return "malformed event: \(reason)"
     }
+  }
 }
 
 /// What is wrong with a SIRET.
 public enum SIRETProblem: Hashable, Sendable, CustomStringConvertible {
-    /// Nothing but spaces was given.
-    case empty
-    /// A character other than a digit or a space.
-    case unexpectedCharacter(Character, position: Int)
-    /// Not 14 digits once spaces are removed.
-    case wrongLength(Int)
-    /// The Luhn checksum (or the La Poste rule) does not hold.
-    case badChecksum
+  /// Nothing but spaces was given.
+  case empty
+  /// A character other than a digit or a space.
+  case unexpectedCharacter(Character, position: Int)
+  /// Not 14 digits once spaces are removed.
+  case wrongLength(Int)
+  /// The Luhn checksum (or the La Poste rule) does not hold.
+  case badChecksum
 
-    public var description: String {
-        switch self {
-        case .empty: return "it is empty"
-        case .unexpectedCharacter(let character, let position):
-            return "character \(Printable.quoted(String(character))) at position \(position) is not a digit"
-        case .wrongLength(let count): return "a SIRET has 14 digits, this one has \(count)"
-        case .badChecksum: return "the check digit does not match (a typing error?)"
-        }
+  public var description: String {
+    switch self {
+    case .empty: return "it is empty"
+    case .unexpectedCharacter(let character, let position):
+      return
+        "character \(Printable.quoted(String(character))) at position \(position) is not a digit"
+    case .wrongLength(let count): return "a SIRET has 14 digits, this one has \(count)"
+    case .badChecksum: return "the check digit does not match (a typing error?)"
     }
+  }
 }
 
 /// An append rule of the registry that an event breaks.
 public enum RuleViolation: Hashable, Sendable, CustomStringConvertible {
-    case unknownService(SIRET)
-    case serviceAlreadyRegistered(SIRET)
-    case profileUnchanged(SIRET)
-    case levelThreeNeedsEvaluator
-    case validUntilNotAfterValidFrom(validFrom: CalendarDate, validUntil: CalendarDate)
-    case validFromBeforeDecision(decided: CalendarDate, validFrom: CalendarDate)
-    case decisionInFuture(decided: CalendarDate, today: CalendarDate)
-    case decisionBeforePrevious(decided: CalendarDate, previous: CalendarDate)
-    case nothingToRenew(SIRET, standing: Standing)
-    case renewalDoesNotExtend(currentValidUntil: CalendarDate, requested: CalendarDate)
-    case cannotSuspend(SIRET, standing: Standing)
-    case cannotReinstate(SIRET, standing: Standing)
-    case cannotWithdraw(SIRET, standing: Standing)
-    case correctionTargetInvalid(index: Int64)
-    case attestationNeedsActiveLevel(SIRET, standing: Standing)
-    case attestationForStaleDecision(requested: Int64, current: Int64?)
-    case attestationAlreadyIssued(id: String)
-    case keyAlreadyExists(kid: String)
-    case unknownKey(kid: String)
-    case keyAlreadyRetired(kid: String)
-    case keyAlreadyRevoked(kid: String)
-    case keyValidityInverted(kid: String)
+  case unknownService(SIRET)
+  case serviceAlreadyRegistered(SIRET)
+  case profileUnchanged(SIRET)
+  case levelThreeNeedsEvaluator
+  case validUntilNotAfterValidFrom(validFrom: CalendarDate, validUntil: CalendarDate)
+  case validFromBeforeDecision(decided: CalendarDate, validFrom: CalendarDate)
+  case decisionInFuture(decided: CalendarDate, today: CalendarDate)
+  case decisionBeforePrevious(decided: CalendarDate, previous: CalendarDate)
+  case nothingToRenew(SIRET, standing: Standing)
+  case renewalDoesNotExtend(currentValidUntil: CalendarDate, requested: CalendarDate)
+  case cannotSuspend(SIRET, standing: Standing)
+  case cannotReinstate(SIRET, standing: Standing)
+  case cannotWithdraw(SIRET, standing: Standing)
+  case correctionTargetInvalid(index: Int64)
+  case attestationNeedsActiveLevel(SIRET, standing: Standing)
+  case attestationForStaleDecision(requested: Int64, current: Int64?)
+  case attestationAlreadyIssued(id: String)
+  case keyAlreadyExists(kid: String)
+  case unknownKey(kid: String)
+  case keyAlreadyRetired(kid: String)
+  case keyAlreadyRevoked(kid: String)
+  case keyValidityInverted(kid: String)
 
-    public var description: String {
-        switch self {
-        case .unknownService(let siret):
-            return "no service with SIRET \(siret) is registered"
-        case .serviceAlreadyRegistered(let siret):
-            return "a service with SIRET \(siret) is already registered"
-        case .profileUnchanged(let siret):
-            return "the update of \(siret) changes nothing"
-        case .levelThreeNeedsEvaluator:
-            return "level 3 (Certification) needs the independent third-party evaluator (--evaluator)"
-        case .validUntilNotAfterValidFrom(let from, let until):
-            return "valid until (\(until)) must be after valid from (\(from))"
-        case .validFromBeforeDecision(let decided, let from):
-            return "valid from (\(from)) cannot be before the decision date (\(decided))"
-        case .decisionInFuture(let decided, let today):
-            return "the decision date \(decided) is in the future (today is \(today) in Paris)"
-        case .decisionBeforePrevious(let decided, let previous):
-            return "the decision date \(decided) is before the service's previous decision (\(previous))"
-        case .nothingToRenew(let siret, let standing):
-            return "\(siret) has no level that can be renewed (standing: \(standing)); record a new grant instead"
-        case .renewalDoesNotExtend(let current, let requested):
-            return "a renewal must extend validity beyond \(current), not to \(requested)"
-        case .cannotSuspend(let siret, let standing):
-            return "only an active level can be suspended; \(siret) is \(standing)"
-        case .cannotReinstate(let siret, let standing):
-            return "only a suspended level can be reinstated; \(siret) is \(standing)"
-        case .cannotWithdraw(let siret, let standing):
-            return "\(siret) has no level to withdraw (standing: \(standing))"
-        case .correctionTargetInvalid(let index):
-            return "entry \(index) is not an earlier decision of this service, so it cannot be corrected"
-        case .attestationNeedsActiveLevel(let siret, let standing):
-            return "an attestation needs an active level; \(siret) is \(standing)"
-        case .attestationForStaleDecision(let requested, let current):
-            let currentText = current.map { "entry \($0)" } ?? "none"
-            return "entry \(requested) is not the service's current decision (current: \(currentText))"
-        case .attestationAlreadyIssued(let id):
-            return "attestation \(id) was already issued"
-        case .keyAlreadyExists(let kid):
-            return "a key with id \(Printable.quoted(kid)) already exists"
-        case .unknownKey(let kid):
-            return "no key with id \(Printable.quoted(kid))"
-        case .keyAlreadyRetired(let kid):
-            return "key \(Printable.quoted(kid)) is already retired"
-        case .keyAlreadyRevoked(let kid):
-            return "key \(Printable.quoted(kid)) is already revoked"
-        case .keyValidityInverted(let kid):
-            return "key \(Printable.quoted(kid)) must become valid before it stops being valid"
-        }
+  public var description: String {
+    switch self {
+    case .unknownService(let siret):
+      return "no service with SIRET \(siret) is registered"
+    case .serviceAlreadyRegistered(let siret):
+      return "a service with SIRET \(siret) is already registered"
+    case .profileUnchanged(let siret):
+      return "the update of \(siret) changes nothing"
+    case .levelThreeNeedsEvaluator:
+      return "level 3 (Certification) needs the independent third-party evaluator (--evaluator)"
+    case .validUntilNotAfterValidFrom(let from, let until):
+      return "valid until (\(until)) must be after valid from (\(from))"
+    case .validFromBeforeDecision(let decided, let from):
+      return "valid from (\(from)) cannot be before the decision date (\(decided))"
+    case .decisionInFuture(let decided, let today):
+      return "the decision date \(decided) is in the future (today is \(today) in Paris)"
+    case .decisionBeforePrevious(let decided, let previous):
+      return "the decision date \(decided) is before the service's previous decision (\(previous))"
+    case .nothingToRenew(let siret, let standing):
+      return
+        "\(siret) has no level that can be renewed (standing: \(standing)); record a new grant instead"
+    case .renewalDoesNotExtend(let current, let requested):
+      return "a renewal must extend validity beyond \(current), not to \(requested)"
+    case .cannotSuspend(let siret, let standing):
+      return "only an active level can be suspended; \(siret) is \(standing)"
+    case .cannotReinstate(let siret, let standing):
+      return "only a suspended level can be reinstated; \(siret) is \(standing)"
+    case .cannotWithdraw(let siret, let standing):
+      return "\(siret) has no level to withdraw (standing: \(standing))"
+    case .correctionTargetInvalid(let index):
+      return "entry \(index) is not an earlier decision of this service, so it cannot be corrected"
+    case .attestationNeedsActiveLevel(let siret, let standing):
+      return "an attestation needs an active level; \(siret) is \(standing)"
+    case .attestationForStaleDecision(let requested, let current):
+      let currentText = current.map { "entry \($0)" } ?? "none"
+      return "entry \(requested) is not the service's current decision (current: \(currentText))"
+    case .attestationAlreadyIssued(let id):
+      return "attestation \(id) was already issued"
+    case .keyAlreadyExists(let kid):
+      return "a key with id \(Printable.quoted(kid)) already exists"
+    case .unknownKey(let kid):
+      return "no key with id \(Printable.quoted(kid))"
+    case .keyAlreadyRetired(let kid):
+      return "key \(Printable.quoted(kid)) is already retired"
+    case .keyAlreadyRevoked(let kid):
+      return "key \(Printable.quoted(kid)) is already revoked"
+    case .keyValidityInverted(let kid):
+      return "key \(Printable.quoted(kid)) must become valid before it stops being valid"
     }
+  }
 }
 
 /// Renders untrusted input safely inside a one-line message.
 enum Printable {
-    /// Quotes `input`, escaping control characters and truncating very long values, so that an
-    /// error message stays one line and cannot carry terminal escapes.
-    static func quoted(_ input: String, limit: Int = 80) -> String {
-        var result = "\""
-        var count = 0
-        for scalar in input.unicodeScalars {
-            if count == limit {
-                result += "…"
-                break
-            }
-            count += 1
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case _ where TextRules.isForbidden(scalar):
-                result += "\\u{\(String(scalar.value, radix: 16))}"
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
+  /// Quotes `input`, escaping control characters and truncating very long values, so that an
+  /// error message stays one line and cannot carry terminal escapes.
+  static func quoted(_ input: String, limit: Int = 80) -> String {
+    var result = "\""
+    var count = 0
+    for scalar in input.unicodeScalars {
+      if count == limit {
+        result += "…"
+        break
+      }
+      count += 1
+      switch scalar {
+      case "\"": result += "\\\""
+      case "\\": result += "\\\\"
+      case _ where TextRules.isForbidden(scalar):
+        result += "\\u{\(String(scalar.value, radix: 16))}"
+      default: result.unicodeScalars.append(scalar)
+      }
     }
+    return result + "\""
+  }
 }

@@ -2,92 +2,103 @@ import Foundation
 
 /// What the registry publishes about a service besides its SIRET.
 public struct ServiceProfile: Hashable, Sendable {
-    /// The service's name, as it should appear on attestations.
-    public let name: String
-    /// Street address, if published.
-    public let address: String?
-    /// City of the establishment, if published.
-    public let city: String?
-    /// Region of the establishment, if known.
-    public let region: Region?
-    /// The service's website, always an `https` URL.
-    public let website: String?
+  /// The service's name, as it should appear on attestations.
+  public let name: String
+  /// Street address, if published.
+  public let address: String?
+  /// City of the establishment, if published.
+  public let city: String?
+  /// Region of the establishment, if known.
+  public let region: Region?
+  /// The service's website, always an `https` URL.
+  public let website: String?
 
-    /// A profile from user input: text is trimmed and normalised (Unicode NFC), empty optional
-    /// fields become nil.
-    ///
-    /// - Throws: ``DomainError/invalidText(field:reason:)``, ``DomainError/invalidRegion(input:)`` or
-    ///   ``DomainError/invalidWebsite(input:reason:)``.
-    public init(name: String, address: String? = nil, city: String? = nil, region: String? = nil, website: String? = nil)
-        throws(DomainError)
-    {
-        self.name = try TextRules.required(name, field: "name", maximumLength: 200)
-        self.address = try TextRules.optional(address, field: "address", maximumLength: 300)
-        self.city = try TextRules.optional(city, field: "city", maximumLength: 100)
-        let regionCode = try TextRules.optional(region, field: "region", maximumLength: 3)
-        self.region = try regionCode.map { code throws(DomainError) in try Region(code: code) }
-        self.website = try TextRules.optional(website, field: "website", maximumLength: 200).map {
-            text throws(DomainError) in try Website.validate(text)
-        }
+  /// A profile from user input: text is trimmed and normalised (Unicode NFC), empty optional
+  /// fields become nil.
+  ///
+  /// - Throws: ``DomainError/invalidText(field:reason:)``, ``DomainError/invalidRegion(input:)`` or
+  ///   ``DomainError/invalidWebsite(input:reason:)``.
+  public init(
+    name: String, address: String? = nil, city: String? = nil, region: String? = nil,
+    website: String? = nil
+  )
+    throws(DomainError)
+  {
+    self.name = try TextRules.required(name, field: "name", maximumLength: 200)
+    self.address = try TextRules.optional(address, field: "address", maximumLength: 300)
+    self.city = try TextRules.optional(city, field: "city", maximumLength: 100)
+    let regionCode = try TextRules.optional(region, field: "region", maximumLength: 3)
+    self.region = try regionCode.map { code throws(DomainError) in try Region(code: code) }
+    self.website = try TextRules.optional(website, field: "website", maximumLength: 200).map {
+      text throws(DomainError) in try Website.validate(text)
     }
+  }
 }
 
 /// Rules for the free text the registry stores, shows and signs.
 public enum TextRules {
-    /// Trims and normalises `text` and checks it: not empty, at most `maximumLength` characters,
-    /// no control, bidirectional-override or line-separator characters (they would let a name
-    /// forge lines in logs or reorder what a page shows).
-    public static func required(_ text: String, field: String, maximumLength: Int) throws(DomainError) -> String {
-        guard text.utf8.count <= maximumLength * 8 else {
-            throw .invalidText(field: field, reason: "longer than \(maximumLength) characters")
-        }
-        let normalised = text.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCanonicalMapping
-        guard !normalised.isEmpty else { throw .invalidText(field: field, reason: "it is empty") }
-        guard normalised.count <= maximumLength else {
-            throw .invalidText(field: field, reason: "longer than \(maximumLength) characters")
-        }
-        if let bad = normalised.unicodeScalars.first(where: isForbidden) {
-            throw .invalidText(
-                field: field,
-                reason: "character U+\(String(bad.value, radix: 16, uppercase: true)) is not allowed"
-            )
-        }
-        return normalised
+  /// Trims and normalises `text` and checks it: not empty, at most `maximumLength` characters,
+  /// no control, bidirectional-override or line-separator characters (they would let a name
+  /// forge lines in logs or reorder what a page shows).
+  public static func required(_ text: String, field: String, maximumLength: Int) throws(DomainError)
+    -> String
+  {
+    guard text.utf8.count <= maximumLength * 8 else {
+      throw .invalidText(field: field, reason: "longer than \(maximumLength) characters")
     }
+    let normalised = text.trimmingCharacters(in: .whitespacesAndNewlines)
+      .precomposedStringWithCanonicalMapping
+    guard !normalised.isEmpty else { throw .invalidText(field: field, reason: "it is empty") }
+    guard normalised.count <= maximumLength else {
+      throw .invalidText(field: field, reason: "longer than \(maximumLength) characters")
+    }
+    if let bad = normalised.unicodeScalars.first(where: isForbidden) {
+      throw .invalidText(
+        field: field,
+        reason: "character U+\(String(bad.value, radix: 16, uppercase: true)) is not allowed"
+      )
+    }
+    return normalised
+  }
 
-    /// Like ``required(_:field:maximumLength:)`` but nil or blank input gives nil.
-    public static func optional(_ text: String?, field: String, maximumLength: Int) throws(DomainError) -> String? {
-        guard let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
-        return try required(text, field: field, maximumLength: maximumLength)
+  /// Like ``required(_:field:maximumLength:)`` but nil or blank input gives nil.
+  public static func optional(_ text: String?, field: String, maximumLength: Int)
+    throws(DomainError) -> String?
+  {
+    guard let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+      return nil
     }
+    return try required(text, field: field, maximumLength: maximumLength)
+  }
 
-    /// Whether `scalar` may never appear in stored text.
-    static func isForbidden(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x00...0x1F, 0x7F...0x9F: return true  // C0 and C1 controls, DEL
-        case 0x2028, 0x2029: return true  // line and paragraph separators
-        case 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return true  // bidirectional controls
-        case 0xFEFF: return true  // byte order mark
-        default: return false
-        }
+  /// Whether `scalar` may never appear in stored text.
+  static func isForbidden(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0x00...0x1F, 0x7F...0x9F: return true  // C0 and C1 controls, DEL
+    case 0x2028, 0x2029: return true  // line and paragraph separators
+    case 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return true  // bidirectional controls
+    case 0xFEFF: return true  // byte order mark
+    default: return false
     }
+  }
 }
 
 /// A service's website: absolute `https` URLs only, since pages and badges link to it.
 enum Website {
-    static func validate(_ text: String) throws(DomainError) -> String {
-        guard let components = URLComponents(string: text), components.scheme?.lowercased() == "https" else {
-            throw .invalidWebsite(input: text, reason: "it must be an absolute https:// URL")
-        }
-        guard let host = components.host, !host.isEmpty, host.contains(".") else {
-            throw .invalidWebsite(input: text, reason: "it has no host name")
-        }
-        guard components.user == nil, components.password == nil else {
-            throw .invalidWebsite(input: text, reason: "user names and passwords are not allowed in it")
-        }
-        guard !text.contains(where: { $0.isWhitespace }) else {
-            throw .invalidWebsite(input: text, reason: "it contains spaces")
-        }
-        return text
+  static func validate(_ text: String) throws(DomainError) -> String {
+    guard let components = URLComponents(string: text), components.scheme?.lowercased() == "https"
+    else {
+      throw .invalidWebsite(input: text, reason: "it must be an absolute https:// URL")
     }
+    guard let host = components.host, !host.isEmpty, host.contains(".") else {
+      throw .invalidWebsite(input: text, reason: "it has no host name")
+    }
+    guard components.user == nil, components.password == nil else {
+      throw .invalidWebsite(input: text, reason: "user names and passwords are not allowed in it")
+    }
+    guard !text.contains(where: { $0.isWhitespace }) else {
+      throw .invalidWebsite(input: text, reason: "it contains spaces")
+    }
+    return text
+  }
 }

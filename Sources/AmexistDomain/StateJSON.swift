@@ -2,66 +2,67 @@
 ///
 /// Absent values are `null` so that every object of a kind has the same members.
 public enum StateJSON {
-    /// A service's state.
-    public static func service(_ state: ServiceState) -> JSONValue {
-        .object([
-            "siret": .string(state.siret.digits),
-            "name": .string(state.profile.name),
-            "address": optional(state.profile.address),
-            "city": optional(state.profile.city),
-            "region": optional(state.profile.region?.code),
-            "regionName": optional(state.profile.region?.name),
-            "website": optional(state.profile.website),
-            "registeredAt": .string(state.registeredAt.description),
-            "asOf": .string(state.asOf.description),
-            "standing": .string(state.standing.rawValue),
-            "level": state.heldLevel.map { .integer(Int64($0.rawValue)) } ?? .null,
-            "decision": state.decision.map(decision) ?? .null,
-            "suspension": state.suspension.map(note) ?? .null,
-            "withdrawal": state.withdrawal.map(note) ?? .null,
-            "attestations": .array(
-                state.attestations.map { record in
-                    .object([
-                        "id": .string(record.id), "index": .integer(record.index),
-                        "decision": .integer(record.decisionIndex), "payloadSHA256": .string(record.payloadSHA256),
-                        "recordedAt": .string(record.recordedAt.description),
-                    ])
-                }
-            ),
-        ])
-    }
+  /// A service's state.
+  public static func service(_ state: ServiceState) -> JSONValue {
+    .object([
+      "siret": .string(state.siret.digits),
+      "name": .string(state.profile.name),
+      "address": optional(state.profile.address),
+      "city": optional(state.profile.city),
+      "region": optional(state.profile.region?.code),
+      "regionName": optional(state.profile.region?.name),
+      "website": optional(state.profile.website),
+      "registeredAt": .string(state.registeredAt.description),
+      "asOf": .string(state.asOf.description),
+      "standing": .string(state.standing.rawValue),
+      "level": state.heldLevel.map { .integer(Int64($0.rawValue)) } ?? .null,
+      "decision": state.decision.map(decision) ?? .null,
+      "suspension": state.suspension.map(note) ?? .null,
+      "withdrawal": state.withdrawal.map(note) ?? .null,
+      "attestations": .array(
+        state.attestations.map { record in
+          .object([
+            "id": .string(record.id), "index": .integer(record.index),
+            "decision": .integer(record.decisionIndex),
+            "payloadSHA256": .string(record.payloadSHA256),
+            "recordedAt": .string(record.recordedAt.description),
+          ])
+        }
+      ),
+    ])
+  }
 
-    /// A service's history: each event as stored, with its log index.
-    public static func history(_ state: ServiceState) -> JSONValue {
-        .array(
-            state.history.map { logged in
-                guard case .object(var members) = EventCoding.json(logged.recorded) else { return .null }
-                members["index"] = .integer(logged.index)
-                members["corrected"] = .bool(state.correctedIndexes.contains(logged.index))
-                return .object(members)
-            }
-        )
-    }
+  /// A service's history: each event as stored, with its log index.
+  public static func history(_ state: ServiceState) -> JSONValue {
+    .array(
+      state.history.map { logged in
+        guard case .object(var members) = EventCoding.json(logged.recorded) else { return .null }
+        members["index"] = .integer(logged.index)
+        members["corrected"] = .bool(state.correctedIndexes.contains(logged.index))
+        return .object(members)
+      }
+    )
+  }
 
-    /// A decision in force or pending.
-    public static func decision(_ decision: Decision) -> JSONValue {
-        .object([
-            "level": .integer(Int64(decision.level.rawValue)),
-            "levelName": .string(decision.level.frenchName),
-            "levelNameEnglish": .string(decision.level.englishName),
-            "decided": .string(decision.decided.description),
-            "validFrom": .string(decision.validFrom.description),
-            "validUntil": .string(decision.validUntil.description),
-            "evaluator": optional(decision.evaluator),
-            "reference": optional(decision.reference),
-            "index": .integer(decision.latestIndex),
-            "grantIndex": .integer(decision.grantIndex),
-        ])
-    }
+  /// A decision in force or pending.
+  public static func decision(_ decision: Decision) -> JSONValue {
+    .object([
+      "level": .integer(Int64(decision.level.rawValue)),
+      "levelName": .string(decision.level.frenchName),
+      "levelNameEnglish": .string(decision.level.englishName),
+      "decided": .string(decision.decided.description),
+      "validFrom": .string(decision.validFrom.description),
+      "validUntil": .string(decision.validUntil.description),
+      "evaluator": optional(decision.evaluator),
+      "reference": optional(decision.reference),
+      "index": .integer(decision.latestIndex),
+      "grantIndex": .integer(decision.grantIndex),
+    ])
+  }
 
-    private static func note(_ note: StandingNote) -> JSONValue {
-        .object(["decided": .string(note.decided.description), "reason": .string(note.reason)])
-    }
+  private static func note(_ note: StandingNote) -> JSONValue {
+    .object(["decided": .string(note.decided.description), "reason": .string(note.reason)])
+  }
 
-    private static func optional(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
+  private static func optional(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
 }

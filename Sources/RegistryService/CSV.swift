@@ -1,15 +1,15 @@
 /// A record of a CSV file with the line it starts on.
 public struct CSVRecord: Hashable, Sendable {
-    /// 1-based line number of the record's first character.
-    public let line: Int
-    public let fields: [String]
+  /// 1-based line number of the record's first character.
+  public let line: Int
+  public let fields: [String]
 }
 
 /// Why a CSV file could not be read.
 public struct CSVError: Error, Hashable, Sendable, CustomStringConvertible {
-    public let line: Int
-    public let reason: String
-    public var description: String { "line \(line): \(reason)" }
+  public let line: Int
+  public let reason: String
+  public var description: String { "line \(line): \(reason)" }
 }
 
 /// Reads and writes RFC 4180 CSV.
@@ -19,94 +19,100 @@ public struct CSVError: Error, Hashable, Sendable, CustomStringConvertible {
 /// to say exactly which row is wrong. Accepts CRLF or LF line ends, a UTF-8 byte order mark,
 /// and `;` as the separator when the header uses it (as French spreadsheets export).
 public enum CSV {
-    /// Parses `text` into records, skipping blank lines.
-    ///
-    /// - Throws: ``CSVError`` for an unterminated quoted field or a stray quote.
-    public static func parse(_ text: String) throws(CSVError) -> [CSVRecord] {
-        var scalars = Array(text.unicodeScalars)
-        if scalars.first == "\u{FEFF}" { scalars.removeFirst() }
-        let firstLine = scalars.prefix { $0 != "\n" }
-        let separator: Unicode.Scalar = firstLine.contains(";") && !firstLine.contains(",") ? ";" : ","
+  /// Parses `text` into records, skipping blank lines.
+  ///
+  /// - Throws: ``CSVError`` for an unterminated quoted field or a stray quote.
+  public static func parse(_ text: String) throws(CSVError) -> [CSVRecord] {
+    var scalars = Array(text.unicodeScalars)
+    if scalars.first == "\u{FEFF}" { scalars.removeFirst() }
+    let firstLine = scalars.prefix { $0 != "\n" }
+    let separator: Unicode.Scalar = firstLine.contains(";") && !firstLine.contains(",") ? ";" : ","
 
-        var records: [CSVRecord] = []
-        var fields: [String] = []
-        var field = String.UnicodeScalarView()
-        var line = 1
-        var recordLine = 1
-        var index = 0
-        var quoted = false
-        var fieldWasQuoted = false
+    var records: [CSVRecord] = []
+    var fields: [String] = []
+    var field = String.UnicodeScalarView()
+    var line = 1
+    var recordLine = 1
+    var index = 0
+    var quoted = false
+    var fieldWasQuoted = false
 
-        func endRecord() {
-            fields.append(String(field))
-            field = String.UnicodeScalarView()
-            if !(fields.count == 1 && fields[0].isEmpty && !fieldWasQuoted) {
-                records.append(CSVRecord(line: recordLine, fields: fields))
-            }
-            fields = []
-            fieldWasQuoted = false
-        }
+    func endRecord() {
+      fields.append(String(field))
+      field = String.UnicodeScalarView()
+      if !(fields.count == 1 && fields[0].isEmpty && !fieldWasQuoted) {
+        records.append(CSVRecord(line: recordLine, fields: fields))
+      }
+      fields = []
+      fieldWasQuoted = false
+    }
 
-        while index < scalars.count {
-            let scalar = scalars[index]
+    while index < scalars.count {
+      let scalar = scalars[index]
+      index += 1
+      if quoted {
+        if scalar == "\"" {
+          if index < scalars.count, scalars[index] == "\"" {
+            field.append("\"")
             index += 1
-            if quoted {
-                if scalar == "\"" {
-                    if index < scalars.count, scalars[index] == "\"" {
-                        field.append("\"")
-                        index += 1
-                    } else {
-                        quoted = false
-                        if index < scalars.count, ![separator, "\n", "\r"].contains(scalars[index]) {
-                            throw CSVError(line: line, reason: "unexpected character after a closing quote")
-                        }
-                    }
-                } else {
-                    if scalar == "\n" { line += 1 }
-                    field.append(scalar)
-                }
-                continue
+          } else {
+            quoted = false
+            if index < scalars.count, ![separator, "\n", "\r"].contains(scalars[index]) {
+              throw CSVError(line: line, reason: "unexpected character after a closing quote")
             }
-            switch scalar {
-            case "\"":
-                guard field.isEmpty else { throw CSVError(line: line, reason: "a quote inside an unquoted field") }
-                quoted = true
-                fieldWasQuoted = true
-            case separator:
-                fields.append(String(field))
-                field = String.UnicodeScalarView()
-            case "\r":
-                guard index < scalars.count, scalars[index] == "\n" else {
-                    throw CSVError(line: line, reason: "a carriage return outside a quoted field")
-                }
-            case "\n":
-                endRecord()
-                line += 1
-                recordLine = line
-            default:
-                field.append(scalar)
-            }
+          }
+        } else {
+          if scalar == "\n" { line += 1 }
+          field.append(scalar)
         }
-        guard !quoted else { throw CSVError(line: recordLine, reason: "a quoted field is not closed") }
-        if !field.isEmpty || !fields.isEmpty || fieldWasQuoted { endRecord() }
-        return records
+        continue
+      }
+      switch scalar {
+      case "\"":
+        guard field.isEmpty else {
+          throw CSVError(line: line, reason: "a quote inside an unquoted field")
+        }
+        quoted = true
+        fieldWasQuoted = true
+      case separator:
+        fields.append(String(field))
+        field = String.UnicodeScalarView()
+      case "\r":
+        guard index < scalars.count, scalars[index] == "\n" else {
+          throw CSVError(line: line, reason: "a carriage return outside a quoted field")
+        }
+      case "\n":
+        endRecord()
+        line += 1
+        recordLine = line
+      default:
+        field.append(scalar)
+      }
     }
+    guard !quoted else { throw CSVError(line: recordLine, reason: "a quoted field is not closed") }
+    if !field.isEmpty || !fields.isEmpty || fieldWasQuoted { endRecord() }
+    return records
+  }
 
-    /// One CSV line (without its line end) for `fields`, quoting those that need it.
-    public static func line(_ fields: [String]) -> String {
-        fields.map { field in
-            guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == ";" }) else {
-                return field
-            }
-            return "\"" + field.replacingOccurrences("\"", with: "\"\"") + "\""
-        }.joined(separator: ",")
-    }
+  /// One CSV line (without its line end) for `fields`, quoting those that need it.
+  public static func line(_ fields: [String]) -> String {
+    fields.map { field in
+      guard
+        field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == ";" })
+      else {
+        return field
+      }
+      return "\"" + field.replacingOccurrences("\"", with: "\"\"") + "\""
+    }.joined(separator: ",")
+  }
 }
 
 extension String {
-    fileprivate func replacingOccurrences(_ target: Character, with replacement: String) -> String {
-        var result = ""
-        for character in self { if character == target { result += replacement } else { result.append(character) } }
-        return result
+  fileprivate func replacingOccurrences(_ target: Character, with replacement: String) -> String {
+    var result = ""
+    for character in self {
+      if character == target { result += replacement } else { result.append(character) }
     }
+    return result
+  }
 }

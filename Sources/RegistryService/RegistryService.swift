@@ -4,14 +4,14 @@ public import RegistryStore
 
 /// A source of the current instant, injected so that tests can fix time.
 public protocol RegistryClock: Sendable {
-    /// The current instant.
-    func now() -> Instant
+  /// The current instant.
+  func now() -> Instant
 }
 
 /// The machine's clock.
 public struct SystemClock: RegistryClock {
-    public init() {}
-    public func now() -> Instant { Instant(Date()) }
+  public init() {}
+  public func now() -> Instant { Instant(Date()) }
 }
 
 /// The registry's application service: checks every event against the rules and appends it.
@@ -20,143 +20,155 @@ public struct SystemClock: RegistryClock {
 /// transaction, against everything appended before, so concurrent writers (tasks or processes)
 /// cannot break a rule between the check and the write.
 public struct RegistryService: Sendable {
-    /// The store events are appended to.
-    public let store: any RegistryStore
-    /// The clock that stamps recorded events.
-    public let clock: any RegistryClock
+  /// The store events are appended to.
+  public let store: any RegistryStore
+  /// The clock that stamps recorded events.
+  public let clock: any RegistryClock
 
-    /// A service over `store`, stamping events with `clock`.
-    public init(store: any RegistryStore, clock: any RegistryClock = SystemClock()) {
-        self.store = store
-        self.clock = clock
+  /// A service over `store`, stamping events with `clock`.
+  public init(store: any RegistryStore, clock: any RegistryClock = SystemClock()) {
+    self.store = store
+    self.clock = clock
+  }
+
+  /// Today's date in Paris, by the service's clock.
+  public func today() -> CalendarDate { CalendarDate(parisDayOf: clock.now()) }
+
+  /// Appends `events` as one batch after checking each against the rules (later events of the
+  /// batch see the earlier ones). Nothing is written if any event is refused.
+  ///
+  /// - Throws: ``RegistryError/refused(_:)`` naming the broken rule, or
+  ///   ``RegistryError/storage(_:)``.
+  @discardableResult
+  public func append(_ events: [Event]) async throws(RegistryError) -> [LoggedEvent] {
+    try await appendChecked(events.map { ($0, nil) })
+  }
+
+  /// Registers a new service.
+  @discardableResult
+  public func register(_ siret: SIRET, profile: ServiceProfile) async throws(RegistryError)
+    -> LoggedEvent
+  {
+    try await append([.serviceRegistered(ServiceRegistered(siret: siret, profile: profile))])[0]
+  }
+
+  /// Replaces a registered service's profile.
+  @discardableResult
+  public func update(_ siret: SIRET, profile: ServiceProfile) async throws(RegistryError)
+    -> LoggedEvent
+  {
+    try await append([.serviceUpdated(ServiceUpdated(siret: siret, profile: profile))])[0]
+  }
+
+  /// Records one decision (grant, renewal, suspension, reinstatement or withdrawal).
+  @discardableResult
+  public func decide(_ decision: Event) async throws(RegistryError) -> LoggedEvent {
+    try await append([decision])[0]
+  }
+
+  /// The state of the service with `siret` at `instant` (now by default).
+  ///
+  /// - Throws: ``RegistryError/notFound(_:)`` when no such service is registered.
+  public func state(of siret: SIRET, at instant: Instant? = nil) async throws(RegistryError)
+    -> ServiceState
+  {
+    let moment = instant ?? clock.now()
+    let events = try await read { snapshot in try snapshot.events(about: .service(siret)) }
+    guard let state = ServiceState.fold(events, at: moment) else { throw .notFound(siret) }
+    return state
+  }
+
+  /// The state of every registered service at `instant` (now by default), in registration order.
+  public func allServices(at instant: Instant? = nil) async throws(RegistryError) -> [ServiceState]
+  {
+    let moment = instant ?? clock.now()
+    return try await read { snapshot in
+      try snapshot.registeredServices().compactMap { siret in
+        ServiceState.fold(try snapshot.events(about: .service(siret)), at: moment)
+      }
     }
+  }
 
-    /// Today's date in Paris, by the service's clock.
-    public func today() -> CalendarDate { CalendarDate(parisDayOf: clock.now()) }
+  /// The number of events in the registry.
+  public func eventCount() async throws(RegistryError) -> Int64 {
+    try await read { snapshot in try snapshot.count() }
+  }
 
-    /// Appends `events` as one batch after checking each against the rules (later events of the
-    /// batch see the earlier ones). Nothing is written if any event is refused.
-    ///
-    /// - Throws: ``RegistryError/refused(_:)`` naming the broken rule, or
-    ///   ``RegistryError/storage(_:)``.
-    @discardableResult
-    public func append(_ events: [Event]) async throws(RegistryError) -> [LoggedEvent] {
-        try await appendChecked(events.map { ($0, nil) })
+  /// Reads from a consistent snapshot, mapping store failures to ``RegistryError``.
+  public func read<Result: Sendable>(
+    _ body: @escaping @Sendable (any RegistrySnapshot) throws -> Result
+  )
+    async throws(RegistryError) -> Result
+  {
+    do {
+      return try await store.read(body)
+    } catch {
+      throw RegistryError(error)
     }
+  }
 
-    /// Registers a new service.
-    @discardableResult
-    public func register(_ siret: SIRET, profile: ServiceProfile) async throws(RegistryError) -> LoggedEvent {
-        try await append([.serviceRegistered(ServiceRegistered(siret: siret, profile: profile))])[0]
-    }
-
-    /// Replaces a registered service's profile.
-    @discardableResult
-    public func update(_ siret: SIRET, profile: ServiceProfile) async throws(RegistryError) -> LoggedEvent {
-        try await append([.serviceUpdated(ServiceUpdated(siret: siret, profile: profile))])[0]
-    }
-
-    /// Records one decision (grant, renewal, suspension, reinstatement or withdrawal).
-    @discardableResult
-    public func decide(_ decision: Event) async throws(RegistryError) -> LoggedEvent {
-        try await append([decision])[0]
-    }
-
-    /// The state of the service with `siret` at `instant` (now by default).
-    ///
-    /// - Throws: ``RegistryError/notFound(_:)`` when no such service is registered.
-    public func state(of siret: SIRET, at instant: Instant? = nil) async throws(RegistryError) -> ServiceState {
-        let moment = instant ?? clock.now()
-        let events = try await read { snapshot in try snapshot.events(about: .service(siret)) }
-        guard let state = ServiceState.fold(events, at: moment) else { throw .notFound(siret) }
-        return state
-    }
-
-    /// The state of every registered service at `instant` (now by default), in registration order.
-    public func allServices(at instant: Instant? = nil) async throws(RegistryError) -> [ServiceState] {
-        let moment = instant ?? clock.now()
-        return try await read { snapshot in
-            try snapshot.registeredServices().compactMap { siret in
-                ServiceState.fold(try snapshot.events(about: .service(siret)), at: moment)
+  /// Appends events, each with an optional source line for error messages.
+  func appendChecked(_ events: [(Event, Int?)]) async throws(RegistryError) -> [LoggedEvent] {
+    let clock = self.clock
+    do {
+      return try await store.append { snapshot in
+        let count = try snapshot.count()
+        // Recorded instants never go backwards, even if the system clock does.
+        let last = try count > 0 ? snapshot.event(at: count - 1)?.recordedAt : nil
+        let now = max(clock.now(), last ?? Instant(millisecondsSinceEpoch: .min))
+        var pending: [EventSubject: [LoggedEvent]] = [:]
+        var recorded: [RecordedEvent] = []
+        for (offset, (event, line)) in events.enumerated() {
+          let subject = event.subject
+          if pending[subject] == nil { pending[subject] = try snapshot.events(about: subject) }
+          do throws(DomainError) {
+            try AppendRules.check(event, recordedAt: now, history: pending[subject]!)
+          } catch {
+            if let line {
+              throw RegistryError.importRejected(line: line, reason: error.description)
             }
+            throw RegistryError.refused(error)
+          }
+          let entry = RecordedEvent(recordedAt: now, event: event)
+          pending[subject]!.append(LoggedEvent(index: count + Int64(offset), recorded: entry))
+          recorded.append(entry)
         }
+        return recorded
+      }
+    } catch {
+      throw RegistryError(error)
     }
-
-    /// The number of events in the registry.
-    public func eventCount() async throws(RegistryError) -> Int64 {
-        try await read { snapshot in try snapshot.count() }
-    }
-
-    /// Reads from a consistent snapshot, mapping store failures to ``RegistryError``.
-    public func read<Result: Sendable>(_ body: @escaping @Sendable (any RegistrySnapshot) throws -> Result)
-        async throws(RegistryError) -> Result
-    {
-        do {
-            return try await store.read(body)
-        } catch {
-            throw RegistryError(error)
-        }
-    }
-
-    /// Appends events, each with an optional source line for error messages.
-    func appendChecked(_ events: [(Event, Int?)]) async throws(RegistryError) -> [LoggedEvent] {
-        let clock = self.clock
-        do {
-            return try await store.append { snapshot in
-                let count = try snapshot.count()
-                // Recorded instants never go backwards, even if the system clock does.
-                let last = try count > 0 ? snapshot.event(at: count - 1)?.recordedAt : nil
-                let now = max(clock.now(), last ?? Instant(millisecondsSinceEpoch: .min))
-                var pending: [EventSubject: [LoggedEvent]] = [:]
-                var recorded: [RecordedEvent] = []
-                for (offset, (event, line)) in events.enumerated() {
-                    let subject = event.subject
-                    if pending[subject] == nil { pending[subject] = try snapshot.events(about: subject) }
-                    do throws(DomainError) {
-                        try AppendRules.check(event, recordedAt: now, history: pending[subject]!)
-                    } catch {
-                        if let line { throw RegistryError.importRejected(line: line, reason: error.description) }
-                        throw RegistryError.refused(error)
-                    }
-                    let entry = RecordedEvent(recordedAt: now, event: event)
-                    pending[subject]!.append(LoggedEvent(index: count + Int64(offset), recorded: entry))
-                    recorded.append(entry)
-                }
-                return recorded
-            }
-        } catch {
-            throw RegistryError(error)
-        }
-    }
+  }
 }
 
 /// Everything the registry service can refuse or fail at, each with a one-line message.
 public enum RegistryError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// Input or an event was refused by the domain's rules.
-    case refused(DomainError)
-    /// No service with this SIRET is registered.
-    case notFound(SIRET)
-    /// A row of an import file was refused; nothing of the file was written.
-    case importRejected(line: Int, reason: String)
-    /// The store failed.
-    case storage(StoreError)
+  /// Input or an event was refused by the domain's rules.
+  case refused(DomainError)
+  /// No service with this SIRET is registered.
+  case notFound(SIRET)
+  /// A row of an import file was refused; nothing of the file was written.
+  case importRejected(line: Int, reason: String)
+  /// The store failed.
+  case storage(StoreError)
 
-    /// Wraps any error thrown through the store.
-    init(_ error: any Error) {
-        switch error {
-        case let error as RegistryError: self = error
-        case let error as DomainError: self = .refused(error)
-        case let error as StoreError: self = .storage(error)
-        default: self = .storage(.unavailable("registry store: \(error)"))
-        }
+  /// Wraps any error thrown through the store.
+  init(_ error: any Error) {
+    switch error {
+    case let error as RegistryError: self = error
+    case let error as DomainError: self = .refused(error)
+    case let error as StoreError: self = .storage(error)
+    default: self = .storage(.unavailable("registry store: \(error)"))
     }
+  }
 
-    public var description: String {
-        switch self {
-        case .refused(let error): return error.description
-        case .notFound(let siret): return "no service with SIRET \(siret) is registered"
-        case .importRejected(let line, let reason): return "line \(line): \(reason); nothing was imported"
-        case .storage(let error): return error.description
-        }
+  public var description: String {
+    switch self {
+    case .refused(let error): return error.description
+    case .notFound(let siret): return "no service with SIRET \(siret) is registered"
+    case .importRejected(let line, let reason):
+      return "line \(line): \(reason); nothing was imported"
+    case .storage(let error): return error.description
     }
+  }
 }

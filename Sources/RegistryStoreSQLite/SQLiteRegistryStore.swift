@@ -11,201 +11,215 @@ public import RegistryStore
 /// index. The file is checked (`PRAGMA quick_check`) when opened: a damaged registry is refused
 /// before anything is written to it.
 public final class SQLiteRegistryStore: RegistryStore {
-    /// The database file.
-    public let path: String
-    private let pool: DatabasePool
+  /// The database file.
+  public let path: String
+  private let pool: DatabasePool
 
-    /// Opens the registry at `path`, creating it (and its schema) when `create` is true.
-    ///
-    /// - Parameters:
-    ///   - path: the SQLite file.
-    ///   - create: whether a missing file may be created; otherwise a missing file is an error.
-    ///   - busyTimeout: how long a writer waits for another process's write lock.
-    /// - Throws: ``StoreError`` when the file is missing, damaged, newer than this version or
-    ///   cannot be opened.
-    public init(path: String, create: Bool = false, busyTimeout: TimeInterval = 30) throws {
-        self.path = path
-        let exists = FileManager.default.fileExists(atPath: path)
-        guard exists || create else {
-            throw StoreError.unavailable("no registry at \(path): run `amexist init` first")
-        }
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(busyTimeout)
-        configuration.label = "registry"
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA trusted_schema = OFF")
-        }
-        do {
-            // Check an existing file read-only first: opening a pool writes to the file (GRDB
-            // creates the WAL), and nothing may be written to a damaged registry.
-            if exists { try Self.checkIntegrity(path: path) }
-            pool = try DatabasePool(path: path, configuration: configuration)
-            // The pool sets synchronous=NORMAL on its writer when it enables WAL; the registry
-            // promises that an acknowledged append survives power loss, which needs FULL.
-            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-            let migrator = Schema.migrator
-            try pool.read { db in
-                if try migrator.hasBeenSuperseded(db) {
-                    throw StoreError.tooNew("the registry database \(path) was written by a newer version of amexist")
-                }
-            }
-            try migrator.migrate(pool)
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw Self.storeError(error, path: path)
-        }
+  /// Opens the registry at `path`, creating it (and its schema) when `create` is true.
+  ///
+  /// - Parameters:
+  ///   - path: the SQLite file.
+  ///   - create: whether a missing file may be created; otherwise a missing file is an error.
+  ///   - busyTimeout: how long a writer waits for another process's write lock.
+  /// - Throws: ``StoreError`` when the file is missing, damaged, newer than this version or
+  ///   cannot be opened.
+  public init(path: String, create: Bool = false, busyTimeout: TimeInterval = 30) throws {
+    self.path = path
+    let exists = FileManager.default.fileExists(atPath: path)
+    guard exists || create else {
+      throw StoreError.unavailable("no registry at \(path): run `amexist init` first")
     }
+    var configuration = Configuration()
+    configuration.busyMode = .timeout(busyTimeout)
+    configuration.label = "registry"
+    configuration.prepareDatabase { db in
+      try db.execute(sql: "PRAGMA trusted_schema = OFF")
+    }
+    do {
+      // Check an existing file read-only first: opening a pool writes to the file (GRDB
+      // creates the WAL), and nothing may be written to a damaged registry.
+      if exists { try Self.checkIntegrity(path: path) }
+      pool = try DatabasePool(path: path, configuration: configuration)
+      // The pool sets synchronous=NORMAL on its writer when it enables WAL; the registry
+      // promises that an acknowledged append survives power loss, which needs FULL.
+      try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+      let migrator = Schema.migrator
+      try pool.read { db in
+        if try migrator.hasBeenSuperseded(db) {
+          throw StoreError.tooNew(
+            "the registry database \(path) was written by a newer version of amexist")
+        }
+      }
+      try migrator.migrate(pool)
+    } catch let error as StoreError {
+      throw error
+    } catch {
+      throw Self.storeError(error, path: path)
+    }
+  }
 
-    public func read<Result: Sendable>(_ body: @escaping @Sendable (any RegistrySnapshot) throws -> Result)
-        async throws -> Result
-    {
-        let path = self.path
-        do {
-            return try await pool.read { db in try body(Snapshot(db: db, path: path)) }
-        } catch let error as DatabaseError {
-            throw Self.storeError(error, path: path)
-        }
+  public func read<Result: Sendable>(
+    _ body: @escaping @Sendable (any RegistrySnapshot) throws -> Result
+  )
+    async throws -> Result
+  {
+    let path = self.path
+    do {
+      return try await pool.read { db in try body(Snapshot(db: db, path: path)) }
+    } catch let error as DatabaseError {
+      throw Self.storeError(error, path: path)
     }
+  }
 
-    public func append(_ body: @escaping @Sendable (any RegistrySnapshot) throws -> [RecordedEvent]) async throws
-        -> [LoggedEvent]
-    {
-        let path = self.path
-        do {
-            return try await pool.write { db in
-                let snapshot = Snapshot(db: db, path: path)
-                let recorded = try body(snapshot)
-                var next = try snapshot.count()
-                var logged: [LoggedEvent] = []
-                logged.reserveCapacity(recorded.count)
-                for event in recorded {
-                    let entry = LoggedEvent(index: next, recorded: event)
-                    try db.execute(
-                        sql: "INSERT INTO events (idx, subject, kind, recorded_at, body) VALUES (?, ?, ?, ?, ?)",
-                        arguments: [
-                            entry.index, event.event.subject.description, event.event.kind,
-                            event.recordedAt.description, Data(entry.canonicalBytes),
-                        ]
-                    )
-                    logged.append(entry)
-                    next += 1
-                }
-                return logged
-            }
-        } catch let error as DatabaseError {
-            throw Self.storeError(error, path: path)
+  public func append(_ body: @escaping @Sendable (any RegistrySnapshot) throws -> [RecordedEvent])
+    async throws
+    -> [LoggedEvent]
+  {
+    let path = self.path
+    do {
+      return try await pool.write { db in
+        let snapshot = Snapshot(db: db, path: path)
+        let recorded = try body(snapshot)
+        var next = try snapshot.count()
+        var logged: [LoggedEvent] = []
+        logged.reserveCapacity(recorded.count)
+        for event in recorded {
+          let entry = LoggedEvent(index: next, recorded: event)
+          try db.execute(
+            sql:
+              "INSERT INTO events (idx, subject, kind, recorded_at, body) VALUES (?, ?, ?, ?, ?)",
+            arguments: [
+              entry.index, event.event.subject.description, event.event.kind,
+              event.recordedAt.description, Data(entry.canonicalBytes),
+            ]
+          )
+          logged.append(entry)
+          next += 1
         }
+        return logged
+      }
+    } catch let error as DatabaseError {
+      throw Self.storeError(error, path: path)
     }
+  }
 
-    /// Runs SQLite's quick check on a read-only connection.
-    private static func checkIntegrity(path: String) throws {
-        var configuration = Configuration()
-        configuration.readonly = true
-        let queue = try DatabaseQueue(path: path, configuration: configuration)
-        defer { try? queue.close() }
-        let check = try queue.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
-        guard check == ["ok"] else {
-            throw StoreError.corrupt(
-                "the registry database \(path) is damaged (integrity check failed); nothing was written: restore it from a backup"
-            )
-        }
+  /// Runs SQLite's quick check on a read-only connection.
+  private static func checkIntegrity(path: String) throws {
+    var configuration = Configuration()
+    configuration.readonly = true
+    let queue = try DatabaseQueue(path: path, configuration: configuration)
+    defer { try? queue.close() }
+    let check = try queue.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+    guard check == ["ok"] else {
+      throw StoreError.corrupt(
+        "the registry database \(path) is damaged (integrity check failed); nothing was written: restore it from a backup"
+      )
     }
+  }
 
-    /// The durability settings in force on the writer connection, and the applied migrations,
-    /// for operators and tests.
-    public func settings() async throws -> (journalMode: String, synchronous: Int, migrations: [String]) {
-        try await pool.write { db in
-            (
-                try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
-                try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1,
-                try Schema.migrator.appliedIdentifiers(db).sorted()
-            )
-        }
+  /// The durability settings in force on the writer connection, and the applied migrations,
+  /// for operators and tests.
+  public func settings() async throws -> (
+    journalMode: String, synchronous: Int, migrations: [String]
+  ) {
+    try await pool.write { db in
+      (
+        try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
+        try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1,
+        try Schema.migrator.appliedIdentifiers(db).sorted()
+      )
     }
+  }
 
-    /// Maps SQLite failures to store errors an operator can act on.
-    static func storeError(_ error: any Error, path: String) -> any Error {
-        guard let error = error as? DatabaseError else { return error }
-        switch error.resultCode {
-        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
-            return StoreError.corrupt(
-                "the registry database \(path) is damaged (\(error.resultCode)); nothing was written: restore it from a backup"
-            )
-        case .SQLITE_BUSY, .SQLITE_LOCKED:
-            return StoreError.busy("the registry database \(path) is busy; try again")
-        case .SQLITE_FULL:
-            return StoreError.unavailable("the disk holding \(path) is full; nothing was written")
-        case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_IOERR:
-            return StoreError.unavailable("cannot write the registry database \(path) (\(error.resultCode))")
-        case .SQLITE_CONSTRAINT:
-            // Only the append-only and gapless triggers raise constraints the code does not prevent.
-            return StoreError.corrupt("the registry database \(path) refused the write: \(error.message ?? "constraint")")
-        default:
-            return StoreError.unavailable("registry database \(path): \(error.resultCode)")
-        }
+  /// Maps SQLite failures to store errors an operator can act on.
+  static func storeError(_ error: any Error, path: String) -> any Error {
+    guard let error = error as? DatabaseError else { return error }
+    switch error.resultCode {
+    case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+      return StoreError.corrupt(
+        "the registry database \(path) is damaged (\(error.resultCode)); nothing was written: restore it from a backup"
+      )
+    case .SQLITE_BUSY, .SQLITE_LOCKED:
+      return StoreError.busy("the registry database \(path) is busy; try again")
+    case .SQLITE_FULL:
+      return StoreError.unavailable("the disk holding \(path) is full; nothing was written")
+    case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_IOERR:
+      return StoreError.unavailable(
+        "cannot write the registry database \(path) (\(error.resultCode))")
+    case .SQLITE_CONSTRAINT:
+      // Only the append-only and gapless triggers raise constraints the code does not prevent.
+      return StoreError.corrupt(
+        "the registry database \(path) refused the write: \(error.message ?? "constraint")")
+    default:
+      return StoreError.unavailable("registry database \(path): \(error.resultCode)")
     }
+  }
 }
 
 /// A snapshot over one GRDB connection, valid inside the read or write closure.
 private struct Snapshot: RegistrySnapshot {
-    let db: Database
-    let path: String
+  let db: Database
+  let path: String
 
-    func count() throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM events") ?? 0
-    }
+  func count() throws -> Int64 {
+    try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM events") ?? 0
+  }
 
-    func events(about subject: EventSubject) throws -> [LoggedEvent] {
-        let rows = try Row.fetchCursor(
-            db, sql: "SELECT idx, subject, body FROM events WHERE subject = ? ORDER BY idx",
-            arguments: [subject.description]
-        )
-        var events: [LoggedEvent] = []
-        while let row = try rows.next() { events.append(try decode(row)) }
-        return events
-    }
+  func events(about subject: EventSubject) throws -> [LoggedEvent] {
+    let rows = try Row.fetchCursor(
+      db, sql: "SELECT idx, subject, body FROM events WHERE subject = ? ORDER BY idx",
+      arguments: [subject.description]
+    )
+    var events: [LoggedEvent] = []
+    while let row = try rows.next() { events.append(try decode(row)) }
+    return events
+  }
 
-    func event(at index: Int64) throws -> LoggedEvent? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT idx, subject, body FROM events WHERE idx = ?", arguments: [index])
-        else { return nil }
-        return try decode(row)
-    }
+  func event(at index: Int64) throws -> LoggedEvent? {
+    guard
+      let row = try Row.fetchOne(
+        db, sql: "SELECT idx, subject, body FROM events WHERE idx = ?", arguments: [index])
+    else { return nil }
+    return try decode(row)
+  }
 
-    func registeredServices() throws -> [SIRET] {
-        let subjects = try String.fetchAll(
-            db, sql: "SELECT subject FROM events WHERE kind = 'serviceRegistered' ORDER BY idx"
-        )
-        return try subjects.map { subject in
-            do {
-                return try SIRET(subject)
-            } catch {
-                throw StoreError.corrupt("the registry database \(path) holds an invalid SIRET column")
-            }
-        }
+  func registeredServices() throws -> [SIRET] {
+    let subjects = try String.fetchAll(
+      db, sql: "SELECT subject FROM events WHERE kind = 'serviceRegistered' ORDER BY idx"
+    )
+    return try subjects.map { subject in
+      do {
+        return try SIRET(subject)
+      } catch {
+        throw StoreError.corrupt("the registry database \(path) holds an invalid SIRET column")
+      }
     }
+  }
 
-    func forEachEvent(from start: Int64, _ body: (LoggedEvent) throws -> Void) throws {
-        let rows = try Row.fetchCursor(
-            db, sql: "SELECT idx, subject, body FROM events WHERE idx >= ? ORDER BY idx", arguments: [start]
-        )
-        while let row = try rows.next() { try body(try decode(row)) }
-    }
+  func forEachEvent(from start: Int64, _ body: (LoggedEvent) throws -> Void) throws {
+    let rows = try Row.fetchCursor(
+      db, sql: "SELECT idx, subject, body FROM events WHERE idx >= ? ORDER BY idx",
+      arguments: [start]
+    )
+    while let row = try rows.next() { try body(try decode(row)) }
+  }
 
-    /// Decodes a row, refusing any whose bytes are not a canonical event or whose subject
-    /// column disagrees with the event it stores.
-    private func decode(_ row: Row) throws -> LoggedEvent {
-        let index: Int64 = row["idx"]
-        let bytes: Data = row["body"]
-        let logged: LoggedEvent
-        do {
-            logged = try LoggedEvent(index: index, canonicalBytes: Array(bytes))
-        } catch {
-            throw StoreError.corrupt("the registry database \(path) holds a damaged event at index \(index): \(error)")
-        }
-        guard logged.event.subject.description == row["subject"] as String else {
-            throw StoreError.corrupt("the registry database \(path) holds a mislabelled event at index \(index)")
-        }
-        return logged
+  /// Decodes a row, refusing any whose bytes are not a canonical event or whose subject
+  /// column disagrees with the event it stores.
+  private func decode(_ row: Row) throws -> LoggedEvent {
+    let index: Int64 = row["idx"]
+    let bytes: Data = row["body"]
+    let logged: LoggedEvent
+    do {
+      logged = try LoggedEvent(index: index, canonicalBytes: Array(bytes))
+    } catch {
+      throw StoreError.corrupt(
+        "the registry database \(path) holds a damaged event at index \(index): \(error)")
     }
+    guard logged.event.subject.description == row["subject"] as String else {
+      throw StoreError.corrupt(
+        "the registry database \(path) holds a mislabelled event at index \(index)")
+    }
+    return logged
+  }
 }

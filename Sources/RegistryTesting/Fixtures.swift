@@ -5,95 +5,102 @@ import Synchronization
 
 /// A clock that shows a set instant until moved: makes every test deterministic.
 public final class FixedClock: RegistryClock {
-    private let current: Mutex<Instant>
+  private let current: Mutex<Instant>
 
-    /// A clock at `instant`.
-    public init(_ instant: Instant) {
-        current = Mutex(instant)
+  /// A clock at `instant`.
+  public init(_ instant: Instant) {
+    current = Mutex(instant)
+  }
+
+  /// A clock at an RFC 3339 timestamp; the text must be valid.
+  public convenience init(_ text: String) {
+    do {
+      self.init(try Instant(parsing: text))
+    } catch {
+      preconditionFailure("invalid fixed clock time \(text): \(error)")
     }
+  }
 
-    /// A clock at an RFC 3339 timestamp; the text must be valid.
-    public convenience init(_ text: String) {
-        do {
-            self.init(try Instant(parsing: text))
-        } catch {
-            preconditionFailure("invalid fixed clock time \(text): \(error)")
-        }
-    }
+  public func now() -> Instant { current.withLock { $0 } }
 
-    public func now() -> Instant { current.withLock { $0 } }
+  /// Moves the clock to `instant`.
+  public func set(_ instant: Instant) { current.withLock { $0 = instant } }
 
-    /// Moves the clock to `instant`.
-    public func set(_ instant: Instant) { current.withLock { $0 = instant } }
-
-    /// Moves the clock forward by whole days.
-    public func advance(days: Int) {
-        current.withLock { $0 = $0.adding(milliseconds: Int64(days) * 86_400_000) }
-    }
+  /// Moves the clock forward by whole days.
+  public func advance(days: Int) {
+    current.withLock { $0 = $0.adding(milliseconds: Int64(days) * 86_400_000) }
+  }
 }
 
 /// A folder under the system's temporary directory, for one test, removed by ``remove()``.
 public struct TemporaryFolder: Sendable {
-    /// The folder's path.
-    public let path: String
+  /// The folder's path.
+  public let path: String
 
-    /// Creates a new, empty folder.
-    public init() throws {
-        path = NSTemporaryDirectory() + "amexist-test-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
+  /// Creates a new, empty folder.
+  public init() throws {
+    path = NSTemporaryDirectory() + "amexist-test-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+  }
 
-    /// The path of `name` inside the folder.
-    public func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+  /// The path of `name` inside the folder.
+  public func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
 
-    /// Removes the folder and everything in it.
-    public func remove() {
-        try? FileManager.default.removeItem(atPath: path)
-    }
+  /// Removes the folder and everything in it.
+  public func remove() {
+    try? FileManager.default.removeItem(atPath: path)
+  }
 }
 
 /// Values for tests, valid unless their name says otherwise.
 public enum TestValues {
-    /// The instant most tests run at: 2026-11-25 12:00 UTC.
-    public static let noon = "2026-11-25T12:00:00Z"
+  /// The instant most tests run at: 2026-11-25 12:00 UTC.
+  public static let noon = "2026-11-25T12:00:00Z"
 
-    /// A SIRET from a string known to be valid.
-    public static func siret(_ text: String) -> SIRET {
-        do { return try SIRET(text) } catch { preconditionFailure("invalid test SIRET \(text)") }
+  /// A SIRET from a string known to be valid.
+  public static func siret(_ text: String) -> SIRET {
+    do { return try SIRET(text) } catch { preconditionFailure("invalid test SIRET \(text)") }
+  }
+
+  /// A date from a string known to be valid.
+  public static func date(_ text: String) -> CalendarDate {
+    do { return try CalendarDate(parsing: text) } catch {
+      preconditionFailure("invalid test date \(text)")
     }
+  }
 
-    /// A date from a string known to be valid.
-    public static func date(_ text: String) -> CalendarDate {
-        do { return try CalendarDate(parsing: text) } catch { preconditionFailure("invalid test date \(text)") }
+  /// An instant from a string known to be valid.
+  public static func instant(_ text: String) -> Instant {
+    do { return try Instant(parsing: text) } catch {
+      preconditionFailure("invalid test instant \(text)")
     }
+  }
 
-    /// An instant from a string known to be valid.
-    public static func instant(_ text: String) -> Instant {
-        do { return try Instant(parsing: text) } catch { preconditionFailure("invalid test instant \(text)") }
+  /// The first sample service's SIRET.
+  public static let firstSample = siret(SampleRegistry.sirets[0])
+
+  /// A registration event for `siret` with a plain profile.
+  public static func registration(_ siret: SIRET, name: String = "Service de test") -> Event {
+    do {
+      return .serviceRegistered(
+        ServiceRegistered(siret: siret, profile: try ServiceProfile(name: name, region: "11")))
+    } catch {
+      preconditionFailure("invalid test profile")
     }
+  }
 
-    /// The first sample service's SIRET.
-    public static let firstSample = siret(SampleRegistry.sirets[0])
-
-    /// A registration event for `siret` with a plain profile.
-    public static func registration(_ siret: SIRET, name: String = "Service de test") -> Event {
-        do {
-            return .serviceRegistered(ServiceRegistered(siret: siret, profile: try ServiceProfile(name: name, region: "11")))
-        } catch {
-            preconditionFailure("invalid test profile")
-        }
-    }
-
-    /// A grant event for `siret`.
-    public static func grant(
-        _ siret: SIRET, _ level: Level = .commitment, decided: String = "2026-11-01", validFrom: String? = nil,
-        validUntil: String = "2029-10-31", evaluator: String? = nil, reference: String? = nil, corrects: Int64? = nil
-    ) throws(DomainError) -> Event {
-        .levelGranted(
-            try LevelGranted(
-                siret: siret, level: level, decided: date(decided), validFrom: validFrom.map(date),
-                validUntil: date(validUntil), evaluator: evaluator, reference: reference, corrects: corrects
-            )
-        )
-    }
+  /// A grant event for `siret`.
+  public static func grant(
+    _ siret: SIRET, _ level: Level = .commitment, decided: String = "2026-11-01",
+    validFrom: String? = nil,
+    validUntil: String = "2029-10-31", evaluator: String? = nil, reference: String? = nil,
+    corrects: Int64? = nil
+  ) throws(DomainError) -> Event {
+    .levelGranted(
+      try LevelGranted(
+        siret: siret, level: level, decided: date(decided), validFrom: validFrom.map(date),
+        validUntil: date(validUntil), evaluator: evaluator, reference: reference, corrects: corrects
+      )
+    )
+  }
 }

@@ -6,108 +6,117 @@ import Testing
 ///
 /// Each check takes a fresh, empty store and records failures with `#expect`.
 public enum StoreConformance {
-    /// Every check, in order.
-    public static let all: [(name: String, check: @Sendable (any RegistryStore) async throws -> Void)] = [
-        ("appends get gapless indexes and read back byte for byte", appendsAreGaplessAndExact),
-        ("a failing batch writes nothing", failingBatchWritesNothing),
-        ("events are found by subject in log order", eventsBySubject),
-        ("concurrent appends are serialised and none is lost", concurrentAppendsAreSerialised),
-        ("a snapshot never shows part of a batch", snapshotsAreWhole),
+  /// Every check, in order.
+  public static let all:
+    [(name: String, check: @Sendable (any RegistryStore) async throws -> Void)] = [
+      ("appends get gapless indexes and read back byte for byte", appendsAreGaplessAndExact),
+      ("a failing batch writes nothing", failingBatchWritesNothing),
+      ("events are found by subject in log order", eventsBySubject),
+      ("concurrent appends are serialised and none is lost", concurrentAppendsAreSerialised),
+      ("a snapshot never shows part of a batch", snapshotsAreWhole),
     ]
 
-    static let clockStart = Instant(millisecondsSinceEpoch: 1_795_000_000_000)
+  static let clockStart = Instant(millisecondsSinceEpoch: 1_795_000_000_000)
 
-    static func events(count: Int, offset: Int = 0) -> [RecordedEvent] {
-        (0..<count).map { index in
-            // Key events need no service: any kid makes a distinct, valid event.
-            let event: Event
-            do {
-                event = .keyRetired(try KeyRetired(kid: "conformance-\(offset + index)", at: clockStart))
-            } catch {
-                preconditionFailure("invalid conformance event")
+  static func events(count: Int, offset: Int = 0) -> [RecordedEvent] {
+    (0..<count).map { index in
+      // Key events need no service: any kid makes a distinct, valid event.
+      let event: Event
+      do {
+        event = .keyRetired(try KeyRetired(kid: "conformance-\(offset + index)", at: clockStart))
+      } catch {
+        preconditionFailure("invalid conformance event")
+      }
+      return RecordedEvent(
+        recordedAt: clockStart.adding(milliseconds: Int64(offset + index)), event: event)
+    }
+  }
+
+  static func appendsAreGaplessAndExact(_ store: any RegistryStore) async throws {
+    let first = try await store.append { _ in events(count: 3) }
+    let second = try await store.append { _ in events(count: 2, offset: 3) }
+    #expect((first + second).map(\.index) == [0, 1, 2, 3, 4])
+    let stored = try await store.read { snapshot in
+      var all: [LoggedEvent] = []
+      try snapshot.forEachEvent(from: 0) { all.append($0) }
+      return (all, try snapshot.count(), try snapshot.event(at: 4), try snapshot.event(at: 5))
+    }
+    #expect(stored.0 == first + second)
+    #expect(
+      stored.0.map(\.canonicalBytes) == (first + second).map { EventCoding.encode($0.recorded) })
+    #expect(stored.1 == 5)
+    #expect(stored.2 == second.last)
+    #expect(stored.3 == nil)
+  }
+
+  struct Refusal: Error {}
+
+  static func failingBatchWritesNothing(_ store: any RegistryStore) async throws {
+    _ = try await store.append { _ in events(count: 1) }
+    await #expect(throws: Refusal.self) {
+      _ = try await store.append { _ in throw Refusal() }
+    }
+    let count = try await store.read { try $0.count() }
+    #expect(count == 1)
+    let next = try await store.append { _ in events(count: 1, offset: 1) }
+    #expect(next.map(\.index) == [1])
+  }
+
+  static func eventsBySubject(_ store: any RegistryStore) async throws {
+    _ = try await store.append { _ in events(count: 4) }
+    let found = try await store.read { snapshot in try snapshot.events(about: .key("conformance-2"))
+    }
+    #expect(found.map(\.index) == [2])
+    let none = try await store.read { snapshot in try snapshot.events(about: .key("absent")) }
+    #expect(none.isEmpty)
+  }
+
+  /// G2: many writers at once; every append lands once, indexes are gapless, and each
+  /// writer's check-then-append saw the count left by the one before it.
+  static func concurrentAppendsAreSerialised(_ store: any RegistryStore) async throws {
+    let writers = 24
+    try await withThrowingTaskGroup(of: [LoggedEvent].self) { group in
+      for writer in 0..<writers {
+        group.addTask {
+          try await store.append { snapshot in
+            let count = try snapshot.count()
+            return events(count: 1, offset: 1000 + writer).map { recorded in
+              // The event records the count its writer saw: serialised writers see 0, 1, 2…
+              RecordedEvent(
+                recordedAt: clockStart.adding(milliseconds: count), event: recorded.event)
             }
-            return RecordedEvent(recordedAt: clockStart.adding(milliseconds: Int64(offset + index)), event: event)
+          }
         }
+      }
+      var indexes: [Int64] = []
+      for try await logged in group { indexes += logged.map(\.index) }
+      #expect(indexes.sorted() == (0..<Int64(writers)).map { $0 })
     }
+    let seen = try await store.read { snapshot in
+      var offsets: [Int64] = []
+      try snapshot.forEachEvent(from: 0) {
+        offsets.append($0.recordedAt.millisecondsSinceEpoch - clockStart.millisecondsSinceEpoch)
+      }
+      return offsets
+    }
+    #expect(seen == (0..<Int64(writers)).map { $0 })
+  }
 
-    static func appendsAreGaplessAndExact(_ store: any RegistryStore) async throws {
-        let first = try await store.append { _ in events(count: 3) }
-        let second = try await store.append { _ in events(count: 2, offset: 3) }
-        #expect((first + second).map(\.index) == [0, 1, 2, 3, 4])
-        let stored = try await store.read { snapshot in
-            var all: [LoggedEvent] = []
-            try snapshot.forEachEvent(from: 0) { all.append($0) }
-            return (all, try snapshot.count(), try snapshot.event(at: 4), try snapshot.event(at: 5))
+  static func snapshotsAreWhole(_ store: any RegistryStore) async throws {
+    let batch = 50
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      group.addTask {
+        for round in 0..<10 {
+          _ = try await store.append { _ in events(count: batch, offset: round * batch) }
         }
-        #expect(stored.0 == first + second)
-        #expect(stored.0.map(\.canonicalBytes) == (first + second).map { EventCoding.encode($0.recorded) })
-        #expect(stored.1 == 5)
-        #expect(stored.2 == second.last)
-        #expect(stored.3 == nil)
-    }
-
-    struct Refusal: Error {}
-
-    static func failingBatchWritesNothing(_ store: any RegistryStore) async throws {
-        _ = try await store.append { _ in events(count: 1) }
-        await #expect(throws: Refusal.self) {
-            _ = try await store.append { _ in throw Refusal() }
+      }
+      group.addTask {
+        for _ in 0..<40 {
+          let count = try await store.read { try $0.count() }
+          #expect(count % Int64(batch) == 0)
         }
-        let count = try await store.read { try $0.count() }
-        #expect(count == 1)
-        let next = try await store.append { _ in events(count: 1, offset: 1) }
-        #expect(next.map(\.index) == [1])
+      }
+      try await group.waitForAll()
     }
-
-    static func eventsBySubject(_ store: any RegistryStore) async throws {
-        _ = try await store.append { _ in events(count: 4) }
-        let found = try await store.read { snapshot in try snapshot.events(about: .key("conformance-2")) }
-        #expect(found.map(\.index) == [2])
-        let none = try await store.read { snapshot in try snapshot.events(about: .key("absent")) }
-        #expect(none.isEmpty)
-    }
-
-    /// G2: many writers at once; every append lands once, indexes are gapless, and each
-    /// writer's check-then-append saw the count left by the one before it.
-    static func concurrentAppendsAreSerialised(_ store: any RegistryStore) async throws {
-        let writers = 24
-        try await withThrowingTaskGroup(of: [LoggedEvent].self) { group in
-            for writer in 0..<writers {
-                group.addTask {
-                    try await store.append { snapshot in
-                        let count = try snapshot.count()
-                        return events(count: 1, offset: 1000 + writer).map { recorded in
-                            // The event records the count its writer saw: serialised writers see 0, 1, 2…
-                            RecordedEvent(recordedAt: clockStart.adding(milliseconds: count), event: recorded.event)
-                        }
-                    }
-                }
-            }
-            var indexes: [Int64] = []
-            for try await logged in group { indexes += logged.map(\.index) }
-            #expect(indexes.sorted() == (0..<Int64(writers)).map { $0 })
-        }
-        let seen = try await store.read { snapshot in
-            var offsets: [Int64] = []
-            try snapshot.forEachEvent(from: 0) { offsets.append($0.recordedAt.millisecondsSinceEpoch - clockStart.millisecondsSinceEpoch) }
-            return offsets
-        }
-        #expect(seen == (0..<Int64(writers)).map { $0 })
-    }
-
-    static func snapshotsAreWhole(_ store: any RegistryStore) async throws {
-        let batch = 50
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for round in 0..<10 { _ = try await store.append { _ in events(count: batch, offset: round * batch) } }
-            }
-            group.addTask {
-                for _ in 0..<40 {
-                    let count = try await store.read { try $0.count() }
-                    #expect(count % Int64(batch) == 0)
-                }
-            }
-            try await group.waitForAll()
-        }
-    }
+  }
 }

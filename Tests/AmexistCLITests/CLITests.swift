@@ -6,237 +6,313 @@ import Testing
 
 @Suite("amexist, end to end")
 struct CLITests {
-    let siret = "73282932000074"
+  let siret = "73282932000074"
 
-    func expectError(_ output: CommandRunner.Output, status: Int32, containing fragment: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(output.status == status, "\(output.stderr)", sourceLocation: sourceLocation)
-        #expect(output.stdout.isEmpty, sourceLocation: sourceLocation)
-        let lines = output.stderr.split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(lines.count == 2 && lines[1].isEmpty, "one line on stderr: \(output.stderr)", sourceLocation: sourceLocation)
-        #expect(output.stderr.hasPrefix("amexist: "), sourceLocation: sourceLocation)
-        #expect(output.stderr.contains(fragment), "\(output.stderr)", sourceLocation: sourceLocation)
+  func expectError(
+    _ output: CommandRunner.Output, status: Int32, containing fragment: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) {
+    #expect(output.status == status, "\(output.stderr)", sourceLocation: sourceLocation)
+    #expect(output.stdout.isEmpty, sourceLocation: sourceLocation)
+    let lines = output.stderr.split(separator: "\n", omittingEmptySubsequences: false)
+    #expect(
+      lines.count == 2 && lines[1].isEmpty, "one line on stderr: \(output.stderr)",
+      sourceLocation: sourceLocation)
+    #expect(output.stderr.hasPrefix("amexist: "), sourceLocation: sourceLocation)
+    #expect(output.stderr.contains(fragment), "\(output.stderr)", sourceLocation: sourceLocation)
+  }
+
+  func json(_ output: CommandRunner.Output) throws -> JSONValue {
+    try StrictJSONParser(maximumSize: 10_000_000).parse(
+      Array(output.stdout.trimmingCharacters(in: .newlines).utf8))
+  }
+
+  @Test("init creates the registry once and is safe to run again")
+  func initCommand() throws {
+    let cli = try CommandRunner()
+    defer { cli.folder.remove() }
+    let first = try cli.run(["init"])
+    #expect(first.status == 0)
+    #expect(first.stdout == "Created the registry Registry/registry.sqlite.\n")
+    #expect(FileManager.default.fileExists(atPath: cli.path("Registry/registry.sqlite")))
+    let second = try cli.run(["init"])
+    #expect(second.status == 0)
+    #expect(second.stdout.contains("already exists (0 entries)"))
+  }
+
+  @Test("a service's life: add, grant, suspend, reinstate, renew, withdraw, with history")
+  func lifecycle() throws {
+    let cli = try CommandRunner()
+    defer { cli.folder.remove() }
+    _ = try cli.run(["init"])
+    let add = try cli.run([
+      "service", "add", "732 829 320 00074", "--name", "Santé Travail Lyon", "--city", "Lyon",
+      "--region", "84", "--website", "https://example.org",
+    ])
+    #expect(add.status == 0, "\(add.stderr)")
+    #expect(add.stdout.contains("Recorded #0 serviceRegistered for 73282932000074"))
+
+    let grant = try cli.run([
+      "decision", "grant", siret, "--level", "2", "--decided", "2026-01-10", "--valid-until",
+      "2029-01-09", "--reference", "DPST-7", "--json",
+    ])
+    #expect(grant.status == 0, "\(grant.stderr)")
+    let granted = try json(grant)
+    #expect(granted["index"] == .integer(1))
+    #expect(granted["service"]?["standing"] == .string("active"))
+    #expect(granted["service"]?["level"] == .integer(2))
+    #expect(
+      granted["service"]?["decision"]?["levelName"] == .string("Attestation de mise en œuvre"))
+
+    let show = try cli.run(["service", "show", siret])
+    #expect(show.status == 0)
+    #expect(show.stdout.contains("2 · Attestation de mise en œuvre"))
+    #expect(show.stdout.contains("active (en vigueur)"))
+    #expect(show.stdout.contains("732 829 320 00074"))
+
+    #expect(
+      try cli.run([
+        "decision", "suspend", siret, "--reason", "Audit de suivi en retard", "--decided",
+        "2026-02-01",
+      ]).status == 0)
+    #expect(
+      try json(try cli.run(["service", "show", siret, "--json"]))["standing"]
+        == .string("suspended"))
+    expectError(
+      try cli.run([
+        "decision", "renew", siret, "--decided", "2026-02-02", "--valid-until", "2031-01-01",
+      ]), status: 1, containing: "no level that can be renewed")
+    #expect(try cli.run(["decision", "reinstate", siret, "--decided", "2026-02-03"]).status == 0)
+    #expect(
+      try cli.run([
+        "decision", "renew", siret, "--decided", "2026-02-04", "--valid-until", "2031-01-01",
+      ]).status == 0)
+    let past = try json(
+      try cli.run(["service", "show", siret, "--json", "--at", "2026-02-01T12:00:00+01:00"]))
+    #expect(past["standing"] == .string("suspended"))
+    #expect(
+      try cli.run(["decision", "withdraw", siret, "--reason", "Objectifs non tenus"]).status == 0)
+    expectError(
+      try cli.run(["decision", "reinstate", siret]), status: 1,
+      containing: "only a suspended level can be reinstated")
+
+    let history = try cli.run(["history", siret])
+    #expect(history.status == 0)
+    for kind in [
+      "serviceRegistered", "levelGranted", "levelSuspended", "levelReinstated", "levelRenewed",
+      "levelWithdrawn",
+    ] {
+      #expect(history.stdout.contains(kind))
     }
-
-    func json(_ output: CommandRunner.Output) throws -> JSONValue {
-        try StrictJSONParser(maximumSize: 10_000_000).parse(Array(output.stdout.trimmingCharacters(in: .newlines).utf8))
+    guard case .array(let entries) = try json(try cli.run(["history", siret, "--json"])) else {
+      Issue.record("history --json is not an array")
+      return
     }
+    #expect(entries.map { $0["index"] } == (0..<6).map { JSONValue.integer($0) })
+    #expect(entries[2]["reason"] == .string("Audit de suivi en retard"))
+  }
 
-    @Test("init creates the registry once and is safe to run again")
-    func initCommand() throws {
-        let cli = try CommandRunner()
-        defer { cli.folder.remove() }
-        let first = try cli.run(["init"])
-        #expect(first.status == 0)
-        #expect(first.stdout == "Created the registry Registry/registry.sqlite.\n")
-        #expect(FileManager.default.fileExists(atPath: cli.path("Registry/registry.sqlite")))
-        let second = try cli.run(["init"])
-        #expect(second.status == 0)
-        #expect(second.stdout.contains("already exists (0 entries)"))
+  @Test("list shows an aligned table with French level names, and filters")
+  func list() throws {
+    let cli = try CommandRunner()
+    defer { cli.folder.remove() }
+    #expect(try cli.run(["demo"]).status == 0)
+    let table = try cli.run(["service", "list"])
+    #expect(table.status == 0)
+    let lines = table.stdout.split(separator: "\n")
+    #expect(lines.count == 1 + SampleRegistry.serviceCount)
+    let levelColumn = lines[0].range(of: "Level")!.lowerBound.utf16Offset(in: lines[0])
+    for line in lines.dropFirst() {
+      #expect(line.prefix(levelColumn).count == lines[0].prefix(levelColumn).count)
     }
-
-    @Test("a service's life: add, grant, suspend, reinstate, renew, withdraw, with history")
-    func lifecycle() throws {
-        let cli = try CommandRunner()
-        defer { cli.folder.remove() }
-        _ = try cli.run(["init"])
-        let add = try cli.run(["service", "add", "732 829 320 00074", "--name", "Santé Travail Lyon", "--city", "Lyon", "--region", "84", "--website", "https://example.org"])
-        #expect(add.status == 0, "\(add.stderr)")
-        #expect(add.stdout.contains("Recorded #0 serviceRegistered for 73282932000074"))
-
-        let grant = try cli.run(["decision", "grant", siret, "--level", "2", "--decided", "2026-01-10", "--valid-until", "2029-01-09", "--reference", "DPST-7", "--json"])
-        #expect(grant.status == 0, "\(grant.stderr)")
-        let granted = try json(grant)
-        #expect(granted["index"] == .integer(1))
-        #expect(granted["service"]?["standing"] == .string("active"))
-        #expect(granted["service"]?["level"] == .integer(2))
-        #expect(granted["service"]?["decision"]?["levelName"] == .string("Attestation de mise en œuvre"))
-
-        let show = try cli.run(["service", "show", siret])
-        #expect(show.status == 0)
-        #expect(show.stdout.contains("2 · Attestation de mise en œuvre"))
-        #expect(show.stdout.contains("active (en vigueur)"))
-        #expect(show.stdout.contains("732 829 320 00074"))
-
-        #expect(try cli.run(["decision", "suspend", siret, "--reason", "Audit de suivi en retard", "--decided", "2026-02-01"]).status == 0)
-        #expect(try json(try cli.run(["service", "show", siret, "--json"]))["standing"] == .string("suspended"))
-        expectError(try cli.run(["decision", "renew", siret, "--decided", "2026-02-02", "--valid-until", "2031-01-01"]), status: 1, containing: "no level that can be renewed")
-        #expect(try cli.run(["decision", "reinstate", siret, "--decided", "2026-02-03"]).status == 0)
-        #expect(try cli.run(["decision", "renew", siret, "--decided", "2026-02-04", "--valid-until", "2031-01-01"]).status == 0)
-        let past = try json(try cli.run(["service", "show", siret, "--json", "--at", "2026-02-01T12:00:00+01:00"]))
-        #expect(past["standing"] == .string("suspended"))
-        #expect(try cli.run(["decision", "withdraw", siret, "--reason", "Objectifs non tenus"]).status == 0)
-        expectError(try cli.run(["decision", "reinstate", siret]), status: 1, containing: "only a suspended level can be reinstated")
-
-        let history = try cli.run(["history", siret])
-        #expect(history.status == 0)
-        for kind in ["serviceRegistered", "levelGranted", "levelSuspended", "levelReinstated", "levelRenewed", "levelWithdrawn"] {
-            #expect(history.stdout.contains(kind))
-        }
-        guard case .array(let entries) = try json(try cli.run(["history", siret, "--json"])) else {
-            Issue.record("history --json is not an array")
-            return
-        }
-        #expect(entries.map { $0["index"] } == (0..<6).map { JSONValue.integer($0) })
-        #expect(entries[2]["reason"] == .string("Audit de suivi en retard"))
+    #expect(table.stdout.contains("Attestation d'engagement"))
+    #expect(table.stdout.contains("Certification"))
+    let suspended = try json(try cli.run(["service", "list", "--standing", "suspended", "--json"]))
+    guard case .array(let items) = suspended else {
+      Issue.record("not an array")
+      return
     }
+    #expect(items.map { $0["siret"] } == [.string("90344556700014")])
+    let region = try cli.run(["service", "list", "--region", "84"])
+    #expect(region.stdout.split(separator: "\n").count == 2)
+    expectError(
+      try cli.run(["service", "list", "--standing", "gold"]), status: 2,
+      containing: "unknown standing")
+  }
 
-    @Test("list shows an aligned table with French level names, and filters")
-    func list() throws {
-        let cli = try CommandRunner()
-        defer { cli.folder.remove() }
-        #expect(try cli.run(["demo"]).status == 0)
-        let table = try cli.run(["service", "list"])
-        #expect(table.status == 0)
-        let lines = table.stdout.split(separator: "\n")
-        #expect(lines.count == 1 + SampleRegistry.serviceCount)
-        let levelColumn = lines[0].range(of: "Level")!.lowerBound.utf16Offset(in: lines[0])
-        for line in lines.dropFirst() {
-            #expect(line.prefix(levelColumn).count == lines[0].prefix(levelColumn).count)
-        }
-        #expect(table.stdout.contains("Attestation d'engagement"))
-        #expect(table.stdout.contains("Certification"))
-        let suspended = try json(try cli.run(["service", "list", "--standing", "suspended", "--json"]))
-        guard case .array(let items) = suspended else {
-            Issue.record("not an array")
-            return
-        }
-        #expect(items.map { $0["siret"] } == [.string("90344556700014")])
-        let region = try cli.run(["service", "list", "--region", "84"])
-        #expect(region.stdout.split(separator: "\n").count == 2)
-        expectError(try cli.run(["service", "list", "--standing", "gold"]), status: 2, containing: "unknown standing")
+  @Test("demo loads every level and standing, and shows an existing registry as it is")
+  func demo() throws {
+    let cli = try CommandRunner()
+    defer { cli.folder.remove() }
+    let first = try cli.run(["demo"])
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(first.stdout.contains("Loaded 11 fictional services"))
+    for standing in Standing.allCases { #expect(first.stdout.contains(standing.rawValue)) }
+    for level in Level.allCases { #expect(first.stdout.contains(level.frenchName)) }
+    let second = try cli.run(["demo"])
+    #expect(second.stdout.contains("already holds"))
+    #expect(try cli.run(["service", "show", SampleRegistry.sirets[0]]).status == 0)
+  }
+
+  @Test("export writes CSV and JSON lines; import reports a bad row by line and writes nothing")
+  func exportAndImport() throws {
+    let cli = try CommandRunner()
+    defer { cli.folder.remove() }
+    _ = try cli.run(["demo"])
+    let csv = try cli.run(["export", "--format", "csv"])
+    #expect(csv.status == 0)
+    #expect(
+      csv.stdout.hasPrefix(
+        "siret,name,address,city,region,website,level,decided,valid_from,valid_until,evaluator,reference,region_name,level_name,standing\r\n"
+      ))
+    #expect(csv.stdout.split(separator: "\r\n").count == 1 + SampleRegistry.serviceCount)
+    let jsonl = try cli.run(["export", "--format", "jsonl", "--out", "services.jsonl"])
+    #expect(jsonl.stdout == "services.jsonl\n")
+    let written = try String(contentsOfFile: cli.path("services.jsonl"), encoding: .utf8)
+    #expect(written.split(separator: "\n").count == SampleRegistry.serviceCount)
+
+    let before = try cli.run(["export"]).stdout
+    try "siret,name,level,decided,valid_until\n91011223400018,Ok,,,\n90011223400018,Bad,,,\n".write(
+      toFile: cli.path("bad.csv"), atomically: true, encoding: .utf8)
+    expectError(
+      try cli.run(["service", "import", "bad.csv"]), status: 1,
+      containing: "line 3: invalid SIRET \"90011223400018\"")
+    #expect(try cli.run(["export"]).stdout == before)
+
+    try "siret;name;region\n900 112 234 00019;Nouveau service;53\n".write(
+      toFile: cli.path("good.csv"), atomically: true, encoding: .utf8)
+    let imported = try cli.run(["service", "import", "good.csv", "--json"])
+    #expect(imported.status == 0, "\(imported.stderr)")
+    #expect(try json(imported)["servicesUpdated"] == .integer(1))
+    expectError(
+      try cli.run(["service", "import", "missing.csv"]), status: 1,
+      containing: "cannot read missing.csv")
+  }
+
+  @Test(
+    "bad input gives one line on stderr and the documented exit status",
+    arguments: [
+      (["service", "show", "123"], Int32(2), "a SIRET has 14 digits"),
+      (["service", "add", "73282932000075", "--name", "X"], 2, "check digit"),
+      (["service", "add", "73282932000074"], 2, "Missing expected argument '--name"),
+      (
+        [
+          "decision", "grant", "73282932000074", "--level", "4", "--decided", "2026-01-01",
+          "--valid-until", "2027-01-01",
+        ], 2, "invalid level"
+      ),
+      (
+        [
+          "decision", "grant", "73282932000074", "--level", "1", "--decided", "01/01/2026",
+          "--valid-until", "2027-01-01",
+        ], 2, "invalid date"
+      ),
+      (
+        ["service", "show", "73282932000074", "--at", "2026-01-01T00:00:00"], 2,
+        "a time zone is required"
+      ),
+      (["frobnicate"], 2, "Unexpected argument"),
+      (["service", "show", "73282932000074"], 1, "no service with SIRET 73282932000074"),
+      (
+        [
+          "decision", "grant", "73282932000074", "--level", "1", "--decided", "2026-01-01",
+          "--valid-until", "2027-01-01",
+        ], 1, "no service with SIRET"
+      ),
+      (
+        ["service", "show", "73282932000074", "--database", "postgres://localhost/amexist"], 1,
+        "PostgreSQL"
+      ),
+    ]
+  )
+  func errors(_ arguments: [String], _ status: Int32, _ fragment: String) throws {
+    let cli = try CommandRunner()
+    defer { cli.folder.remove() }
+    _ = try cli.run(["init"])
+    expectError(try cli.run(arguments), status: status, containing: fragment)
+  }
+
+  @Test("commands other than init refuse a missing registry")
+  func missingRegistry() throws {
+    let cli = try CommandRunner()
+    defer { cli.folder.remove() }
+    expectError(
+      try cli.run(["service", "list"]), status: 1, containing: "run `amexist init` first")
+    #expect(!FileManager.default.fileExists(atPath: cli.path("Registry")))
+  }
+
+  @Test("--registry and AMEXIST_DATABASE_URL choose the database")
+  func locations() throws {
+    let cli = try CommandRunner()
+    defer { cli.folder.remove() }
+    #expect(try cli.run(["init", "--registry", "Other"]).status == 0)
+    #expect(FileManager.default.fileExists(atPath: cli.path("Other/registry.sqlite")))
+    #expect(
+      try cli.run(["service", "add", siret, "--name", "A", "--registry", "Other"]).status == 0)
+    let viaEnvironment = try cli.run(
+      ["service", "list", "--json"],
+      environment: ["AMEXIST_DATABASE_URL": "sqlite:Other/registry.sqlite"])
+    #expect(viaEnvironment.status == 0, "\(viaEnvironment.stderr)")
+    #expect(viaEnvironment.stdout.contains(siret))
+  }
+
+  @Test("help exits 0")
+  func help() throws {
+    let cli = try CommandRunner()
+    defer { cli.folder.remove() }
+    let help = try cli.run(["--help"])
+    #expect(help.status == 0)
+    #expect(help.stdout.contains("decision"))
+  }
+
+  /// F7 through the CLI: the operator gets one line that says the file is damaged.
+  @Test("F7: a damaged database is refused with a clear message and left as it was")
+  func corrupted() throws {
+    let cli = try CommandRunner()
+    defer { cli.folder.remove() }
+    _ = try cli.run(["demo"])
+    let path = cli.path("Registry/registry.sqlite")
+    var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    for offset in 0..<16 { bytes[offset] = 0x58 }
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    for arguments in [["service", "list"], ["service", "add", siret, "--name", "X"], ["init"]] {
+      expectError(try cli.run(arguments), status: 1, containing: "is damaged")
     }
+    #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) == bytes)
+  }
 
-    @Test("demo loads every level and standing, and shows an existing registry as it is")
-    func demo() throws {
-        let cli = try CommandRunner()
-        defer { cli.folder.remove() }
-        let first = try cli.run(["demo"])
-        #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stdout.contains("Loaded 11 fictional services"))
-        for standing in Standing.allCases { #expect(first.stdout.contains(standing.rawValue)) }
-        for level in Level.allCases { #expect(first.stdout.contains(level.frenchName)) }
-        let second = try cli.run(["demo"])
-        #expect(second.stdout.contains("already holds"))
-        #expect(try cli.run(["service", "show", SampleRegistry.sirets[0]]).status == 0)
+  /// G2 across processes: decisions from several processes at once are all kept, serialised.
+  @Test("G2: concurrent processes deciding for one service lose nothing")
+  func concurrentProcesses() throws {
+    let cli = try CommandRunner()
+    defer { cli.folder.remove() }
+    _ = try cli.run(["init"])
+    _ = try cli.run(["service", "add", siret, "--name", "Service 0"])
+    _ = try cli.run([
+      "decision", "grant", siret, "--level", "1", "--decided", "2026-01-01", "--valid-until",
+      "2028-12-31",
+    ])
+    let started = try (1...8).map { writer in
+      try cli.start(["service", "update", siret, "--name", "Service \(writer)"])
     }
-
-    @Test("export writes CSV and JSON lines; import reports a bad row by line and writes nothing")
-    func exportAndImport() throws {
-        let cli = try CommandRunner()
-        defer { cli.folder.remove() }
-        _ = try cli.run(["demo"])
-        let csv = try cli.run(["export", "--format", "csv"])
-        #expect(csv.status == 0)
-        #expect(csv.stdout.hasPrefix("siret,name,address,city,region,website,level,decided,valid_from,valid_until,evaluator,reference,region_name,level_name,standing\r\n"))
-        #expect(csv.stdout.split(separator: "\r\n").count == 1 + SampleRegistry.serviceCount)
-        let jsonl = try cli.run(["export", "--format", "jsonl", "--out", "services.jsonl"])
-        #expect(jsonl.stdout == "services.jsonl\n")
-        let written = try String(contentsOfFile: cli.path("services.jsonl"), encoding: .utf8)
-        #expect(written.split(separator: "\n").count == SampleRegistry.serviceCount)
-
-        let before = try cli.run(["export"]).stdout
-        try "siret,name,level,decided,valid_until\n91011223400018,Ok,,,\n90011223400018,Bad,,,\n".write(toFile: cli.path("bad.csv"), atomically: true, encoding: .utf8)
-        expectError(try cli.run(["service", "import", "bad.csv"]), status: 1, containing: "line 3: invalid SIRET \"90011223400018\"")
-        #expect(try cli.run(["export"]).stdout == before)
-
-        try "siret;name;region\n900 112 234 00019;Nouveau service;53\n".write(toFile: cli.path("good.csv"), atomically: true, encoding: .utf8)
-        let imported = try cli.run(["service", "import", "good.csv", "--json"])
-        #expect(imported.status == 0, "\(imported.stderr)")
-        #expect(try json(imported)["servicesUpdated"] == .integer(1))
-        expectError(try cli.run(["service", "import", "missing.csv"]), status: 1, containing: "cannot read missing.csv")
+    let suspensions = try (1...4).map { attempt in
+      try cli.start([
+        "decision", "suspend", siret, "--reason", "Essai \(attempt)", "--decided", "2026-02-01",
+      ])
     }
-
-    @Test(
-        "bad input gives one line on stderr and the documented exit status",
-        arguments: [
-            (["service", "show", "123"], Int32(2), "a SIRET has 14 digits"),
-            (["service", "add", "73282932000075", "--name", "X"], 2, "check digit"),
-            (["service", "add", "73282932000074"], 2, "Missing expected argument '--name"),
-            (["decision", "grant", "73282932000074", "--level", "4", "--decided", "2026-01-01", "--valid-until", "2027-01-01"], 2, "invalid level"),
-            (["decision", "grant", "73282932000074", "--level", "1", "--decided", "01/01/2026", "--valid-until", "2027-01-01"], 2, "invalid date"),
-            (["service", "show", "73282932000074", "--at", "2026-01-01T00:00:00"], 2, "a time zone is required"),
-            (["frobnicate"], 2, "Unexpected argument"),
-            (["service", "show", "73282932000074"], 1, "no service with SIRET 73282932000074"),
-            (["decision", "grant", "73282932000074", "--level", "1", "--decided", "2026-01-01", "--valid-until", "2027-01-01"], 1, "no service with SIRET"),
-            (["service", "show", "73282932000074", "--database", "postgres://localhost/amexist"], 1, "PostgreSQL"),
-        ]
-    )
-    func errors(_ arguments: [String], _ status: Int32, _ fragment: String) throws {
-        let cli = try CommandRunner()
-        defer { cli.folder.remove() }
-        _ = try cli.run(["init"])
-        expectError(try cli.run(arguments), status: status, containing: fragment)
+    let updates = try started.map { try cli.finish($0) }
+    let suspended = try suspensions.map { try cli.finish($0) }
+    #expect(updates.allSatisfy { $0.status == 0 }, "\(updates.map(\.stderr))")
+    #expect(suspended.filter { $0.status == 0 }.count == 1)
+    #expect(
+      suspended.filter {
+        $0.status == 1 && $0.stderr.contains("only an active level can be suspended")
+      }.count == 3)
+    guard case .array(let entries) = try json(try cli.run(["history", siret, "--json"])) else {
+      Issue.record("history --json is not an array")
+      return
     }
-
-    @Test("commands other than init refuse a missing registry")
-    func missingRegistry() throws {
-        let cli = try CommandRunner()
-        defer { cli.folder.remove() }
-        expectError(try cli.run(["service", "list"]), status: 1, containing: "run `amexist init` first")
-        #expect(!FileManager.default.fileExists(atPath: cli.path("Registry")))
-    }
-
-    @Test("--registry and AMEXIST_DATABASE_URL choose the database")
-    func locations() throws {
-        let cli = try CommandRunner()
-        defer { cli.folder.remove() }
-        #expect(try cli.run(["init", "--registry", "Other"]).status == 0)
-        #expect(FileManager.default.fileExists(atPath: cli.path("Other/registry.sqlite")))
-        #expect(try cli.run(["service", "add", siret, "--name", "A", "--registry", "Other"]).status == 0)
-        let viaEnvironment = try cli.run(["service", "list", "--json"], environment: ["AMEXIST_DATABASE_URL": "sqlite:Other/registry.sqlite"])
-        #expect(viaEnvironment.status == 0, "\(viaEnvironment.stderr)")
-        #expect(viaEnvironment.stdout.contains(siret))
-    }
-
-    @Test("help exits 0")
-    func help() throws {
-        let cli = try CommandRunner()
-        defer { cli.folder.remove() }
-        let help = try cli.run(["--help"])
-        #expect(help.status == 0)
-        #expect(help.stdout.contains("decision"))
-    }
-
-    /// F7 through the CLI: the operator gets one line that says the file is damaged.
-    @Test("F7: a damaged database is refused with a clear message and left as it was")
-    func corrupted() throws {
-        let cli = try CommandRunner()
-        defer { cli.folder.remove() }
-        _ = try cli.run(["demo"])
-        let path = cli.path("Registry/registry.sqlite")
-        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        for offset in 0..<16 { bytes[offset] = 0x58 }
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-        for arguments in [["service", "list"], ["service", "add", siret, "--name", "X"], ["init"]] {
-            expectError(try cli.run(arguments), status: 1, containing: "is damaged")
-        }
-        #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) == bytes)
-    }
-
-    /// G2 across processes: decisions from several processes at once are all kept, serialised.
-    @Test("G2: concurrent processes deciding for one service lose nothing")
-    func concurrentProcesses() throws {
-        let cli = try CommandRunner()
-        defer { cli.folder.remove() }
-        _ = try cli.run(["init"])
-        _ = try cli.run(["service", "add", siret, "--name", "Service 0"])
-        _ = try cli.run(["decision", "grant", siret, "--level", "1", "--decided", "2026-01-01", "--valid-until", "2028-12-31"])
-        let started = try (1...8).map { writer in
-            try cli.start(["service", "update", siret, "--name", "Service \(writer)"])
-        }
-        let suspensions = try (1...4).map { attempt in
-            try cli.start(["decision", "suspend", siret, "--reason", "Essai \(attempt)", "--decided", "2026-02-01"])
-        }
-        let updates = try started.map { try cli.finish($0) }
-        let suspended = try suspensions.map { try cli.finish($0) }
-        #expect(updates.allSatisfy { $0.status == 0 }, "\(updates.map(\.stderr))")
-        #expect(suspended.filter { $0.status == 0 }.count == 1)
-        #expect(suspended.filter { $0.status == 1 && $0.stderr.contains("only an active level can be suspended") }.count == 3)
-        guard case .array(let entries) = try json(try cli.run(["history", siret, "--json"])) else {
-            Issue.record("history --json is not an array")
-            return
-        }
-        #expect(entries.count == 2 + 8 + 1)
-        #expect(entries.map { $0["index"] } == (0..<11).map { JSONValue.integer($0) })
-    }
+    #expect(entries.count == 2 + 8 + 1)
+    #expect(entries.map { $0["index"] } == (0..<11).map { JSONValue.integer($0) })
+  }
 }

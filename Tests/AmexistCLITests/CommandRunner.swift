@@ -4,75 +4,78 @@ import Testing
 
 /// Runs the built `amexist` executable in a temporary folder, as a user would.
 struct CommandRunner {
-    struct Output {
-        let status: Int32
-        let stdout: String
-        let stderr: String
+  struct Output {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+  }
+
+  let folder: TemporaryFolder
+
+  init() throws {
+    folder = try TemporaryFolder()
+  }
+
+  /// The executable SwiftPM built next to the test bundle.
+  static let executable: URL = {
+    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+      .appendingPathComponent("amexist")
+    if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent()
+      .deletingLastPathComponent()
+    return root.appendingPathComponent(".build/debug/amexist")
+  }()
+
+  /// Runs `amexist` with `arguments` in the folder and waits (at most a minute) for it to end.
+  func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Output {
+    let process = try start(arguments, environment: environment)
+    return try finish(process)
+  }
+
+  /// Starts `amexist` without waiting.
+  func start(_ arguments: [String], environment: [String: String] = [:]) throws -> (
+    Process, Pipe, Pipe
+  ) {
+    let process = Process()
+    process.executableURL = Self.executable
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
+    var env = ProcessInfo.processInfo.environment
+    env.removeValue(forKey: "AMEXIST_DATABASE_URL")
+    env.merge(environment) { $1 }
+    process.environment = env
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    return (process, out, err)
+  }
+
+  /// Waits for a started command, killing it after a minute.
+  func finish(_ started: (Process, Pipe, Pipe)) throws -> Output {
+    let (process, out, err) = started
+    let deadline = Date().addingTimeInterval(60)
+    // Read while waiting so that a large output cannot fill the pipe and block the child.
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    while process.isRunning {
+      if Date() > deadline {
+        process.terminate()
+        Issue.record("amexist \(process.arguments ?? []) did not finish within a minute")
+        break
+      }
+      Thread.sleep(forTimeInterval: 0.01)
     }
+    process.waitUntilExit()
+    return Output(
+      status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+      stderr: String(decoding: stderr, as: UTF8.self)
+    )
+  }
 
-    let folder: TemporaryFolder
-
-    init() throws {
-        folder = try TemporaryFolder()
-    }
-
-    /// The executable SwiftPM built next to the test bundle.
-    static let executable: URL = {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("amexist")
-        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/amexist")
-    }()
-
-    /// Runs `amexist` with `arguments` in the folder and waits (at most a minute) for it to end.
-    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Output {
-        let process = try start(arguments, environment: environment)
-        return try finish(process)
-    }
-
-    /// Starts `amexist` without waiting.
-    func start(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "AMEXIST_DATABASE_URL")
-        env.merge(environment) { $1 }
-        process.environment = env
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return (process, out, err)
-    }
-
-    /// Waits for a started command, killing it after a minute.
-    func finish(_ started: (Process, Pipe, Pipe)) throws -> Output {
-        let (process, out, err) = started
-        let deadline = Date().addingTimeInterval(60)
-        // Read while waiting so that a large output cannot fill the pipe and block the child.
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        while process.isRunning {
-            if Date() > deadline {
-                process.terminate()
-                Issue.record("amexist \(process.arguments ?? []) did not finish within a minute")
-                break
-            }
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-        process.waitUntilExit()
-        return Output(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self)
-        )
-    }
-
-    /// The path of `name` in the folder.
-    func path(_ name: String) -> String { folder.file(name) }
+  /// The path of `name` in the folder.
+  func path(_ name: String) -> String { folder.file(name) }
 }

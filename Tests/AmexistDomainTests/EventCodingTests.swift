@@ -4,116 +4,144 @@ import Testing
 
 @Suite("Event leaf format")
 struct EventCodingTests {
-    static let siret = TestValues.siret("73282932000074")
-    static let at = TestValues.instant("2026-11-25T10:15:30.250Z")
+  static let siret = TestValues.siret("73282932000074")
+  static let at = TestValues.instant("2026-11-25T10:15:30.250Z")
 
-    static func everyKind() throws -> [Event] {
-        [
-            .serviceRegistered(
-                ServiceRegistered(
-                    siret: siret,
-                    profile: try ServiceProfile(
-                        name: "Santé Travail « Test »", address: "1 rue de l'Œuvre", city: "Lyon", region: "84",
-                        website: "https://example.org/st"
-                    )
-                )
-            ),
-            .serviceUpdated(ServiceUpdated(siret: siret, profile: try ServiceProfile(name: "Nouveau nom"))),
-            try TestValues.grant(siret, .certification, evaluator: "AFNOR Certification", reference: "R-1", corrects: 3),
-            .levelRenewed(try LevelRenewed(siret: siret, decided: TestValues.date("2026-11-02"), validUntil: TestValues.date("2030-01-01"))),
-            .levelSuspended(try LevelSuspended(siret: siret, decided: TestValues.date("2026-11-03"), reason: "Audit")),
-            .levelReinstated(LevelReinstated(siret: siret, decided: TestValues.date("2026-11-04"))),
-            .levelWithdrawn(try LevelWithdrawn(siret: siret, decided: TestValues.date("2026-11-05"), reason: "Fin")),
-            .attestationIssued(
-                try AttestationIssued(
-                    siret: siret, attestationID: "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e", decisionIndex: 2,
-                    payloadSHA256: String(repeating: "ab", count: 32)
-                )
-            ),
-            .keyAdded(
-                try KeyAdded(
-                    kid: "issuer-2026", algorithm: "EdDSA",
-                    publicKey: .object(["kty": .string("OKP"), "crv": .string("Ed25519"), "x": .string("abc")]),
-                    validFrom: at, validUntil: at.adding(milliseconds: 1000)
-                )
-            ),
-            .keyRetired(try KeyRetired(kid: "issuer-2026", at: at)),
-            .keyRevoked(try KeyRevoked(kid: "issuer-2026", at: at, reason: "compromise")),
-        ]
-    }
-
-    @Test("every kind of event encodes canonically and decodes to itself")
-    func roundTrip() throws {
-        for event in try Self.everyKind() {
-            let recorded = RecordedEvent(recordedAt: Self.at, event: event)
-            let bytes = EventCoding.encode(recorded)
-            #expect(try EventCoding.decode(bytes) == recorded)
-            #expect(try LoggedEvent(index: 7, canonicalBytes: bytes).recorded == recorded)
-        }
-    }
-
-    @Test("the leaf bytes are exactly the documented form")
-    func exactBytes() throws {
-        let recorded = RecordedEvent(
-            recordedAt: Self.at, event: try TestValues.grant(Self.siret, .implementation, reference: "DPST-1")
+  static func everyKind() throws -> [Event] {
+    [
+      .serviceRegistered(
+        ServiceRegistered(
+          siret: siret,
+          profile: try ServiceProfile(
+            name: "Santé Travail « Test »", address: "1 rue de l'Œuvre", city: "Lyon", region: "84",
+            website: "https://example.org/st"
+          )
         )
-        #expect(
-            String(decoding: EventCoding.encode(recorded), as: UTF8.self)
-                == #"{"decided":"2026-11-01","event":"levelGranted","level":2,"recordedAt":"2026-11-25T10:15:30.250Z","reference":"DPST-1","siret":"73282932000074","v":1,"validFrom":"2026-11-01","validUntil":"2029-10-31"}"#
+      ),
+      .serviceUpdated(
+        ServiceUpdated(siret: siret, profile: try ServiceProfile(name: "Nouveau nom"))),
+      try TestValues.grant(
+        siret, .certification, evaluator: "AFNOR Certification", reference: "R-1", corrects: 3),
+      .levelRenewed(
+        try LevelRenewed(
+          siret: siret, decided: TestValues.date("2026-11-02"),
+          validUntil: TestValues.date("2030-01-01"))),
+      .levelSuspended(
+        try LevelSuspended(siret: siret, decided: TestValues.date("2026-11-03"), reason: "Audit")),
+      .levelReinstated(LevelReinstated(siret: siret, decided: TestValues.date("2026-11-04"))),
+      .levelWithdrawn(
+        try LevelWithdrawn(siret: siret, decided: TestValues.date("2026-11-05"), reason: "Fin")),
+      .attestationIssued(
+        try AttestationIssued(
+          siret: siret, attestationID: "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e",
+          decisionIndex: 2,
+          payloadSHA256: String(repeating: "ab", count: 32)
         )
-    }
+      ),
+      .keyAdded(
+        try KeyAdded(
+          kid: "issuer-2026", algorithm: "EdDSA",
+          publicKey: .object([
+            "kty": .string("OKP"), "crv": .string("Ed25519"), "x": .string("abc"),
+          ]),
+          validFrom: at, validUntil: at.adding(milliseconds: 1000)
+        )
+      ),
+      .keyRetired(try KeyRetired(kid: "issuer-2026", at: at)),
+      .keyRevoked(try KeyRevoked(kid: "issuer-2026", at: at, reason: "compromise")),
+    ]
+  }
 
-    @Test(
-        "bytes that are not a canonical version-1 event are refused",
-        arguments: [
-            // Not canonical: white space, member order.
-            #"{ "event":"levelReinstated","decided":"2026-11-04","recordedAt":"2026-11-25T10:15:30.250Z","siret":"73282932000074","v":1}"#,
-            #"{"event":"levelReinstated","decided":"2026-11-04","recordedAt":"2026-11-25T10:15:30.250Z","siret":"73282932000074","v":1}"#,
-            // Unknown member, unknown kind, wrong version, wrong types, invalid values.
-            #"{"decided":"2026-11-04","event":"levelReinstated","extra":1,"recordedAt":"2026-11-25T10:15:30.250Z","siret":"73282932000074","v":1}"#,
-            #"{"decided":"2026-11-04","event":"levelPromoted","recordedAt":"2026-11-25T10:15:30.250Z","siret":"73282932000074","v":1}"#,
-            #"{"decided":"2026-11-04","event":"levelReinstated","recordedAt":"2026-11-25T10:15:30.250Z","siret":"73282932000074","v":2}"#,
-            #"{"decided":"2026-11-04","event":"levelReinstated","recordedAt":"2026-11-25T10:15:30.250Z","siret":73282932000074,"v":1}"#,
-            #"{"decided":"2026-11-04","event":"levelReinstated","recordedAt":"2026-11-25T10:15:30.250Z","siret":"73282932000075","v":1}"#,
-            #"{"decided":"2026-02-30","event":"levelReinstated","recordedAt":"2026-11-25T10:15:30.250Z","siret":"73282932000074","v":1}"#,
-            #"{"decided":"2026-11-04","event":"levelReinstated","recordedAt":"2026-11-25T11:15:30.250+01:00","siret":"73282932000074","v":1}"#,
-            // A12 in a stored event.
-            #"{"decided":"2026-11-04","decided":"2026-11-04","event":"levelReinstated","recordedAt":"2026-11-25T10:15:30.250Z","siret":"73282932000074","v":1}"#,
-            #"[]"#, "",
-        ]
+  @Test("every kind of event encodes canonically and decodes to itself")
+  func roundTrip() throws {
+    for event in try Self.everyKind() {
+      let recorded = RecordedEvent(recordedAt: Self.at, event: event)
+      let bytes = EventCoding.encode(recorded)
+      #expect(try EventCoding.decode(bytes) == recorded)
+      #expect(try LoggedEvent(index: 7, canonicalBytes: bytes).recorded == recorded)
+    }
+  }
+
+  @Test("the leaf bytes are exactly the documented form")
+  func exactBytes() throws {
+    let recorded = RecordedEvent(
+      recordedAt: Self.at,
+      event: try TestValues.grant(Self.siret, .implementation, reference: "DPST-1")
     )
-    func refused(_ text: String) {
-        #expect(throws: DomainError.self) { try EventCoding.decode(Array(text.utf8)) }
-    }
+    #expect(
+      String(decoding: EventCoding.encode(recorded), as: UTF8.self)
+        == #"{"decided":"2026-11-01","event":"levelGranted","level":2,"recordedAt":"2026-11-25T10:15:30.250Z","reference":"DPST-1","siret":"73282932000074","v":1,"validFrom":"2026-11-01","validUntil":"2029-10-31"}"#
+    )
+  }
 
-    @Test("the canonical reinstatement in the refused list is otherwise accepted")
-    func controlForRefused() throws {
-        let text = #"{"decided":"2026-11-04","event":"levelReinstated","recordedAt":"2026-11-25T10:15:30.250Z","siret":"73282932000074","v":1}"#
-        #expect(try EventCoding.decode(Array(text.utf8)).event == .levelReinstated(LevelReinstated(siret: Self.siret, decided: TestValues.date("2026-11-04"))))
-    }
+  @Test(
+    "bytes that are not a canonical version-1 event are refused",
+    arguments: [
+      // Not canonical: white space, member order.
+      #"{ "event":"levelReinstated","decided":"2026-11-04","recordedAt":"2026-11-25T10:15:30.250Z","siret":"73282932000074","v":1}"#,
+      #"{"event":"levelReinstated","decided":"2026-11-04","recordedAt":"2026-11-25T10:15:30.250Z","siret":"73282932000074","v":1}"#,
+      // Unknown member, unknown kind, wrong version, wrong types, invalid values.
+      #"{"decided":"2026-11-04","event":"levelReinstated","extra":1,"recordedAt":"2026-11-25T10:15:30.250Z","siret":"73282932000074","v":1}"#,
+      #"{"decided":"2026-11-04","event":"levelPromoted","recordedAt":"2026-11-25T10:15:30.250Z","siret":"73282932000074","v":1}"#,
+      #"{"decided":"2026-11-04","event":"levelReinstated","recordedAt":"2026-11-25T10:15:30.250Z","siret":"73282932000074","v":2}"#,
+      #"{"decided":"2026-11-04","event":"levelReinstated","recordedAt":"2026-11-25T10:15:30.250Z","siret":73282932000074,"v":1}"#,
+      #"{"decided":"2026-11-04","event":"levelReinstated","recordedAt":"2026-11-25T10:15:30.250Z","siret":"73282932000075","v":1}"#,
+      #"{"decided":"2026-02-30","event":"levelReinstated","recordedAt":"2026-11-25T10:15:30.250Z","siret":"73282932000074","v":1}"#,
+      #"{"decided":"2026-11-04","event":"levelReinstated","recordedAt":"2026-11-25T11:15:30.250+01:00","siret":"73282932000074","v":1}"#,
+      // A12 in a stored event.
+      #"{"decided":"2026-11-04","decided":"2026-11-04","event":"levelReinstated","recordedAt":"2026-11-25T10:15:30.250Z","siret":"73282932000074","v":1}"#,
+      #"[]"#, "",
+    ]
+  )
+  func refused(_ text: String) {
+    #expect(throws: DomainError.self) { try EventCoding.decode(Array(text.utf8)) }
+  }
 
-    @Test("identifier forms are checked")
-    func identifiers() {
-        #expect(throws: DomainError.self) { try Identifiers.attestationID("urn:uuid:0F8FAD5B-D9CB-469F-A165-70867728950E") }
-        #expect(throws: DomainError.self) { try Identifiers.attestationID("0f8fad5b-d9cb-469f-a165-70867728950e") }
-        #expect(throws: DomainError.self) { try Identifiers.sha256Hex(String(repeating: "g", count: 64), field: "hash") }
-        #expect(throws: DomainError.self) { try Identifiers.keyID("../../dev/null") }
-        #expect(throws: DomainError.self) { try Identifiers.keyID(String(repeating: "k", count: 65)) }
-        #expect(throws: DomainError.self) { try Identifiers.keyID("") }
-    }
+  @Test("the canonical reinstatement in the refused list is otherwise accepted")
+  func controlForRefused() throws {
+    let text =
+      #"{"decided":"2026-11-04","event":"levelReinstated","recordedAt":"2026-11-25T10:15:30.250Z","siret":"73282932000074","v":1}"#
+    #expect(
+      try EventCoding.decode(Array(text.utf8)).event
+        == .levelReinstated(
+          LevelReinstated(siret: Self.siret, decided: TestValues.date("2026-11-04"))))
+  }
 
-    @Test("free text is trimmed, normalised to NFC and refuses control characters")
-    func text() throws {
-        #expect(try ServiceProfile(name: "  Sante\u{301} Travail \n").name == "Santé Travail")
-        for bad in ["Line\nbreak", "Esc\u{1B}[31m", "Bidi\u{202E}txet", "Sep\u{2028}aration", "   "] {
-            #expect(throws: DomainError.self) { try ServiceProfile(name: bad) }
-        }
-        #expect(throws: DomainError.self) { try ServiceProfile(name: String(repeating: "é", count: 201)) }
-        #expect(throws: Never.self) { try ServiceProfile(name: String(repeating: "é", count: 200)) }
+  @Test("identifier forms are checked")
+  func identifiers() {
+    #expect(throws: DomainError.self) {
+      try Identifiers.attestationID("urn:uuid:0F8FAD5B-D9CB-469F-A165-70867728950E")
     }
+    #expect(throws: DomainError.self) {
+      try Identifiers.attestationID("0f8fad5b-d9cb-469f-a165-70867728950e")
+    }
+    #expect(throws: DomainError.self) {
+      try Identifiers.sha256Hex(String(repeating: "g", count: 64), field: "hash")
+    }
+    #expect(throws: DomainError.self) { try Identifiers.keyID("../../dev/null") }
+    #expect(throws: DomainError.self) { try Identifiers.keyID(String(repeating: "k", count: 65)) }
+    #expect(throws: DomainError.self) { try Identifiers.keyID("") }
+  }
 
-    @Test("websites must be absolute https URLs", arguments: ["http://example.org", "javascript:alert(1)", "https://", "example.org", "https://user:pw@example.org", "https://exa mple.org", "ftp://example.org"])
-    func websites(_ url: String) {
-        #expect(throws: DomainError.self) { try ServiceProfile(name: "S", website: url) }
+  @Test("free text is trimmed, normalised to NFC and refuses control characters")
+  func text() throws {
+    #expect(try ServiceProfile(name: "  Sante\u{301} Travail \n").name == "Santé Travail")
+    for bad in ["Line\nbreak", "Esc\u{1B}[31m", "Bidi\u{202E}txet", "Sep\u{2028}aration", "   "] {
+      #expect(throws: DomainError.self) { try ServiceProfile(name: bad) }
     }
+    #expect(throws: DomainError.self) {
+      try ServiceProfile(name: String(repeating: "é", count: 201))
+    }
+    #expect(throws: Never.self) { try ServiceProfile(name: String(repeating: "é", count: 200)) }
+  }
+
+  @Test(
+    "websites must be absolute https URLs",
+    arguments: [
+      "http://example.org", "javascript:alert(1)", "https://", "example.org",
+      "https://user:pw@example.org", "https://exa mple.org", "ftp://example.org",
+    ])
+  func websites(_ url: String) {
+    #expect(throws: DomainError.self) { try ServiceProfile(name: "S", website: url) }
+  }
 }
