@@ -16,6 +16,7 @@ let package = Package(
     .executable(name: "amexist", targets: ["amexist"]),
     .library(name: "AmexistDomain", targets: ["AmexistDomain"]),
     .library(name: "RegistryStore", targets: ["RegistryStore"]),
+    .library(name: "Attestation", targets: ["Attestation"]),
     .library(name: "RegistryStoreSQLite", targets: ["RegistryStoreSQLite"]),
     .library(name: "RegistryService", targets: ["RegistryService"]),
     .library(name: "AmexistCLI", targets: ["AmexistCLI"]),
@@ -23,10 +24,20 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
   ],
   targets: [
     .target(name: "AmexistDomain", swiftSettings: strictSettings),
     .target(name: "RegistryStore", dependencies: ["AmexistDomain"], swiftSettings: strictSettings),
+    .target(
+      name: "Attestation",
+      dependencies: [
+        "AmexistDomain",
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "CryptoExtras", package: "swift-crypto"),
+      ],
+      swiftSettings: strictSettings
+    ),
     .target(
       name: "RegistryStoreSQLite",
       dependencies: [
@@ -36,13 +47,13 @@ let package = Package(
     ),
     .target(
       name: "RegistryService",
-      dependencies: ["AmexistDomain", "RegistryStore"],
+      dependencies: ["AmexistDomain", "RegistryStore", "Attestation"],
       swiftSettings: strictSettings
     ),
     .target(
       name: "AmexistCLI",
       dependencies: [
-        "AmexistDomain", "RegistryStore", "RegistryStoreSQLite", "RegistryService",
+        "AmexistDomain", "Attestation", "RegistryStore", "RegistryStoreSQLite", "RegistryService",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strictSettings
@@ -56,6 +67,14 @@ let package = Package(
     .testTarget(
       name: "AmexistDomainTests",
       dependencies: ["AmexistDomain", "RegistryTesting"],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "AttestationTests",
+      dependencies: [
+        "AmexistDomain", "Attestation", "RegistryTesting",
+        .product(name: "Crypto", package: "swift-crypto"),
+      ],
       swiftSettings: strictSettings
     ),
     .testTarget(

@@ -73,6 +73,15 @@ func perform<Result>(_ operation: () async throws(RegistryError) -> Result) asyn
   }
 }
 
+/// Runs a synchronous registry operation, turning its errors into one-line CLI errors.
+func performNow<Result>(_ operation: () throws(RegistryError) -> Result) throws(CLIError) -> Result {
+  do {
+    return try operation()
+  } catch {
+    throw CLIError(error.description)
+  }
+}
+
 /// Parses a value with a domain parser, as a usage error when it is refused.
 func parseInput<Value>(_ parser: () throws(DomainError) -> Value) throws(CLIError) -> Value {
   do {

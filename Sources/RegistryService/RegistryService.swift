@@ -107,6 +107,14 @@ public struct RegistryService: Sendable {
     }
   }
 
+  /// The instant to record the next event at: the clock's, or the last event's if the clock
+  /// went back, so that recorded instants never decrease along the log.
+  static func recordingInstant(_ snapshot: any RegistrySnapshot, clock: any RegistryClock) throws -> Instant {
+    let count = try snapshot.count()
+    let last = try count > 0 ? snapshot.event(at: count - 1)?.recordedAt : nil
+    return max(clock.now(), last ?? Instant(millisecondsSinceEpoch: .min))
+  }
+
   /// Appends events, each with an optional source line for error messages.
   func appendChecked(_ events: [(Event, Int?)]) async throws(RegistryError) -> [LoggedEvent] {
     let clock = self.clock
@@ -151,6 +159,8 @@ public enum RegistryError: Error, Hashable, Sendable, CustomStringConvertible {
   case importRejected(line: Int, reason: String)
   /// The store failed.
   case storage(StoreError)
+  /// An issuer key or the trust file cannot be used.
+  case keys(String)
 
   /// Wraps any error thrown through the store.
   init(_ error: any Error) {
@@ -169,6 +179,7 @@ public enum RegistryError: Error, Hashable, Sendable, CustomStringConvertible {
     case .importRejected(let line, let reason):
       return "line \(line): \(reason); nothing was imported"
     case .storage(let error): return error.description
+    case .keys(let message): return message
     }
   }
 }

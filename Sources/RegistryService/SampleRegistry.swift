@@ -15,18 +15,18 @@ public enum SampleRegistry {
     "91011223400018",
   ]
 
-  /// The sample events, in the order they are appended. Log indexes start at 0, which the
-  /// correction of the tenth service relies on.
-  public static func events(today: CalendarDate) -> [Event] {
+  /// The sample events, in the order they are appended to a log that holds `existing` events
+  /// (the correction of the tenth service names an entry by its index).
+  public static func events(today: CalendarDate, existing: Int64 = 0) -> [Event] {
     // The values below are valid by construction; a failure is a bug in this list.
     do {
-      return try build(today: today)
+      return try build(today: today, existing: existing)
     } catch {
       preconditionFailure("invalid sample registry: \(error)")
     }
   }
 
-  private static func build(today: CalendarDate) throws(DomainError) -> [Event] {
+  private static func build(today: CalendarDate, existing: Int64) throws(DomainError) -> [Event] {
     func day(_ offset: Int) -> CalendarDate { today.adding(days: offset) }
     let s = try sirets.map { text throws(DomainError) in try SIRET(text) }
     var events: [Event] = []
@@ -117,13 +117,14 @@ public enum SampleRegistry {
     try grant(8, .commitment, decided: -5, from: 30, reference: "DPST-2026-120")
 
     try register(9, "Santé au Travail Grand Est", city: "Strasbourg", region: "44")
+    let mistyped = existing + Int64(events.count)
     try grant(
       9, .certification, decided: -90, evaluator: "AFNOR Certification", reference: "CERT-2026-O118"
     )
-    // The reference above was mistyped (letter O); the correction names entry 22, the grant.
+    // The reference above was mistyped (letter O): the correction names the grant it corrects.
     try grant(
       9, .certification, decided: -90, evaluator: "AFNOR Certification",
-      reference: "CERT-2026-0118", corrects: 22)
+      reference: "CERT-2026-0118", corrects: mistyped)
 
     try register(
       10, "Prévention et Santé au Travail de La Réunion", city: "Saint-Denis", region: "04")

@@ -46,6 +46,9 @@ public protocol RegistrySnapshot {
   /// The SIRETs of all registered services, in registration order.
   func registeredServices() throws -> [SIRET]
 
+  /// The ids of all issuer keys ever added, in the order they were added.
+  func addedKeyIDs() throws -> [String]
+
   /// Calls `body` with each event from index `start` on, in log order, without holding the
   /// whole log in memory.
   func forEachEvent(from start: Int64, _ body: (LoggedEvent) throws -> Void) throws

@@ -33,11 +33,15 @@ struct CLITests {
     defer { cli.folder.remove() }
     let first = try cli.run(["init"])
     #expect(first.status == 0)
-    #expect(first.stdout == "Created the registry Registry/registry.sqlite.\n")
+    #expect(first.stdout.hasPrefix("Created the registry Registry/registry.sqlite.\nCreated the issuer key "))
+    #expect(first.stdout.contains("Created the trust file Keys/trust.json"))
+    #expect(FileManager.default.fileExists(atPath: cli.path("Keys/trust.json")))
     #expect(FileManager.default.fileExists(atPath: cli.path("Registry/registry.sqlite")))
     let second = try cli.run(["init"])
     #expect(second.status == 0)
-    #expect(second.stdout.contains("already exists (0 entries)"))
+    // The issuer key's addition is the first entry of the log.
+    #expect(second.stdout.contains("already exists (1 entries)"))
+    #expect(second.stdout.contains("is ready"))
   }
 
   @Test("a service's life: add, grant, suspend, reinstate, renew, withdraw, with history")
@@ -50,7 +54,7 @@ struct CLITests {
       "--region", "84", "--website", "https://example.org",
     ])
     #expect(add.status == 0, "\(add.stderr)")
-    #expect(add.stdout.contains("Recorded #0 serviceRegistered for 73282932000074"))
+    #expect(add.stdout.contains("Recorded #1 serviceRegistered for 73282932000074"))
 
     let grant = try cli.run([
       "decision", "grant", siret, "--level", "2", "--decided", "2026-01-10", "--valid-until",
@@ -58,7 +62,7 @@ struct CLITests {
     ])
     #expect(grant.status == 0, "\(grant.stderr)")
     let granted = try json(grant)
-    #expect(granted["index"] == .integer(1))
+    #expect(granted["index"] == .integer(2))
     #expect(granted["service"]?["standing"] == .string("active"))
     #expect(granted["service"]?["level"] == .integer(2))
     #expect(
@@ -108,7 +112,8 @@ struct CLITests {
       Issue.record("history --json is not an array")
       return
     }
-    #expect(entries.map { $0["index"] } == (0..<6).map { JSONValue.integer($0) })
+    // Entry 0 is the issuer key created by init.
+    #expect(entries.map { $0["index"] } == (1...6).map { JSONValue.integer($0) })
     #expect(entries[2]["reason"] == .string("Audit de suivi en retard"))
   }
 
@@ -313,6 +318,6 @@ struct CLITests {
       return
     }
     #expect(entries.count == 2 + 8 + 1)
-    #expect(entries.map { $0["index"] } == (0..<11).map { JSONValue.integer($0) })
+    #expect(entries.map { $0["index"] } == (1...11).map { JSONValue.integer($0) })
   }
 }

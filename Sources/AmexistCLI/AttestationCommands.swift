@@ -1,0 +1,140 @@
+import AmexistDomain
+import ArgumentParser
+import Attestation
+import Foundation
+import RegistryService
+
+/// `amexist attest SIRET`
+struct AttestCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "attest",
+    abstract: "Issue the signed attestation of a service's current decision and write its bundle.",
+    discussion: "Prints the path of each file written, one a line."
+  )
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: "The service's SIRET.") var siret: String
+  @Option(help: "Folder to write the bundle to.") var out = "."
+
+  func run() async throws {
+    let siret = try parseInput { () throws(DomainError) in try SIRET(self.siret) }
+    let service = try global.openService()
+    let path = try await issueAndWrite(siret, service: service, folder: global.keyFolder, outFolder: out)
+    Console.out(path)
+  }
+}
+
+/// Issues an attestation and writes `<uuid>.amexist.json` into `outFolder`; returns the path.
+func issueAndWrite(_ siret: SIRET, service: RegistryService, folder: KeyFolder, outFolder: String)
+  async throws(CLIError) -> String
+{
+  let signer = try await perform { () throws(RegistryError) in try await service.signer(from: folder) }
+  let issued = try await perform { () throws(RegistryError) in
+    try await service.issueAttestation(siret: siret, signer: signer.key, kid: signer.kid, issuer: signer.trust.issuer)
+  }
+  let name = String(issued.claims.id.dropFirst("urn:uuid:".count)) + ".amexist.json"
+  let path = (outFolder as NSString).appendingPathComponent(name)
+  do {
+    try FileManager.default.createDirectory(atPath: outFolder, withIntermediateDirectories: true)
+    try Data(CanonicalJSON.encode(issued.bundle.json) + [UInt8(ascii: "\n")]).write(
+      to: URL(fileURLWithPath: path), options: .withoutOverwriting
+    )
+  } catch {
+    throw CLIError("the attestation \(issued.claims.id) was logged but \(path) could not be written: \(error.localizedDescription)")
+  }
+  return path
+}
+
+/// `amexist verify FILE`
+struct VerifyCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "verify",
+    abstract: "Verify an attestation bundle or JWS offline against the trust file.",
+    discussion: """
+      Exit status: 0 valid; 1 invalid signature or malformed input; 2 usage error; 3 expired or not yet valid; \
+      4 suspended, withdrawn, superseded or revoked; 5 status unknown; 6 log proof or checkpoint invalid; \
+      7 untrusted or unknown key.
+      """
+  )
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: "The bundle (*.amexist.json) or compact JWS file; - reads standard input.") var file: String
+  @Option(help: "The trust file (default: <keys>/trust.json).") var trust: String?
+  @Option(help: "Check at this instant (RFC 3339) instead of now.") var now: String?
+  @Option(help: "Also check the live status on this registry server.") var online: String?
+
+  func run() async throws {
+    let instant = try now.map { text throws(CLIError) in try parseInput { () throws(DomainError) in try Instant(parsing: text) } }
+      ?? Instant(Date())
+    let trustPath = trust ?? global.keyFolder.trustPath
+    guard let trustData = FileManager.default.contents(atPath: trustPath) else {
+      throw CLIError("cannot read the trust file \(trustPath)", exitCode: AmexistCLI.usageError)
+    }
+    let trustFile: TrustFile
+    do {
+      trustFile = try TrustFile(bytes: [UInt8](trustData))
+    } catch {
+      throw CLIError("\(trustPath): \(error)", exitCode: VerificationFailure.untrustedKey("").exitCode)
+    }
+    let input: [UInt8]
+    do {
+      input = try BoundedInput.read(file, limit: AttestationVerifier.maximumInputSize)
+    } catch {
+      switch error {
+      case .cannotOpen(let reason): throw CLIError("cannot read \(file): \(reason)", exitCode: AmexistCLI.usageError)
+      case .tooLarge(let limit):
+        throw CLIError("malformed: \(file) is larger than \(limit / 1024) KiB", exitCode: 1)
+      case .timedOut(let seconds): throw CLIError("malformed: \(file) was not read within \(seconds) s", exitCode: 1)
+      }
+    }
+    var report = AttestationVerifier(trust: trustFile).verify(input, now: instant)
+    if report.isValid, online != nil {
+      report = report.failing(.statusUnknown("online status checks are not available in this version of amexist"))
+    }
+    Console.out(global.json ? CanonicalJSON.string(Self.json(report)) : Self.describe(report))
+    if let failure = report.failure { throw CLIError(failure.description, exitCode: failure.exitCode) }
+  }
+
+  /// The verification for people: only verified fields, then the verdict.
+  static func describe(_ report: VerificationReport) -> String {
+    var lines: [(String, String)] = []
+    if let attestation = report.attestation {
+      let claims = attestation.claims
+      lines += [
+        ("Attestation", claims.id),
+        ("Service", "\(claims.name) (SIRET \(claims.siret.formatted))"),
+        ("Level", "\(claims.level.rawValue) · \(claims.level.frenchName)"),
+        ("Decided", claims.decisionDate.description),
+        ("Level valid", "\(claims.levelValidFrom) to \(claims.levelValidUntil)"),
+        ("Evaluator", claims.evaluator ?? "la fédération"),
+        ("Issued", "\(claims.validFrom) by \(claims.issuer)"),
+        ("Valid until", claims.validUntil.description),
+        ("Signed with", "\(attestation.kid) (\(attestation.algorithm.rawValue))"),
+        ("Payload hash", "sha256:\(attestation.payloadSHA256)"),
+      ]
+    }
+    if let index = report.claimedLogIndex { lines.append(("Log index", "\(index) (claimed by the bundle; not checked offline)")) }
+    lines.append(("Checked at", report.checkedAt.description))
+    lines.append(("Verdict", report.failure.map { "NOT VALID: \($0)" } ?? "VALID"))
+    let width = lines.map(\.0.count).max() ?? 0
+    return lines.map { $0.0 + String(repeating: " ", count: width - $0.0.count) + "  " + $0.1 }.joined(separator: "\n")
+  }
+
+  /// The verification for programs.
+  static func json(_ report: VerificationReport) -> JSONValue {
+    var members: [String: JSONValue] = [
+      "valid": .bool(report.isValid), "checkedAt": .string(report.checkedAt.description),
+      "reason": report.failure.map { .string($0.code) } ?? .null,
+      "message": report.failure.map { .string($0.description) } ?? .null,
+      "exitCode": .integer(Int64(report.exitCode)),
+      "claimedLogIndex": report.claimedLogIndex.map { .integer($0) } ?? .null,
+    ]
+    if let attestation = report.attestation {
+      members["attestation"] = attestation.claims.json
+      members["kid"] = .string(attestation.kid)
+      members["alg"] = .string(attestation.algorithm.rawValue)
+      members["payloadSHA256"] = .string(attestation.payloadSHA256)
+    } else {
+      members["attestation"] = .null
+    }
+    return .object(members)
+  }
+}

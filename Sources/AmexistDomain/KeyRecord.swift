@@ -1,0 +1,54 @@
+/// An issuer key's history as the log records it: a pure fold of its key events.
+public struct KeyRecord: Hashable, Sendable {
+  public let kid: String
+  /// `EdDSA` or `ES256`.
+  public let algorithm: String
+  /// The public JWK.
+  public let publicKey: JSONValue
+  public let validFrom: Instant
+  /// Set when the key was retired (or added with an end).
+  public let validUntil: Instant?
+  public let revokedAt: Instant?
+  public let revocationReason: String?
+  /// Log index of the `keyAdded` event.
+  public let addedIndex: Int64
+
+  /// Whether the key may sign at `instant`: inside its window and not revoked.
+  public func maySign(at instant: Instant) -> Bool {
+    instant >= validFrom && (validUntil.map { instant < $0 } ?? true) && (revokedAt.map { instant < $0 } ?? true)
+  }
+
+  /// Folds the events of one key (in log order).
+  ///
+  /// - Returns: nil when the events do not include the key's addition.
+  public static func fold(_ events: [LoggedEvent]) -> KeyRecord? {
+    var record: KeyRecord?
+    for logged in events {
+      switch logged.event {
+      case .keyAdded(let added) where record == nil:
+        record = KeyRecord(
+          kid: added.kid, algorithm: added.algorithm, publicKey: added.publicKey, validFrom: added.validFrom,
+          validUntil: added.validUntil, revokedAt: nil, revocationReason: nil, addedIndex: logged.index
+        )
+      case .keyRetired(let retired):
+        guard let current = record else { continue }
+        let end = current.validUntil.map { min($0, retired.at) } ?? retired.at
+        record = current.with(validUntil: end)
+      case .keyRevoked(let revoked):
+        guard let current = record else { continue }
+        record = current.with(revokedAt: revoked.at, reason: revoked.reason)
+      default:
+        continue
+      }
+    }
+    return record
+  }
+
+  private func with(validUntil: Instant? = nil, revokedAt: Instant? = nil, reason: String? = nil) -> KeyRecord {
+    KeyRecord(
+      kid: kid, algorithm: algorithm, publicKey: publicKey, validFrom: validFrom,
+      validUntil: validUntil ?? self.validUntil, revokedAt: revokedAt ?? self.revokedAt,
+      revocationReason: reason ?? revocationReason, addedIndex: addedIndex
+    )
+  }
+}

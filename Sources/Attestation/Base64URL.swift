@@ -1,0 +1,60 @@
+/// Base64url without padding (RFC 7515 §2), in its one canonical form.
+public enum Base64URL {
+  private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+  private static let values: [UInt8] = {
+    var table = [UInt8](repeating: 0xFF, count: 256)
+    for (index, byte) in alphabet.enumerated() { table[Int(byte)] = UInt8(index) }
+    return table
+  }()
+
+  /// The base64url text of `bytes`, without padding.
+  public static func encode<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
+    let input = Array(bytes)
+    var output: [UInt8] = []
+    output.reserveCapacity((input.count * 4 + 2) / 3)
+    var index = 0
+    while index + 3 <= input.count {
+      let chunk = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
+      output += [chunk >> 18, chunk >> 12 & 63, chunk >> 6 & 63, chunk & 63].map { alphabet[Int($0)] }
+      index += 3
+    }
+    switch input.count - index {
+    case 1:
+      let chunk = UInt32(input[index]) << 16
+      output += [chunk >> 18, chunk >> 12 & 63].map { alphabet[Int($0)] }
+    case 2:
+      let chunk = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8
+      output += [chunk >> 18, chunk >> 12 & 63, chunk >> 6 & 63].map { alphabet[Int($0)] }
+    default:
+      break
+    }
+    return String(decoding: output, as: UTF8.self)
+  }
+
+  /// Decodes canonical base64url: only the URL-safe alphabet, no padding, no white space, and
+  /// the unused low bits of the last character zero, so that each byte string has exactly one
+  /// accepted text. Returns nil for anything else.
+  public static func decode<Text: Collection<UInt8>>(_ text: Text) -> [UInt8]? {
+    guard text.count % 4 != 1 else { return nil }
+    var output: [UInt8] = []
+    output.reserveCapacity(text.count * 3 / 4)
+    var buffer: UInt32 = 0
+    var bits = 0
+    for byte in text {
+      let value = values[Int(byte)]
+      guard value != 0xFF else { return nil }
+      buffer = buffer << 6 | UInt32(value)
+      bits += 6
+      if bits >= 8 {
+        bits -= 8
+        output.append(UInt8(truncatingIfNeeded: buffer >> UInt32(bits)))
+        buffer &= (1 << UInt32(bits)) - 1
+      }
+    }
+    guard buffer == 0 else { return nil }
+    return output
+  }
+
+  /// Decodes canonical base64url text.
+  public static func decode(_ text: String) -> [UInt8]? { decode(Array(text.utf8)) }
+}

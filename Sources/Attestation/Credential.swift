@@ -1,0 +1,160 @@
+public import AmexistDomain
+
+/// The claims of an AMEXIST attestation: a W3C Verifiable Credential 2.0, secured as a compact
+/// JWS with `typ` `vc+jwt`.
+///
+/// Payload members (all required unless noted, nothing else accepted): `@context`
+/// (`["https://www.w3.org/ns/credentials/v2"]`), `type` (`["VerifiableCredential",
+/// "AmexistAttestation"]`), `id` (`urn:uuid:…`), `issuer`, `validFrom` (issuance instant),
+/// `validUntil` (the end of the level's last valid day in Paris), and `credentialSubject` with
+/// `siret`, `name`, `level`, `levelName` (French), `decisionDate`, `levelValidFrom`,
+/// `levelValidUntil`, `decision` (log index of the decision attested) and, unless the federation
+/// evaluated the service, `evaluator`.
+public struct AttestationClaims: Hashable, Sendable {
+  public let id: String
+  public let issuer: String
+  /// When the attestation was issued; it is not valid before.
+  public let validFrom: Instant
+  /// When the attested level ends; the attestation is expired from then on.
+  public let validUntil: Instant
+  public let siret: SIRET
+  public let name: String
+  public let level: Level
+  public let decisionDate: CalendarDate
+  public let levelValidFrom: CalendarDate
+  public let levelValidUntil: CalendarDate
+  /// The evaluating body; nil means the federation.
+  public let evaluator: String?
+  /// Log index of the decision the attestation states.
+  public let decisionIndex: Int64
+
+  /// The JWS `typ` of attestations.
+  public static let jwsType = "vc+jwt"
+  static let context = JSONValue.array([.string("https://www.w3.org/ns/credentials/v2")])
+  static let types = JSONValue.array([.string("VerifiableCredential"), .string("AmexistAttestation")])
+
+  /// Claims for the decision in force of `state`, issued at `instant` by `issuer` with `id`.
+  ///
+  /// - Returns: nil when the state has no decision.
+  public init?(state: ServiceState, id: String, issuer: String, issuedAt instant: Instant) {
+    guard let decision = state.decision else { return nil }
+    self.id = id
+    self.issuer = issuer
+    self.validFrom = instant
+    self.validUntil = decision.validUntil.adding(days: 1).parisStart
+    self.siret = state.siret
+    self.name = state.profile.name
+    self.level = decision.level
+    self.decisionDate = decision.decided
+    self.levelValidFrom = decision.validFrom
+    self.levelValidUntil = decision.validUntil
+    self.evaluator = decision.evaluator
+    self.decisionIndex = decision.latestIndex
+  }
+
+  /// The payload as JSON.
+  public var json: JSONValue {
+    var subject: [String: JSONValue] = [
+      "siret": .string(siret.digits), "name": .string(name), "level": .integer(Int64(level.rawValue)),
+      "levelName": .string(level.frenchName), "decisionDate": .string(decisionDate.description),
+      "levelValidFrom": .string(levelValidFrom.description), "levelValidUntil": .string(levelValidUntil.description),
+      "decision": .integer(decisionIndex),
+    ]
+    if let evaluator { subject["evaluator"] = .string(evaluator) }
+    return .object([
+      "@context": Self.context, "type": Self.types, "id": .string(id), "issuer": .string(issuer),
+      "validFrom": .string(validFrom.description), "validUntil": .string(validUntil.description),
+      "credentialSubject": .object(subject),
+    ])
+  }
+
+  /// The payload bytes that are signed: canonical JSON.
+  public var payload: [UInt8] { CanonicalJSON.encode(json) }
+
+  /// Reads claims from verified payload bytes, refusing anything but the documented members.
+  ///
+  /// - Throws: a reason (one line) when the payload is not an AMEXIST attestation.
+  public init(verifiedPayload bytes: [UInt8]) throws(ClaimsError) {
+    let value: JSONValue
+    do {
+      value = try StrictJSONParser(maximumSize: CompactJWS.maximumSize, maximumDepth: 4).parse(bytes)
+    } catch {
+      throw ClaimsError("payload: \(error)")
+    }
+    var top = try Members(value, "payload")
+    guard try top.take("@context") == Self.context else { throw ClaimsError("unexpected @context") }
+    guard try top.take("type") == Self.types else { throw ClaimsError("not an AmexistAttestation credential") }
+    do {
+      id = try Identifiers.attestationID(try top.string("id"))
+      issuer = try top.string("issuer")
+      validFrom = try Instant(parsing: try top.string("validFrom"))
+      validUntil = try Instant(parsing: try top.string("validUntil"))
+      var subject = try Members(try top.take("credentialSubject"), "credentialSubject")
+      siret = try SIRET(try subject.string("siret"))
+      name = try TextRules.required(try subject.string("name"), field: "name", maximumLength: 200)
+      guard case .integer(let number) = try subject.take("level"), let level = Level(rawValue: Int(number)) else {
+        throw ClaimsError("level is not 1, 2 or 3")
+      }
+      self.level = level
+      guard try subject.string("levelName") == level.frenchName else { throw ClaimsError("levelName does not match level") }
+      decisionDate = try CalendarDate(parsing: try subject.string("decisionDate"))
+      levelValidFrom = try CalendarDate(parsing: try subject.string("levelValidFrom"))
+      levelValidUntil = try CalendarDate(parsing: try subject.string("levelValidUntil"))
+      guard case .integer(let index) = try subject.take("decision"), index >= 0 else {
+        throw ClaimsError("decision is not a log index")
+      }
+      decisionIndex = index
+      evaluator = try subject.optionalString("evaluator")
+      try subject.finish()
+    } catch let error as DomainError {
+      throw ClaimsError(error.description)
+    } catch let error as ClaimsError {
+      throw error
+    } catch {
+      throw ClaimsError("unreadable claims")
+    }
+    try top.finish()
+    guard validUntil > validFrom else { throw ClaimsError("validUntil is not after validFrom") }
+    guard !level.requiresThirdPartyEvaluator || evaluator != nil else {
+      throw ClaimsError("a certification names its evaluator")
+    }
+  }
+
+  /// Reads the members of one object and refuses those left unread.
+  private struct Members {
+    var members: [String: JSONValue]
+    let context: String
+
+    init(_ value: JSONValue, _ context: String) throws(ClaimsError) {
+      guard case .object(let members) = value else { throw ClaimsError("\(context) is not an object") }
+      self.members = members
+      self.context = context
+    }
+
+    mutating func take(_ name: String) throws(ClaimsError) -> JSONValue {
+      guard let value = members.removeValue(forKey: name) else { throw ClaimsError("\(context) has no \(name)") }
+      return value
+    }
+
+    mutating func string(_ name: String) throws(ClaimsError) -> String {
+      guard case .string(let text) = try take(name) else { throw ClaimsError("\(name) is not a string") }
+      return text
+    }
+
+    mutating func optionalString(_ name: String) throws(ClaimsError) -> String? {
+      members[name] == nil ? nil : try string(name)
+    }
+
+    func finish() throws(ClaimsError) {
+      if let unknown = members.keys.sorted().first {
+        throw ClaimsError("unknown member \"\(unknown.prefix(32))\" in \(context)")
+      }
+    }
+  }
+}
+
+/// Why verified payload bytes are not an AMEXIST attestation.
+public struct ClaimsError: Error, Hashable, Sendable, CustomStringConvertible {
+  public let description: String
+  init(_ description: String) { self.description = description }
+}

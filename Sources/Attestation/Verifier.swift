@@ -1,0 +1,200 @@
+public import AmexistDomain
+import Crypto
+
+/// Why an attestation does not verify. One case per reason; ``exitCode`` is the table that maps
+/// each reason to the `amexist verify` exit status.
+public enum VerificationFailure: Hashable, Sendable, CustomStringConvertible {
+  /// Not a bundle or compact JWS, or its claims are not an AMEXIST attestation.
+  case malformed(String)
+  /// The token is well formed but refused by the JWS rules or its signature does not verify.
+  case invalidSignature(String)
+  /// Signed by a trusted key but for another issuer.
+  case wrongIssuer(String)
+  /// No trusted key has the token's key id, or the key was not valid when the attestation says
+  /// it was issued.
+  case untrustedKey(String)
+  /// The signing key was revoked.
+  case keyRevoked(kid: String, at: Instant)
+  /// The attestation's validity has ended.
+  case expired(Instant)
+  /// The attestation is not valid yet.
+  case notYetValid(Instant)
+  /// The live status could not be established.
+  case statusUnknown(String)
+
+  /// The exit status of `amexist verify` for this reason (0 is valid).
+  public var exitCode: Int32 {
+    switch self {
+    case .malformed, .invalidSignature, .wrongIssuer: return 1
+    case .expired, .notYetValid: return 3
+    case .keyRevoked: return 4
+    case .statusUnknown: return 5
+    case .untrustedKey: return 7
+    }
+  }
+
+  /// A short machine-readable name of the reason.
+  public var code: String {
+    switch self {
+    case .malformed: return "malformed"
+    case .invalidSignature: return "invalid-signature"
+    case .wrongIssuer: return "wrong-issuer"
+    case .untrustedKey: return "untrusted-key"
+    case .keyRevoked: return "revoked"
+    case .expired: return "expired"
+    case .notYetValid: return "not-yet-valid"
+    case .statusUnknown: return "status-unknown"
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .malformed(let reason): return "malformed: \(reason)"
+    case .invalidSignature(let reason): return "invalid signature: \(reason)"
+    case .wrongIssuer(let issuer): return "issued by \"\(issuer.prefix(80))\", not by the trusted issuer"
+    case .untrustedKey(let reason): return "untrusted key: \(reason)"
+    case .keyRevoked(let kid, let at): return "key \(kid) was revoked at \(at)"
+    case .expired(let at): return "expired at \(at)"
+    case .notYetValid(let from): return "not valid before \(from)"
+    case .statusUnknown(let reason): return "status unknown: \(reason)"
+    }
+  }
+}
+
+/// An attestation whose signature verified with a trusted key and whose claims were read from
+/// the signed bytes. Only ``AttestationVerifier`` makes one.
+public struct VerifiedAttestation: Hashable, Sendable {
+  public let claims: AttestationClaims
+  /// The key that signed it.
+  public let kid: String
+  public let algorithm: SigningAlgorithm
+  /// SHA-256 of the signed payload, lower-case hex: with the id, what identifies the attestation.
+  public let payloadSHA256: String
+}
+
+/// The outcome of one verification: what was verified, and the verdict.
+public struct VerificationReport: Hashable, Sendable {
+  /// The instant the checks used.
+  public let checkedAt: Instant
+  /// Set once the signature and claims verified, even if a later check (time, revocation) failed.
+  public let attestation: VerifiedAttestation?
+  /// The log index the bundle claims, if the input was a bundle (not verified offline yet).
+  public let claimedLogIndex: Int64?
+  /// Nil when every check passed.
+  public let failure: VerificationFailure?
+
+  /// Whether every check ran and passed.
+  public var isValid: Bool { failure == nil && attestation != nil }
+  /// 0 when valid, else the failure's exit status.
+  public var exitCode: Int32 { failure?.exitCode ?? 0 }
+
+  /// The same report with a later check failed (an online status check, say). A report can be
+  /// made to fail this way, never to pass: only the verifier makes a valid one.
+  public func failing(_ failure: VerificationFailure) -> VerificationReport {
+    VerificationReport(
+      checkedAt: checkedAt, attestation: attestation, claimedLogIndex: claimedLogIndex,
+      failure: self.failure ?? failure
+    )
+  }
+}
+
+/// Verifies attestations offline against a trust file. Fails closed: the report is valid only
+/// when every check ran and passed.
+public struct AttestationVerifier: Sendable {
+  /// Allowed clock difference when checking that an attestation is already valid.
+  public static let leewayMilliseconds: Int64 = 60_000
+  /// The largest input accepted (a bundle), in bytes.
+  public static let maximumInputSize = AttestationBundle.maximumSize
+
+  public let trust: TrustFile
+
+  public init(trust: TrustFile) {
+    self.trust = trust
+  }
+
+  /// Verifies a bundle (`{...}`) or a bare compact JWS (one trailing line end allowed) at `now`.
+  ///
+  /// Checks, in order: size, form, JWS rules and signature with the key named by `kid`,
+  /// claims, issuer, that the key's window covers the issuance instant, that the key is not
+  /// revoked, then validity at `now` (`now >= validUntil` is expired; `validFrom` may be up to
+  /// ``leewayMilliseconds`` ahead of `now`).
+  public func verify(_ input: [UInt8], now: Instant) -> VerificationReport {
+    func report(_ failure: VerificationFailure?, _ attestation: VerifiedAttestation? = nil, index: Int64? = nil)
+      -> VerificationReport
+    {
+      VerificationReport(checkedAt: now, attestation: attestation, claimedLogIndex: index, failure: failure)
+    }
+    guard input.count <= Self.maximumInputSize else {
+      return report(.malformed("the input is larger than \(Self.maximumInputSize / 1024) KiB"))
+    }
+    var token = input
+    var logIndex: Int64?
+    if input.first == UInt8(ascii: "{") {
+      do {
+        let bundle = try AttestationBundle(bytes: input)
+        token = Array(bundle.jws.utf8)
+        logIndex = bundle.logIndex
+      } catch {
+        return report(.malformed(error.description))
+      }
+    } else {
+      if token.last == UInt8(ascii: "\n") { token.removeLast() }
+      if token.last == UInt8(ascii: "\r") { token.removeLast() }
+    }
+
+    let verified: VerifiedJWS
+    do {
+      verified = try CompactJWS.verify(token, key: { trust.key($0)?.publicKey }, expectedType: AttestationClaims.jwsType)
+    } catch {
+      switch error {
+      case .malformed, .tooLarge: return report(.malformed(error.description), index: logIndex)
+      case .unknownKey: return report(.untrustedKey(error.description), index: logIndex)
+      default: return report(.invalidSignature(error.description), index: logIndex)
+      }
+    }
+    let claims: AttestationClaims
+    do {
+      claims = try AttestationClaims(verifiedPayload: verified.payload)
+    } catch {
+      return report(.malformed(error.description), index: logIndex)
+    }
+    let attestation = VerifiedAttestation(
+      claims: claims, kid: verified.header.kid, algorithm: verified.header.algorithm,
+      payloadSHA256: PayloadHash.hex(of: verified.payload)
+    )
+    guard claims.issuer == trust.issuer else { return report(.wrongIssuer(claims.issuer), attestation, index: logIndex) }
+    guard let key = trust.key(verified.header.kid) else {
+      return report(.untrustedKey("unknown key"), attestation, index: logIndex)
+    }
+    guard key.signs(at: claims.validFrom) else {
+      return report(
+        .untrustedKey("key \(key.kid) did not sign attestations issued at \(claims.validFrom)"), attestation,
+        index: logIndex
+      )
+    }
+    // Without independent evidence of when it was signed, nothing a revoked key signed is trusted.
+    if let revokedAt = key.revokedAt {
+      return report(.keyRevoked(kid: key.kid, at: revokedAt), attestation, index: logIndex)
+    }
+    if now < claims.validFrom.adding(milliseconds: -Self.leewayMilliseconds) {
+      return report(.notYetValid(claims.validFrom), attestation, index: logIndex)
+    }
+    if now >= claims.validUntil { return report(.expired(claims.validUntil), attestation, index: logIndex) }
+    return report(nil, attestation, index: logIndex)
+  }
+}
+
+
+/// SHA-256 digests as the registry writes them.
+public enum PayloadHash {
+  /// SHA-256 of `bytes`, lower-case hex.
+  public static func hex(of bytes: [UInt8]) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var text: [UInt8] = []
+    for byte in SHA256.hash(data: bytes) {
+      text.append(digits[Int(byte >> 4)])
+      text.append(digits[Int(byte & 0x0F)])
+    }
+    return String(decoding: text, as: UTF8.self)
+  }
+}

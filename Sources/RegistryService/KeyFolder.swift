@@ -1,0 +1,111 @@
+import AmexistDomain
+public import Attestation
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The `Keys/` folder: the public trust file and the private keys, one PKCS#8 PEM file per key
+/// id in `private/` with mode 0600.
+public struct KeyFolder: Sendable {
+  /// The folder's path.
+  public let path: String
+
+  public init(path: String) {
+    self.path = path
+  }
+
+  /// `Keys/trust.json`.
+  public var trustPath: String { (path as NSString).appendingPathComponent("trust.json") }
+  /// `Keys/private`.
+  public var privatePath: String { (path as NSString).appendingPathComponent("private") }
+
+  /// The path of the private key `kid`.
+  public func privateKeyPath(_ kid: String) -> String {
+    (privatePath as NSString).appendingPathComponent("\(kid).pem")
+  }
+
+  /// Whether the trust file exists.
+  public var hasTrustFile: Bool { FileManager.default.fileExists(atPath: trustPath) }
+
+  /// Reads and checks the trust file.
+  public func loadTrust() throws(RegistryError) -> TrustFile {
+    guard let data = FileManager.default.contents(atPath: trustPath) else {
+      throw .keys("no trust file at \(trustPath): run `amexist init` first")
+    }
+    do {
+      return try TrustFile(bytes: [UInt8](data))
+    } catch {
+      throw .keys("\(trustPath): \(error)")
+    }
+  }
+
+  /// Writes the trust file atomically.
+  public func writeTrust(_ trust: TrustFile) throws(RegistryError) {
+    do {
+      try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+      let bytes = CanonicalJSON.encode(trust.json) + [UInt8(ascii: "\n")]
+      try Data(bytes).write(to: URL(fileURLWithPath: trustPath), options: .atomic)
+    } catch {
+      throw .keys("cannot write \(trustPath): \(error.localizedDescription)")
+    }
+  }
+
+  /// Writes a new private key with mode 0600 in a folder with mode 0700; never overwrites.
+  public func writePrivateKey(_ key: SigningKey, kid: String) throws(RegistryError) {
+    do {
+      try FileManager.default.createDirectory(
+        atPath: privatePath, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
+      )
+    } catch {
+      throw .keys("cannot create \(privatePath): \(error.localizedDescription)")
+    }
+    let file = privateKeyPath(kid)
+    // Created with its final mode: the key is never readable by others, not even briefly.
+    let descriptor = open(file, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+    guard descriptor >= 0 else { throw .keys("cannot create \(file): \(String(cString: strerror(errno)))") }
+    defer { close(descriptor) }
+    let bytes = Array(key.pemRepresentation.utf8)
+    let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+    guard written == bytes.count, fsync(descriptor) == 0 else { throw .keys("cannot write \(file)") }
+  }
+
+  /// Whether a private key file exists for `kid`.
+  public func hasPrivateKey(_ kid: String) -> Bool { FileManager.default.fileExists(atPath: privateKeyPath(kid)) }
+
+  /// Loads the private key `kid`, refusing it when other users can read it or when its public
+  /// half is not `expected`, then signs and verifies a canary with it.
+  public func loadPrivateKey(_ kid: String, expected: PublicKey) throws(RegistryError) -> SigningKey {
+    let file = privateKeyPath(kid)
+    let attributes: [FileAttributeKey: Any]
+    do {
+      attributes = try FileManager.default.attributesOfItem(atPath: file)
+    } catch {
+      throw .keys("the private key \(file) is missing")
+    }
+    let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue ?? 0o777
+    guard mode & 0o077 == 0 else {
+      throw .keys(
+        "the private key \(file) can be read by other users (mode \(String(mode, radix: 8))): run `chmod 600 \(file)`"
+      )
+    }
+    guard let data = FileManager.default.contents(atPath: file), let pem = String(data: data, encoding: .utf8) else {
+      throw .keys("cannot read the private key \(file)")
+    }
+    let key: SigningKey
+    do {
+      key = try SigningKey(pemRepresentation: pem)
+    } catch {
+      throw .keys("\(file): \(error)")
+    }
+    guard key.publicKey == expected else {
+      throw .keys("the private key \(file) does not match the public key \(kid) of the trust file")
+    }
+    let canary = Array("amexist signing self-test \(kid)".utf8)
+    guard let signature = try? key.signature(for: canary), expected.isValidSignature(signature, for: canary) else {
+      throw .keys("the private key \(file) failed its signing self-test")
+    }
+    return key
+  }
+}
