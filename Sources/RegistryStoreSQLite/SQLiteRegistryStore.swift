@@ -38,7 +38,7 @@ public final class SQLiteRegistryStore: RegistryStore {
     do {
       // Check an existing file read-only first: opening a pool writes to the file (GRDB
       // creates the WAL), and nothing may be written to a damaged registry.
-      if exists { try Self.checkIntegrity(path: path) }
+      if exists { try Self.checkIntegrity(path: path, busyTimeout: busyTimeout) }
       pool = try DatabasePool(path: path, configuration: configuration)
       // The pool sets synchronous=NORMAL on its writer when it enables WAL; the registry
       // promises that an acknowledged append survives power loss, which needs FULL.
@@ -104,9 +104,11 @@ public final class SQLiteRegistryStore: RegistryStore {
   }
 
   /// Runs SQLite's quick check on a read-only connection.
-  private static func checkIntegrity(path: String) throws {
+  private static func checkIntegrity(path: String, busyTimeout: TimeInterval) throws {
     var configuration = Configuration()
     configuration.readonly = true
+    // Another process may hold the file briefly (closing, checkpointing): wait as writers do.
+    configuration.busyMode = .timeout(busyTimeout)
     let queue = try DatabaseQueue(path: path, configuration: configuration)
     defer { try? queue.close() }
     let check = try queue.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
