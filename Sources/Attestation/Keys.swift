@@ -257,3 +257,20 @@ public struct SigningKey: Sendable, CustomStringConvertible {
 
   public var description: String { "SigningKey(\(algorithm.rawValue), private)" }
 }
+
+extension JWK {
+  /// Parses a JWK Set (`{"keys": [...]}`) into keys by `kid`, refusing the whole set when any
+  /// key is unusable, lacks a `kid`, or shares its `kid` with another.
+  public static func keySet(_ value: JSONValue) throws(AttestationError) -> [String: PublicKey] {
+    guard case .object(let members) = value, case .array(let entries) = members["keys"], !entries.isEmpty else {
+      throw .invalidKey("a JWK Set is an object with a non-empty keys list")
+    }
+    var keys: [String: PublicKey] = [:]
+    for entry in entries {
+      guard case .string(let kid) = entry["kid"], !kid.isEmpty else { throw .invalidKey("a key of the set has no kid") }
+      let key = try publicKey(entry)
+      guard keys.updateValue(key, forKey: kid) == nil else { throw .invalidKey("kid \"\(kid.prefix(64))\" appears twice") }
+    }
+    return keys
+  }
+}
