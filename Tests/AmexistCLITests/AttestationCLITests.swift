@@ -1,0 +1,253 @@
+import AmexistDomain
+import Foundation
+import RegistryService
+import RegistryTesting
+import Testing
+
+@Suite("amexist attest, verify and keys, end to end")
+struct AttestationCLITests {
+  let siret = "73282932000074"
+
+  /// A registry with one active service at level 2.
+  func registry() throws -> CommandRunner {
+    let cli = try CommandRunner()
+    #expect(try cli.run(["init"]).status == 0)
+    #expect(try cli.run(["service", "add", siret, "--name", "Santé Travail Lyon", "--region", "84"]).status == 0)
+    #expect(try cli.run(["decision", "grant", siret, "--level", "2", "--decided", "2026-01-10", "--valid-until", "2029-01-09"]).status == 0)
+    return cli
+  }
+
+  func attest(_ cli: CommandRunner) throws -> String {
+    let output = try cli.run(["attest", siret, "--out", "out"])
+    #expect(output.status == 0, "\(output.stderr)")
+    let path = output.stdout.trimmingCharacters(in: .newlines)
+    #expect(path.hasPrefix("out/") && path.hasSuffix(".amexist.json"))
+    return path
+  }
+
+  func shell(_ arguments: [String], in folder: String) throws -> CommandRunner.Output {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: folder)
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return .init(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+  }
+
+  @Test("attest writes a bundle that verify accepts; the issuance is in the history")
+  func attestAndVerify() throws {
+    let cli = try registry()
+    defer { cli.folder.remove() }
+    let bundle = try attest(cli)
+    let verify = try cli.run(["verify", bundle])
+    #expect(verify.status == 0, "\(verify.stderr)")
+    #expect(verify.stdout.contains("Santé Travail Lyon (SIRET 732 829 320 00074)"))
+    #expect(verify.stdout.contains("2 · Attestation de mise en œuvre"))
+    #expect(verify.stdout.contains("Verdict       VALID"))
+    let history = try cli.run(["history", siret])
+    #expect(history.stdout.contains("attestationIssued"))
+    let bare = try String(contentsOfFile: cli.path(bundle), encoding: .utf8)
+    let jws = try StrictJSONParser().parse(Array(bare.trimmingCharacters(in: .newlines).utf8))["jws"]!.stringValue!
+    try (jws + "\n").write(toFile: cli.path("bare.jws"), atomically: true, encoding: .utf8)
+    #expect(try cli.run(["verify", "bare.jws", "--json"]).stdout.contains("\"valid\":true"))
+  }
+
+  @Test("attest refuses a service whose standing is not active, and writes nothing")
+  func attestRefused() throws {
+    let cli = try registry()
+    defer { cli.folder.remove() }
+    _ = try cli.run(["decision", "suspend", siret, "--reason", "Audit"])
+    let before = try cli.run(["history", siret, "--json"]).stdout
+    let output = try cli.run(["attest", siret, "--out", "out"])
+    #expect(output.status == 1)
+    #expect(output.stderr == "amexist: an attestation needs an active level; \(siret) is suspended\n")
+    #expect(!FileManager.default.fileExists(atPath: cli.path("out")))
+    #expect(try cli.run(["history", siret, "--json"]).stdout == before)
+  }
+
+  @Test("verify exit codes: 1 tampered, 2 usage, 3 expired, 5 status unknown, 7 untrusted")
+  func verifyExitCodes() throws {
+    let cli = try registry()
+    defer { cli.folder.remove() }
+    let bundle = try attest(cli)
+    var text = try String(contentsOfFile: cli.path(bundle), encoding: .utf8)
+    let original = text
+    // Flip one character of the payload: the signature no longer holds.
+    let parts = text.components(separatedBy: ".")
+    let payload = parts[1]
+    let flipped = String(payload.prefix(10)) + (payload.dropFirst(10).first == "A" ? "B" : "A") + String(payload.dropFirst(11))
+    text = text.replacingOccurrences(of: payload, with: flipped)
+    try text.write(toFile: cli.path("tampered.json"), atomically: true, encoding: .utf8)
+    let tampered = try cli.run(["verify", "tampered.json"])
+    #expect(tampered.status == 1)
+    #expect(tampered.stdout.contains("NOT VALID"))
+    #expect(!tampered.stdout.contains("Santé Travail Lyon"))
+    #expect(try cli.run(["verify", bundle, "--now", "2029-01-10T00:00:00+01:00"]).status == 3)
+    #expect(try cli.run(["verify", bundle, "--now", "2029-01-09T23:59:59+01:00"]).status == 0)
+    let online = try cli.run(["verify", bundle, "--online", "https://registry.test.example"])
+    #expect(online.status == 5)
+    #expect(!online.stdout.contains("VALID\n") || online.stdout.contains("NOT VALID"))
+    #expect(try cli.run(["verify", bundle, "--trust", "missing.json"]).status == 2)
+    #expect(try cli.run(["verify", "missing.json"]).status == 2)
+    #expect(try cli.run(["verify", bundle, "--now", "tomorrow"]).status == 2)
+    // A trust file from another registry: the key is unknown.
+    let other = try CommandRunner()
+    defer { other.folder.remove() }
+    _ = try other.run(["init"])
+    #expect(try cli.run(["verify", bundle, "--trust", other.path("Keys/trust.json")]).status == 7)
+    try "{\"format\":\"amexist-trust/1\"}".write(toFile: cli.path("broken-trust.json"), atomically: true, encoding: .utf8)
+    #expect(try cli.run(["verify", bundle, "--trust", "broken-trust.json"]).status == 7)
+    #expect(original.hasSuffix("\n"))
+  }
+
+  /// H5: a huge file and a never-ending stream are refused at the size cap, quickly.
+  @Test("H5: a 1 GB file and an endless stream are refused after the size cap")
+  func hugeInputs() throws {
+    let cli = try registry()
+    defer { cli.folder.remove() }
+    let huge = cli.path("huge.json")
+    #expect(FileManager.default.createFile(atPath: huge, contents: nil))
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: huge))
+    try handle.truncate(atOffset: 1 << 30)
+    try handle.close()
+    let started = Date()
+    let output = try cli.run(["verify", huge])
+    #expect(output.status == 1)
+    #expect(output.stderr.contains("larger than 64 KiB"))
+    let endless = try cli.run(["verify", "/dev/zero"])
+    #expect(endless.status == 1)
+    #expect(Date().timeIntervalSince(started) < 20)
+  }
+
+  /// B10: the issuer refuses to sign with a private key others can read, a missing one, or
+  /// one whose public half is not the trusted key.
+  @Test("B10: unsafe, missing or mismatched private keys are refused at start")
+  func unsafeKeys() throws {
+    let cli = try registry()
+    defer { cli.folder.remove() }
+    let privateFolder = cli.path("Keys/private")
+    let keyFile = try #require(try FileManager.default.contentsOfDirectory(atPath: privateFolder).first)
+    let keyPath = (privateFolder as NSString).appendingPathComponent(keyFile)
+    try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: keyPath)
+    let readable = try cli.run(["attest", siret])
+    #expect(readable.status == 1)
+    #expect(readable.stderr.contains("can be read by other users (mode 644)"))
+    #expect(try cli.run(["init"]).status == 1)
+
+    let other = try CommandRunner()
+    defer { other.folder.remove() }
+    _ = try other.run(["init"])
+    let otherKey = try #require(try FileManager.default.contentsOfDirectory(atPath: other.path("Keys/private")).first)
+    try FileManager.default.removeItem(atPath: keyPath)
+    try FileManager.default.copyItem(atPath: other.path("Keys/private/\(otherKey)"), toPath: keyPath)
+    try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyPath)
+    let mismatched = try cli.run(["attest", siret])
+    #expect(mismatched.status == 1)
+    #expect(mismatched.stderr.contains("does not match the public key"))
+
+    try FileManager.default.removeItem(atPath: keyPath)
+    let missing = try cli.run(["attest", siret])
+    #expect(missing.status == 1)
+    #expect(missing.stderr.contains("no issuer key may sign now"))
+    #expect(!(try cli.run(["history", siret]).stdout.contains("attestationIssued")))
+  }
+
+  /// B13 and key rotation: old attestations keep verifying after a rotation; after the old key
+  /// is revoked they are refused (until log inclusion gives independent evidence of time).
+  @Test("B13: rotation drill")
+  func rotation() throws {
+    let cli = try registry()
+    defer { cli.folder.remove() }
+    let first = try attest(cli)
+    let rotate = try cli.run(["keys", "rotate"])
+    #expect(rotate.status == 0, "\(rotate.stderr)")
+    let second = try attest(cli)
+    let firstKid = try StrictJSONParser().parse(Array(try cli.run(["verify", first, "--json"]).stdout.trimmingCharacters(in: .newlines).utf8))["kid"]!.stringValue!
+    let secondKid = try StrictJSONParser().parse(Array(try cli.run(["verify", second, "--json"]).stdout.trimmingCharacters(in: .newlines).utf8))["kid"]!.stringValue!
+    #expect(firstKid != secondKid)
+    #expect(try cli.run(["verify", first]).status == 0)
+    #expect(try cli.run(["verify", second]).status == 0)
+    let list = try cli.run(["keys", "list"])
+    #expect(list.stdout.contains("retired (verifies its window)"))
+    #expect(list.stdout.contains("signing"))
+
+    let revoke = try cli.run(["keys", "revoke", firstKid, "--reason", "Exercice de compromission"])
+    #expect(revoke.status == 0, "\(revoke.stderr)")
+    let revoked = try cli.run(["verify", first])
+    #expect(revoked.status == 4)
+    #expect(revoked.stderr.contains("was revoked"))
+    #expect(try cli.run(["verify", second]).status == 0)
+    #expect(try cli.run(["keys", "revoke", firstKid, "--reason", "again"]).status == 1)
+    #expect(try cli.run(["keys", "revoke", secondKid, "--reason", "future", "--at", "2100-01-01T00:00:00Z"]).status == 1)
+    let history = try cli.run(["export", "--format", "jsonl"])
+    #expect(history.status == 0)
+  }
+
+  /// B11: no private key material in anything the CLI prints, on success or failure.
+  @Test("B11: private key material never appears in output")
+  func noSecretsInOutput() throws {
+    let cli = try registry()
+    defer { cli.folder.remove() }
+    var outputs: [CommandRunner.Output] = []
+    let bundle = try attest(cli)
+    for arguments in [
+      ["keys", "list"], ["keys", "list", "--json"], ["verify", bundle], ["verify", bundle, "--json"], ["keys", "rotate"],
+      ["history", siret, "--json"], ["export", "--format", "jsonl"], ["attest", "90011223400019"],
+    ] {
+      outputs.append(try cli.run(arguments))
+    }
+    let keyFiles = try FileManager.default.contentsOfDirectory(atPath: cli.path("Keys/private"))
+    try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: cli.path("Keys/private/\(keyFiles.sorted().last!)"))
+    outputs.append(try cli.run(["attest", siret]))
+    for file in keyFiles {
+      let pem = try String(contentsOfFile: cli.path("Keys/private/\(file)"), encoding: .utf8)
+      let body = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+      for output in outputs {
+        #expect(!output.stdout.contains(body) && !output.stderr.contains(body))
+        #expect(!output.stdout.contains(body.suffix(32)) && !output.stderr.contains(body.suffix(32)))
+      }
+    }
+  }
+
+  @Test("interoperability: joserfc and openssl verify what amexist signs; amexist verifies what joserfc signs")
+  func interoperability() throws {
+    let cli = try registry()
+    defer { cli.folder.remove() }
+    let bundle = try attest(cli)
+    let interop = Vectors.packageRoot + "/Tests/Interop"
+    let joserfc = try shell(["python3", "-W", "ignore", "\(interop)/joserfc_verify.py", "Keys/trust.json", bundle], in: cli.folder.path)
+    #expect(joserfc.status == 0, "\(joserfc.stderr)")
+    #expect(joserfc.stdout.hasPrefix("urn:uuid:"))
+    let openssl = try shell(["bash", "\(interop)/openssl_verify.sh", "Keys/trust.json", bundle], in: cli.folder.path)
+    #expect(openssl.status == 0, "\(openssl.stderr)")
+    #expect(openssl.stdout.contains("Signature Verified Successfully"))
+
+    let signed = try shell(["python3", "-W", "ignore", "\(interop)/joserfc_sign.py", ".", "https://registry.test.example"], in: cli.folder.path)
+    #expect(signed.status == 0, "\(signed.stderr)")
+    let verified = try cli.run(["verify", "token.jws", "--trust", "trust.json", "--now", "2026-12-01T00:00:00Z"])
+    #expect(verified.status == 0, "\(verified.stderr)")
+    #expect(verified.stdout.contains("Santé Travail Interop"))
+  }
+
+  @Test("ES256 issuer keys work end to end")
+  func es256() throws {
+    let cli = try CommandRunner()
+    defer { cli.folder.remove() }
+    #expect(try cli.run(["init", "--algorithm", "ES256"]).status == 0)
+    _ = try cli.run(["service", "add", siret, "--name", "Santé Travail Lyon"])
+    _ = try cli.run(["decision", "grant", siret, "--level", "1", "--decided", "2026-01-10", "--valid-until", "2029-01-09"])
+    let bundle = try attest(cli)
+    let verify = try cli.run(["verify", bundle, "--json"])
+    #expect(verify.status == 0)
+    #expect(verify.stdout.contains("\"alg\":\"ES256\""))
+    let joserfc = try shell(["python3", "-W", "ignore", "\(Vectors.packageRoot)/Tests/Interop/joserfc_verify.py", "Keys/trust.json", bundle], in: cli.folder.path)
+    #expect(joserfc.status == 0, "\(joserfc.stderr)")
+  }
+}
