@@ -59,6 +59,13 @@ let package = Package(
       swiftSettings: strictSettings
     ),
     .executableTarget(name: "amexist", dependencies: ["AmexistCLI"], swiftSettings: strictSettings),
+    // Speed measurements (Benchmarks/*.sh run them); no dependency beyond the project's own.
+    .executableTarget(
+      name: "amexist-benchmark",
+      dependencies: ["AmexistDomain", "Attestation"],
+      path: "Benchmarks/AttestationSpeed",
+      swiftSettings: strictSettings
+    ),
     .target(
       name: "RegistryTesting",
       dependencies: ["AmexistDomain", "RegistryStore", "RegistryService"],

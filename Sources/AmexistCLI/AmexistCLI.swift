@@ -68,7 +68,8 @@ struct AmexistCommand: AsyncParsableCommand {
     abstract: "The AMEXIST Registry: the public, tamper-evident register of AMEXIST levels.",
     subcommands: [
       InitCommand.self, DemoCommand.self, ServiceCommand.self, DecisionCommand.self,
-      HistoryCommand.self, AttestCommand.self, VerifyCommand.self, KeysCommand.self, ExportCommand.self,
+      HistoryCommand.self, AttestCommand.self, VerifyCommand.self, KeysCommand.self,
+      ExportCommand.self,
     ]
   )
 }

@@ -18,7 +18,8 @@ struct AttestCommand: AsyncParsableCommand {
   func run() async throws {
     let siret = try parseInput { () throws(DomainError) in try SIRET(self.siret) }
     let service = try global.openService()
-    let path = try await issueAndWrite(siret, service: service, folder: global.keyFolder, outFolder: out)
+    let path = try await issueAndWrite(
+      siret, service: service, folder: global.keyFolder, outFolder: out)
     Console.out(path)
   }
 }
@@ -27,9 +28,12 @@ struct AttestCommand: AsyncParsableCommand {
 func issueAndWrite(_ siret: SIRET, service: RegistryService, folder: KeyFolder, outFolder: String)
   async throws(CLIError) -> String
 {
-  let signer = try await perform { () throws(RegistryError) in try await service.signer(from: folder) }
+  let signer = try await perform { () throws(RegistryError) in
+    try await service.signer(from: folder)
+  }
   let issued = try await perform { () throws(RegistryError) in
-    try await service.issueAttestation(siret: siret, signer: signer.key, kid: signer.kid, issuer: signer.trust.issuer)
+    try await service.issueAttestation(
+      siret: siret, signer: signer.key, kid: signer.kid, issuer: signer.trust.issuer)
   }
   let name = String(issued.claims.id.dropFirst("urn:uuid:".count)) + ".amexist.json"
   let path = (outFolder as NSString).appendingPathComponent(name)
@@ -39,7 +43,9 @@ func issueAndWrite(_ siret: SIRET, service: RegistryService, folder: KeyFolder, 
       to: URL(fileURLWithPath: path), options: .withoutOverwriting
     )
   } catch {
-    throw CLIError("the attestation \(issued.claims.id) was logged but \(path) could not be written: \(error.localizedDescription)")
+    throw CLIError(
+      "the attestation \(issued.claims.id) was logged but \(path) could not be written: \(error.localizedDescription)"
+    )
   }
   return path
 }
@@ -56,13 +62,17 @@ struct VerifyCommand: AsyncParsableCommand {
       """
   )
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "The bundle (*.amexist.json) or compact JWS file; - reads standard input.") var file: String
+  @Argument(help: "The bundle (*.amexist.json) or compact JWS file; - reads standard input.")
+  var file: String
   @Option(help: "The trust file (default: <keys>/trust.json).") var trust: String?
   @Option(help: "Check at this instant (RFC 3339) instead of now.") var now: String?
   @Option(help: "Also check the live status on this registry server.") var online: String?
 
   func run() async throws {
-    let instant = try now.map { text throws(CLIError) in try parseInput { () throws(DomainError) in try Instant(parsing: text) } }
+    let instant =
+      try now.map { text throws(CLIError) in
+        try parseInput { () throws(DomainError) in try Instant(parsing: text) }
+      }
       ?? Instant(Date())
     let trustPath = trust ?? global.keyFolder.trustPath
     guard let trustData = FileManager.default.contents(atPath: trustPath) else {
@@ -72,25 +82,31 @@ struct VerifyCommand: AsyncParsableCommand {
     do {
       trustFile = try TrustFile(bytes: [UInt8](trustData))
     } catch {
-      throw CLIError("\(trustPath): \(error)", exitCode: VerificationFailure.untrustedKey("").exitCode)
+      throw CLIError(
+        "\(trustPath): \(error)", exitCode: VerificationFailure.untrustedKey("").exitCode)
     }
     let input: [UInt8]
     do {
       input = try BoundedInput.read(file, limit: AttestationVerifier.maximumInputSize)
     } catch {
       switch error {
-      case .cannotOpen(let reason): throw CLIError("cannot read \(file): \(reason)", exitCode: AmexistCLI.usageError)
+      case .cannotOpen(let reason):
+        throw CLIError("cannot read \(file): \(reason)", exitCode: AmexistCLI.usageError)
       case .tooLarge(let limit):
         throw CLIError("malformed: \(file) is larger than \(limit / 1024) KiB", exitCode: 1)
-      case .timedOut(let seconds): throw CLIError("malformed: \(file) was not read within \(seconds) s", exitCode: 1)
+      case .timedOut(let seconds):
+        throw CLIError("malformed: \(file) was not read within \(seconds) s", exitCode: 1)
       }
     }
     var report = AttestationVerifier(trust: trustFile).verify(input, now: instant)
     if report.isValid, online != nil {
-      report = report.failing(.statusUnknown("online status checks are not available in this version of amexist"))
+      report = report.failing(
+        .statusUnknown("online status checks are not available in this version of amexist"))
     }
     Console.out(global.json ? CanonicalJSON.string(Self.json(report)) : Self.describe(report))
-    if let failure = report.failure { throw CLIError(failure.description, exitCode: failure.exitCode) }
+    if let failure = report.failure {
+      throw CLIError(failure.description, exitCode: failure.exitCode)
+    }
   }
 
   /// The verification for people: only verified fields, then the verdict.
@@ -111,11 +127,14 @@ struct VerifyCommand: AsyncParsableCommand {
         ("Payload hash", "sha256:\(attestation.payloadSHA256)"),
       ]
     }
-    if let index = report.claimedLogIndex { lines.append(("Log index", "\(index) (claimed by the bundle; not checked offline)")) }
+    if let index = report.claimedLogIndex {
+      lines.append(("Log index", "\(index) (claimed by the bundle; not checked offline)"))
+    }
     lines.append(("Checked at", report.checkedAt.description))
     lines.append(("Verdict", report.failure.map { "NOT VALID: \($0)" } ?? "VALID"))
     let width = lines.map(\.0.count).max() ?? 0
-    return lines.map { $0.0 + String(repeating: " ", count: width - $0.0.count) + "  " + $0.1 }.joined(separator: "\n")
+    return lines.map { $0.0 + String(repeating: " ", count: width - $0.0.count) + "  " + $0.1 }
+      .joined(separator: "\n")
   }
 
   /// The verification for programs.

@@ -74,7 +74,8 @@ func perform<Result>(_ operation: () async throws(RegistryError) -> Result) asyn
 }
 
 /// Runs a synchronous registry operation, turning its errors into one-line CLI errors.
-func performNow<Result>(_ operation: () throws(RegistryError) -> Result) throws(CLIError) -> Result {
+func performNow<Result>(_ operation: () throws(RegistryError) -> Result) throws(CLIError) -> Result
+{
   do {
     return try operation()
   } catch {

@@ -13,19 +13,26 @@ extension GlobalOptions {
 
 /// Creates an issuer key: private file first, then the log event, then the trust file.
 func createIssuerKey(
-  _ algorithm: SigningAlgorithm, service: RegistryService, folder: KeyFolder, issuer: String, retiring: [String] = []
+  _ algorithm: SigningAlgorithm, service: RegistryService, folder: KeyFolder, issuer: String,
+  retiring: [String] = []
 ) async throws(CLIError) -> String {
   let key = SigningKey(generating: algorithm)
   let kid = key.publicKey.thumbprint
   try performNow { () throws(RegistryError) in try folder.writePrivateKey(key, kid: kid) }
-  _ = try await perform { () throws(RegistryError) in try await service.addKey(key, retiring: retiring) }
+  _ = try await perform { () throws(RegistryError) in
+    try await service.addKey(key, retiring: retiring)
+  }
   try await publishTrust(service: service, folder: folder, issuer: issuer)
   return kid
 }
 
 /// Rewrites the trust file from the log's key history.
-func publishTrust(service: RegistryService, folder: KeyFolder, issuer: String) async throws(CLIError) {
-  let trust = try await perform { () throws(RegistryError) in try await service.trustFile(issuer: issuer) }
+func publishTrust(service: RegistryService, folder: KeyFolder, issuer: String)
+  async throws(CLIError)
+{
+  let trust = try await perform { () throws(RegistryError) in
+    try await service.trustFile(issuer: issuer)
+  }
   try performNow { () throws(RegistryError) in try folder.writeTrust(trust) }
 }
 
@@ -64,12 +71,16 @@ struct KeysCommand: AsyncParsableCommand {
         )
         return
       }
-      var table = TextTable(headers: ["Key id", "Alg", "Valid from", "Valid until", "Revoked at", "Status"])
+      var table = TextTable(headers: [
+        "Key id", "Alg", "Valid from", "Valid until", "Revoked at", "Status",
+      ])
       for record in records {
         let status =
-          record.revokedAt != nil ? "revoked" : record.maySign(at: now) ? "signing" : "retired (verifies its window)"
+          record.revokedAt != nil
+          ? "revoked" : record.maySign(at: now) ? "signing" : "retired (verifies its window)"
         table.rows.append([
-          record.kid, record.algorithm, record.validFrom.description, record.validUntil?.description ?? "—",
+          record.kid, record.algorithm, record.validFrom.description,
+          record.validUntil?.description ?? "—",
           record.revokedAt?.description ?? "—", status,
         ])
       }
@@ -79,10 +90,12 @@ struct KeysCommand: AsyncParsableCommand {
 
   struct Rotate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Add a new issuer key that signs from now on; the current keys retire and keep verifying what they signed."
+      abstract:
+        "Add a new issuer key that signs from now on; the current keys retire and keep verifying what they signed."
     )
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Algorithm of the new key: EdDSA or ES256.") var algorithm: SigningAlgorithm = .edDSA
+    @Option(help: "Algorithm of the new key: EdDSA or ES256.") var algorithm: SigningAlgorithm =
+      .edDSA
 
     func run() async throws {
       let service = try global.openService()
@@ -91,8 +104,11 @@ struct KeysCommand: AsyncParsableCommand {
       let now = service.clock.now()
       let active = try await perform { () throws(RegistryError) in try await service.keyRecords() }
         .filter { $0.maySign(at: now) }.map(\.kid)
-      let kid = try await createIssuerKey(algorithm, service: service, folder: folder, issuer: trust.issuer, retiring: active)
-      Console.out("New issuer key \(kid) (\(algorithm.rawValue)) signs from now on; retired: \(active.isEmpty ? "none" : active.joined(separator: ", ")).")
+      let kid = try await createIssuerKey(
+        algorithm, service: service, folder: folder, issuer: trust.issuer, retiring: active)
+      Console.out(
+        "New issuer key \(kid) (\(algorithm.rawValue)) signs from now on; retired: \(active.isEmpty ? "none" : active.joined(separator: ", "))."
+      )
       Console.out(folder.trustPath)
     }
   }
@@ -107,13 +123,19 @@ struct KeysCommand: AsyncParsableCommand {
     @Option(help: "Revocation time, RFC 3339 (default: now; never in the future).") var at: String?
 
     func run() async throws {
-      let at = try self.at.map { text throws(CLIError) in try parseInput { () throws(DomainError) in try Instant(parsing: text) } }
+      let at = try self.at.map { text throws(CLIError) in
+        try parseInput { () throws(DomainError) in try Instant(parsing: text) }
+      }
       let service = try global.openService()
       let folder = global.keyFolder
       let trust = try performNow { () throws(RegistryError) in try folder.loadTrust() }
-      try await perform { () throws(RegistryError) in try await service.revokeKey(kid, at: at, reason: reason) }
+      try await perform { () throws(RegistryError) in
+        try await service.revokeKey(kid, at: at, reason: reason)
+      }
       try await publishTrust(service: service, folder: folder, issuer: trust.issuer)
-      Console.out("Key \(kid) is revoked; \(folder.trustPath) updated. Publish it so that verifiers see the revocation.")
+      Console.out(
+        "Key \(kid) is revoked; \(folder.trustPath) updated. Publish it so that verifiers see the revocation."
+      )
     }
   }
 }

@@ -1,6 +1,6 @@
 import AmexistDomain
-import Attestation
 import ArgumentParser
+import Attestation
 import Foundation
 import RegistryService
 
@@ -8,10 +8,12 @@ import RegistryService
 struct InitCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "init",
-    abstract: "Create the registry (database) and the issuer key and trust file (safe to run again)."
+    abstract:
+      "Create the registry (database) and the issuer key and trust file (safe to run again)."
   )
   @OptionGroup var global: GlobalOptions
-  @Option(help: "Algorithm of the issuer key: EdDSA or ES256.") var algorithm: SigningAlgorithm = .edDSA
+  @Option(help: "Algorithm of the issuer key: EdDSA or ES256.") var algorithm: SigningAlgorithm =
+    .edDSA
   @Option(help: "Issuer identifier written in attestations (a URL).")
   var issuer = "https://registry.amexist.example"
 
@@ -20,8 +22,11 @@ struct InitCommand: AsyncParsableCommand {
     let existed = FileManager.default.fileExists(atPath: path)
     let service = try global.openService(create: true)
     let count = try await perform { () throws(RegistryError) in try await service.eventCount() }
-    Console.out(existed ? "Registry \(path) already exists (\(count) entries)." : "Created the registry \(path).")
-    try await ensureIssuerKey(service: service, global: global, algorithm: algorithm, issuer: issuer)
+    Console.out(
+      existed
+        ? "Registry \(path) already exists (\(count) entries)." : "Created the registry \(path).")
+    try await ensureIssuerKey(
+      service: service, global: global, algorithm: algorithm, issuer: issuer)
   }
 }
 
@@ -33,11 +38,14 @@ func ensureIssuerKey(
 ) async throws(CLIError) {
   let folder = global.keyFolder
   if folder.hasTrustFile {
-    let signer = try await perform { () throws(RegistryError) in try await service.signer(from: folder) }
+    let signer = try await perform { () throws(RegistryError) in
+      try await service.signer(from: folder)
+    }
     Console.out("Issuer key \(signer.kid) is ready (\(folder.trustPath)).")
   } else {
     let kid = try await createIssuerKey(algorithm, service: service, folder: folder, issuer: issuer)
-    Console.out("Created the issuer key \(kid) (\(algorithm.rawValue)) in \(folder.privateKeyPath(kid)).")
+    Console.out(
+      "Created the issuer key \(kid) (\(algorithm.rawValue)) in \(folder.privateKeyPath(kid)).")
     Console.out("Created the trust file \(folder.trustPath): publish it for verifiers.")
   }
 }
@@ -102,7 +110,8 @@ struct ExportCommand: AsyncParsableCommand {
 struct DemoCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "demo",
-    abstract: "Create a registry with fictional sample services, issue their attestations and show it."
+    abstract:
+      "Create a registry with fictional sample services, issue their attestations and show it."
   )
   @OptionGroup var global: GlobalOptions
 
@@ -111,18 +120,25 @@ struct DemoCommand: AsyncParsableCommand {
     try await ensureIssuerKey(service: service, global: global)
     let services = try await perform { () throws(RegistryError) in try await service.allServices() }
     if services.isEmpty {
-      let existing = try await perform { () throws(RegistryError) in try await service.eventCount() }
+      let existing = try await perform { () throws(RegistryError) in try await service.eventCount()
+      }
       let events = SampleRegistry.events(today: service.today(), existing: existing)
       _ = try await perform { () throws(RegistryError) in try await service.append(events) }
-      Console.out("Loaded \(SampleRegistry.serviceCount) fictional services into \(try global.databasePath()).")
+      Console.out(
+        "Loaded \(SampleRegistry.serviceCount) fictional services into \(try global.databasePath())."
+      )
       let folder = (global.registry as NSString).appendingPathComponent("attestations")
-      for state in try await perform({ () throws(RegistryError) in try await service.allServices() })
+      for state in try await perform({ () throws(RegistryError) in try await service.allServices() }
+      )
       where state.standing == .active {
-        let path = try await issueAndWrite(state.siret, service: service, folder: global.keyFolder, outFolder: folder)
+        let path = try await issueAndWrite(
+          state.siret, service: service, folder: global.keyFolder, outFolder: folder)
         Console.out("Attestation of \(state.siret): \(path)")
       }
     } else {
-      Console.out("The registry \(try global.databasePath()) already holds \(services.count) services; showing it as it is.")
+      Console.out(
+        "The registry \(try global.databasePath()) already holds \(services.count) services; showing it as it is."
+      )
     }
     let states = try await perform { () throws(RegistryError) in try await service.allServices() }
     if global.json {
@@ -130,8 +146,12 @@ struct DemoCommand: AsyncParsableCommand {
     } else {
       Console.out(Describe.serviceTable(states))
       if let first = states.first {
-        Console.out("\nTry: amexist service show \(first.siret)   amexist history \(first.siret)   amexist export")
-        Console.out("     amexist verify \((global.registry as NSString).appendingPathComponent("attestations"))/<id>.amexist.json")
+        Console.out(
+          "\nTry: amexist service show \(first.siret)   amexist history \(first.siret)   amexist export"
+        )
+        Console.out(
+          "     amexist verify \((global.registry as NSString).appendingPathComponent("attestations"))/<id>.amexist.json"
+        )
       }
     }
   }

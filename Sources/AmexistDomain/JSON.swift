@@ -199,23 +199,35 @@ public struct StrictJSONParser: Sendable {
 
     mutating func parseString() throws(JSONParseError) -> String {
       offset += 1
-      var scalars = String.UnicodeScalarView()
+      // Validated UTF-8 is collected as bytes and decoded once: appending scalar by scalar
+      // to a String costs more than the rest of the parse.
+      var utf8: [UInt8] = []
       while true {
+        // Copy the run of plain ASCII up to the next quote, backslash or special byte at once.
+        let runStart = offset
+        while offset < bytes.count {
+          let byte = bytes[offset]
+          if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80
+          {
+            break
+          }
+          offset += 1
+        }
+        if offset > runStart { utf8.append(contentsOf: bytes[runStart..<offset]) }
         guard let byte = current else { throw error("unterminated string") }
         switch byte {
         case UInt8(ascii: "\""):
           offset += 1
-          return String(scalars)
+          return String(decoding: utf8, as: UTF8.self)
         case UInt8(ascii: "\\"):
           offset += 1
-          scalars.append(try parseEscape())
+          utf8.append(contentsOf: String(try parseEscape()).utf8)
         case 0x00..<0x20:
           throw error("control character in a string")
-        case 0x00..<0x80:
-          scalars.append(Unicode.Scalar(byte))
-          offset += 1
         default:
-          scalars.append(try parseUTF8Sequence())
+          let start = offset
+          _ = try parseUTF8Sequence()
+          utf8.append(contentsOf: bytes[start..<offset])
         }
       }
     }
@@ -355,7 +367,7 @@ public enum CanonicalJSON {
       output.append(UInt8(ascii: "]"))
     case .object(let members):
       output.append(UInt8(ascii: "{"))
-      let names = members.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
+      let names = members.keys.sorted(by: precedes)
       for (index, name) in names.enumerated() {
         if index > 0 { output.append(UInt8(ascii: ",")) }
         writeString(name, into: &output)
@@ -366,24 +378,43 @@ public enum CanonicalJSON {
     }
   }
 
+  /// RFC 8785 order: by UTF-16 code units. For ASCII names, UTF-8 byte order is the same and
+  /// much cheaper to compute.
+  private static func precedes(_ lhs: String, _ rhs: String) -> Bool {
+    if lhs.utf8.allSatisfy({ $0 < 0x80 }) && rhs.utf8.allSatisfy({ $0 < 0x80 }) {
+      return lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
+    }
+    return lhs.utf16.lexicographicallyPrecedes(rhs.utf16)
+  }
+
   private static func writeString(_ text: String, into output: inout [UInt8]) {
     output.append(UInt8(ascii: "\""))
-    for byte in text.utf8 {
-      switch byte {
-      case UInt8(ascii: "\""): output.append(contentsOf: "\\\"".utf8)
-      case UInt8(ascii: "\\"): output.append(contentsOf: "\\\\".utf8)
-      case 0x08: output.append(contentsOf: "\\b".utf8)
-      case 0x09: output.append(contentsOf: "\\t".utf8)
-      case 0x0A: output.append(contentsOf: "\\n".utf8)
-      case 0x0C: output.append(contentsOf: "\\f".utf8)
-      case 0x0D: output.append(contentsOf: "\\r".utf8)
-      case 0x00..<0x20:
-        let hex = Array("0123456789abcdef".utf8)
-        output.append(contentsOf: "\\u00".utf8)
-        output.append(hex[Int(byte >> 4)])
-        output.append(hex[Int(byte & 0x0F)])
-      default: output.append(byte)
+    var text = text
+    text.withUTF8 { bytes in
+      var runStart = 0
+      for (index, byte) in bytes.enumerated() {
+        let escape: String?
+        switch byte {
+        case UInt8(ascii: "\""): escape = "\\\""
+        case UInt8(ascii: "\\"): escape = "\\\\"
+        case 0x08: escape = "\\b"
+        case 0x09: escape = "\\t"
+        case 0x0A: escape = "\\n"
+        case 0x0C: escape = "\\f"
+        case 0x0D: escape = "\\r"
+        case 0x00..<0x20:
+          let hex = Array("0123456789abcdef".utf8)
+          escape =
+            "\\u00" + String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]], as: UTF8.self)
+        default: escape = nil
+        }
+        guard let escape else { continue }
+        // Bytes that need no escape are copied in runs.
+        output.append(contentsOf: bytes[runStart..<index])
+        output.append(contentsOf: escape.utf8)
+        runStart = index + 1
       }
+      output.append(contentsOf: bytes[runStart..<bytes.count])
     }
     output.append(UInt8(ascii: "\""))
   }

@@ -15,7 +15,8 @@ public struct KeyRecord: Hashable, Sendable {
 
   /// Whether the key may sign at `instant`: inside its window and not revoked.
   public func maySign(at instant: Instant) -> Bool {
-    instant >= validFrom && (validUntil.map { instant < $0 } ?? true) && (revokedAt.map { instant < $0 } ?? true)
+    instant >= validFrom && (validUntil.map { instant < $0 } ?? true)
+      && (revokedAt.map { instant < $0 } ?? true)
   }
 
   /// Folds the events of one key (in log order).
@@ -27,8 +28,10 @@ public struct KeyRecord: Hashable, Sendable {
       switch logged.event {
       case .keyAdded(let added) where record == nil:
         record = KeyRecord(
-          kid: added.kid, algorithm: added.algorithm, publicKey: added.publicKey, validFrom: added.validFrom,
-          validUntil: added.validUntil, revokedAt: nil, revocationReason: nil, addedIndex: logged.index
+          kid: added.kid, algorithm: added.algorithm, publicKey: added.publicKey,
+          validFrom: added.validFrom,
+          validUntil: added.validUntil, revokedAt: nil, revocationReason: nil,
+          addedIndex: logged.index
         )
       case .keyRetired(let retired):
         guard let current = record else { continue }
@@ -44,7 +47,9 @@ public struct KeyRecord: Hashable, Sendable {
     return record
   }
 
-  private func with(validUntil: Instant? = nil, revokedAt: Instant? = nil, reason: String? = nil) -> KeyRecord {
+  private func with(validUntil: Instant? = nil, revokedAt: Instant? = nil, reason: String? = nil)
+    -> KeyRecord
+  {
     KeyRecord(
       kid: kid, algorithm: algorithm, publicKey: publicKey, validFrom: validFrom,
       validUntil: validUntil ?? self.validUntil, revokedAt: revokedAt ?? self.revokedAt,

@@ -1,6 +1,7 @@
 /// Base64url without padding (RFC 7515 §2), in its one canonical form.
 public enum Base64URL {
-  private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+  private static let alphabet = Array(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
   private static let values: [UInt8] = {
     var table = [UInt8](repeating: 0xFF, count: 256)
     for (index, byte) in alphabet.enumerated() { table[Int(byte)] = UInt8(index) }
@@ -10,25 +11,35 @@ public enum Base64URL {
   /// The base64url text of `bytes`, without padding.
   public static func encode<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
     let input = Array(bytes)
-    var output: [UInt8] = []
-    output.reserveCapacity((input.count * 4 + 2) / 3)
-    var index = 0
-    while index + 3 <= input.count {
-      let chunk = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
-      output += [chunk >> 18, chunk >> 12 & 63, chunk >> 6 & 63, chunk & 63].map { alphabet[Int($0)] }
-      index += 3
+    let length = input.count / 3 * 4 + [0, 2, 3][input.count % 3]
+    return String(unsafeUninitializedCapacity: length) { output in
+      var out = 0
+      func put(_ value: UInt32) {
+        output[out] = alphabet[Int(value & 63)]
+        out += 1
+      }
+      var index = 0
+      while index + 3 <= input.count {
+        let chunk =
+          UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
+        put(chunk >> 18)
+        put(chunk >> 12)
+        put(chunk >> 6)
+        put(chunk)
+        index += 3
+      }
+      if input.count - index == 1 {
+        let chunk = UInt32(input[index]) << 16
+        put(chunk >> 18)
+        put(chunk >> 12)
+      } else if input.count - index == 2 {
+        let chunk = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8
+        put(chunk >> 18)
+        put(chunk >> 12)
+        put(chunk >> 6)
+      }
+      return out
     }
-    switch input.count - index {
-    case 1:
-      let chunk = UInt32(input[index]) << 16
-      output += [chunk >> 18, chunk >> 12 & 63].map { alphabet[Int($0)] }
-    case 2:
-      let chunk = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8
-      output += [chunk >> 18, chunk >> 12 & 63, chunk >> 6 & 63].map { alphabet[Int($0)] }
-    default:
-      break
-    }
-    return String(decoding: output, as: UTF8.self)
   }
 
   /// Decodes canonical base64url: only the URL-safe alphabet, no padding, no white space, and

@@ -22,12 +22,17 @@ public struct AttestationBundle: Hashable, Sendable {
 
   /// The bundle's JSON.
   public var json: JSONValue {
-    .object(["format": .string(Self.format), "jws": .string(jws), "log": .object(["index": .integer(logIndex)])])
+    .object([
+      "format": .string(Self.format), "jws": .string(jws),
+      "log": .object(["index": .integer(logIndex)]),
+    ])
   }
 
   /// Parses a bundle strictly.
   public init(bytes: [UInt8]) throws(BundleError) {
-    guard bytes.count <= Self.maximumSize else { throw BundleError("the bundle is larger than 64 KiB") }
+    guard bytes.count <= Self.maximumSize else {
+      throw BundleError("the bundle is larger than 64 KiB")
+    }
     let value: JSONValue
     do {
       value = try StrictJSONParser(maximumSize: Self.maximumSize, maximumDepth: 4).parse(bytes)
@@ -36,7 +41,8 @@ public struct AttestationBundle: Hashable, Sendable {
     }
     guard case .object(let members) = value, members["format"] == .string(Self.format) else {
       if case .string(let other) = value["format"], other.hasPrefix("amexist-bundle/") {
-        throw BundleError("bundle format \(other.prefix(32)) is newer than this amexist reads: upgrade amexist")
+        throw BundleError(
+          "bundle format \(other.prefix(32)) is newer than this amexist reads: upgrade amexist")
       }
       throw BundleError("not an AMEXIST attestation bundle")
     }
@@ -44,7 +50,8 @@ public struct AttestationBundle: Hashable, Sendable {
       throw BundleError("unknown bundle member \"\(unknown.prefix(32))\"")
     }
     guard case .string(let jws) = members["jws"] else { throw BundleError("the bundle has no jws") }
-    guard case .object(let log) = members["log"], Set(log.keys) == ["index"], case .integer(let index) = log["index"],
+    guard case .object(let log) = members["log"], Set(log.keys) == ["index"],
+      case .integer(let index) = log["index"],
       index >= 0
     else { throw BundleError("the bundle's log member must be {\"index\": N}") }
     self.jws = jws

@@ -24,8 +24,10 @@ public enum JWSFailure: Error, Hashable, Sendable, CustomStringConvertible {
     case .malformed(let reason): return "malformed JWS: \(reason)"
     case .tooLarge(let cap): return "the token is larger than \(cap) bytes"
     case .unsupportedAlgorithm(let alg): return "unsupported algorithm \"\(alg.prefix(20))\""
-    case .forbiddenHeader(let name): return "header parameter \"\(name.prefix(32))\" is not accepted"
-    case .unknownKey(let kid): return kid.isEmpty ? "the header names no key (kid)" : "unknown key id \"\(kid.prefix(64))\""
+    case .forbiddenHeader(let name):
+      return "header parameter \"\(name.prefix(32))\" is not accepted"
+    case .unknownKey(let kid):
+      return kid.isEmpty ? "the header names no key (kid)" : "unknown key id \"\(kid.prefix(64))\""
     case .algorithmMismatch: return "the header's algorithm is not the key's algorithm"
     case .wrongType(let found): return "wrong token type \"\(found.prefix(32))\""
     case .invalidSignature: return "the signature does not verify"
@@ -64,12 +66,14 @@ public enum CompactJWS {
   static let acceptedHeaders: Set<String> = ["alg", "kid", "typ", "cty"]
 
   /// Signs `payload` with `key`, naming it `kid`, with `typ` when given.
-  public static func sign(payload: [UInt8], key: SigningKey, kid: String, type: String?) throws(AttestationError)
+  public static func sign(payload: [UInt8], key: SigningKey, kid: String, type: String?)
+    throws(AttestationError)
     -> String
   {
     var header: [String: JSONValue] = ["alg": .string(key.algorithm.rawValue), "kid": .string(kid)]
     if let type { header["typ"] = .string(type) }
-    let signingInput = Base64URL.encode(CanonicalJSON.encode(.object(header))) + "." + Base64URL.encode(payload)
+    let signingInput =
+      Base64URL.encode(CanonicalJSON.encode(.object(header))) + "." + Base64URL.encode(payload)
     let signature = try key.signature(for: Array(signingInput.utf8))
     return signingInput + "." + Base64URL.encode(signature)
   }
@@ -86,13 +90,25 @@ public enum CompactJWS {
   ) throws(JWSFailure) -> VerifiedJWS {
     guard token.count <= maximumSize else { throw .tooLarge(maximumSize) }
     guard !token.isEmpty else { throw .malformed("empty token") }
-    guard token.first != UInt8(ascii: "{") else { throw .malformed("only the compact serialisation is accepted") }
+    guard token.first != UInt8(ascii: "{") else {
+      throw .malformed("only the compact serialisation is accepted")
+    }
     let parts = token.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-    guard parts.count == 3 else { throw .malformed("a compact JWS has three parts, this one has \(parts.count)") }
-    guard !parts[0].isEmpty, !parts[1].isEmpty, !parts[2].isEmpty else { throw .malformed("an empty part") }
-    guard let headerBytes = Base64URL.decode(parts[0]) else { throw .malformed("header is not canonical base64url") }
-    guard let payload = Base64URL.decode(parts[1]) else { throw .malformed("payload is not canonical base64url") }
-    guard let signature = Base64URL.decode(parts[2]) else { throw .malformed("signature is not canonical base64url") }
+    guard parts.count == 3 else {
+      throw .malformed("a compact JWS has three parts, this one has \(parts.count)")
+    }
+    guard !parts[0].isEmpty, !parts[1].isEmpty, !parts[2].isEmpty else {
+      throw .malformed("an empty part")
+    }
+    guard let headerBytes = Base64URL.decode(parts[0]) else {
+      throw .malformed("header is not canonical base64url")
+    }
+    guard let payload = Base64URL.decode(parts[1]) else {
+      throw .malformed("payload is not canonical base64url")
+    }
+    guard let signature = Base64URL.decode(parts[2]) else {
+      throw .malformed("signature is not canonical base64url")
+    }
 
     let header: JSONValue
     do {
@@ -100,19 +116,26 @@ public enum CompactJWS {
     } catch {
       throw .malformed("header: \(error)")
     }
-    guard case .object(let members) = header else { throw .malformed("the header is not a JSON object") }
+    guard case .object(let members) = header else {
+      throw .malformed("the header is not a JSON object")
+    }
     if let refused = members.keys.sorted().first(where: { !acceptedHeaders.contains($0) }) {
       throw .forbiddenHeader(refused)
     }
-    guard case .string(let algText) = members["alg"] else { throw .malformed("the header has no alg") }
-    guard let algorithm = SigningAlgorithm(rawValue: algText) else { throw .unsupportedAlgorithm(algText) }
+    guard case .string(let algText) = members["alg"] else {
+      throw .malformed("the header has no alg")
+    }
+    guard let algorithm = SigningAlgorithm(rawValue: algText) else {
+      throw .unsupportedAlgorithm(algText)
+    }
     guard case .string(let kid) = members["kid"], !kid.isEmpty else { throw .unknownKey("") }
     var type: String?
     if let typ = members["typ"] {
       guard case .string(let text) = typ else { throw .malformed("typ is not a string") }
       type = text
     }
-    if let cty = members["cty"], case .string = cty {} else if members["cty"] != nil {
+    if let cty = members["cty"], case .string = cty {
+    } else if members["cty"] != nil {
       throw .malformed("cty is not a string")
     }
     guard let publicKey = key(kid) else { throw .unknownKey(kid) }
@@ -121,6 +144,7 @@ public enum CompactJWS {
 
     let signingInput = Array(token[..<(parts[1].endIndex)])
     guard publicKey.isValidSignature(signature, for: signingInput) else { throw .invalidSignature }
-    return VerifiedJWS(header: JWSHeader(algorithm: algorithm, kid: kid, type: type), payload: payload)
+    return VerifiedJWS(
+      header: JWSHeader(algorithm: algorithm, kid: kid, type: type), payload: payload)
   }
 }

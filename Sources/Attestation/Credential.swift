@@ -31,7 +31,9 @@ public struct AttestationClaims: Hashable, Sendable {
   /// The JWS `typ` of attestations.
   public static let jwsType = "vc+jwt"
   static let context = JSONValue.array([.string("https://www.w3.org/ns/credentials/v2")])
-  static let types = JSONValue.array([.string("VerifiableCredential"), .string("AmexistAttestation")])
+  static let types = JSONValue.array([
+    .string("VerifiableCredential"), .string("AmexistAttestation"),
+  ])
 
   /// Claims for the decision in force of `state`, issued at `instant` by `issuer` with `id`.
   ///
@@ -55,9 +57,11 @@ public struct AttestationClaims: Hashable, Sendable {
   /// The payload as JSON.
   public var json: JSONValue {
     var subject: [String: JSONValue] = [
-      "siret": .string(siret.digits), "name": .string(name), "level": .integer(Int64(level.rawValue)),
+      "siret": .string(siret.digits), "name": .string(name),
+      "level": .integer(Int64(level.rawValue)),
       "levelName": .string(level.frenchName), "decisionDate": .string(decisionDate.description),
-      "levelValidFrom": .string(levelValidFrom.description), "levelValidUntil": .string(levelValidUntil.description),
+      "levelValidFrom": .string(levelValidFrom.description),
+      "levelValidUntil": .string(levelValidUntil.description),
       "decision": .integer(decisionIndex),
     ]
     if let evaluator { subject["evaluator"] = .string(evaluator) }
@@ -77,13 +81,16 @@ public struct AttestationClaims: Hashable, Sendable {
   public init(verifiedPayload bytes: [UInt8]) throws(ClaimsError) {
     let value: JSONValue
     do {
-      value = try StrictJSONParser(maximumSize: CompactJWS.maximumSize, maximumDepth: 4).parse(bytes)
+      value = try StrictJSONParser(maximumSize: CompactJWS.maximumSize, maximumDepth: 4).parse(
+        bytes)
     } catch {
       throw ClaimsError("payload: \(error)")
     }
     var top = try Members(value, "payload")
     guard try top.take("@context") == Self.context else { throw ClaimsError("unexpected @context") }
-    guard try top.take("type") == Self.types else { throw ClaimsError("not an AmexistAttestation credential") }
+    guard try top.take("type") == Self.types else {
+      throw ClaimsError("not an AmexistAttestation credential")
+    }
     do {
       id = try Identifiers.attestationID(try top.string("id"))
       issuer = try top.string("issuer")
@@ -92,11 +99,15 @@ public struct AttestationClaims: Hashable, Sendable {
       var subject = try Members(try top.take("credentialSubject"), "credentialSubject")
       siret = try SIRET(try subject.string("siret"))
       name = try TextRules.required(try subject.string("name"), field: "name", maximumLength: 200)
-      guard case .integer(let number) = try subject.take("level"), let level = Level(rawValue: Int(number)) else {
+      guard case .integer(let number) = try subject.take("level"),
+        let level = Level(rawValue: Int(number))
+      else {
         throw ClaimsError("level is not 1, 2 or 3")
       }
       self.level = level
-      guard try subject.string("levelName") == level.frenchName else { throw ClaimsError("levelName does not match level") }
+      guard try subject.string("levelName") == level.frenchName else {
+        throw ClaimsError("levelName does not match level")
+      }
       decisionDate = try CalendarDate(parsing: try subject.string("decisionDate"))
       levelValidFrom = try CalendarDate(parsing: try subject.string("levelValidFrom"))
       levelValidUntil = try CalendarDate(parsing: try subject.string("levelValidUntil"))
@@ -126,18 +137,24 @@ public struct AttestationClaims: Hashable, Sendable {
     let context: String
 
     init(_ value: JSONValue, _ context: String) throws(ClaimsError) {
-      guard case .object(let members) = value else { throw ClaimsError("\(context) is not an object") }
+      guard case .object(let members) = value else {
+        throw ClaimsError("\(context) is not an object")
+      }
       self.members = members
       self.context = context
     }
 
     mutating func take(_ name: String) throws(ClaimsError) -> JSONValue {
-      guard let value = members.removeValue(forKey: name) else { throw ClaimsError("\(context) has no \(name)") }
+      guard let value = members.removeValue(forKey: name) else {
+        throw ClaimsError("\(context) has no \(name)")
+      }
       return value
     }
 
     mutating func string(_ name: String) throws(ClaimsError) -> String {
-      guard case .string(let text) = try take(name) else { throw ClaimsError("\(name) is not a string") }
+      guard case .string(let text) = try take(name) else {
+        throw ClaimsError("\(name) is not a string")
+      }
       return text
     }
 

@@ -27,10 +27,14 @@ public enum PublicKey: Hashable, Sendable {
   /// An Ed25519 key from its 32-byte encoding, refusing the small-order points (which would
   /// let signatures verify for many messages).
   public init(ed25519 raw: [UInt8]) throws(AttestationError) {
-    guard raw.count == 32 else { throw .invalidKey("an Ed25519 key has 32 bytes, not \(raw.count)") }
+    guard raw.count == 32 else {
+      throw .invalidKey("an Ed25519 key has 32 bytes, not \(raw.count)")
+    }
     var masked = raw
     masked[31] &= 0x7F
-    guard !Self.smallOrderEd25519.contains(masked) else { throw .invalidKey("Ed25519 point of small order") }
+    guard !Self.smallOrderEd25519.contains(masked) else {
+      throw .invalidKey("Ed25519 point of small order")
+    }
     do {
       self = .ed25519(try Curve25519.Signing.PublicKey(rawRepresentation: raw))
     } catch {
@@ -40,7 +44,9 @@ public enum PublicKey: Hashable, Sendable {
 
   /// A P-256 key from its affine coordinates, refusing points not on the curve.
   public init(p256x x: [UInt8], y: [UInt8]) throws(AttestationError) {
-    guard x.count == 32, y.count == 32 else { throw .invalidKey("P-256 coordinates have 32 bytes each") }
+    guard x.count == 32, y.count == 32 else {
+      throw .invalidKey("P-256 coordinates have 32 bytes each")
+    }
     do {
       self = .p256(try P256.Signing.PublicKey(x963Representation: [0x04] + x + y))
     } catch {
@@ -58,7 +64,9 @@ public enum PublicKey: Hashable, Sendable {
     case .ed25519(let key):
       return key.isValidSignature(signature, for: message)
     case .p256(let key):
-      guard let parsed = try? P256.Signing.ECDSASignature(rawRepresentation: signature) else { return false }
+      guard let parsed = try? P256.Signing.ECDSASignature(rawRepresentation: signature) else {
+        return false
+      }
       return key.isValidSignature(parsed, for: SHA256.hash(data: message))
     }
   }
@@ -89,12 +97,14 @@ public enum PublicKey: Hashable, Sendable {
     switch self {
     case .ed25519(let key):
       required = .object([
-        "crv": .string("Ed25519"), "kty": .string("OKP"), "x": .string(Base64URL.encode(key.rawRepresentation)),
+        "crv": .string("Ed25519"), "kty": .string("OKP"),
+        "x": .string(Base64URL.encode(key.rawRepresentation)),
       ])
     case .p256(let key):
       let point = [UInt8](key.x963Representation)
       required = .object([
-        "crv": .string("P-256"), "kty": .string("EC"), "x": .string(Base64URL.encode(point[1...32])),
+        "crv": .string("P-256"), "kty": .string("EC"),
+        "x": .string(Base64URL.encode(point[1...32])),
         "y": .string(Base64URL.encode(point[33...64])),
       ])
     }
@@ -158,11 +168,15 @@ public enum JWK {
   /// curve and small-order Ed25519 points.
   public static func publicKey(_ value: JSONValue) throws(AttestationError) -> PublicKey {
     guard case .object(let members) = value else { throw .invalidKey("a JWK is a JSON object") }
-    if members["d"] != nil { throw .invalidKey("private key material where a public key is expected") }
+    if members["d"] != nil {
+      throw .invalidKey("private key material where a public key is expected")
+    }
     if let unknown = members.keys.sorted().first(where: { !allowedMembers.contains($0) }) {
       throw .invalidKey("unsupported JWK member \"\(unknown.prefix(32))\"")
     }
-    if let use = members["use"], use != .string("sig") { throw .invalidKey("the key is not for signatures") }
+    if let use = members["use"], use != .string("sig") {
+      throw .invalidKey("the key is not for signatures")
+    }
     if let operations = members["key_ops"] {
       guard case .array(let list) = operations, list.contains(.string("verify")) else {
         throw .invalidKey("the key's operations do not include verify")
@@ -262,14 +276,20 @@ extension JWK {
   /// Parses a JWK Set (`{"keys": [...]}`) into keys by `kid`, refusing the whole set when any
   /// key is unusable, lacks a `kid`, or shares its `kid` with another.
   public static func keySet(_ value: JSONValue) throws(AttestationError) -> [String: PublicKey] {
-    guard case .object(let members) = value, case .array(let entries) = members["keys"], !entries.isEmpty else {
+    guard case .object(let members) = value, case .array(let entries) = members["keys"],
+      !entries.isEmpty
+    else {
       throw .invalidKey("a JWK Set is an object with a non-empty keys list")
     }
     var keys: [String: PublicKey] = [:]
     for entry in entries {
-      guard case .string(let kid) = entry["kid"], !kid.isEmpty else { throw .invalidKey("a key of the set has no kid") }
+      guard case .string(let kid) = entry["kid"], !kid.isEmpty else {
+        throw .invalidKey("a key of the set has no kid")
+      }
       let key = try publicKey(entry)
-      guard keys.updateValue(key, forKey: kid) == nil else { throw .invalidKey("kid \"\(kid.prefix(64))\" appears twice") }
+      guard keys.updateValue(key, forKey: kid) == nil else {
+        throw .invalidKey("kid \"\(kid.prefix(64))\" appears twice")
+      }
     }
     return keys
   }

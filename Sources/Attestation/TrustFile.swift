@@ -11,7 +11,9 @@ public struct TrustedKey: Hashable, Sendable {
   /// Nothing the key signed after this instant is valid.
   public let revokedAt: Instant?
 
-  public init(kid: String, publicKey: PublicKey, validFrom: Instant, validUntil: Instant?, revokedAt: Instant?) {
+  public init(
+    kid: String, publicKey: PublicKey, validFrom: Instant, validUntil: Instant?, revokedAt: Instant?
+  ) {
     self.kid = kid
     self.publicKey = publicKey
     self.validFrom = validFrom
@@ -63,14 +65,17 @@ public struct TrustFile: Hashable, Sendable {
     guard case .object(let members) = value else { throw .invalidTrustFile("not a JSON object") }
     guard members["format"] == .string(Self.format) else {
       if case .string(let other) = members["format"], other.hasPrefix("amexist-trust/") {
-        throw .invalidTrustFile("format \(other.prefix(32)) is newer than this amexist reads: upgrade amexist")
+        throw .invalidTrustFile(
+          "format \(other.prefix(32)) is newer than this amexist reads: upgrade amexist")
       }
       throw .invalidTrustFile("not an AMEXIST trust file")
     }
     if let unknown = Set(members.keys).subtracting(["format", "issuer", "keys"]).sorted().first {
       throw .invalidTrustFile("unknown member \"\(unknown.prefix(32))\"")
     }
-    guard case .string(let issuer) = members["issuer"], !issuer.isEmpty else { throw .invalidTrustFile("no issuer") }
+    guard case .string(let issuer) = members["issuer"], !issuer.isEmpty else {
+      throw .invalidTrustFile("no issuer")
+    }
     guard case .array(let entries) = members["keys"], entries.count <= 256 else {
       throw .invalidTrustFile("keys must be a list of at most 256 keys")
     }
@@ -87,16 +92,20 @@ public struct TrustFile: Hashable, Sendable {
   }
 
   private static func key(_ entry: JSONValue) throws(AttestationError) -> TrustedKey {
-    guard case .object(let members) = entry else { throw .invalidTrustFile("a key entry is not an object") }
-    if let unknown = Set(members.keys).subtracting(["kid", "alg", "jwk", "validFrom", "validUntil", "revokedAt"])
-      .sorted().first
-    {
+    guard case .object(let members) = entry else {
+      throw .invalidTrustFile("a key entry is not an object")
+    }
+    if let unknown = Set(members.keys).subtracting([
+      "kid", "alg", "jwk", "validFrom", "validUntil", "revokedAt",
+    ])
+    .sorted().first {
       throw .invalidTrustFile("unknown key member \"\(unknown.prefix(32))\"")
     }
     guard case .string(let kid) = members["kid"], (try? Identifiers.keyID(kid)) != nil else {
       throw .invalidTrustFile("a key has no valid kid")
     }
-    guard case .string(let alg) = members["alg"], let algorithm = SigningAlgorithm(rawValue: alg) else {
+    guard case .string(let alg) = members["alg"], let algorithm = SigningAlgorithm(rawValue: alg)
+    else {
       throw .invalidTrustFile("key \(kid): alg must be EdDSA or ES256")
     }
     guard let jwk = members["jwk"] else { throw .invalidTrustFile("key \(kid) has no jwk") }
@@ -106,21 +115,30 @@ public struct TrustFile: Hashable, Sendable {
     } catch {
       throw .invalidTrustFile("key \(kid): \(error)")
     }
-    guard publicKey.algorithm == algorithm else { throw .invalidTrustFile("key \(kid): alg does not match its key") }
-    if let jwkKid = jwk["kid"], jwkKid != .string(kid) { throw .invalidTrustFile("key \(kid): the JWK names another kid") }
+    guard publicKey.algorithm == algorithm else {
+      throw .invalidTrustFile("key \(kid): alg does not match its key")
+    }
+    if let jwkKid = jwk["kid"], jwkKid != .string(kid) {
+      throw .invalidTrustFile("key \(kid): the JWK names another kid")
+    }
     func instant(_ name: String, required: Bool) throws(AttestationError) -> Instant? {
       switch members[name] {
       case .string(let text):
-        do { return try Instant(parsing: text) } catch { throw .invalidTrustFile("key \(kid): \(name): \(error)") }
+        do { return try Instant(parsing: text) } catch {
+          throw .invalidTrustFile("key \(kid): \(name): \(error)")
+        }
       case .null where !required, nil where !required:
         return nil
       default:
-        throw .invalidTrustFile("key \(kid): \(name) must be a timestamp\(required ? "" : " or null")")
+        throw .invalidTrustFile(
+          "key \(kid): \(name) must be a timestamp\(required ? "" : " or null")")
       }
     }
     let validFrom = try instant("validFrom", required: true)!
     let validUntil = try instant("validUntil", required: false)
-    if let validUntil, validUntil <= validFrom { throw .invalidTrustFile("key \(kid): validUntil is not after validFrom") }
+    if let validUntil, validUntil <= validFrom {
+      throw .invalidTrustFile("key \(kid): validUntil is not after validFrom")
+    }
     return TrustedKey(
       kid: kid, publicKey: publicKey, validFrom: validFrom, validUntil: validUntil,
       revokedAt: try instant("revokedAt", required: false)

@@ -51,7 +51,8 @@ public enum VerificationFailure: Hashable, Sendable, CustomStringConvertible {
     switch self {
     case .malformed(let reason): return "malformed: \(reason)"
     case .invalidSignature(let reason): return "invalid signature: \(reason)"
-    case .wrongIssuer(let issuer): return "issued by \"\(issuer.prefix(80))\", not by the trusted issuer"
+    case .wrongIssuer(let issuer):
+      return "issued by \"\(issuer.prefix(80))\", not by the trusted issuer"
     case .untrustedKey(let reason): return "untrusted key: \(reason)"
     case .keyRevoked(let kid, let at): return "key \(kid) was revoked at \(at)"
     case .expired(let at): return "expired at \(at)"
@@ -119,10 +120,14 @@ public struct AttestationVerifier: Sendable {
   /// revoked, then validity at `now` (`now >= validUntil` is expired; `validFrom` may be up to
   /// ``leewayMilliseconds`` ahead of `now`).
   public func verify(_ input: [UInt8], now: Instant) -> VerificationReport {
-    func report(_ failure: VerificationFailure?, _ attestation: VerifiedAttestation? = nil, index: Int64? = nil)
+    func report(
+      _ failure: VerificationFailure?, _ attestation: VerifiedAttestation? = nil,
+      index: Int64? = nil
+    )
       -> VerificationReport
     {
-      VerificationReport(checkedAt: now, attestation: attestation, claimedLogIndex: index, failure: failure)
+      VerificationReport(
+        checkedAt: now, attestation: attestation, claimedLogIndex: index, failure: failure)
     }
     guard input.count <= Self.maximumInputSize else {
       return report(.malformed("the input is larger than \(Self.maximumInputSize / 1024) KiB"))
@@ -144,7 +149,8 @@ public struct AttestationVerifier: Sendable {
 
     let verified: VerifiedJWS
     do {
-      verified = try CompactJWS.verify(token, key: { trust.key($0)?.publicKey }, expectedType: AttestationClaims.jwsType)
+      verified = try CompactJWS.verify(
+        token, key: { trust.key($0)?.publicKey }, expectedType: AttestationClaims.jwsType)
     } catch {
       switch error {
       case .malformed, .tooLarge: return report(.malformed(error.description), index: logIndex)
@@ -162,13 +168,16 @@ public struct AttestationVerifier: Sendable {
       claims: claims, kid: verified.header.kid, algorithm: verified.header.algorithm,
       payloadSHA256: PayloadHash.hex(of: verified.payload)
     )
-    guard claims.issuer == trust.issuer else { return report(.wrongIssuer(claims.issuer), attestation, index: logIndex) }
+    guard claims.issuer == trust.issuer else {
+      return report(.wrongIssuer(claims.issuer), attestation, index: logIndex)
+    }
     guard let key = trust.key(verified.header.kid) else {
       return report(.untrustedKey("unknown key"), attestation, index: logIndex)
     }
     guard key.signs(at: claims.validFrom) else {
       return report(
-        .untrustedKey("key \(key.kid) did not sign attestations issued at \(claims.validFrom)"), attestation,
+        .untrustedKey("key \(key.kid) did not sign attestations issued at \(claims.validFrom)"),
+        attestation,
         index: logIndex
       )
     }
@@ -179,11 +188,12 @@ public struct AttestationVerifier: Sendable {
     if now < claims.validFrom.adding(milliseconds: -Self.leewayMilliseconds) {
       return report(.notYetValid(claims.validFrom), attestation, index: logIndex)
     }
-    if now >= claims.validUntil { return report(.expired(claims.validUntil), attestation, index: logIndex) }
+    if now >= claims.validUntil {
+      return report(.expired(claims.validUntil), attestation, index: logIndex)
+    }
     return report(nil, attestation, index: logIndex)
   }
 }
-
 
 /// SHA-256 digests as the registry writes them.
 public enum PayloadHash {

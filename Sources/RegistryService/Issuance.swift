@@ -16,7 +16,9 @@ extension RegistryService {
   /// Every issuer key in the log, in the order they were added.
   public func keyRecords() async throws(RegistryError) -> [KeyRecord] {
     try await read { snapshot in
-      try snapshot.addedKeyIDs().compactMap { kid in KeyRecord.fold(try snapshot.events(about: .key(kid))) }
+      try snapshot.addedKeyIDs().compactMap { kid in
+        KeyRecord.fold(try snapshot.events(about: .key(kid)))
+      }
     }
   }
 
@@ -27,7 +29,8 @@ extension RegistryService {
       do {
         keys.append(
           TrustedKey(
-            kid: record.kid, publicKey: try JWK.publicKey(record.publicKey), validFrom: record.validFrom,
+            kid: record.kid, publicKey: try JWK.publicKey(record.publicKey),
+            validFrom: record.validFrom,
             validUntil: record.validUntil, revokedAt: record.revokedAt
           )
         )
@@ -43,14 +46,17 @@ extension RegistryService {
   ///
   /// - Returns: the new key's id, its RFC 7638 thumbprint.
   @discardableResult
-  public func addKey(_ key: SigningKey, retiring: [String] = []) async throws(RegistryError) -> String {
+  public func addKey(_ key: SigningKey, retiring: [String] = []) async throws(RegistryError)
+    -> String
+  {
     let kid = key.publicKey.thumbprint
     let now = clock.now()
     let events = try Self.refusing { () throws(DomainError) -> [Event] in
       var events: [Event] = [
         .keyAdded(
           try KeyAdded(
-            kid: kid, algorithm: key.algorithm.rawValue, publicKey: key.publicKey.jwk(kid: kid), validFrom: now,
+            kid: kid, algorithm: key.algorithm.rawValue, publicKey: key.publicKey.jwk(kid: kid),
+            validFrom: now,
             validUntil: nil
           )
         )
@@ -64,16 +70,22 @@ extension RegistryService {
 
   /// Revokes key `kid` from `instant` (now by default, never later): nothing it signed from
   /// then on verifies.
-  public func revokeKey(_ kid: String, at instant: Instant? = nil, reason: String) async throws(RegistryError) {
+  public func revokeKey(_ kid: String, at instant: Instant? = nil, reason: String)
+    async throws(RegistryError)
+  {
     let now = clock.now()
     let at = instant ?? now
     guard at <= now else { throw .keys("a revocation cannot be dated in the future") }
-    let revocation = try Self.refusing { () throws(DomainError) in try KeyRevoked(kid: kid, at: at, reason: reason) }
+    let revocation = try Self.refusing { () throws(DomainError) in
+      try KeyRevoked(kid: kid, at: at, reason: reason)
+    }
     try await append([.keyRevoked(revocation)])
   }
 
   /// Runs `build`, turning a refused value into ``RegistryError/refused(_:)``.
-  static func refusing<Value>(_ build: () throws(DomainError) -> Value) throws(RegistryError) -> Value {
+  static func refusing<Value>(_ build: () throws(DomainError) -> Value) throws(RegistryError)
+    -> Value
+  {
     do { return try build() } catch { throw .refused(error) }
   }
 
@@ -93,16 +105,23 @@ extension RegistryService {
       logged = try await store.append { snapshot in
         let now = try Self.recordingInstant(snapshot, clock: clock)
         let history = try snapshot.events(about: .service(siret))
-        guard let state = ServiceState.fold(history, at: now) else { throw RegistryError.notFound(siret) }
-        guard state.standing == .active, let claims = AttestationClaims(state: state, id: id, issuer: issuer, issuedAt: now)
-        else {
-          throw RegistryError.refused(.ruleViolated(.attestationNeedsActiveLevel(siret, standing: state.standing)))
+        guard let state = ServiceState.fold(history, at: now) else {
+          throw RegistryError.notFound(siret)
         }
-        guard let key = KeyRecord.fold(try snapshot.events(about: .key(kid))), key.maySign(at: now) else {
-          throw RegistryError.keys("key \(kid) may not sign now (retired, revoked or unknown): run `amexist keys rotate`")
+        guard state.standing == .active,
+          let claims = AttestationClaims(state: state, id: id, issuer: issuer, issuedAt: now)
+        else {
+          throw RegistryError.refused(
+            .ruleViolated(.attestationNeedsActiveLevel(siret, standing: state.standing)))
+        }
+        guard let key = KeyRecord.fold(try snapshot.events(about: .key(kid))), key.maySign(at: now)
+        else {
+          throw RegistryError.keys(
+            "key \(kid) may not sign now (retired, revoked or unknown): run `amexist keys rotate`")
         }
         let payload = claims.payload
-        let jws = try CompactJWS.sign(payload: payload, key: signer, kid: kid, type: AttestationClaims.jwsType)
+        let jws = try CompactJWS.sign(
+          payload: payload, key: signer, kid: kid, type: AttestationClaims.jwsType)
         let event = Event.attestationIssued(
           try AttestationIssued(
             siret: siret, attestationID: id, decisionIndex: claims.decisionIndex,
@@ -120,7 +139,8 @@ extension RegistryService {
     guard let (claims, jws) = issued.withLock({ $0 }), let entry = logged.first else {
       throw .storage(.unavailable("the issuance was not recorded"))
     }
-    return IssuedAttestation(bundle: AttestationBundle(jws: jws, logIndex: entry.index), claims: claims, logged: entry)
+    return IssuedAttestation(
+      bundle: AttestationBundle(jws: jws, logIndex: entry.index), claims: claims, logged: entry)
   }
 }
 
@@ -130,21 +150,26 @@ extension RegistryService {
   /// self-test. Refuses to start otherwise, saying why.
   ///
   /// - Returns: the key, its id and the trust file (whose issuer goes into attestations).
-  public func signer(from folder: KeyFolder) async throws(RegistryError) -> (key: SigningKey, kid: String, trust: TrustFile) {
+  public func signer(from folder: KeyFolder) async throws(RegistryError) -> (
+    key: SigningKey, kid: String, trust: TrustFile
+  ) {
     let trust = try folder.loadTrust()
     let now = clock.now()
     let records = try await keyRecords()
-    guard let record = records.last(where: { $0.maySign(at: now) && folder.hasPrivateKey($0.kid) }) else {
+    guard let record = records.last(where: { $0.maySign(at: now) && folder.hasPrivateKey($0.kid) })
+    else {
       throw .keys(
         records.isEmpty
           ? "the registry has no issuer key: run `amexist init`"
           : "no issuer key may sign now (all retired or revoked, or their private files are missing): run `amexist keys rotate`"
       )
     }
-    guard let trusted = trust.key(record.kid), (try? JWK.publicKey(record.publicKey)) == trusted.publicKey,
+    guard let trusted = trust.key(record.kid),
+      (try? JWK.publicKey(record.publicKey)) == trusted.publicKey,
       trusted.validFrom == record.validFrom, trusted.revokedAt == record.revokedAt
     else {
-      throw .keys("\(folder.trustPath) does not match the registry's key history for key \(record.kid)")
+      throw .keys(
+        "\(folder.trustPath) does not match the registry's key history for key \(record.kid)")
     }
     return (try folder.loadPrivateKey(record.kid, expected: trusted.publicKey), record.kid, trust)
   }

@@ -56,7 +56,8 @@ public struct KeyFolder: Sendable {
   public func writePrivateKey(_ key: SigningKey, kid: String) throws(RegistryError) {
     do {
       try FileManager.default.createDirectory(
-        atPath: privatePath, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
+        atPath: privatePath, withIntermediateDirectories: true,
+        attributes: [.posixPermissions: 0o700]
       )
     } catch {
       throw .keys("cannot create \(privatePath): \(error.localizedDescription)")
@@ -64,19 +65,26 @@ public struct KeyFolder: Sendable {
     let file = privateKeyPath(kid)
     // Created with its final mode: the key is never readable by others, not even briefly.
     let descriptor = open(file, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-    guard descriptor >= 0 else { throw .keys("cannot create \(file): \(String(cString: strerror(errno)))") }
+    guard descriptor >= 0 else {
+      throw .keys("cannot create \(file): \(String(cString: strerror(errno)))")
+    }
     defer { close(descriptor) }
     let bytes = Array(key.pemRepresentation.utf8)
     let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-    guard written == bytes.count, fsync(descriptor) == 0 else { throw .keys("cannot write \(file)") }
+    guard written == bytes.count, fsync(descriptor) == 0 else {
+      throw .keys("cannot write \(file)")
+    }
   }
 
   /// Whether a private key file exists for `kid`.
-  public func hasPrivateKey(_ kid: String) -> Bool { FileManager.default.fileExists(atPath: privateKeyPath(kid)) }
+  public func hasPrivateKey(_ kid: String) -> Bool {
+    FileManager.default.fileExists(atPath: privateKeyPath(kid))
+  }
 
   /// Loads the private key `kid`, refusing it when other users can read it or when its public
   /// half is not `expected`, then signs and verifies a canary with it.
-  public func loadPrivateKey(_ kid: String, expected: PublicKey) throws(RegistryError) -> SigningKey {
+  public func loadPrivateKey(_ kid: String, expected: PublicKey) throws(RegistryError) -> SigningKey
+  {
     let file = privateKeyPath(kid)
     let attributes: [FileAttributeKey: Any]
     do {
@@ -90,7 +98,9 @@ public struct KeyFolder: Sendable {
         "the private key \(file) can be read by other users (mode \(String(mode, radix: 8))): run `chmod 600 \(file)`"
       )
     }
-    guard let data = FileManager.default.contents(atPath: file), let pem = String(data: data, encoding: .utf8) else {
+    guard let data = FileManager.default.contents(atPath: file),
+      let pem = String(data: data, encoding: .utf8)
+    else {
       throw .keys("cannot read the private key \(file)")
     }
     let key: SigningKey
@@ -103,7 +113,9 @@ public struct KeyFolder: Sendable {
       throw .keys("the private key \(file) does not match the public key \(kid) of the trust file")
     }
     let canary = Array("amexist signing self-test \(kid)".utf8)
-    guard let signature = try? key.signature(for: canary), expected.isValidSignature(signature, for: canary) else {
+    guard let signature = try? key.signature(for: canary),
+      expected.isValidSignature(signature, for: canary)
+    else {
       throw .keys("the private key \(file) failed its signing self-test")
     }
     return key

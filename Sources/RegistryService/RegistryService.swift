@@ -109,7 +109,9 @@ public struct RegistryService: Sendable {
 
   /// The instant to record the next event at: the clock's, or the last event's if the clock
   /// went back, so that recorded instants never decrease along the log.
-  static func recordingInstant(_ snapshot: any RegistrySnapshot, clock: any RegistryClock) throws -> Instant {
+  static func recordingInstant(_ snapshot: any RegistrySnapshot, clock: any RegistryClock) throws
+    -> Instant
+  {
     let count = try snapshot.count()
     let last = try count > 0 ? snapshot.event(at: count - 1)?.recordedAt : nil
     return max(clock.now(), last ?? Instant(millisecondsSinceEpoch: .min))

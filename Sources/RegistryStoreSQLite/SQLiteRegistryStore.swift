@@ -199,12 +199,14 @@ private struct Snapshot: RegistrySnapshot {
   }
 
   func addedKeyIDs() throws -> [String] {
-    try String.fetchAll(db, sql: "SELECT subject FROM events WHERE kind = 'keyAdded' ORDER BY idx").map { subject in
-      guard subject.hasPrefix("key:") else {
-        throw StoreError.corrupt("the registry database \(path) holds an invalid key subject column")
+    try String.fetchAll(db, sql: "SELECT subject FROM events WHERE kind = 'keyAdded' ORDER BY idx")
+      .map { subject in
+        guard subject.hasPrefix("key:") else {
+          throw StoreError.corrupt(
+            "the registry database \(path) holds an invalid key subject column")
+        }
+        return String(subject.dropFirst(4))
       }
-      return String(subject.dropFirst(4))
-    }
   }
 
   func forEachEvent(from start: Int64, _ body: (LoggedEvent) throws -> Void) throws {

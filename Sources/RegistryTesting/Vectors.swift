@@ -7,7 +7,8 @@ public enum Vectors {
   /// The vectors folder: `$AMEXIST_VECTORS`, or `../shared/vectors` from the package root.
   public static var folder: String {
     if let override = ProcessInfo.processInfo.environment["AMEXIST_VECTORS"] { return override }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent()
       .deletingLastPathComponent()
     return root.deletingLastPathComponent().appendingPathComponent("shared/vectors").path
   }
@@ -27,7 +28,8 @@ public enum Vectors {
   public static func json(_ relativePath: String) throws -> JSONValue {
     let path = (folder as NSString).appendingPathComponent(relativePath)
     guard let data = FileManager.default.contents(atPath: path) else {
-      throw Missing(description: "test vectors missing: \(path) (../shared/vectors must be beside the project)")
+      throw Missing(
+        description: "test vectors missing: \(path) (../shared/vectors must be beside the project)")
     }
     return try StrictJSONParser(maximumSize: 64 << 20, maximumDepth: 64).parse([UInt8](data))
   }

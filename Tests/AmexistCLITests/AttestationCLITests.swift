@@ -12,8 +12,14 @@ struct AttestationCLITests {
   func registry() throws -> CommandRunner {
     let cli = try CommandRunner()
     #expect(try cli.run(["init"]).status == 0)
-    #expect(try cli.run(["service", "add", siret, "--name", "Santé Travail Lyon", "--region", "84"]).status == 0)
-    #expect(try cli.run(["decision", "grant", siret, "--level", "2", "--decided", "2026-01-10", "--valid-until", "2029-01-09"]).status == 0)
+    #expect(
+      try cli.run(["service", "add", siret, "--name", "Santé Travail Lyon", "--region", "84"])
+        .status == 0)
+    #expect(
+      try cli.run([
+        "decision", "grant", siret, "--level", "2", "--decided", "2026-01-10", "--valid-until",
+        "2029-01-09",
+      ]).status == 0)
     return cli
   }
 
@@ -38,7 +44,9 @@ struct AttestationCLITests {
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return .init(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    return .init(
+      status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+      stderr: String(decoding: stderr, as: UTF8.self))
   }
 
   @Test("attest writes a bundle that verify accepts; the issuance is in the history")
@@ -54,7 +62,8 @@ struct AttestationCLITests {
     let history = try cli.run(["history", siret])
     #expect(history.stdout.contains("attestationIssued"))
     let bare = try String(contentsOfFile: cli.path(bundle), encoding: .utf8)
-    let jws = try StrictJSONParser().parse(Array(bare.trimmingCharacters(in: .newlines).utf8))["jws"]!.stringValue!
+    let jws = try StrictJSONParser().parse(Array(bare.trimmingCharacters(in: .newlines).utf8))[
+      "jws"]!.stringValue!
     try (jws + "\n").write(toFile: cli.path("bare.jws"), atomically: true, encoding: .utf8)
     #expect(try cli.run(["verify", "bare.jws", "--json"]).stdout.contains("\"valid\":true"))
   }
@@ -67,7 +76,8 @@ struct AttestationCLITests {
     let before = try cli.run(["history", siret, "--json"]).stdout
     let output = try cli.run(["attest", siret, "--out", "out"])
     #expect(output.status == 1)
-    #expect(output.stderr == "amexist: an attestation needs an active level; \(siret) is suspended\n")
+    #expect(
+      output.stderr == "amexist: an attestation needs an active level; \(siret) is suspended\n")
     #expect(!FileManager.default.fileExists(atPath: cli.path("out")))
     #expect(try cli.run(["history", siret, "--json"]).stdout == before)
   }
@@ -82,7 +92,9 @@ struct AttestationCLITests {
     // Flip one character of the payload: the signature no longer holds.
     let parts = text.components(separatedBy: ".")
     let payload = parts[1]
-    let flipped = String(payload.prefix(10)) + (payload.dropFirst(10).first == "A" ? "B" : "A") + String(payload.dropFirst(11))
+    let flipped =
+      String(payload.prefix(10)) + (payload.dropFirst(10).first == "A" ? "B" : "A")
+      + String(payload.dropFirst(11))
     text = text.replacingOccurrences(of: payload, with: flipped)
     try text.write(toFile: cli.path("tampered.json"), atomically: true, encoding: .utf8)
     let tampered = try cli.run(["verify", "tampered.json"])
@@ -102,7 +114,8 @@ struct AttestationCLITests {
     defer { other.folder.remove() }
     _ = try other.run(["init"])
     #expect(try cli.run(["verify", bundle, "--trust", other.path("Keys/trust.json")]).status == 7)
-    try "{\"format\":\"amexist-trust/1\"}".write(toFile: cli.path("broken-trust.json"), atomically: true, encoding: .utf8)
+    try "{\"format\":\"amexist-trust/1\"}".write(
+      toFile: cli.path("broken-trust.json"), atomically: true, encoding: .utf8)
     #expect(try cli.run(["verify", bundle, "--trust", "broken-trust.json"]).status == 7)
     #expect(original.hasSuffix("\n"))
   }
@@ -133,7 +146,8 @@ struct AttestationCLITests {
     let cli = try registry()
     defer { cli.folder.remove() }
     let privateFolder = cli.path("Keys/private")
-    let keyFile = try #require(try FileManager.default.contentsOfDirectory(atPath: privateFolder).first)
+    let keyFile = try #require(
+      try FileManager.default.contentsOfDirectory(atPath: privateFolder).first)
     let keyPath = (privateFolder as NSString).appendingPathComponent(keyFile)
     try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: keyPath)
     let readable = try cli.run(["attest", siret])
@@ -144,9 +158,11 @@ struct AttestationCLITests {
     let other = try CommandRunner()
     defer { other.folder.remove() }
     _ = try other.run(["init"])
-    let otherKey = try #require(try FileManager.default.contentsOfDirectory(atPath: other.path("Keys/private")).first)
+    let otherKey = try #require(
+      try FileManager.default.contentsOfDirectory(atPath: other.path("Keys/private")).first)
     try FileManager.default.removeItem(atPath: keyPath)
-    try FileManager.default.copyItem(atPath: other.path("Keys/private/\(otherKey)"), toPath: keyPath)
+    try FileManager.default.copyItem(
+      atPath: other.path("Keys/private/\(otherKey)"), toPath: keyPath)
     try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyPath)
     let mismatched = try cli.run(["attest", siret])
     #expect(mismatched.status == 1)
@@ -169,8 +185,13 @@ struct AttestationCLITests {
     let rotate = try cli.run(["keys", "rotate"])
     #expect(rotate.status == 0, "\(rotate.stderr)")
     let second = try attest(cli)
-    let firstKid = try StrictJSONParser().parse(Array(try cli.run(["verify", first, "--json"]).stdout.trimmingCharacters(in: .newlines).utf8))["kid"]!.stringValue!
-    let secondKid = try StrictJSONParser().parse(Array(try cli.run(["verify", second, "--json"]).stdout.trimmingCharacters(in: .newlines).utf8))["kid"]!.stringValue!
+    let firstKid = try StrictJSONParser().parse(
+      Array(try cli.run(["verify", first, "--json"]).stdout.trimmingCharacters(in: .newlines).utf8))[
+        "kid"]!.stringValue!
+    let secondKid = try StrictJSONParser().parse(
+      Array(
+        try cli.run(["verify", second, "--json"]).stdout.trimmingCharacters(in: .newlines).utf8))[
+        "kid"]!.stringValue!
     #expect(firstKid != secondKid)
     #expect(try cli.run(["verify", first]).status == 0)
     #expect(try cli.run(["verify", second]).status == 0)
@@ -185,7 +206,10 @@ struct AttestationCLITests {
     #expect(revoked.stderr.contains("was revoked"))
     #expect(try cli.run(["verify", second]).status == 0)
     #expect(try cli.run(["keys", "revoke", firstKid, "--reason", "again"]).status == 1)
-    #expect(try cli.run(["keys", "revoke", secondKid, "--reason", "future", "--at", "2100-01-01T00:00:00Z"]).status == 1)
+    #expect(
+      try cli.run([
+        "keys", "revoke", secondKid, "--reason", "future", "--at", "2100-01-01T00:00:00Z",
+      ]).status == 1)
     let history = try cli.run(["export", "--format", "jsonl"])
     #expect(history.status == 0)
   }
@@ -198,40 +222,54 @@ struct AttestationCLITests {
     var outputs: [CommandRunner.Output] = []
     let bundle = try attest(cli)
     for arguments in [
-      ["keys", "list"], ["keys", "list", "--json"], ["verify", bundle], ["verify", bundle, "--json"], ["keys", "rotate"],
+      ["keys", "list"], ["keys", "list", "--json"], ["verify", bundle],
+      ["verify", bundle, "--json"], ["keys", "rotate"],
       ["history", siret, "--json"], ["export", "--format", "jsonl"], ["attest", "90011223400019"],
     ] {
       outputs.append(try cli.run(arguments))
     }
     let keyFiles = try FileManager.default.contentsOfDirectory(atPath: cli.path("Keys/private"))
-    try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: cli.path("Keys/private/\(keyFiles.sorted().last!)"))
+    try FileManager.default.setAttributes(
+      [.posixPermissions: 0o640], ofItemAtPath: cli.path("Keys/private/\(keyFiles.sorted().last!)"))
     outputs.append(try cli.run(["attest", siret]))
     for file in keyFiles {
       let pem = try String(contentsOfFile: cli.path("Keys/private/\(file)"), encoding: .utf8)
       let body = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
       for output in outputs {
         #expect(!output.stdout.contains(body) && !output.stderr.contains(body))
-        #expect(!output.stdout.contains(body.suffix(32)) && !output.stderr.contains(body.suffix(32)))
+        #expect(
+          !output.stdout.contains(body.suffix(32)) && !output.stderr.contains(body.suffix(32)))
       }
     }
   }
 
-  @Test("interoperability: joserfc and openssl verify what amexist signs; amexist verifies what joserfc signs")
+  @Test(
+    "interoperability: joserfc and openssl verify what amexist signs; amexist verifies what joserfc signs"
+  )
   func interoperability() throws {
     let cli = try registry()
     defer { cli.folder.remove() }
     let bundle = try attest(cli)
     let interop = Vectors.packageRoot + "/Tests/Interop"
-    let joserfc = try shell(["python3", "-W", "ignore", "\(interop)/joserfc_verify.py", "Keys/trust.json", bundle], in: cli.folder.path)
+    let joserfc = try shell(
+      ["python3", "-W", "ignore", "\(interop)/joserfc_verify.py", "Keys/trust.json", bundle],
+      in: cli.folder.path)
     #expect(joserfc.status == 0, "\(joserfc.stderr)")
     #expect(joserfc.stdout.hasPrefix("urn:uuid:"))
-    let openssl = try shell(["bash", "\(interop)/openssl_verify.sh", "Keys/trust.json", bundle], in: cli.folder.path)
+    let openssl = try shell(
+      ["bash", "\(interop)/openssl_verify.sh", "Keys/trust.json", bundle], in: cli.folder.path)
     #expect(openssl.status == 0, "\(openssl.stderr)")
     #expect(openssl.stdout.contains("Signature Verified Successfully"))
 
-    let signed = try shell(["python3", "-W", "ignore", "\(interop)/joserfc_sign.py", ".", "https://registry.test.example"], in: cli.folder.path)
+    let signed = try shell(
+      [
+        "python3", "-W", "ignore", "\(interop)/joserfc_sign.py", ".",
+        "https://registry.test.example",
+      ], in: cli.folder.path)
     #expect(signed.status == 0, "\(signed.stderr)")
-    let verified = try cli.run(["verify", "token.jws", "--trust", "trust.json", "--now", "2026-12-01T00:00:00Z"])
+    let verified = try cli.run([
+      "verify", "token.jws", "--trust", "trust.json", "--now", "2026-12-01T00:00:00Z",
+    ])
     #expect(verified.status == 0, "\(verified.stderr)")
     #expect(verified.stdout.contains("Santé Travail Interop"))
   }
@@ -242,12 +280,19 @@ struct AttestationCLITests {
     defer { cli.folder.remove() }
     #expect(try cli.run(["init", "--algorithm", "ES256"]).status == 0)
     _ = try cli.run(["service", "add", siret, "--name", "Santé Travail Lyon"])
-    _ = try cli.run(["decision", "grant", siret, "--level", "1", "--decided", "2026-01-10", "--valid-until", "2029-01-09"])
+    _ = try cli.run([
+      "decision", "grant", siret, "--level", "1", "--decided", "2026-01-10", "--valid-until",
+      "2029-01-09",
+    ])
     let bundle = try attest(cli)
     let verify = try cli.run(["verify", bundle, "--json"])
     #expect(verify.status == 0)
     #expect(verify.stdout.contains("\"alg\":\"ES256\""))
-    let joserfc = try shell(["python3", "-W", "ignore", "\(Vectors.packageRoot)/Tests/Interop/joserfc_verify.py", "Keys/trust.json", bundle], in: cli.folder.path)
+    let joserfc = try shell(
+      [
+        "python3", "-W", "ignore", "\(Vectors.packageRoot)/Tests/Interop/joserfc_verify.py",
+        "Keys/trust.json", bundle,
+      ], in: cli.folder.path)
     #expect(joserfc.status == 0, "\(joserfc.stderr)")
   }
 }

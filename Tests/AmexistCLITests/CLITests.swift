@@ -33,7 +33,9 @@ struct CLITests {
     defer { cli.folder.remove() }
     let first = try cli.run(["init"])
     #expect(first.status == 0)
-    #expect(first.stdout.hasPrefix("Created the registry Registry/registry.sqlite.\nCreated the issuer key "))
+    #expect(
+      first.stdout.hasPrefix(
+        "Created the registry Registry/registry.sqlite.\nCreated the issuer key "))
     #expect(first.stdout.contains("Created the trust file Keys/trust.json"))
     #expect(FileManager.default.fileExists(atPath: cli.path("Keys/trust.json")))
     #expect(FileManager.default.fileExists(atPath: cli.path("Registry/registry.sqlite")))

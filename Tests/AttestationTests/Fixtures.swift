@@ -15,13 +15,18 @@ struct TestIssuer {
   let issuedAt = TestValues.instant("2026-11-25T10:00:00Z")
 
   func trust(
-    edUntil: Instant? = nil, edRevoked: Instant? = nil, edFrom: Instant? = nil, issuer: String = Self.issuer
+    edUntil: Instant? = nil, edRevoked: Instant? = nil, edFrom: Instant? = nil,
+    issuer: String = Self.issuer
   ) -> TrustFile {
     TrustFile(
       issuer: issuer,
       keys: [
-        TrustedKey(kid: edKid, publicKey: ed.publicKey, validFrom: edFrom ?? keysFrom, validUntil: edUntil, revokedAt: edRevoked),
-        TrustedKey(kid: p256Kid, publicKey: p256.publicKey, validFrom: keysFrom, validUntil: nil, revokedAt: nil),
+        TrustedKey(
+          kid: edKid, publicKey: ed.publicKey, validFrom: edFrom ?? keysFrom, validUntil: edUntil,
+          revokedAt: edRevoked),
+        TrustedKey(
+          kid: p256Kid, publicKey: p256.publicKey, validFrom: keysFrom, validUntil: nil,
+          revokedAt: nil),
       ]
     )
   }
@@ -29,19 +34,27 @@ struct TestIssuer {
   func claims(issuedAt: Instant? = nil, issuer: String = Self.issuer) throws -> AttestationClaims {
     var ledger: [LoggedEvent] = []
     let siret = TestValues.siret("73282932000074")
-    ledger.append(LoggedEvent(index: 4, recorded: RecordedEvent(recordedAt: keysFrom, event: TestValues.registration(siret, name: "Santé Travail Test"))))
+    ledger.append(
+      LoggedEvent(
+        index: 4,
+        recorded: RecordedEvent(
+          recordedAt: keysFrom, event: TestValues.registration(siret, name: "Santé Travail Test"))))
     ledger.append(
       LoggedEvent(
         index: 5,
         recorded: RecordedEvent(
           recordedAt: keysFrom,
-          event: try TestValues.grant(siret, .certification, decided: "2026-01-10", validUntil: "2029-01-09", evaluator: "AFNOR Certification")
+          event: try TestValues.grant(
+            siret, .certification, decided: "2026-01-10", validUntil: "2029-01-09",
+            evaluator: "AFNOR Certification")
         )
       )
     )
     let moment = issuedAt ?? self.issuedAt
     let state = ServiceState.fold(ledger, at: moment)!
-    return AttestationClaims(state: state, id: "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e", issuer: issuer, issuedAt: moment)!
+    return AttestationClaims(
+      state: state, id: "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e", issuer: issuer,
+      issuedAt: moment)!
   }
 
   /// A token with the given header members and payload bytes, signed with `key`.
@@ -52,13 +65,19 @@ struct TestIssuer {
   }
 
   /// A genuine attestation token.
-  func token(kid: String? = nil, key: SigningKey? = nil, claims: AttestationClaims? = nil) throws -> String {
+  func token(kid: String? = nil, key: SigningKey? = nil, claims: AttestationClaims? = nil) throws
+    -> String
+  {
     try CompactJWS.sign(
-      payload: (claims ?? self.claims()).payload, key: key ?? ed, kid: kid ?? edKid, type: AttestationClaims.jwsType
+      payload: (claims ?? self.claims()).payload, key: key ?? ed, kid: kid ?? edKid,
+      type: AttestationClaims.jwsType
     )
   }
 
-  func verify(_ token: String, trust: TrustFile? = nil, at now: String = "2026-11-26T00:00:00Z") -> VerificationReport {
-    AttestationVerifier(trust: trust ?? self.trust()).verify(Array(token.utf8), now: TestValues.instant(now))
+  func verify(_ token: String, trust: TrustFile? = nil, at now: String = "2026-11-26T00:00:00Z")
+    -> VerificationReport
+  {
+    AttestationVerifier(trust: trust ?? self.trust()).verify(
+      Array(token.utf8), now: TestValues.instant(now))
   }
 }

@@ -13,23 +13,30 @@ struct KeyAndTimeTests {
   func revokedKey() throws {
     let token = try issuer.token()
     // Revoked after the claimed issuance: without independent evidence of time, still refused.
-    let after = issuer.verify(token, trust: issuer.trust(edRevoked: TestValues.instant("2026-11-25T12:00:00Z")))
-    #expect(after.failure == .keyRevoked(kid: issuer.edKid, at: TestValues.instant("2026-11-25T12:00:00Z")))
+    let after = issuer.verify(
+      token, trust: issuer.trust(edRevoked: TestValues.instant("2026-11-25T12:00:00Z")))
+    #expect(
+      after.failure
+        == .keyRevoked(kid: issuer.edKid, at: TestValues.instant("2026-11-25T12:00:00Z")))
     #expect(after.exitCode == 4)
-    let before = issuer.verify(token, trust: issuer.trust(edRevoked: TestValues.instant("2026-06-01T00:00:00Z")))
+    let before = issuer.verify(
+      token, trust: issuer.trust(edRevoked: TestValues.instant("2026-06-01T00:00:00Z")))
     #expect(before.failure?.code == "revoked")
   }
 
   @Test("B2: a key that did not exist, or had retired, when the attestation says it was issued")
   func keyWindow() throws {
     let token = try issuer.token()
-    let notYet = issuer.verify(token, trust: issuer.trust(edFrom: TestValues.instant("2026-11-25T10:00:01Z")))
+    let notYet = issuer.verify(
+      token, trust: issuer.trust(edFrom: TestValues.instant("2026-11-25T10:00:01Z")))
     #expect(notYet.failure?.code == "untrusted-key")
     #expect(notYet.exitCode == 7)
-    let retired = issuer.verify(token, trust: issuer.trust(edUntil: TestValues.instant("2026-11-25T10:00:00Z")))
+    let retired = issuer.verify(
+      token, trust: issuer.trust(edUntil: TestValues.instant("2026-11-25T10:00:00Z")))
     #expect(retired.failure?.code == "untrusted-key")
     // Retired after issuance: what it signed inside its window still verifies.
-    let later = issuer.verify(token, trust: issuer.trust(edUntil: TestValues.instant("2026-11-25T10:00:00.001Z")))
+    let later = issuer.verify(
+      token, trust: issuer.trust(edUntil: TestValues.instant("2026-11-25T10:00:00.001Z")))
     #expect(later.isValid)
   }
 
@@ -37,8 +44,14 @@ struct KeyAndTimeTests {
   func badTrustKeys() throws {
     let good = issuer.trust()
     func withKey(_ jwk: JSONValue, kid: String = "bad", alg: String = "EdDSA") -> [UInt8] {
-      guard case .object(var members) = good.json, case .array(var keys) = members["keys"] else { return [] }
-      keys.append(.object(["kid": .string(kid), "alg": .string(alg), "jwk": jwk, "validFrom": .string("2026-01-01T00:00:00Z"), "validUntil": .null, "revokedAt": .null]))
+      guard case .object(var members) = good.json, case .array(var keys) = members["keys"] else {
+        return []
+      }
+      keys.append(
+        .object([
+          "kid": .string(kid), "alg": .string(alg), "jwk": jwk,
+          "validFrom": .string("2026-01-01T00:00:00Z"), "validUntil": .null, "revokedAt": .null,
+        ]))
       members["keys"] = .array(keys)
       return CanonicalJSON.encode(.object(members))
     }
@@ -52,14 +65,37 @@ struct KeyAndTimeTests {
     let offCurve = Base64URL.encode(Array(y.dropLast()) + [y.last! ^ 1])
     let cases: [(String, [UInt8])] = [
       ("point not on the curve", withKey(replacing(p256, "y", .string(offCurve)), alg: "ES256")),
-      ("point at infinity", withKey(replacing(replacing(p256, "x", .string(Base64URL.encode([UInt8](repeating: 0, count: 32)))), "y", .string(Base64URL.encode([UInt8](repeating: 0, count: 32)))), alg: "ES256")),
-      ("wrong length", withKey(.object(["kty": .string("OKP"), "crv": .string("Ed25519"), "x": .string(Base64URL.encode([UInt8](repeating: 7, count: 31)))]))),
-      ("small-order Ed25519", withKey(.object(["kty": .string("OKP"), "crv": .string("Ed25519"), "x": .string(Base64URL.encode([1] + [UInt8](repeating: 0, count: 31)))]))),
+      (
+        "point at infinity",
+        withKey(
+          replacing(
+            replacing(p256, "x", .string(Base64URL.encode([UInt8](repeating: 0, count: 32)))), "y",
+            .string(Base64URL.encode([UInt8](repeating: 0, count: 32)))), alg: "ES256")
+      ),
+      (
+        "wrong length",
+        withKey(
+          .object([
+            "kty": .string("OKP"), "crv": .string("Ed25519"),
+            "x": .string(Base64URL.encode([UInt8](repeating: 7, count: 31))),
+          ]))
+      ),
+      (
+        "small-order Ed25519",
+        withKey(
+          .object([
+            "kty": .string("OKP"), "crv": .string("Ed25519"),
+            "x": .string(Base64URL.encode([1] + [UInt8](repeating: 0, count: 31))),
+          ]))
+      ),
       ("alg and curve disagree", withKey(replacing(p256, "alg", .string("EdDSA")), alg: "ES256")),
       ("entry alg disagrees", withKey(issuer.ed.publicKey.jwk(), alg: "ES256")),
       ("duplicate kid", withKey(issuer.ed.publicKey.jwk(), kid: issuer.edKid)),
       ("empty key", withKey(.object([:]))),
-      ("AES key", withKey(.object(["kty": .string("oct"), "k": .string("AAAAAAAAAAAAAAAAAAAAAA")]))),
+      (
+        "AES key",
+        withKey(.object(["kty": .string("oct"), "k": .string("AAAAAAAAAAAAAAAAAAAAAA")]))
+      ),
       ("private member", withKey(replacing(issuer.ed.publicKey.jwk(), "d", .string("AAAA")))),
     ]
     for (name, bytes) in cases {
@@ -68,23 +104,31 @@ struct KeyAndTimeTests {
     #expect(try TrustFile(bytes: CanonicalJSON.encode(good.json)) == good)
   }
 
-  @Test("H6: a trust file of a newer format or with unknown members is refused with a clear message")
+  @Test(
+    "H6: a trust file of a newer format or with unknown members is refused with a clear message")
   func futureTrustFile() throws {
     guard case .object(var members) = issuer.trust().json else { return }
     members["format"] = .string("amexist-trust/2")
-    #expect(throws: AttestationError.invalidTrustFile("format amexist-trust/2 is newer than this amexist reads: upgrade amexist")) {
+    #expect(
+      throws: AttestationError.invalidTrustFile(
+        "format amexist-trust/2 is newer than this amexist reads: upgrade amexist")
+    ) {
       try TrustFile(bytes: CanonicalJSON.encode(.object(members)))
     }
     members["format"] = .string(TrustFile.format)
     members["witnesses"] = .array([])
-    #expect(throws: AttestationError.self) { try TrustFile(bytes: CanonicalJSON.encode(.object(members))) }
+    #expect(throws: AttestationError.self) {
+      try TrustFile(bytes: CanonicalJSON.encode(.object(members)))
+    }
   }
 
   @Test("B12: signing the same content twice gives the same Ed25519 signature")
   func determinism() throws {
     let payload = try issuer.claims().payload
-    let first = try CompactJWS.sign(payload: payload, key: issuer.ed, kid: issuer.edKid, type: "vc+jwt")
-    let second = try CompactJWS.sign(payload: payload, key: issuer.ed, kid: issuer.edKid, type: "vc+jwt")
+    let first = try CompactJWS.sign(
+      payload: payload, key: issuer.ed, kid: issuer.edKid, type: "vc+jwt")
+    let second = try CompactJWS.sign(
+      payload: payload, key: issuer.ed, kid: issuer.edKid, type: "vc+jwt")
     #expect(first == second)
   }
 
@@ -98,13 +142,16 @@ struct KeyAndTimeTests {
       #expect("\(key)" == "SigningKey(\(algorithm.rawValue), private)")
       #expect(!String(reflecting: key).contains(key.pemRepresentation.split(separator: "\n")[1]))
     }
-    #expect(throws: AttestationError.self) { try SigningKey(pemRepresentation: issuer.ed.publicKey.pemRepresentation) }
+    #expect(throws: AttestationError.self) {
+      try SigningKey(pemRepresentation: issuer.ed.publicKey.pemRepresentation)
+    }
   }
 
   @Test("the key id is the RFC 7638 thumbprint")
   func thumbprint() throws {
     // RFC 8037 appendix A.3: the thumbprint of its example Ed25519 key.
-    let key = try PublicKey(ed25519: Base64URL.decode("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo")!)
+    let key = try PublicKey(
+      ed25519: Base64URL.decode("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo")!)
     #expect(key.thumbprint == "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k")
   }
 
@@ -120,7 +167,9 @@ struct KeyAndTimeTests {
     #expect(expired.attestation != nil)
   }
 
-  @Test("C2: a verifier clock off by minutes or years gives a deterministic outcome, with 60 s of leeway")
+  @Test(
+    "C2: a verifier clock off by minutes or years gives a deterministic outcome, with 60 s of leeway"
+  )
   func clockSkew() throws {
     let token = try issuer.token()
     #expect(issuer.verify(token, at: "2026-11-25T09:59:00Z").isValid)
@@ -129,14 +178,17 @@ struct KeyAndTimeTests {
     #expect(issuer.verify(token, at: "2026-11-25T10:10:00Z").isValid)
     #expect(issuer.verify(token, at: "1970-01-01T00:00:00Z").failure?.code == "not-yet-valid")
     #expect(issuer.verify(token, at: "2100-01-01T00:00:00Z").failure?.code == "expired")
-    #expect(issuer.verify(token, at: "2100-01-01T00:00:00Z").checkedAt == TestValues.instant("2100-01-01T00:00:00Z"))
+    #expect(
+      issuer.verify(token, at: "2100-01-01T00:00:00Z").checkedAt
+        == TestValues.instant("2100-01-01T00:00:00Z"))
   }
 
   @Test("H1: every reason has its own code and a non-zero exit status")
   func exitCodes() {
     let failures: [VerificationFailure] = [
       .malformed("x"), .invalidSignature("x"), .wrongIssuer("x"), .untrustedKey("x"),
-      .keyRevoked(kid: "k", at: TestValues.instant(TestValues.noon)), .expired(TestValues.instant(TestValues.noon)),
+      .keyRevoked(kid: "k", at: TestValues.instant(TestValues.noon)),
+      .expired(TestValues.instant(TestValues.noon)),
       .notYetValid(TestValues.instant(TestValues.noon)), .statusUnknown("x"),
     ]
     #expect(Set(failures.map(\.code)).count == failures.count)
@@ -146,7 +198,9 @@ struct KeyAndTimeTests {
   @Test("claims are read strictly: unknown members and inconsistent values are refused")
   func strictClaims() throws {
     let json = try issuer.claims().json
-    guard case .object(var top) = json, case .object(var subject) = top["credentialSubject"] else { return }
+    guard case .object(var top) = json, case .object(var subject) = top["credentialSubject"] else {
+      return
+    }
     var variants: [JSONValue] = []
     var extra = top
     extra["extra"] = .bool(true)
@@ -159,7 +213,9 @@ struct KeyAndTimeTests {
     top["credentialSubject"] = .object(subject)
     variants.append(.object(top))
     for variant in variants {
-      let token = try issuer.forge(header: #"{"alg":"EdDSA","kid":"Test_ed25519","typ":"vc+jwt"}"#, payload: CanonicalJSON.encode(variant))
+      let token = try issuer.forge(
+        header: #"{"alg":"EdDSA","kid":"Test_ed25519","typ":"vc+jwt"}"#,
+        payload: CanonicalJSON.encode(variant))
       #expect(issuer.verify(token).failure?.code == "malformed")
     }
   }

@@ -17,8 +17,10 @@ struct WycheproofTests {
       let key = try PublicKey(ed25519: Hex.bytes(group["publicKey"]!["pk"]!.stringValue!))
       for test in group["tests"]!.arrayValue {
         count += 1
-        let valid = key.isValidSignature(Hex.bytes(test["sig"]!.stringValue!), for: Hex.bytes(test["msg"]!.stringValue!))
-        #expect(valid == (test["result"] == .string("valid")), "tcId \(test["tcId"]!.integerValue!)")
+        let valid = key.isValidSignature(
+          Hex.bytes(test["sig"]!.stringValue!), for: Hex.bytes(test["msg"]!.stringValue!))
+        #expect(
+          valid == (test["result"] == .string("valid")), "tcId \(test["tcId"]!.integerValue!)")
       }
     }
     #expect(count == 151)
@@ -35,8 +37,10 @@ struct WycheproofTests {
       let key = try PublicKey(p256x: Array(point[1...32]), y: Array(point[33...64]))
       for test in group["tests"]!.arrayValue {
         count += 1
-        let valid = key.isValidSignature(Hex.bytes(test["sig"]!.stringValue!), for: Hex.bytes(test["msg"]!.stringValue!))
-        #expect(valid == (test["result"] == .string("valid")), "tcId \(test["tcId"]!.integerValue!)")
+        let valid = key.isValidSignature(
+          Hex.bytes(test["sig"]!.stringValue!), for: Hex.bytes(test["msg"]!.stringValue!))
+        #expect(
+          valid == (test["result"] == .string("valid")), "tcId \(test["tcId"]!.integerValue!)")
       }
     }
     #expect(count == 262)
@@ -63,7 +67,9 @@ struct WycheproofTests {
         checked += 1
         let token = tokenBytes(test["jws"]!)
         let lookup: (String) -> PublicKey? = { $0 == kid ? key : nil }
-        let outcome = Result { () throws(JWSFailure) in try CompactJWS.verify(token, key: lookup, expectedType: nil) }
+        let outcome = Result { () throws(JWSFailure) in
+          try CompactJWS.verify(token, key: lookup, expectedType: nil)
+        }
         let expectValid = key != nil && test["result"] == .string("valid")
         switch outcome {
         case .success:
@@ -107,9 +113,15 @@ struct WycheproofTests {
   @Test("B9: the JWK vectors' ES256 key loads when intact and is refused when modified")
   func jwkModified() throws {
     let file = try Vectors.json("wycheproof/json_web_key_test.json")
-    let comments = ["wrong_algorithm", "invalid_algorithm", "invalid_use", "invalid_point", "wrong_curve", "wrong_kty"]
-    for group in file["testGroups"]!.arrayValue where comments.contains(group["comment"]?.stringValue ?? "") {
-      #expect(throws: AttestationError.self, "\(group["comment"]!)") { try JWK.keySet(group["public"]!) }
+    let comments = [
+      "wrong_algorithm", "invalid_algorithm", "invalid_use", "invalid_point", "wrong_curve",
+      "wrong_kty",
+    ]
+    for group in file["testGroups"]!.arrayValue
+    where comments.contains(group["comment"]?.stringValue ?? "") {
+      #expect(throws: AttestationError.self, "\(group["comment"]!)") {
+        try JWK.keySet(group["public"]!)
+      }
     }
   }
 

@@ -1,0 +1,91 @@
+import AmexistDomain
+import Attestation
+import Foundation
+
+// Attestations signed and verified per second on one thread, as `amexist attest` and
+// `amexist verify` do them (claims to canonical JSON, JWS, signature; bundle parse, strict
+// checks, signature, claims), next to the raw Ed25519 operations of swift-crypto.
+// Run through Benchmarks/attestations.sh, which pins it to one core next to `openssl speed`.
+
+let seconds = Double(CommandLine.arguments.dropFirst().first ?? "3") ?? 3
+// A second argument selects one measurement (sign, verify), for profiling.
+let only = CommandLine.arguments.dropFirst(2).first
+
+func rate(_ label: String, _ body: () throws -> Void) rethrows -> Double {
+  // Warm up, then count whole iterations for the given time.
+  for _ in 0..<200 { try body() }
+  let start = DispatchTime.now().uptimeNanoseconds
+  let deadline = start + UInt64(seconds * 1e9)
+  var count = 0
+  var now = start
+  while now < deadline {
+    for _ in 0..<100 { try body() }
+    count += 100
+    now = DispatchTime.now().uptimeNanoseconds
+  }
+  let perSecond = Double(count) / (Double(now - start) / 1e9)
+  print("\(label) \(Int(perSecond))")
+  return perSecond
+}
+
+let key = SigningKey(generating: .edDSA)
+let kid = key.publicKey.thumbprint
+let issuer = "https://registry.amexist.example"
+let siret = try SIRET("73282932000074")
+let issued = try Instant(parsing: "2026-11-25T10:00:00Z")
+let events = [
+  LoggedEvent(
+    index: 1,
+    recorded: RecordedEvent(
+      recordedAt: issued,
+      event: .serviceRegistered(
+        ServiceRegistered(
+          siret: siret,
+          profile: try ServiceProfile(name: "Santé Travail Lyon Métropole", region: "84"))))),
+  LoggedEvent(
+    index: 2,
+    recorded: RecordedEvent(
+      recordedAt: issued,
+      event: .levelGranted(
+        try LevelGranted(
+          siret: siret, level: .implementation, decided: try CalendarDate(parsing: "2026-01-10"),
+          validUntil: try CalendarDate(parsing: "2029-01-09")))
+    )
+  ),
+]
+let state = ServiceState.fold(events, at: issued)!
+let claims = AttestationClaims(
+  state: state, id: "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e", issuer: issuer,
+  issuedAt: issued)!
+let trust = TrustFile(
+  issuer: issuer,
+  keys: [
+    TrustedKey(
+      kid: kid, publicKey: key.publicKey, validFrom: issued, validUntil: nil, revokedAt: nil)
+  ])
+let verifier = AttestationVerifier(trust: trust)
+let now = try Instant(parsing: "2026-12-01T00:00:00Z")
+let jws = try CompactJWS.sign(
+  payload: claims.payload, key: key, kid: kid, type: AttestationClaims.jwsType)
+let bundle = CanonicalJSON.encode(AttestationBundle(jws: jws, logIndex: 3).json)
+precondition(verifier.verify(bundle, now: now).isValid)
+
+if only == nil || only == "sign" {
+  _ = try rate("amexist_sign_per_second") {
+    _ = try CompactJWS.sign(
+      payload: claims.payload, key: key, kid: kid, type: AttestationClaims.jwsType)
+  }
+}
+if only == nil || only == "verify" {
+  _ = rate("amexist_verify_per_second") {
+    precondition(verifier.verify(bundle, now: now).isValid)
+  }
+}
+if only == nil {
+  let message = Array(jws.utf8.prefix(400))
+  let signature = try key.signature(for: message)
+  _ = try rate("swiftcrypto_ed25519_sign_per_second") { _ = try key.signature(for: message) }
+  _ = rate("swiftcrypto_ed25519_verify_per_second") {
+    precondition(key.publicKey.isValidSignature(signature, for: message))
+  }
+}
