@@ -75,12 +75,16 @@ struct VerifyCommand: AsyncParsableCommand {
       }
       ?? Instant(Date())
     let trustPath = trust ?? global.keyFolder.trustPath
-    guard let trustData = FileManager.default.contents(atPath: trustPath) else {
-      throw CLIError("cannot read the trust file \(trustPath)", exitCode: AmexistCLI.usageError)
+    let trustBytes: [UInt8]
+    do {
+      trustBytes = try BoundedInput.read(trustPath, limit: TrustFile.maximumSize)
+    } catch {
+      throw CLIError(
+        "cannot read the trust file \(trustPath): \(error)", exitCode: AmexistCLI.usageError)
     }
     let trustFile: TrustFile
     do {
-      trustFile = try TrustFile(bytes: [UInt8](trustData))
+      trustFile = try TrustFile(bytes: trustBytes)
     } catch {
       throw CLIError(
         "\(trustPath): \(error)", exitCode: VerificationFailure.untrustedKey("").exitCode)

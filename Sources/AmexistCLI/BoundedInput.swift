@@ -7,10 +7,20 @@ import Foundation
 /// Reads a file or standard input (`-`) with a size cap and a time cap, so that a huge file or
 /// a pipe that never ends is refused instead of read forever.
 enum BoundedInput {
-  enum Failure: Error {
+  enum Failure: Error, CustomStringConvertible {
     case cannotOpen(String)
     case tooLarge(Int)
     case timedOut(Int)
+
+    var description: String {
+      switch self {
+      case .cannotOpen(let reason): return reason
+      case .tooLarge(let limit):
+        return limit >= 1_048_576
+          ? "is larger than \(limit / 1_048_576) MiB" : "is larger than \(limit / 1024) KiB"
+      case .timedOut(let seconds): return "was not read within \(seconds) s"
+      }
+    }
   }
 
   /// At most `limit` bytes of `path`; more is an error, and so is waiting longer than `seconds`.

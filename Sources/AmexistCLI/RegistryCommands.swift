@@ -38,6 +38,13 @@ func ensureIssuerKey(
 ) async throws(CLIError) {
   let folder = global.keyFolder
   if folder.hasTrustFile {
+    let records = try await perform { () throws(RegistryError) in try await service.keyRecords() }
+    if records.isEmpty {
+      throw CLIError(
+        "\(folder.trustPath) exists but this registry has no issuer key in its log: "
+          + "restore the registry that goes with these keys, or move \(folder.path) aside to create a new key"
+      )
+    }
     let signer = try await perform { () throws(RegistryError) in
       try await service.signer(from: folder)
     }

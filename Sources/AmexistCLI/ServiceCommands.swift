@@ -139,10 +139,14 @@ struct ServiceCommand: AsyncParsableCommand {
     @Argument(help: "The CSV file (UTF-8; , or ; separated).") var file: String
 
     func run() async throws {
-      guard let data = FileManager.default.contents(atPath: file) else {
-        throw CLIError("cannot read \(file)")
+      let bytes: [UInt8]
+      do {
+        bytes = try BoundedInput.read(file, limit: RegistryService.maximumImportSize)
+      } catch {
+        throw CLIError(
+          error.description.hasPrefix("is ") ? "\(file) \(error)" : "cannot read \(file): \(error)")
       }
-      guard let text = String(data: data, encoding: .utf8) else {
+      guard let text = String(validating: bytes, as: UTF8.self) else {
         throw CLIError("\(file) is not UTF-8 text; export it from the spreadsheet as CSV UTF-8")
       }
       let service = try global.openService()

@@ -136,22 +136,23 @@ public enum PublicKey: Hashable, Sendable {
 
   /// Encodings of the Ed25519 points of small order, with the sign bit cleared (libsodium's list).
   private static let smallOrderEd25519: Set<[UInt8]> = {
-    func hex(_ text: String) -> [UInt8] {
-      var bytes: [UInt8] = []
-      var index = text.startIndex
-      while index < text.endIndex {
-        let next = text.index(index, offsetBy: 2)
-        bytes.append(UInt8(text[index..<next], radix: 16)!)
-        index = next
-      }
-      return bytes
-    }
-    let high = String(repeating: "ff", count: 30) + "7f"
+    let high = [UInt8](repeating: 0xFF, count: 30) + [0x7F]
     return [
-      [UInt8](repeating: 0, count: 32), [1] + [UInt8](repeating: 0, count: 31),
-      hex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
-      hex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),
-      hex("ec" + high), hex("ed" + high), hex("ee" + high),
+      [UInt8](repeating: 0, count: 32),
+      [1] + [UInt8](repeating: 0, count: 31),
+      [
+        0x26, 0xE8, 0x95, 0x8F, 0xC2, 0xB2, 0x27, 0xB0, 0x45, 0xC3, 0xF4, 0x89, 0xF2, 0xEF, 0x98,
+        0xF0,
+        0xD5, 0xDF, 0xAC, 0x05, 0xD3, 0xC6, 0x33, 0x39, 0xB1, 0x38, 0x02, 0x88, 0x6D, 0x53, 0xFC,
+        0x05,
+      ],
+      [
+        0xC7, 0x17, 0x6A, 0x70, 0x3D, 0x4D, 0xD8, 0x4F, 0xBA, 0x3C, 0x0B, 0x76, 0x0D, 0x10, 0x67,
+        0x0F,
+        0x2A, 0x20, 0x53, 0xFA, 0x2C, 0x39, 0xCC, 0xC6, 0x4E, 0xC7, 0xFD, 0x77, 0x92, 0xAC, 0x03,
+        0x7A,
+      ],
+      [0xEC] + high, [0xED] + high, [0xEE] + high,
     ]
   }()
 }

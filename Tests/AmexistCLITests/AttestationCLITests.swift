@@ -274,6 +274,17 @@ struct AttestationCLITests {
     #expect(verified.stdout.contains("Santé Travail Interop"))
   }
 
+  @Test("keys without the registry that logged them are refused with a clear message")
+  func keysWithoutTheirRegistry() throws {
+    let cli = try CommandRunner()
+    defer { cli.folder.remove() }
+    #expect(try cli.run(["init"]).status == 0)
+    try FileManager.default.removeItem(atPath: cli.path("Registry"))
+    let again = try cli.run(["init"])
+    #expect(again.status == 1)
+    #expect(again.stderr.contains("exists but this registry has no issuer key in its log"))
+  }
+
   @Test("ES256 issuer keys work end to end")
   func es256() throws {
     let cli = try CommandRunner()

@@ -104,6 +104,20 @@ struct KeyAndTimeTests {
     #expect(try TrustFile(bytes: CanonicalJSON.encode(good.json)) == good)
   }
 
+  @Test("B9: Ed25519 points of small order are refused, whatever their sign bit")
+  func smallOrder() {
+    for hex in [
+      "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+      "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+      "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+      "0000000000000000000000000000000000000000000000000000000000000080",
+    ] {
+      #expect(throws: AttestationError.invalidKey("Ed25519 point of small order")) {
+        try PublicKey(ed25519: Hex.bytes(hex))
+      }
+    }
+  }
+
   @Test(
     "H6: a trust file of a newer format or with unknown members is refused with a clear message")
   func futureTrustFile() throws {

@@ -7,21 +7,29 @@ import Testing
 /// Wycheproof vectors (C2SP/wycheproof, `testvectors_v1`), read from `../shared/vectors`.
 @Suite("Wycheproof")
 struct WycheproofTests {
+  /// Checks every test of a Wycheproof signature file: valid ones verify, all others fail.
+  func signatureVectors(_ file: String, key: (JSONValue) throws -> PublicKey) throws -> Int {
+    var count = 0
+    for group in try Vectors.json(file)["testGroups"]!.arrayValue {
+      let publicKey = try key(group["publicKey"]!)
+      for test in group["tests"]!.arrayValue {
+        count += 1
+        let signature = Hex.bytes(test["sig"]!.stringValue!)
+        let valid = publicKey.isValidSignature(signature, for: Hex.bytes(test["msg"]!.stringValue!))
+        #expect(
+          valid == (test["result"] == .string("valid")),
+          "\(file) tcId \(test["tcId"]!.integerValue!)")
+      }
+    }
+    return count
+  }
+
   /// A7: every Ed25519 vector, including malleability (S ≥ L), invalid encodings, truncated and
   /// garbage-appended signatures.
   @Test("A7: Ed25519 vectors (ed25519_test.json)")
   func ed25519() throws {
-    let file = try Vectors.json("wycheproof/ed25519_test.json")
-    var count = 0
-    for group in file["testGroups"]!.arrayValue {
-      let key = try PublicKey(ed25519: Hex.bytes(group["publicKey"]!["pk"]!.stringValue!))
-      for test in group["tests"]!.arrayValue {
-        count += 1
-        let valid = key.isValidSignature(
-          Hex.bytes(test["sig"]!.stringValue!), for: Hex.bytes(test["msg"]!.stringValue!))
-        #expect(
-          valid == (test["result"] == .string("valid")), "tcId \(test["tcId"]!.integerValue!)")
-      }
+    let count = try signatureVectors("wycheproof/ed25519_test.json") {
+      try PublicKey(ed25519: Hex.bytes($0["pk"]!.stringValue!))
     }
     #expect(count == 151)
   }
@@ -30,18 +38,9 @@ struct WycheproofTests {
   /// n − 1 and n, and wrong sizes.
   @Test("A4, A5: ECDSA P-256 SHA-256 P1363 vectors")
   func p256() throws {
-    let file = try Vectors.json("wycheproof/ecdsa_secp256r1_sha256_p1363_test.json")
-    var count = 0
-    for group in file["testGroups"]!.arrayValue {
-      let point = Hex.bytes(group["publicKey"]!["uncompressed"]!.stringValue!)
-      let key = try PublicKey(p256x: Array(point[1...32]), y: Array(point[33...64]))
-      for test in group["tests"]!.arrayValue {
-        count += 1
-        let valid = key.isValidSignature(
-          Hex.bytes(test["sig"]!.stringValue!), for: Hex.bytes(test["msg"]!.stringValue!))
-        #expect(
-          valid == (test["result"] == .string("valid")), "tcId \(test["tcId"]!.integerValue!)")
-      }
+    let count = try signatureVectors("wycheproof/ecdsa_secp256r1_sha256_p1363_test.json") { key in
+      let point = Hex.bytes(key["uncompressed"]!.stringValue!)
+      return try PublicKey(p256x: Array(point[1...32]), y: Array(point[33...64]))
     }
     #expect(count == 262)
   }
