@@ -79,6 +79,7 @@ public enum EventSubject: Hashable, Sendable, CustomStringConvertible {
 public struct ServiceRegistered: Hashable, Sendable {
   public let siret: SIRET
   public let profile: ServiceProfile
+  /// The event for `siret` with `profile`.
   public init(siret: SIRET, profile: ServiceProfile) {
     self.siret = siret
     self.profile = profile
@@ -89,6 +90,7 @@ public struct ServiceRegistered: Hashable, Sendable {
 public struct ServiceUpdated: Hashable, Sendable {
   public let siret: SIRET
   public let profile: ServiceProfile
+  /// The event for `siret` with `profile`.
   public init(siret: SIRET, profile: ServiceProfile) {
     self.siret = siret
     self.profile = profile
@@ -249,6 +251,7 @@ public struct KeyAdded: Hashable, Sendable {
 public struct KeyRetired: Hashable, Sendable {
   public let kid: String
   public let at: Instant
+  /// Retirement of key `kid` at `at`; the key id form is checked.
   public init(kid: String, at: Instant) throws(DomainError) {
     self.kid = try Identifiers.keyID(kid)
     self.at = at
@@ -260,6 +263,7 @@ public struct KeyRevoked: Hashable, Sendable {
   public let kid: String
   public let at: Instant
   public let reason: String
+  /// Revocation of key `kid` from `at`; the reason is required.
   public init(kid: String, at: Instant, reason: String) throws(DomainError) {
     self.kid = try Identifiers.keyID(kid)
     self.at = at
@@ -315,6 +319,7 @@ public struct RecordedEvent: Hashable, Sendable {
   public let recordedAt: Instant
   public let event: Event
 
+  /// `event` recorded at `recordedAt`.
   public init(recordedAt: Instant, event: Event) {
     self.recordedAt = recordedAt
     self.event = event

@@ -15,6 +15,7 @@ public struct AttestationBundle: Hashable, Sendable {
   /// Log index of the `attestationIssued` event, as the bundle claims it (not authenticated).
   public let logIndex: Int64
 
+  /// A bundle of `jws`, logged at `logIndex`.
   public init(jws: String, logIndex: Int64) {
     self.jws = jws
     self.logIndex = logIndex

@@ -11,6 +11,7 @@ public struct TrustedKey: Hashable, Sendable {
   /// Nothing the key signed after this instant is valid.
   public let revokedAt: Instant?
 
+  /// A trusted key with its signing window and revocation time.
   public init(
     kid: String, publicKey: PublicKey, validFrom: Instant, validUntil: Instant?, revokedAt: Instant?
   ) {

@@ -107,8 +107,10 @@ public struct AttestationVerifier: Sendable {
   /// The largest input accepted (a bundle), in bytes.
   public static let maximumInputSize = AttestationBundle.maximumSize
 
+  /// The issuer and keys trusted.
   public let trust: TrustFile
 
+  /// A verifier that trusts exactly the issuer and keys of `trust`.
   public init(trust: TrustFile) {
     self.trust = trust
   }

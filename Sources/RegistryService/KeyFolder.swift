@@ -12,6 +12,7 @@ public struct KeyFolder: Sendable {
   /// The folder's path.
   public let path: String
 
+  /// The keys folder at `path` (nothing is read until asked).
   public init(path: String) {
     self.path = path
   }

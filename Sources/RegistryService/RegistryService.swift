@@ -10,6 +10,7 @@ public protocol RegistryClock: Sendable {
 
 /// The machine's clock.
 public struct SystemClock: RegistryClock {
+  /// The system clock.
   public init() {}
   public func now() -> Instant { Instant(Date()) }
 }
