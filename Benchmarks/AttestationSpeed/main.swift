@@ -29,7 +29,7 @@ func rate(_ label: String, _ body: () throws -> Void) rethrows -> Double {
 }
 
 let key = SigningKey(generating: .edDSA)
-let kid = key.publicKey.thumbprint
+let kid = key.publicKey.keyID
 let issuer = "https://registry.amexist.example"
 let siret = try SIRET("73282932000074")
 let issued = try Instant(parsing: "2026-11-25T10:00:00Z")

@@ -17,7 +17,7 @@ func createIssuerKey(
   retiring: [String] = []
 ) async throws(CLIError) -> String {
   let key = SigningKey(generating: algorithm)
-  let kid = key.publicKey.thumbprint
+  let kid = key.publicKey.keyID
   try performNow { () throws(RegistryError) in try folder.writePrivateKey(key, kid: kid) }
   _ = try await perform { () throws(RegistryError) in
     try await service.addKey(key, retiring: retiring)

@@ -111,6 +111,16 @@ public enum PublicKey: Hashable, Sendable {
     return Base64URL.encode(SHA256.hash(data: CanonicalJSON.encode(required)))
   }
 
+  /// The key id the registry gives this key: the curve and the RFC 7638 thumbprint, such as
+  /// `ed25519-kPrK_qmx…`. Derived from the key, so anyone can check it; the prefix keeps it
+  /// from starting with `-`, which a command line would read as an option.
+  public var keyID: String {
+    switch self {
+    case .ed25519: return "ed25519-" + thumbprint
+    case .p256: return "p256-" + thumbprint
+    }
+  }
+
   /// The public key in PEM (SubjectPublicKeyInfo), for tools such as `openssl`.
   public var pemRepresentation: String {
     switch self {

@@ -44,12 +44,12 @@ extension RegistryService {
   /// Adds `key` to the log, signing from now on, and retires the keys in `retiring` now, in one
   /// batch.
   ///
-  /// - Returns: the new key's id, its RFC 7638 thumbprint.
+  /// - Returns: the new key's id (see ``PublicKey/keyID``).
   @discardableResult
   public func addKey(_ key: SigningKey, retiring: [String] = []) async throws(RegistryError)
     -> String
   {
-    let kid = key.publicKey.thumbprint
+    let kid = key.publicKey.keyID
     let now = clock.now()
     let events = try Self.refusing { () throws(DomainError) -> [Event] in
       var events: [Event] = [

@@ -167,6 +167,20 @@ struct KeyAndTimeTests {
     let key = try PublicKey(
       ed25519: Base64URL.decode("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo")!)
     #expect(key.thumbprint == "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k")
+    #expect(key.keyID == "ed25519-kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k")
+  }
+
+  /// A thumbprint starts with `-` for about one key in 64; `amexist keys revoke -…h…` would then
+  /// print help and revoke nothing. Key ids must never start with `-`.
+  @Test(
+    "key ids never start with a dash and are valid key ids", arguments: SigningAlgorithm.allCases)
+  func keyIDs(_ algorithm: SigningAlgorithm) throws {
+    // Among 400 keys, some thumbprint starts with "-" with probability 1 − (63/64)^400 ≈ 99.8 %.
+    for _ in 0..<400 {
+      let key = SigningKey(generating: algorithm).publicKey
+      #expect(!key.keyID.hasPrefix("-"))
+      #expect(try Identifiers.keyID(key.keyID) == key.keyID)
+    }
   }
 
   @Test("C1: validUntil is exclusive: at that instant the attestation is expired")
