@@ -121,10 +121,10 @@ struct VerifyCommand: AsyncParsableCommand {
       lines += [
         ("Attestation", claims.id),
         ("Service", "\(claims.name) (SIRET \(claims.siret.formatted))"),
-        ("Level", "\(claims.level.rawValue) · \(claims.level.frenchName)"),
+        ("Level", Describe.level(claims.level)),
         ("Decided", claims.decisionDate.description),
         ("Level valid", "\(claims.levelValidFrom) to \(claims.levelValidUntil)"),
-        ("Evaluator", claims.evaluator ?? "la fédération"),
+        ("Evaluator", Describe.evaluator(claims.evaluator)),
         ("Issued", "\(claims.validFrom) by \(claims.issuer)"),
         ("Valid until", claims.validUntil.description),
         ("Signed with", "\(attestation.kid) (\(attestation.algorithm.rawValue))"),
@@ -136,9 +136,7 @@ struct VerifyCommand: AsyncParsableCommand {
     }
     lines.append(("Checked at", report.checkedAt.description))
     lines.append(("Verdict", report.failure.map { "NOT VALID: \($0)" } ?? "VALID"))
-    let width = lines.map(\.0.count).max() ?? 0
-    return lines.map { $0.0 + String(repeating: " ", count: width - $0.0.count) + "  " + $0.1 }
-      .joined(separator: "\n")
+    return Describe.labelled(lines)
   }
 
   /// The verification for programs.

@@ -50,6 +50,15 @@ enum Describe {
     evaluator ?? "la fédération"
   }
 
+  /// Label and value pairs, one a line, values aligned after the longest label.
+  static func labelled(_ lines: [(label: String, value: String)]) -> String {
+    let width = lines.map(\.label.count).max() ?? 0
+    return lines.map {
+      $0.label + String(repeating: " ", count: width - $0.label.count) + "  " + $0.value
+    }
+    .joined(separator: "\n")
+  }
+
   /// The label block `amexist service show` prints.
   static func service(_ state: ServiceState) -> String {
     var lines: [(String, String)] = [
@@ -79,9 +88,7 @@ enum Describe {
     }
     lines.append(("Attestations", "\(state.attestations.count)"))
     lines.append(("History", "\(state.history.count) entries (amexist history \(state.siret))"))
-    let width = lines.map(\.0.count).max() ?? 0
-    return lines.map { $0.0 + String(repeating: " ", count: width - $0.0.count) + "  " + $0.1 }
-      .joined(separator: "\n")
+    return labelled(lines)
   }
 
   /// The table of `amexist service list` and `amexist demo`.

@@ -35,8 +35,8 @@ public enum AppendRules {
       guard decided <= today else {
         throw .ruleViolated(.decisionInFuture(decided: decided, today: today))
       }
-      let previous = history.compactMap(\.event.decisionDate).max()
-      if let previous, decided < previous {
+      // Decision dates never decrease along a service's log, so the last one is the latest.
+      if let previous = state.lastDecisionDate, decided < previous {
         throw .ruleViolated(.decisionBeforePrevious(decided: decided, previous: previous))
       }
     }

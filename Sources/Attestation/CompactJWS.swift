@@ -134,9 +134,8 @@ public enum CompactJWS {
       guard case .string(let text) = typ else { throw .malformed("typ is not a string") }
       type = text
     }
-    if let cty = members["cty"], case .string = cty {
-    } else if members["cty"] != nil {
-      throw .malformed("cty is not a string")
+    if let cty = members["cty"] {
+      guard case .string = cty else { throw .malformed("cty is not a string") }
     }
     guard let publicKey = key(kid) else { throw .unknownKey(kid) }
     guard publicKey.algorithm == algorithm else { throw .algorithmMismatch }

@@ -162,9 +162,4 @@ public struct TrustFile: Hashable, Sendable {
       ),
     ])
   }
-
-  /// The keys as a JWK Set (RFC 7517 §5), as `/.well-known/jwks.json` serves it.
-  public var jwks: JSONValue {
-    .object(["keys": .array(keys.map { $0.publicKey.jwk(kid: $0.kid) })])
-  }
 }

@@ -56,7 +56,6 @@ extension RegistryService {
     }
     let columns = try Self.columnIndexes(header)
 
-    var known = Set(try await read { snapshot in try snapshot.registeredServices() })
     var profiles: [SIRET: ServiceProfile] = [:]
     var decisions: [SIRET: DecisionTerms] = [:]
     var standings: [SIRET: Standing] = [:]
@@ -86,10 +85,9 @@ extension RegistryService {
           name: value("name") ?? "", address: value("address"), city: value("city"),
           region: value("region"), website: value("website")
         )
-        if !known.contains(siret) {
+        if profiles[siret] == nil {
           events.append(
             (.serviceRegistered(ServiceRegistered(siret: siret, profile: profile)), record.line))
-          known.insert(siret)
           summary.registered += 1
         } else if profiles[siret] != profile {
           events.append(

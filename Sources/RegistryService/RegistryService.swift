@@ -124,9 +124,7 @@ public struct RegistryService: Sendable {
     do {
       return try await store.append { snapshot in
         let count = try snapshot.count()
-        // Recorded instants never go backwards, even if the system clock does.
-        let last = try count > 0 ? snapshot.event(at: count - 1)?.recordedAt : nil
-        let now = max(clock.now(), last ?? Instant(millisecondsSinceEpoch: .min))
+        let now = try Self.recordingInstant(snapshot, clock: clock)
         var pending: [EventSubject: [LoggedEvent]] = [:]
         var recorded: [RecordedEvent] = []
         for (offset, (event, line)) in events.enumerated() {

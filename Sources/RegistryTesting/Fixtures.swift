@@ -23,9 +23,6 @@ public final class FixedClock: RegistryClock {
 
   public func now() -> Instant { current.withLock { $0 } }
 
-  /// Moves the clock to `instant`.
-  public func set(_ instant: Instant) { current.withLock { $0 = instant } }
-
   /// Moves the clock forward by whole days.
   public func advance(days: Int) {
     current.withLock { $0 = $0.adding(milliseconds: Int64(days) * 86_400_000) }
@@ -75,9 +72,6 @@ public enum TestValues {
       preconditionFailure("invalid test instant \(text)")
     }
   }
-
-  /// The first sample service's SIRET.
-  public static let firstSample = siret(SampleRegistry.sirets[0])
 
   /// A registration event for `siret` with a plain profile.
   public static func registration(_ siret: SIRET, name: String = "Service de test") -> Event {

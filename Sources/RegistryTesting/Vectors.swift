@@ -7,10 +7,8 @@ public enum Vectors {
   /// The vectors folder: `$AMEXIST_VECTORS`, or `../shared/vectors` from the package root.
   public static var folder: String {
     if let override = ProcessInfo.processInfo.environment["AMEXIST_VECTORS"] { return override }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-      .deletingLastPathComponent()
-      .deletingLastPathComponent()
-    return root.deletingLastPathComponent().appendingPathComponent("shared/vectors").path
+    return URL(fileURLWithPath: packageRoot).deletingLastPathComponent()
+      .appendingPathComponent("shared/vectors").path
   }
 
   /// The package root.

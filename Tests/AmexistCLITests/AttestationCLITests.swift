@@ -274,6 +274,25 @@ struct AttestationCLITests {
     #expect(verified.stdout.contains("Santé Travail Interop"))
   }
 
+  @Test("inputs that are folders or too large are refused before they are read whole")
+  func boundedInputs() throws {
+    let cli = try registry()
+    defer { cli.folder.remove() }
+    let folder = try cli.run(["verify", "Keys"])
+    #expect(folder.status == 2)
+    #expect(folder.stderr == "amexist: cannot read Keys: it is a folder\n")
+    let big = cli.path("big.csv")
+    #expect(FileManager.default.createFile(atPath: big, contents: Data("siret,name\n".utf8)))
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: big))
+    try handle.truncate(atOffset: 17 << 20)
+    try handle.close()
+    let before = try cli.run(["export"]).stdout
+    let tooLarge = try cli.run(["service", "import", "big.csv"])
+    #expect(tooLarge.status == 1)
+    #expect(tooLarge.stderr == "amexist: big.csv is larger than 16 MiB\n")
+    #expect(try cli.run(["export"]).stdout == before)
+  }
+
   @Test("keys without the registry that logged them are refused with a clear message")
   func keysWithoutTheirRegistry() throws {
     let cli = try CommandRunner()

@@ -21,10 +21,7 @@ struct CommandRunner {
     let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
       .appendingPathComponent("amexist")
     if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-      .deletingLastPathComponent()
-      .deletingLastPathComponent()
-    return root.appendingPathComponent(".build/debug/amexist")
+    return URL(fileURLWithPath: Vectors.packageRoot).appendingPathComponent(".build/debug/amexist")
   }()
 
   /// Runs `amexist` with `arguments` in the folder and waits (at most a minute) for it to end.
