@@ -16,6 +16,7 @@ let package = Package(
     .executable(name: "amexist", targets: ["amexist"]),
     .library(name: "AmexistDomain", targets: ["AmexistDomain"]),
     .library(name: "RegistryStore", targets: ["RegistryStore"]),
+    .library(name: "TransparencyLog", targets: ["TransparencyLog"]),
     .library(name: "Attestation", targets: ["Attestation"]),
     .library(name: "RegistryStoreSQLite", targets: ["RegistryStoreSQLite"]),
     .library(name: "RegistryService", targets: ["RegistryService"]),
@@ -28,11 +29,18 @@ let package = Package(
   ],
   targets: [
     .target(name: "AmexistDomain", swiftSettings: strictSettings),
-    .target(name: "RegistryStore", dependencies: ["AmexistDomain"], swiftSettings: strictSettings),
+    .target(
+      name: "TransparencyLog",
+      dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+      swiftSettings: strictSettings
+    ),
+    .target(
+      name: "RegistryStore", dependencies: ["AmexistDomain", "TransparencyLog"],
+      swiftSettings: strictSettings),
     .target(
       name: "Attestation",
       dependencies: [
-        "AmexistDomain",
+        "AmexistDomain", "TransparencyLog",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "CryptoExtras", package: "swift-crypto"),
       ],
@@ -74,6 +82,11 @@ let package = Package(
     .testTarget(
       name: "AmexistDomainTests",
       dependencies: ["AmexistDomain", "RegistryTesting"],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "TransparencyLogTests",
+      dependencies: ["TransparencyLog", "RegistryTesting"],
       swiftSettings: strictSettings
     ),
     .testTarget(
