@@ -49,20 +49,21 @@ let package = Package(
     .target(
       name: "RegistryStoreSQLite",
       dependencies: [
-        "AmexistDomain", "RegistryStore", .product(name: "GRDB", package: "GRDB.swift"),
+        "AmexistDomain", "RegistryStore", "TransparencyLog",
+        .product(name: "GRDB", package: "GRDB.swift"),
       ],
       swiftSettings: strictSettings
     ),
     .target(
       name: "RegistryService",
-      dependencies: ["AmexistDomain", "RegistryStore", "Attestation"],
+      dependencies: ["AmexistDomain", "RegistryStore", "Attestation", "TransparencyLog"],
       swiftSettings: strictSettings
     ),
     .target(
       name: "AmexistCLI",
       dependencies: [
         "AmexistDomain", "Attestation", "RegistryStore", "RegistryStoreSQLite", "RegistryService",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "TransparencyLog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strictSettings
     ),
@@ -70,13 +71,16 @@ let package = Package(
     // Speed measurements (Benchmarks/*.sh run them); no dependency beyond the project's own.
     .executableTarget(
       name: "amexist-benchmark",
-      dependencies: ["AmexistDomain", "Attestation"],
+      dependencies: ["AmexistDomain", "Attestation", "TransparencyLog"],
       path: "Benchmarks/AttestationSpeed",
       swiftSettings: strictSettings
     ),
     .target(
       name: "RegistryTesting",
-      dependencies: ["AmexistDomain", "RegistryStore", "RegistryService"],
+      dependencies: [
+        "AmexistDomain", "RegistryStore", "RegistryService", "TransparencyLog",
+        .product(name: "Crypto", package: "swift-crypto"),
+      ],
       swiftSettings: strictSettings
     ),
     .testTarget(

@@ -1,5 +1,6 @@
 import AmexistDomain
 import Attestation
+import TransparencyLog
 import Foundation
 
 // Attestations signed and verified per second on one thread, as `amexist attest` and
@@ -57,17 +58,31 @@ let state = ServiceState.fold(events, at: issued)!
 let claims = AttestationClaims(
   state: state, id: "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e", issuer: issuer,
   issuedAt: issued)!
+// The attestation's issuance is the single entry of a one-entry log.
+let logSigner = try SigningKey(generating: .edDSA).logSigner(origin: "bench.amexist.example/log")
 let trust = TrustFile(
   issuer: issuer,
   keys: [
     TrustedKey(
       kid: kid, publicKey: key.publicKey, validFrom: issued, validUntil: nil, revokedAt: nil)
-  ])
+  ],
+  log: logSigner.verifier)
 let verifier = AttestationVerifier(trust: trust)
 let now = try Instant(parsing: "2026-12-01T00:00:00Z")
 let jws = try CompactJWS.sign(
   payload: claims.payload, key: key, kid: kid, type: AttestationClaims.jwsType)
-let bundle = CanonicalJSON.encode(AttestationBundle(jws: jws, logIndex: 3).json)
+let entry = EventCoding.encode(
+  RecordedEvent(
+    recordedAt: issued,
+    event: .attestationIssued(
+      try AttestationIssued(
+        siret: siret, attestationID: claims.id, decisionIndex: claims.decisionIndex,
+        payloadSHA256: PayloadHash.hex(of: claims.payload)))))
+let checkpoint = try logSigner.sign(size: 1, root: Merkle.leafHash(entry))
+let bundle = CanonicalJSON.encode(
+  AttestationBundle(
+    jws: jws, evidence: InclusionEvidence(index: 0, proof: [], checkpointNote: checkpoint.note)
+  ).json)
 precondition(verifier.verify(bundle, now: now).isValid)
 
 if only == nil || only == "sign" {

@@ -10,6 +10,8 @@ public enum AmexistCLI {
   public static let failure: Int32 = 1
   /// Exit status for a usage error (unknown option, missing argument, bad value).
   public static let usageError: Int32 = 2
+  /// Exit status when a log proof or checkpoint is invalid or inconsistent (also `verify`'s).
+  public static let logInvalid: Int32 = 6
 
   /// Runs the command line `arguments` (without the program name) and returns the exit status.
   /// Errors are printed to standard error as one line.
@@ -69,7 +71,7 @@ struct AmexistCommand: AsyncParsableCommand {
     subcommands: [
       InitCommand.self, DemoCommand.self, ServiceCommand.self, DecisionCommand.self,
       HistoryCommand.self, AttestCommand.self, VerifyCommand.self, KeysCommand.self,
-      ExportCommand.self,
+      LogCommand.self, ExportCommand.self,
     ]
   )
 }

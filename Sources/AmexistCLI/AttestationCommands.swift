@@ -3,6 +3,7 @@ import ArgumentParser
 import Attestation
 import Foundation
 import RegistryService
+import TransparencyLog
 
 /// `amexist attest SIRET`
 struct AttestCommand: AsyncParsableCommand {
@@ -17,7 +18,7 @@ struct AttestCommand: AsyncParsableCommand {
 
   func run() async throws {
     let siret = try parseInput { () throws(DomainError) in try SIRET(self.siret) }
-    let service = try global.openService()
+    let service = try global.openService(writing: true)
     let path = try await issueAndWrite(
       siret, service: service, folder: global.keyFolder, outFolder: out)
     Console.out(path)
@@ -131,8 +132,10 @@ struct VerifyCommand: AsyncParsableCommand {
         ("Payload hash", "sha256:\(attestation.payloadSHA256)"),
       ]
     }
-    if let index = report.claimedLogIndex {
-      lines.append(("Log index", "\(index) (claimed by the bundle; not checked offline)"))
+    if let inclusion = report.inclusion {
+      let checkpoint = inclusion.checkpoint.checkpoint
+      lines.append(
+        ("Logged", "entry \(inclusion.index) of \(checkpoint.origin), proven in its tree of \(checkpoint.size) entries"))
     }
     lines.append(("Checked at", report.checkedAt.description))
     lines.append(("Verdict", report.failure.map { "NOT VALID: \($0)" } ?? "VALID"))
@@ -146,7 +149,14 @@ struct VerifyCommand: AsyncParsableCommand {
       "reason": report.failure.map { .string($0.code) } ?? .null,
       "message": report.failure.map { .string($0.description) } ?? .null,
       "exitCode": .integer(Int64(report.exitCode)),
-      "claimedLogIndex": report.claimedLogIndex.map { .integer($0) } ?? .null,
+      "log": report.inclusion.map { inclusion in
+        .object([
+          "index": .integer(inclusion.index),
+          "origin": .string(inclusion.checkpoint.checkpoint.origin),
+          "treeSize": .integer(inclusion.checkpoint.checkpoint.size),
+          "rootHash": .string(inclusion.checkpoint.checkpoint.root.base64),
+        ])
+      } ?? .null,
     ]
     if let attestation = report.attestation {
       members["attestation"] = attestation.claims.json

@@ -4,6 +4,7 @@ import Foundation
 import RegistryService
 import RegistryStore
 import RegistryStoreSQLite
+import TransparencyLog
 
 /// Options every command accepts.
 struct GlobalOptions: ParsableArguments {
@@ -43,8 +44,19 @@ struct GlobalOptions: ParsableArguments {
     return location
   }
 
-  /// Opens the registry, which must exist unless `create` is true.
-  func openService(create: Bool = false) throws(CLIError) -> RegistryService {
+  /// Opens the registry, which must exist unless `create` is true; `writing` loads the log key
+  /// (checked against the trust file) that seals every write.
+  func openService(create: Bool = false, writing: Bool = false) throws(CLIError)
+    -> RegistryService
+  {
+    let logSigner = try writing ? performNow { () throws(RegistryError) in
+      try keyFolder.loadLogSigner(trust: try keyFolder.loadTrust())
+    } : nil
+    return try openService(create: create, logSigner: logSigner)
+  }
+
+  /// Opens the registry with `logSigner` sealing its writes.
+  func openService(create: Bool, logSigner: LogSigner?) throws(CLIError) -> RegistryService {
     let path = try databasePath()
     do {
       if create {
@@ -53,7 +65,9 @@ struct GlobalOptions: ParsableArguments {
           try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
       }
-      return RegistryService(store: try SQLiteRegistryStore(path: path, create: create))
+      return RegistryService(
+        store: try SQLiteRegistryStore(path: path, create: create), logSigner: logSigner,
+        publishedCheckpoint: keyFolder.checkpointFile)
     } catch let error as StoreError {
       throw CLIError(error.description)
     } catch {

@@ -98,7 +98,7 @@ struct KeysCommand: AsyncParsableCommand {
       .edDSA
 
     func run() async throws {
-      let service = try global.openService()
+      let service = try global.openService(writing: true)
       let folder = global.keyFolder
       let trust = try performNow { () throws(RegistryError) in try folder.loadTrust() }
       let now = service.clock.now()
@@ -126,7 +126,7 @@ struct KeysCommand: AsyncParsableCommand {
       let at = try self.at.map { text throws(CLIError) in
         try parseInput { () throws(DomainError) in try Instant(parsing: text) }
       }
-      let service = try global.openService()
+      let service = try global.openService(writing: true)
       let folder = global.keyFolder
       let trust = try performNow { () throws(RegistryError) in try folder.loadTrust() }
       try await perform { () throws(RegistryError) in

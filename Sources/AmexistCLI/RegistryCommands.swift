@@ -9,35 +9,50 @@ struct InitCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "init",
     abstract:
-      "Create the registry (database) and the issuer key and trust file (safe to run again)."
+      "Create the registry (database), the log and issuer keys and the trust file (safe to run again)."
   )
   @OptionGroup var global: GlobalOptions
   @Option(help: "Algorithm of the issuer key: EdDSA or ES256.") var algorithm: SigningAlgorithm =
     .edDSA
   @Option(help: "Issuer identifier written in attestations (a URL).")
-  var issuer = "https://registry.amexist.example"
+  var issuer = defaultIssuer
+  @Option(help: "Origin of the log's checkpoints (default: the issuer's host and path + /log).")
+  var logOrigin: String?
 
   func run() async throws {
     let path = try global.databasePath()
     let existed = FileManager.default.fileExists(atPath: path)
-    let service = try global.openService(create: true)
+    let service = try await openForWriting(
+      global: global, algorithm: algorithm, issuer: issuer, logOrigin: logOrigin)
     let count = try await perform { () throws(RegistryError) in try await service.eventCount() }
     Console.out(
       existed
         ? "Registry \(path) already exists (\(count) entries)." : "Created the registry \(path).")
-    try await ensureIssuerKey(
-      service: service, global: global, algorithm: algorithm, issuer: issuer)
   }
 }
 
-/// Creates the first issuer key if the keys folder has no trust file; otherwise checks that the
-/// current key can sign (permissions, match with the trust file, self-test).
-func ensureIssuerKey(
-  service: RegistryService, global: GlobalOptions, algorithm: SigningAlgorithm = .edDSA,
-  issuer: String = "https://registry.amexist.example"
-) async throws(CLIError) {
+/// The issuer written in attestations unless `init --issuer` says otherwise.
+let defaultIssuer = "https://registry.amexist.example"
+
+/// The log origin for `issuer`: its host and path without the scheme, + `/log`.
+func defaultLogOrigin(issuer: String) -> String {
+  var origin = Substring(issuer)
+  if let scheme = origin.range(of: "://") { origin = origin[scheme.upperBound...] }
+  while origin.hasSuffix("/") { origin = origin.dropLast() }
+  return origin + "/log"
+}
+
+/// Opens the registry for writing, creating it when missing. When the keys folder has no trust
+/// file, creates the log key (every write is sealed by it, so first), the first issuer key and
+/// the trust file; otherwise checks that the log and issuer keys can sign (permissions, match
+/// with the trust file, self-test).
+func openForWriting(
+  global: GlobalOptions, algorithm: SigningAlgorithm = .edDSA, issuer: String = defaultIssuer,
+  logOrigin: String? = nil
+) async throws(CLIError) -> RegistryService {
   let folder = global.keyFolder
   if folder.hasTrustFile {
+    let service = try global.openService(create: true, writing: true)
     let records = try await perform { () throws(RegistryError) in try await service.keyRecords() }
     if records.isEmpty {
       throw CLIError(
@@ -49,12 +64,20 @@ func ensureIssuerKey(
       try await service.signer(from: folder)
     }
     Console.out("Issuer key \(signer.kid) is ready (\(folder.trustPath)).")
-  } else {
-    let kid = try await createIssuerKey(algorithm, service: service, folder: folder, issuer: issuer)
-    Console.out(
-      "Created the issuer key \(kid) (\(algorithm.rawValue)) in \(folder.privateKeyPath(kid)).")
-    Console.out("Created the trust file \(folder.trustPath): publish it for verifiers.")
+    return service
   }
+  let origin = logOrigin ?? defaultLogOrigin(issuer: issuer)
+  let logSigner = try performNow { () throws(RegistryError) in
+    try folder.createLogKey(origin: origin)
+  }
+  Console.out(
+    "Created the log key for \(origin) in \(folder.privateKeyPath(KeyFolder.logKeyName)).")
+  let service = try global.openService(create: true, logSigner: logSigner)
+  let kid = try await createIssuerKey(algorithm, service: service, folder: folder, issuer: issuer)
+  Console.out(
+    "Created the issuer key \(kid) (\(algorithm.rawValue)) in \(folder.privateKeyPath(kid)).")
+  Console.out("Created the trust file \(folder.trustPath): publish it for verifiers.")
+  return service
 }
 
 /// `amexist history SIRET`
@@ -123,8 +146,7 @@ struct DemoCommand: AsyncParsableCommand {
   @OptionGroup var global: GlobalOptions
 
   func run() async throws {
-    let service = try global.openService(create: true)
-    try await ensureIssuerKey(service: service, global: global)
+    let service = try await openForWriting(global: global)
     let services = try await perform { () throws(RegistryError) in try await service.allServices() }
     if services.isEmpty {
       let existing = try await perform { () throws(RegistryError) in try await service.eventCount()

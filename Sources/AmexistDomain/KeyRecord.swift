@@ -12,6 +12,9 @@ public struct KeyRecord: Hashable, Sendable {
   public let revocationReason: String?
   /// Log index of the `keyAdded` event.
   public let addedIndex: Int64
+  /// Log index of the `keyRevoked` event: what the key signed and the log holds before it
+  /// stays valid.
+  public let revocationIndex: Int64?
 
   /// Whether the key may sign at `instant`: inside its window and not revoked.
   public func maySign(at instant: Instant) -> Bool {
@@ -31,15 +34,16 @@ public struct KeyRecord: Hashable, Sendable {
           kid: added.kid, algorithm: added.algorithm, publicKey: added.publicKey,
           validFrom: added.validFrom,
           validUntil: added.validUntil, revokedAt: nil, revocationReason: nil,
-          addedIndex: logged.index
+          addedIndex: logged.index, revocationIndex: nil
         )
       case .keyRetired(let retired):
         guard let current = record else { continue }
         let end = current.validUntil.map { min($0, retired.at) } ?? retired.at
         record = current.with(validUntil: end)
       case .keyRevoked(let revoked):
-        guard let current = record else { continue }
-        record = current.with(revokedAt: revoked.at, reason: revoked.reason)
+        guard let current = record, current.revokedAt == nil else { continue }
+        record = current.with(
+          revokedAt: revoked.at, reason: revoked.reason, revocationIndex: logged.index)
       default:
         continue
       }
@@ -47,13 +51,15 @@ public struct KeyRecord: Hashable, Sendable {
     return record
   }
 
-  private func with(validUntil: Instant? = nil, revokedAt: Instant? = nil, reason: String? = nil)
-    -> KeyRecord
-  {
+  private func with(
+    validUntil: Instant? = nil, revokedAt: Instant? = nil, reason: String? = nil,
+    revocationIndex: Int64? = nil
+  ) -> KeyRecord {
     KeyRecord(
       kid: kid, algorithm: algorithm, publicKey: publicKey, validFrom: validFrom,
       validUntil: validUntil ?? self.validUntil, revokedAt: revokedAt ?? self.revokedAt,
-      revocationReason: reason ?? revocationReason, addedIndex: addedIndex
+      revocationReason: reason ?? revocationReason, addedIndex: addedIndex,
+      revocationIndex: revocationIndex ?? self.revocationIndex
     )
   }
 }

@@ -1,9 +1,13 @@
 public import AmexistDomain
+public import TransparencyLog
 
-/// An attestation bundle (`*.amexist.json`): the signed attestation and where the registry
-/// logged its issuance.
+/// An attestation bundle (`*.amexist.json`): the signed attestation and the evidence that the
+/// registry logged its issuance.
 ///
-/// Format `amexist-bundle/1`: `{"format", "jws", "log": {"index"}}`; nothing else is accepted.
+/// Format `amexist-bundle/1`: `{"format", "jws", "log": {"proof"}}`, where `proof` is a C2SP
+/// `tlog-proof` text: the log index of the `attestationIssued` event, its inclusion proof and
+/// the signed checkpoint. Nothing else is accepted. Parsing checks the form only; the
+/// verifier checks the signature and the evidence.
 public struct AttestationBundle: Hashable, Sendable {
   /// The format this version reads and writes.
   public static let format = "amexist-bundle/1"
@@ -12,20 +16,26 @@ public struct AttestationBundle: Hashable, Sendable {
 
   /// The compact JWS.
   public let jws: String
-  /// Log index of the `attestationIssued` event, as the bundle claims it (not authenticated).
-  public let logIndex: Int64
+  /// The `tlog-proof` text, not yet parsed or verified.
+  public let logProof: String
 
-  /// A bundle of `jws`, logged at `logIndex`.
-  public init(jws: String, logIndex: Int64) {
+  /// A bundle of `jws` with its inclusion `evidence`.
+  public init(jws: String, evidence: InclusionEvidence) {
     self.jws = jws
-    self.logIndex = logIndex
+    self.logProof = evidence.text
+  }
+
+  /// A bundle of `jws` with a proof text as received.
+  public init(jws: String, logProof: String) {
+    self.jws = jws
+    self.logProof = logProof
   }
 
   /// The bundle's JSON.
   public var json: JSONValue {
     .object([
       "format": .string(Self.format), "jws": .string(jws),
-      "log": .object(["index": .integer(logIndex)]),
+      "log": .object(["proof": .string(logProof)]),
     ])
   }
 
@@ -51,12 +61,11 @@ public struct AttestationBundle: Hashable, Sendable {
       throw BundleError("unknown bundle member \"\(unknown.prefix(32))\"")
     }
     guard case .string(let jws) = members["jws"] else { throw BundleError("the bundle has no jws") }
-    guard case .object(let log) = members["log"], Set(log.keys) == ["index"],
-      case .integer(let index) = log["index"],
-      index >= 0
-    else { throw BundleError("the bundle's log member must be {\"index\": N}") }
+    guard case .object(let log) = members["log"], Set(log.keys) == ["proof"],
+      case .string(let proof) = log["proof"]
+    else { throw BundleError("the bundle's log member must be {\"proof\": \"c2sp.org/tlog-proof@v1…\"}") }
     self.jws = jws
-    self.logIndex = index
+    self.logProof = proof
   }
 }
 

@@ -2,6 +2,7 @@ public import AmexistDomain
 public import Crypto
 import CryptoExtras
 import Foundation
+public import TransparencyLog
 
 /// The JWS algorithms the registry signs and verifies with. Nothing else is accepted.
 public enum SigningAlgorithm: String, CaseIterable, Hashable, Sendable {
@@ -281,6 +282,18 @@ public struct SigningKey: Sendable, CustomStringConvertible {
   }
 
   public var description: String { "SigningKey(\(algorithm.rawValue), private)" }
+
+  /// The log signer of `origin` with this key, which must be an Ed25519 key (C2SP notes).
+  public func logSigner(origin: String) throws(AttestationError) -> LogSigner {
+    guard case .ed25519(let key) = storage else {
+      throw .invalidKey("the log key must be an Ed25519 key")
+    }
+    do {
+      return try LogSigner(origin: origin, key: key)
+    } catch {
+      throw .invalidKey("log key: \(error)")
+    }
+  }
 }
 
 extension JWK {

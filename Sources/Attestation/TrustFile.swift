@@ -1,4 +1,5 @@
 public import AmexistDomain
+public import TransparencyLog
 
 /// An issuer key as the trust file publishes it.
 public struct TrustedKey: Hashable, Sendable {
@@ -10,16 +11,21 @@ public struct TrustedKey: Hashable, Sendable {
   public let validUntil: Instant?
   /// Nothing the key signed after this instant is valid.
   public let revokedAt: Instant?
+  /// Log index of the revocation: an attestation the log proves it holds at a smaller index
+  /// was logged before the revocation and stays valid.
+  public let revocationIndex: Int64?
 
-  /// A trusted key with its signing window and revocation time.
+  /// A trusted key with its signing window and revocation time and log index.
   public init(
-    kid: String, publicKey: PublicKey, validFrom: Instant, validUntil: Instant?, revokedAt: Instant?
+    kid: String, publicKey: PublicKey, validFrom: Instant, validUntil: Instant?, revokedAt: Instant?,
+    revocationIndex: Int64? = nil
   ) {
     self.kid = kid
     self.publicKey = publicKey
     self.validFrom = validFrom
     self.validUntil = validUntil
     self.revokedAt = revokedAt
+    self.revocationIndex = revokedAt == nil ? nil : revocationIndex
   }
 
   /// Whether an attestation issued at `instant` falls inside the key's signing window.
@@ -31,9 +37,11 @@ public struct TrustedKey: Hashable, Sendable {
 /// `Keys/trust.json`: who issues attestations and with which keys. Public, meant to be published.
 ///
 /// Format `amexist-trust/1`: `{"format", "issuer", "keys": [{"kid", "alg", "jwk", "validFrom",
-/// "validUntil", "revokedAt"}]}` with `null` for an absent instant. Loading refuses unknown
-/// members, another format (a newer file needs a newer amexist), duplicate key ids, keys the
-/// registry cannot use (see ``JWK``) and a JWK whose `kid` or `alg` disagree with its entry.
+/// "validUntil", "revokedAt", "revocationIndex"}], "log": {"origin", "key"}}` with `null` for an
+/// absent value; `log.key` is the log's note verifier key (`origin+hash+key`). Loading refuses
+/// unknown members, another format (a newer file needs a newer amexist), duplicate key ids, keys
+/// the registry cannot use (see ``JWK``), a JWK whose `kid` or `alg` disagree with its entry,
+/// and a log key whose name is not the origin.
 public struct TrustFile: Hashable, Sendable {
   /// The format this version reads and writes.
   public static let format = "amexist-trust/1"
@@ -44,11 +52,14 @@ public struct TrustFile: Hashable, Sendable {
   public let issuer: String
   /// Issuer keys, oldest first.
   public let keys: [TrustedKey]
+  /// The log's checkpoint verifier; its name is the log's origin.
+  public let log: NoteVerifier
 
-  /// A trust file for `issuer` with `keys`.
-  public init(issuer: String, keys: [TrustedKey]) {
+  /// A trust file for `issuer` with `keys`, whose attestations are logged in `log`.
+  public init(issuer: String, keys: [TrustedKey], log: NoteVerifier) {
     self.issuer = issuer
     self.keys = keys
+    self.log = log
   }
 
   /// The key with exactly this id.
@@ -71,7 +82,9 @@ public struct TrustFile: Hashable, Sendable {
       }
       throw .invalidTrustFile("not an AMEXIST trust file")
     }
-    if let unknown = Set(members.keys).subtracting(["format", "issuer", "keys"]).sorted().first {
+    if let unknown = Set(members.keys).subtracting(["format", "issuer", "keys", "log"]).sorted()
+      .first
+    {
       throw .invalidTrustFile("unknown member \"\(unknown.prefix(32))\"")
     }
     guard case .string(let issuer) = members["issuer"], !issuer.isEmpty else {
@@ -88,8 +101,23 @@ public struct TrustFile: Hashable, Sendable {
       }
       keys.append(key)
     }
+    guard case .object(let log) = members["log"], Set(log.keys) == ["origin", "key"],
+      case .string(let origin) = log["origin"], case .string(let verifierKey) = log["key"]
+    else {
+      throw .invalidTrustFile("log must be {\"origin\": …, \"key\": …}")
+    }
+    let verifier: NoteVerifier
+    do {
+      verifier = try NoteVerifier(verifierKey: verifierKey)
+    } catch {
+      throw .invalidTrustFile("log: \(error)")
+    }
+    guard verifier.name == origin else {
+      throw .invalidTrustFile("log: the key's name is not the origin")
+    }
     self.issuer = issuer
     self.keys = keys
+    self.log = verifier
   }
 
   private static func key(_ entry: JSONValue) throws(AttestationError) -> TrustedKey {
@@ -97,7 +125,7 @@ public struct TrustFile: Hashable, Sendable {
       throw .invalidTrustFile("a key entry is not an object")
     }
     if let unknown = Set(members.keys).subtracting([
-      "kid", "alg", "jwk", "validFrom", "validUntil", "revokedAt",
+      "kid", "alg", "jwk", "validFrom", "validUntil", "revokedAt", "revocationIndex",
     ])
     .sorted().first {
       throw .invalidTrustFile("unknown key member \"\(unknown.prefix(32))\"")
@@ -140,9 +168,18 @@ public struct TrustFile: Hashable, Sendable {
     if let validUntil, validUntil <= validFrom {
       throw .invalidTrustFile("key \(kid): validUntil is not after validFrom")
     }
+    let revokedAt = try instant("revokedAt", required: false)
+    let revocationIndex: Int64?
+    switch members["revocationIndex"] {
+    case .integer(let index) where index >= 0 && revokedAt != nil: revocationIndex = index
+    case .null where revokedAt == nil, nil where revokedAt == nil: revocationIndex = nil
+    default:
+      throw .invalidTrustFile(
+        "key \(kid): revocationIndex must be the log index of its revocation (null when not revoked)")
+    }
     return TrustedKey(
       kid: kid, publicKey: publicKey, validFrom: validFrom, validUntil: validUntil,
-      revokedAt: try instant("revokedAt", required: false)
+      revokedAt: revokedAt, revocationIndex: revocationIndex
     )
   }
 
@@ -157,9 +194,11 @@ public struct TrustFile: Hashable, Sendable {
             "jwk": key.publicKey.jwk(kid: key.kid), "validFrom": .string(key.validFrom.description),
             "validUntil": key.validUntil.map { .string($0.description) } ?? .null,
             "revokedAt": key.revokedAt.map { .string($0.description) } ?? .null,
+            "revocationIndex": key.revocationIndex.map { .integer($0) } ?? .null,
           ])
         }
       ),
+      "log": .object(["origin": .string(log.name), "key": .string(log.verifierKey)]),
     ])
   }
 }

@@ -1,5 +1,6 @@
 public import AmexistDomain
 import Crypto
+public import TransparencyLog
 
 /// Why an attestation does not verify. One case per reason; ``exitCode`` is the table that maps
 /// each reason to the `amexist verify` exit status.
@@ -21,6 +22,9 @@ public enum VerificationFailure: Hashable, Sendable, CustomStringConvertible {
   case notYetValid(Instant)
   /// The live status could not be established.
   case statusUnknown(String)
+  /// There is no valid proof that the log holds the attestation: no proof, a malformed one, a
+  /// checkpoint not signed by the trusted log, or an inclusion proof that does not hold.
+  case logProof(String)
 
   /// The exit status of `amexist verify` for this reason (0 is valid).
   public var exitCode: Int32 {
@@ -29,6 +33,7 @@ public enum VerificationFailure: Hashable, Sendable, CustomStringConvertible {
     case .expired, .notYetValid: return 3
     case .keyRevoked: return 4
     case .statusUnknown: return 5
+    case .logProof: return 6
     case .untrustedKey: return 7
     }
   }
@@ -44,6 +49,7 @@ public enum VerificationFailure: Hashable, Sendable, CustomStringConvertible {
     case .expired: return "expired"
     case .notYetValid: return "not-yet-valid"
     case .statusUnknown: return "status-unknown"
+    case .logProof: return "log-proof"
     }
   }
 
@@ -58,6 +64,7 @@ public enum VerificationFailure: Hashable, Sendable, CustomStringConvertible {
     case .expired(let at): return "expired at \(at)"
     case .notYetValid(let from): return "not valid before \(from)"
     case .statusUnknown(let reason): return "status unknown: \(reason)"
+    case .logProof(let reason): return "not proven logged: \(reason)"
     }
   }
 }
@@ -73,14 +80,22 @@ public struct VerifiedAttestation: Hashable, Sendable {
   public let payloadSHA256: String
 }
 
+/// Where the log holds an attestation, as its verified inclusion proof shows.
+public struct VerifiedInclusion: Hashable, Sendable {
+  /// The log index of the `attestationIssued` event.
+  public let index: Int64
+  /// The checkpoint the proof leads to, signed by the trusted log key.
+  public let checkpoint: SignedCheckpoint
+}
+
 /// The outcome of one verification: what was verified, and the verdict.
 public struct VerificationReport: Hashable, Sendable {
   /// The instant the checks used.
   public let checkedAt: Instant
   /// Set once the signature and claims verified, even if a later check (time, revocation) failed.
   public let attestation: VerifiedAttestation?
-  /// The log index the bundle claims, if the input was a bundle (not verified offline yet).
-  public let claimedLogIndex: Int64?
+  /// Set once the inclusion proof verified.
+  public let inclusion: VerifiedInclusion?
   /// Nil when every check passed.
   public let failure: VerificationFailure?
 
@@ -93,7 +108,7 @@ public struct VerificationReport: Hashable, Sendable {
   /// made to fail this way, never to pass: only the verifier makes a valid one.
   public func failing(_ failure: VerificationFailure) -> VerificationReport {
     VerificationReport(
-      checkedAt: checkedAt, attestation: attestation, claimedLogIndex: claimedLogIndex,
+      checkedAt: checkedAt, attestation: attestation, inclusion: inclusion,
       failure: self.failure ?? failure
     )
   }
@@ -118,29 +133,30 @@ public struct AttestationVerifier: Sendable {
   /// Verifies a bundle (`{...}`) or a bare compact JWS (one trailing line end allowed) at `now`.
   ///
   /// Checks, in order: size, form, JWS rules and signature with the key named by `kid`,
-  /// claims, issuer, that the key's window covers the issuance instant, that the key is not
-  /// revoked, then validity at `now` (`now >= validUntil` is expired; `validFrom` may be up to
-  /// ``leewayMilliseconds`` ahead of `now`).
+  /// claims, issuer, that the key's window covers the issuance instant; then that the log
+  /// holds the attestation (the bundle's checkpoint is signed by the trusted log key for its
+  /// origin, and its inclusion proof leads from the `attestationIssued` entry rebuilt from the
+  /// verified claims to the checkpoint's root; a bare JWS has no such proof); then that the key
+  /// is not revoked, or was revoked after the log held the attestation (its revocation index
+  /// is larger); then validity at `now` (`now >= validUntil` is expired; `validFrom` may be up
+  /// to ``leewayMilliseconds`` ahead of `now`).
   public func verify(_ input: [UInt8], now: Instant) -> VerificationReport {
-    func report(
-      _ failure: VerificationFailure?, _ attestation: VerifiedAttestation? = nil,
-      index: Int64? = nil
-    )
-      -> VerificationReport
-    {
+    var attestation: VerifiedAttestation?
+    var inclusion: VerifiedInclusion?
+    func report(_ failure: VerificationFailure?) -> VerificationReport {
       VerificationReport(
-        checkedAt: now, attestation: attestation, claimedLogIndex: index, failure: failure)
+        checkedAt: now, attestation: attestation, inclusion: inclusion, failure: failure)
     }
     guard input.count <= Self.maximumInputSize else {
       return report(.malformed("the input is larger than \(Self.maximumInputSize / 1024) KiB"))
     }
     var token = input
-    var logIndex: Int64?
+    var logProof: String?
     if input.first == UInt8(ascii: "{") {
       do {
         let bundle = try AttestationBundle(bytes: input)
         token = Array(bundle.jws.utf8)
-        logIndex = bundle.logIndex
+        logProof = bundle.logProof
       } catch {
         return report(.malformed(error.description))
       }
@@ -155,46 +171,91 @@ public struct AttestationVerifier: Sendable {
         token, key: { trust.key($0)?.publicKey }, expectedType: AttestationClaims.jwsType)
     } catch {
       switch error {
-      case .malformed, .tooLarge: return report(.malformed(error.description), index: logIndex)
-      case .unknownKey: return report(.untrustedKey(error.description), index: logIndex)
-      default: return report(.invalidSignature(error.description), index: logIndex)
+      case .malformed, .tooLarge: return report(.malformed(error.description))
+      case .unknownKey: return report(.untrustedKey(error.description))
+      default: return report(.invalidSignature(error.description))
       }
     }
     let claims: AttestationClaims
     do {
       claims = try AttestationClaims(verifiedPayload: verified.payload)
     } catch {
-      return report(.malformed(error.description), index: logIndex)
+      return report(.malformed(error.description))
     }
-    let attestation = VerifiedAttestation(
+    let verifiedAttestation = VerifiedAttestation(
       claims: claims, kid: verified.header.kid, algorithm: verified.header.algorithm,
       payloadSHA256: PayloadHash.hex(of: verified.payload)
     )
-    guard claims.issuer == trust.issuer else {
-      return report(.wrongIssuer(claims.issuer), attestation, index: logIndex)
-    }
+    attestation = verifiedAttestation
+    guard claims.issuer == trust.issuer else { return report(.wrongIssuer(claims.issuer)) }
     guard let key = trust.key(verified.header.kid) else {
-      return report(.untrustedKey("unknown key"), attestation, index: logIndex)
+      return report(.untrustedKey("unknown key"))
     }
     guard key.signs(at: claims.validFrom) else {
       return report(
-        .untrustedKey("key \(key.kid) did not sign attestations issued at \(claims.validFrom)"),
-        attestation,
-        index: logIndex
-      )
+        .untrustedKey("key \(key.kid) did not sign attestations issued at \(claims.validFrom)"))
     }
-    // Without independent evidence of when it was signed, nothing a revoked key signed is trusted.
-    if let revokedAt = key.revokedAt {
-      return report(.keyRevoked(kid: key.kid, at: revokedAt), attestation, index: logIndex)
+    guard let logProof else {
+      return report(
+        .logProof("a bare JWS carries no proof that the registry logged it: verify its bundle"))
+    }
+    do {
+      inclusion = try Self.inclusion(of: verifiedAttestation, proof: logProof, log: trust.log)
+    } catch {
+      return report(.logProof(error.description))
+    }
+    // A revoked key's signature stands only on independent evidence that the log held the
+    // attestation before the revocation (B1): its proven index precedes the revocation's.
+    if let revokedAt = key.revokedAt,
+      !(key.revocationIndex.map { inclusion!.index < $0 } ?? false)
+    {
+      return report(.keyRevoked(kid: key.kid, at: revokedAt))
     }
     if now < claims.validFrom.adding(milliseconds: -Self.leewayMilliseconds) {
-      return report(.notYetValid(claims.validFrom), attestation, index: logIndex)
+      return report(.notYetValid(claims.validFrom))
     }
-    if now >= claims.validUntil {
-      return report(.expired(claims.validUntil), attestation, index: logIndex)
-    }
-    return report(nil, attestation, index: logIndex)
+    if now >= claims.validUntil { return report(.expired(claims.validUntil)) }
+    return report(nil)
   }
+
+  /// Verifies that the log holds `attestation`: the entry the registry logged when it issued
+  /// it is rebuilt from the verified claims, so the proof can only be for this attestation.
+  static func inclusion(of attestation: VerifiedAttestation, proof: String, log: NoteVerifier)
+    throws(LogEvidenceError) -> VerifiedInclusion
+  {
+    let evidence: InclusionEvidence
+    do {
+      evidence = try InclusionEvidence(parsing: proof)
+    } catch {
+      throw LogEvidenceError("proof: \(error)")
+    }
+    let claims = attestation.claims
+    let entry: RecordedEvent
+    do {
+      entry = RecordedEvent(
+        recordedAt: claims.validFrom,
+        event: .attestationIssued(
+          try AttestationIssued(
+            siret: claims.siret, attestationID: claims.id, decisionIndex: claims.decisionIndex,
+            payloadSHA256: attestation.payloadSHA256)
+        )
+      )
+    } catch {
+      throw LogEvidenceError("the attestation cannot be a log entry: \(error)")
+    }
+    do {
+      let checkpoint = try evidence.verify(leaf: EventCoding.encode(entry), log: log)
+      return VerifiedInclusion(index: evidence.index, checkpoint: checkpoint)
+    } catch {
+      throw LogEvidenceError(error.description)
+    }
+  }
+}
+
+/// Why the log evidence of an attestation does not hold.
+struct LogEvidenceError: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
 }
 
 /// SHA-256 digests as the registry writes them.

@@ -3,6 +3,7 @@ public import Attestation
 import Foundation
 import RegistryStore
 import Synchronization
+import TransparencyLog
 
 /// An attestation just issued: the bundle to hand out and the logged issuance.
 public struct IssuedAttestation: Sendable {
@@ -22,8 +23,11 @@ extension RegistryService {
     }
   }
 
-  /// The trust file for `issuer` from the keys in the log.
+  /// The trust file for `issuer` from the keys in the log, with the log's verifier key.
   public func trustFile(issuer: String) async throws(RegistryError) -> TrustFile {
+    guard let log = logSigner?.verifier else {
+      throw .keys("the log key is not loaded, so the trust file cannot name it")
+    }
     var keys: [TrustedKey] = []
     for record in try await keyRecords() {
       do {
@@ -31,14 +35,15 @@ extension RegistryService {
           TrustedKey(
             kid: record.kid, publicKey: try JWK.publicKey(record.publicKey),
             validFrom: record.validFrom,
-            validUntil: record.validUntil, revokedAt: record.revokedAt
+            validUntil: record.validUntil, revokedAt: record.revokedAt,
+            revocationIndex: record.revocationIndex
           )
         )
       } catch {
         throw .keys("key \(record.kid) in the log is not usable: \(error)")
       }
     }
-    return TrustFile(issuer: issuer, keys: keys)
+    return TrustFile(issuer: issuer, keys: keys, log: log)
   }
 
   /// Adds `key` to the log, signing from now on, and retires the keys in `retiring` now, in one
@@ -100,9 +105,7 @@ extension RegistryService {
     let clock = self.clock
     let id = "urn:uuid:" + UUID().uuidString.lowercased()
     let issued = Mutex<(AttestationClaims, String)?>(nil)
-    let logged: [LoggedEvent]
-    do {
-      logged = try await store.append { snapshot in
+    let receipt = try await sealedAppend { snapshot in
         let now = try Self.recordingInstant(snapshot, clock: clock)
         let history = try snapshot.events(about: .service(siret))
         guard let state = ServiceState.fold(history, at: now) else {
@@ -120,8 +123,13 @@ extension RegistryService {
             "key \(kid) may not sign now (retired, revoked or unknown): run `amexist keys rotate`")
         }
         let payload = claims.payload
-        let jws = try CompactJWS.sign(
-          payload: payload, key: signer, kid: kid, type: AttestationClaims.jwsType)
+        let jws: String
+        do {
+          jws = try CompactJWS.sign(
+            payload: payload, key: signer, kid: kid, type: AttestationClaims.jwsType)
+        } catch {
+          throw RegistryError.keys("\(error)")
+        }
         let event = Event.attestationIssued(
           try AttestationIssued(
             siret: siret, attestationID: id, decisionIndex: claims.decisionIndex,
@@ -131,16 +139,16 @@ extension RegistryService {
         try AppendRules.check(event, recordedAt: now, history: history)
         issued.withLock { $0 = (claims, jws) }
         return [RecordedEvent(recordedAt: now, event: event)]
-      }
-    } catch {
-      if let error = error as? AttestationError { throw .keys(error.description) }
-      throw RegistryError(error)
     }
-    guard let (claims, jws) = issued.withLock({ $0 }), let entry = logged.first else {
+    guard let (claims, jws) = issued.withLock({ $0 }), let entry = receipt.events.first,
+      let checkpoint = receipt.checkpoint
+    else {
       throw .storage(.unavailable("the issuance was not recorded"))
     }
+    let evidence = try await inclusionEvidence(
+      index: entry.index, size: checkpoint.checkpoint.size)
     return IssuedAttestation(
-      bundle: AttestationBundle(jws: jws, logIndex: entry.index), claims: claims, logged: entry)
+      bundle: AttestationBundle(jws: jws, evidence: evidence), claims: claims, logged: entry)
   }
 }
 

@@ -1,6 +1,7 @@
 import AmexistDomain
 public import Attestation
 import Foundation
+public import TransparencyLog
 
 #if canImport(Glibc)
   import Glibc
@@ -21,6 +22,45 @@ public struct KeyFolder: Sendable {
   public var trustPath: String { (path as NSString).appendingPathComponent("trust.json") }
   /// `Keys/private`.
   public var privatePath: String { (path as NSString).appendingPathComponent("private") }
+
+  /// The name of the log key's file in `private/` (issuer key ids never take this form).
+  public static let logKeyName = "log"
+
+  /// `Keys/private/log-checkpoint`: the newest checkpoint the log signed (see
+  /// ``CheckpointFile``).
+  public var checkpointFile: CheckpointFile {
+    CheckpointFile(path: (privatePath as NSString).appendingPathComponent("log-checkpoint"))
+  }
+
+  /// Creates the log's Ed25519 key for `origin` (never overwriting one).
+  public func createLogKey(origin: String) throws(RegistryError) -> LogSigner {
+    let key = SigningKey(generating: .edDSA)
+    let signer: LogSigner
+    do {
+      signer = try key.logSigner(origin: origin)
+    } catch {
+      throw .keys("log origin \(origin.prefix(80)): \(error)")
+    }
+    try writePrivateKey(key, kid: Self.logKeyName)
+    return signer
+  }
+
+  /// Loads the log key, checked against the log verifier key of `trust` (permissions, same
+  /// public key, signing self-test).
+  public func loadLogSigner(trust: TrustFile) throws(RegistryError) -> LogSigner {
+    let expected: PublicKey
+    do {
+      expected = try PublicKey(ed25519: trust.log.publicKeyBytes)
+    } catch {
+      throw .keys("\(trustPath): log key: \(error)")
+    }
+    let key = try loadPrivateKey(Self.logKeyName, expected: expected)
+    do {
+      return try key.logSigner(origin: trust.log.name)
+    } catch {
+      throw .keys("\(privateKeyPath(Self.logKeyName)): \(error)")
+    }
+  }
 
   /// The path of the private key `kid`.
   public func privateKeyPath(_ kid: String) -> String {

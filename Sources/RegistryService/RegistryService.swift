@@ -1,6 +1,7 @@
 public import AmexistDomain
 import Foundation
 public import RegistryStore
+public import TransparencyLog
 
 /// A source of the current instant, injected so that tests can fix time.
 public protocol RegistryClock: Sendable {
@@ -25,10 +26,23 @@ public struct RegistryService: Sendable {
   public let store: any RegistryStore
   /// The clock that stamps recorded events.
   public let clock: any RegistryClock
+  /// The log's signer; without it the service only reads.
+  public let logSigner: LogSigner?
+  /// Where the newest signed checkpoint is kept outside the database, if anywhere.
+  public let publishedCheckpoint: CheckpointFile?
 
-  /// A service over `store`, stamping events with `clock`.
-  public init(store: any RegistryStore, clock: any RegistryClock = SystemClock()) {
+  /// A service over `store`, stamping events with `clock`, sealing every write with a
+  /// checkpoint signed by `logSigner` and recording it in `publishedCheckpoint`.
+  ///
+  /// Before each write the store must agree with `publishedCheckpoint`: a database older than,
+  /// or forked from, the newest checkpoint the log signed is refused for writing (D3).
+  public init(
+    store: any RegistryStore, logSigner: LogSigner? = nil,
+    publishedCheckpoint: CheckpointFile? = nil, clock: any RegistryClock = SystemClock()
+  ) {
     self.store = store
+    self.logSigner = logSigner
+    self.publishedCheckpoint = publishedCheckpoint
     self.clock = clock
   }
 
@@ -118,11 +132,39 @@ public struct RegistryService: Sendable {
     return max(clock.now(), last ?? Instant(millisecondsSinceEpoch: .min))
   }
 
+  /// Appends the events `body` returns and seals them with a checkpoint; every write of the
+  /// service goes through here.
+  ///
+  /// The store is first checked against the published checkpoint, inside the write
+  /// transaction; once committed, the new checkpoint is published. A failure to publish is not
+  /// an error of the write (it is committed): the file stays behind, which is safe, and the
+  /// next write publishes again.
+  func sealedAppend(
+    _ body: @escaping @Sendable (any RegistrySnapshot) throws -> [RecordedEvent]
+  ) async throws(RegistryError) -> AppendReceipt {
+    guard let logSigner else {
+      throw .keys("the log key is not loaded, so nothing can be written")
+    }
+    let published = try publishedCheckpoint?.read(log: logSigner.verifier)
+    let receipt: AppendReceipt
+    do {
+      receipt = try await store.append(signer: logSigner) { snapshot in
+        if let published { try CheckpointFile.check(snapshot, against: published) }
+        return try body(snapshot)
+      }
+    } catch {
+      throw RegistryError(error)
+    }
+    if let checkpoint = receipt.checkpoint {
+      try? publishedCheckpoint?.publish(checkpoint, log: logSigner.verifier)
+    }
+    return receipt
+  }
+
   /// Appends events, each with an optional source line for error messages.
   func appendChecked(_ events: [(Event, Int?)]) async throws(RegistryError) -> [LoggedEvent] {
     let clock = self.clock
-    do {
-      return try await store.append { snapshot in
+    return try await sealedAppend { snapshot in
         let count = try snapshot.count()
         let now = try Self.recordingInstant(snapshot, clock: clock)
         var pending: [EventSubject: [LoggedEvent]] = [:]
@@ -143,10 +185,7 @@ public struct RegistryService: Sendable {
           recorded.append(entry)
         }
         return recorded
-      }
-    } catch {
-      throw RegistryError(error)
-    }
+    }.events
   }
 }
 
@@ -162,6 +201,9 @@ public enum RegistryError: Error, Hashable, Sendable, CustomStringConvertible {
   case storage(StoreError)
   /// An issuer key or the trust file cannot be used.
   case keys(String)
+  /// The log refuses the operation: the database disagrees with a checkpoint the log signed,
+  /// or a proof was asked for outside the log.
+  case log(String)
 
   /// Wraps any error thrown through the store.
   init(_ error: any Error) {
@@ -180,7 +222,7 @@ public enum RegistryError: Error, Hashable, Sendable, CustomStringConvertible {
     case .importRejected(let line, let reason):
       return "line \(line): \(reason); nothing was imported"
     case .storage(let error): return error.description
-    case .keys(let message): return message
+    case .keys(let message), .log(let message): return message
     }
   }
 }

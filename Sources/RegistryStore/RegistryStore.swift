@@ -1,4 +1,5 @@
 public import AmexistDomain
+public import TransparencyLog
 
 /// Where the registry's events live: an append-only, gapless sequence of logged events.
 ///
@@ -15,25 +16,73 @@ public import AmexistDomain
 ///   a part of a batch.
 /// - **Integrity**: bytes read back are the bytes appended; anything else is reported as
 ///   ``StoreError/corrupt(_:)``, never returned as an event.
+/// - **Log**: every event is a leaf of the log's Merkle tree; a batch extends the stored tree and
+///   ends with the checkpoint of its new size, signed in the same transaction by
+///   ``LogSequencer`` after it re-read the batch and checked the stored tree against the last
+///   checkpoint. Checkpoint sizes only grow, one checkpoint per size, whatever the number of
+///   writers.
 public protocol RegistryStore: Sendable {
   /// Runs `body` on a consistent snapshot of the store.
   func read<Result: Sendable>(_ body: @escaping @Sendable (any RegistrySnapshot) throws -> Result)
     async throws
     -> Result
 
-  /// Appends the events `body` returns, atomically, after everything appended before.
+  /// Appends the events `body` returns, atomically, after everything appended before, and
+  /// seals the batch with a checkpoint signed by `signer` (see ``LogSequencer``).
   ///
   /// `body` runs while the store is locked for writing, with a snapshot of everything appended
-  /// so far; an error it throws is rethrown unchanged and nothing is written.
+  /// so far; an error it throws is rethrown unchanged and nothing is written. A batch of no
+  /// events writes nothing and signs nothing.
   ///
-  /// - Returns: the events as logged, with their indexes.
-  func append(_ body: @escaping @Sendable (any RegistrySnapshot) throws -> [RecordedEvent])
-    async throws
-    -> [LoggedEvent]
+  /// - Returns: the events as logged, with their indexes, and the new checkpoint.
+  func append(
+    signer: LogSigner, _ body: @escaping @Sendable (any RegistrySnapshot) throws -> [RecordedEvent]
+  ) async throws -> AppendReceipt
+}
+
+/// What an append wrote.
+public struct AppendReceipt: Sendable {
+  /// The events as logged.
+  public let events: [LoggedEvent]
+  /// The checkpoint that ends the batch; nil when the batch was empty.
+  public let checkpoint: SignedCheckpoint?
+
+  /// A receipt for `events` sealed by `checkpoint`.
+  public init(events: [LoggedEvent], checkpoint: SignedCheckpoint?) {
+    self.events = events
+    self.checkpoint = checkpoint
+  }
+}
+
+/// A checkpoint as read from the store: its note is not verified by reading it.
+public struct StoredCheckpoint: Hashable, Sendable {
+  /// The tree size.
+  public let size: Int64
+  /// The signed note as stored.
+  public let note: String
+
+  /// A stored checkpoint of `size` with `note`.
+  public init(size: Int64, note: String) {
+    self.size = size
+    self.note = note
+  }
+
+  /// The checkpoint once its note is verified with the log's key and origin, and its size
+  /// agrees with the stored size.
+  public func verified(by log: NoteVerifier) throws(NoteError) -> SignedCheckpoint {
+    let signed = try SignedCheckpoint(verifying: note, log: log)
+    guard signed.checkpoint.size == size else {
+      throw .malformed("the note's size \(signed.checkpoint.size) differs from the stored size \(size)")
+    }
+    return signed
+  }
 }
 
 /// A consistent view of the store, valid only inside the closure that received it.
-public protocol RegistrySnapshot {
+///
+/// It reads the stored Merkle tree too (``StoredHashReader``): hashes at stored indexes below
+/// ``storedHashCount()``.
+public protocol RegistrySnapshot: StoredHashReader {
   /// The number of events in the log, which is also the index the next event will get.
   func count() throws -> Int64
 
@@ -52,6 +101,32 @@ public protocol RegistrySnapshot {
   /// Calls `body` with each event from index `start` on, in log order, without holding the
   /// whole log in memory.
   func forEachEvent(from start: Int64, _ body: (LoggedEvent) throws -> Void) throws
+
+  /// Calls `body` with the index and stored bytes of each entry from `start` on, in stored
+  /// order, without decoding them (what an audit hashes).
+  func forEachEntry(from start: Int64, _ body: (Int64, [UInt8]) throws -> Void) throws
+
+  /// The number of stored tree hashes.
+  func storedHashCount() throws -> Int64
+
+  /// The checkpoint of the largest size, nil before the first append.
+  func latestCheckpoint() throws -> StoredCheckpoint?
+
+  /// The checkpoint of exactly `size` leaves, if one was signed.
+  func checkpoint(size: Int64) throws -> StoredCheckpoint?
+
+  /// Calls `body` with each checkpoint, smallest size first.
+  func forEachCheckpoint(_ body: (StoredCheckpoint) throws -> Void) throws
+}
+
+/// The write side of a snapshot that ``LogSequencer`` needs, inside an append's transaction.
+public protocol LogWriteTransaction: RegistrySnapshot {
+  /// Stores `hashes` at the consecutive stored indexes from `start`
+  /// (``StoredTree/hashCount(leaves:)`` of the tree before).
+  func appendStoredHashes(_ hashes: [MerkleHash], from start: Int64) throws
+
+  /// Stores `checkpoint`; the engine refuses a size not larger than every stored one.
+  func insertCheckpoint(_ checkpoint: SignedCheckpoint) throws
 }
 
 /// Why the store could not do what was asked.

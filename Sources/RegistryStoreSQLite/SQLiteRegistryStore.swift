@@ -2,6 +2,7 @@ public import AmexistDomain
 import Foundation
 import GRDB
 public import RegistryStore
+public import TransparencyLog
 
 /// The embedded registry store: one SQLite file, through GRDB.
 ///
@@ -71,10 +72,9 @@ public final class SQLiteRegistryStore: RegistryStore {
     }
   }
 
-  public func append(_ body: @escaping @Sendable (any RegistrySnapshot) throws -> [RecordedEvent])
-    async throws
-    -> [LoggedEvent]
-  {
+  public func append(
+    signer: LogSigner, _ body: @escaping @Sendable (any RegistrySnapshot) throws -> [RecordedEvent]
+  ) async throws -> AppendReceipt {
     let path = self.path
     do {
       return try await pool.write { db in
@@ -96,7 +96,8 @@ public final class SQLiteRegistryStore: RegistryStore {
           logged.append(entry)
           next += 1
         }
-        return logged
+        let checkpoint = try LogSequencer.seal(logged, in: snapshot, signer: signer, path: path)
+        return AppendReceipt(events: logged, checkpoint: checkpoint)
       }
     } catch let error as DatabaseError {
       throw Self.storeError(error, path: path)
@@ -158,8 +159,9 @@ public final class SQLiteRegistryStore: RegistryStore {
   }
 }
 
-/// A snapshot over one GRDB connection, valid inside the read or write closure.
-private struct Snapshot: RegistrySnapshot {
+/// A snapshot over one GRDB connection, valid inside the read or write closure (only the
+/// sequencer writes through it, inside an append).
+private struct Snapshot: LogWriteTransaction {
   let db: Database
   let path: String
 
@@ -215,6 +217,63 @@ private struct Snapshot: RegistrySnapshot {
       arguments: [start]
     )
     while let row = try rows.next() { try body(try decode(row)) }
+  }
+
+  func forEachEntry(from start: Int64, _ body: (Int64, [UInt8]) throws -> Void) throws {
+    let rows = try Row.fetchCursor(
+      db, sql: "SELECT idx, body FROM events WHERE idx >= ? ORDER BY idx", arguments: [start])
+    while let row = try rows.next() {
+      let bytes: Data = row["body"]
+      try body(row["idx"], Array(bytes))
+    }
+  }
+
+  func storedHashCount() throws -> Int64 {
+    try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM tree_hashes") ?? 0
+  }
+
+  func storedHashes(at indexes: [Int64]) throws -> [MerkleHash] {
+    let statement = try db.cachedStatement(sql: "SELECT hash FROM tree_hashes WHERE idx = ?")
+    return try indexes.map { index in
+      guard let data = try Data.fetchOne(statement, arguments: [index]),
+        let hash = MerkleHash(bytes: Array(data))
+      else {
+        throw StoreError.corrupt("the registry database \(path) lacks tree hash \(index)")
+      }
+      return hash
+    }
+  }
+
+  func latestCheckpoint() throws -> StoredCheckpoint? {
+    try Row.fetchOne(db, sql: "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1")
+      .map(checkpoint)
+  }
+
+  func checkpoint(size: Int64) throws -> StoredCheckpoint? {
+    try Row.fetchOne(db, sql: "SELECT size, note FROM checkpoints WHERE size = ?", arguments: [size])
+      .map(checkpoint)
+  }
+
+  func forEachCheckpoint(_ body: (StoredCheckpoint) throws -> Void) throws {
+    let rows = try Row.fetchCursor(db, sql: "SELECT size, note FROM checkpoints ORDER BY size")
+    while let row = try rows.next() { try body(checkpoint(row)) }
+  }
+
+  private func checkpoint(_ row: Row) -> StoredCheckpoint {
+    StoredCheckpoint(size: row["size"], note: row["note"])
+  }
+
+  func appendStoredHashes(_ hashes: [MerkleHash], from start: Int64) throws {
+    let statement = try db.cachedStatement(sql: "INSERT INTO tree_hashes (idx, hash) VALUES (?, ?)")
+    for (offset, hash) in hashes.enumerated() {
+      try statement.execute(arguments: [start + Int64(offset), Data(hash.bytes)])
+    }
+  }
+
+  func insertCheckpoint(_ checkpoint: SignedCheckpoint) throws {
+    try db.execute(
+      sql: "INSERT INTO checkpoints (size, note) VALUES (?, ?)",
+      arguments: [checkpoint.checkpoint.size, checkpoint.note])
   }
 
   /// Decodes a row, refusing any whose bytes are not a canonical event or whose subject

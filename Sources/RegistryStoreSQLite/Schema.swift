@@ -29,6 +29,34 @@ enum Schema {
           """
       )
     }
+    migrator.registerMigration("v2-log") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE tree_hashes (
+              idx INTEGER PRIMARY KEY CHECK (idx >= 0),
+              hash BLOB NOT NULL CHECK (length(hash) = 32)
+          ) STRICT;
+          CREATE TRIGGER tree_hashes_are_append_only_update BEFORE UPDATE ON tree_hashes
+          BEGIN SELECT RAISE(ABORT, 'tree hashes are append-only: UPDATE is not allowed'); END;
+          CREATE TRIGGER tree_hashes_are_append_only_delete BEFORE DELETE ON tree_hashes
+          BEGIN SELECT RAISE(ABORT, 'tree hashes are append-only: DELETE is not allowed'); END;
+          CREATE TRIGGER tree_hashes_are_gapless BEFORE INSERT ON tree_hashes
+          WHEN NEW.idx IS NOT (SELECT COALESCE(MAX(idx) + 1, 0) FROM tree_hashes)
+          BEGIN SELECT RAISE(ABORT, 'tree hashes are gapless: the index must follow the last one'); END;
+          CREATE TABLE checkpoints (
+              size INTEGER PRIMARY KEY CHECK (size > 0),
+              note TEXT NOT NULL
+          ) STRICT;
+          CREATE TRIGGER checkpoints_are_append_only_update BEFORE UPDATE ON checkpoints
+          BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only: UPDATE is not allowed'); END;
+          CREATE TRIGGER checkpoints_are_append_only_delete BEFORE DELETE ON checkpoints
+          BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only: DELETE is not allowed'); END;
+          CREATE TRIGGER checkpoint_sizes_only_grow BEFORE INSERT ON checkpoints
+          WHEN NEW.size <= (SELECT COALESCE(MAX(size), 0) FROM checkpoints)
+          BEGIN SELECT RAISE(ABORT, 'checkpoint sizes only grow: a checkpoint of this size or larger exists'); END;
+          """
+      )
+    }
     return migrator
   }
 }

@@ -1,4 +1,6 @@
 public import AmexistDomain
+import Crypto
+public import TransparencyLog
 import Foundation
 public import RegistryService
 import Synchronization
@@ -51,6 +53,18 @@ public struct TemporaryFolder: Sendable {
 
 /// Values for tests, valid unless their name says otherwise.
 public enum TestValues {
+  /// The test log's signer: `Test_` key from a fixed seed, origin `test.amexist.example/log`.
+  public static let logSigner: LogSigner = {
+    do {
+      return try LogSigner(
+        origin: "test.amexist.example/log",
+        key: try Curve25519.Signing.PrivateKey(rawRepresentation: [UInt8](repeating: 1, count: 32))
+      )
+    } catch {
+      preconditionFailure("the test log key is valid")
+    }
+  }()
+
   /// The instant most tests run at: 2026-11-25 12:00 UTC.
   public static let noon = "2026-11-25T12:00:00Z"
 

@@ -1,6 +1,8 @@
 import AmexistDomain
+import Crypto
 public import RegistryStore
 import Testing
+import TransparencyLog
 
 /// The guarantees every ``RegistryStore`` engine states, as checks any engine's tests run.
 ///
@@ -14,6 +16,9 @@ public enum StoreConformance {
       ("events are found by subject in log order", eventsBySubject),
       ("concurrent appends are serialised and none is lost", concurrentAppendsAreSerialised),
       ("a snapshot never shows part of a batch", snapshotsAreWhole),
+      ("every batch ends with a signed checkpoint of the entries' root", batchesAreSealed),
+      ("an empty batch writes and signs nothing", emptyBatchSignsNothing),
+      ("a store sealed by one log key refuses to be sealed by another", otherLogKeyIsRefused),
     ]
 
   static let clockStart = Instant(millisecondsSinceEpoch: 1_795_000_000_000)
@@ -33,8 +38,11 @@ public enum StoreConformance {
   }
 
   static func appendsAreGaplessAndExact(_ store: any RegistryStore) async throws {
-    let first = try await store.append { _ in events(count: 3) }
-    let second = try await store.append { _ in events(count: 2, offset: 3) }
+    let first = try await store.append(signer: TestValues.logSigner) { _ in events(count: 3) }
+      .events
+    let second = try await store.append(signer: TestValues.logSigner) { _ in
+      events(count: 2, offset: 3)
+    }.events
     #expect((first + second).map(\.index) == [0, 1, 2, 3, 4])
     let stored = try await store.read { snapshot in
       var all: [LoggedEvent] = []
@@ -52,18 +60,27 @@ public enum StoreConformance {
   struct Refusal: Error {}
 
   static func failingBatchWritesNothing(_ store: any RegistryStore) async throws {
-    _ = try await store.append { _ in events(count: 1) }
+    _ = try await store.append(signer: TestValues.logSigner) { _ in events(count: 1) }
     await #expect(throws: Refusal.self) {
-      _ = try await store.append { _ in throw Refusal() }
+      _ = try await store.append(signer: TestValues.logSigner) { _ in throw Refusal() }
     }
     let count = try await store.read { try $0.count() }
     #expect(count == 1)
-    let next = try await store.append { _ in events(count: 1, offset: 1) }
-    #expect(next.map(\.index) == [1])
+    let next = try await store.append(signer: TestValues.logSigner) { _ in
+      events(count: 1, offset: 1)
+    }
+    #expect(next.events.map(\.index) == [1])
+    #expect(next.checkpoint?.checkpoint.size == 2)
+    let sizes = try await store.read { snapshot in
+      var sizes: [Int64] = []
+      try snapshot.forEachCheckpoint { sizes.append($0.size) }
+      return sizes
+    }
+    #expect(sizes == [1, 2])
   }
 
   static func eventsBySubject(_ store: any RegistryStore) async throws {
-    _ = try await store.append { _ in events(count: 4) }
+    _ = try await store.append(signer: TestValues.logSigner) { _ in events(count: 4) }
     let found = try await store.read { snapshot in try snapshot.events(about: .key("conformance-2"))
     }
     #expect(found.map(\.index) == [2])
@@ -75,10 +92,10 @@ public enum StoreConformance {
   /// writer's check-then-append saw the count left by the one before it.
   static func concurrentAppendsAreSerialised(_ store: any RegistryStore) async throws {
     let writers = 24
-    try await withThrowingTaskGroup(of: [LoggedEvent].self) { group in
+    try await withThrowingTaskGroup(of: AppendReceipt.self) { group in
       for writer in 0..<writers {
         group.addTask {
-          try await store.append { snapshot in
+          try await store.append(signer: TestValues.logSigner) { snapshot in
             let count = try snapshot.count()
             return events(count: 1, offset: 1000 + writer).map { recorded in
               // The event records the count its writer saw: serialised writers see 0, 1, 2…
@@ -89,8 +106,14 @@ public enum StoreConformance {
         }
       }
       var indexes: [Int64] = []
-      for try await logged in group { indexes += logged.map(\.index) }
+      var sizes: [Int64] = []
+      for try await receipt in group {
+        indexes += receipt.events.map(\.index)
+        sizes += receipt.checkpoint.map { [$0.checkpoint.size] } ?? []
+      }
       #expect(indexes.sorted() == (0..<Int64(writers)).map { $0 })
+      // G1: one checkpoint per size, each writer's own.
+      #expect(sizes.sorted() == (1...Int64(writers)).map { $0 })
     }
     let seen = try await store.read { snapshot in
       var offsets: [Int64] = []
@@ -107,7 +130,7 @@ public enum StoreConformance {
     try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask {
         for round in 0..<10 {
-          _ = try await store.append { _ in events(count: batch, offset: round * batch) }
+          _ = try await store.append(signer: TestValues.logSigner) { _ in events(count: batch, offset: round * batch) }
         }
       }
       group.addTask {
@@ -118,5 +141,52 @@ public enum StoreConformance {
       }
       try await group.waitForAll()
     }
+  }
+
+  /// The checkpoint after each batch verifies with the log key and has the RFC 6962 root of
+  /// every entry so far, recomputed here from the entries read back.
+  static func batchesAreSealed(_ store: any RegistryStore) async throws {
+    var entries: [[UInt8]] = []
+    for round in 0..<5 {
+      let offset = entries.count
+      let receipt = try await store.append(signer: TestValues.logSigner) { _ in
+        events(count: round + 1, offset: offset)
+      }
+      entries += receipt.events.map(\.canonicalBytes)
+      let checkpoint = try #require(receipt.checkpoint)
+      #expect(checkpoint.checkpoint.size == Int64(entries.count))
+      #expect(checkpoint.checkpoint.root == rootOf(entries[...]))
+      let stored = try await store.read { try $0.latestCheckpoint() }
+      #expect(try stored?.verified(by: TestValues.logSigner.verifier) == checkpoint)
+    }
+  }
+
+  static func emptyBatchSignsNothing(_ store: any RegistryStore) async throws {
+    _ = try await store.append(signer: TestValues.logSigner) { _ in events(count: 2) }
+    let receipt = try await store.append(signer: TestValues.logSigner) { _ in [] }
+    #expect(receipt.events.isEmpty && receipt.checkpoint == nil)
+    let latest = try await store.read { try $0.latestCheckpoint()?.size }
+    #expect(latest == 2)
+  }
+
+  static func otherLogKeyIsRefused(_ store: any RegistryStore) async throws {
+    _ = try await store.append(signer: TestValues.logSigner) { _ in events(count: 2) }
+    let impostor = try LogSigner(
+      origin: TestValues.logSigner.origin,
+      key: try Curve25519.Signing.PrivateKey(rawRepresentation: [UInt8](repeating: 3, count: 32)))
+    await #expect(throws: StoreError.self) {
+      _ = try await store.append(signer: impostor) { _ in events(count: 1, offset: 2) }
+    }
+    #expect(try await store.read { try $0.count() } == 2)
+  }
+
+  /// MTH of RFC 6962 §2.1, by its recursion.
+  static func rootOf(_ leaves: ArraySlice<[UInt8]>) -> MerkleHash {
+    if leaves.isEmpty { return Merkle.emptyRoot }
+    if leaves.count == 1 { return Merkle.leafHash(leaves.first!) }
+    var split = 1
+    while split << 1 < leaves.count { split <<= 1 }
+    let middle = leaves.startIndex + split
+    return Merkle.nodeHash(rootOf(leaves[..<middle]), rootOf(leaves[middle...]))
   }
 }

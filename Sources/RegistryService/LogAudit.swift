@@ -1,0 +1,176 @@
+import RegistryStore
+public import TransparencyLog
+
+/// What an audit of the log found wrong, naming the first index that does not match where the
+/// evidence allows it.
+public enum AuditProblem: Hashable, Sendable, CustomStringConvertible {
+  /// The entry at this index is missing (deleted, or the entries are out of order).
+  case missingEntry(index: Int64)
+  /// The entry at this index is not the one the log's tree holds (edited or moved).
+  case entryMismatch(index: Int64)
+  /// The stored tree is damaged from the hashes written for this entry.
+  case treeMismatch(index: Int64)
+  /// The checkpoint of this size does not verify with the log key.
+  case checkpointInvalid(size: Int64, reason: String)
+  /// The entries do not have the root signed in the checkpoint of `size`: the first entry that
+  /// differs is at `firstSuspect` or later (entries and tree rewritten together).
+  case checkpointMismatch(size: Int64, firstSuspect: Int64)
+  /// A checkpoint covers entries that are not there (the log was truncated).
+  case checkpointBeyondLog(size: Int64, entries: Int64)
+  /// Entries from this index on are sealed by no checkpoint.
+  case unsealed(from: Int64)
+  /// The log holds fewer entries than a checkpoint it signed (given with `--since`).
+  case rollback(size: Int64, entries: Int64)
+  /// The given checkpoint and the log disagree at its size: a split view. Both notes are the
+  /// evidence (the stored one is nil when the log signed no checkpoint of that size).
+  case fork(size: Int64, given: String, stored: String?)
+
+  /// The first index that does not match, when the problem names one.
+  public var firstIndex: Int64? {
+    switch self {
+    case .missingEntry(let index), .entryMismatch(let index), .treeMismatch(let index):
+      return index
+    case .checkpointMismatch(_, let first): return first
+    case .checkpointBeyondLog(_, let entries), .rollback(_, let entries): return entries
+    case .unsealed(let from): return from
+    case .checkpointInvalid, .fork: return nil
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .missingEntry(let index): return "entry \(index) is missing"
+    case .entryMismatch(let index):
+      return "entry \(index) does not match the log (its leaf hash differs from the stored tree)"
+    case .treeMismatch(let index): return "the stored tree is damaged from entry \(index)"
+    case .checkpointInvalid(let size, let reason):
+      return "the checkpoint of size \(size) does not verify: \(reason)"
+    case .checkpointMismatch(let size, let first):
+      return
+        "the entries do not have the root signed at size \(size): an entry from index \(first) to \(size - 1) was changed"
+    case .checkpointBeyondLog(let size, let entries):
+      return "a checkpoint of size \(size) was signed but only \(entries) entries remain"
+    case .unsealed(let from): return "entries from index \(from) are not sealed by a checkpoint"
+    case .rollback(let size, let entries):
+      return
+        "the log holds \(entries) entries but signed a checkpoint of size \(size): it was rolled back"
+    case .fork(let size, _, _):
+      return "SECURITY: the log has another tree at size \(size) than the given checkpoint (a fork)"
+    }
+  }
+}
+
+/// The result of an audit.
+public struct AuditReport: Hashable, Sendable {
+  /// Entries read.
+  public let entries: Int64
+  /// Checkpoints checked.
+  public let checkpoints: Int
+  /// The root recomputed from the entries read.
+  public let root: MerkleHash
+  /// Nil when everything matched.
+  public let problem: AuditProblem?
+}
+
+/// Recomputes the log from its stored entries: every leaf and node hash against the stored
+/// tree, every checkpoint's signature and root, and a given checkpoint's consistency.
+enum LogAudit {
+  private struct Stop: Error {}
+
+  static func run(_ snapshot: any RegistrySnapshot, log: NoteVerifier, since: SignedCheckpoint?)
+    throws -> AuditReport
+  {
+    var checkpoints: [(stored: StoredCheckpoint, root: MerkleHash)] = []
+    var problem: AuditProblem?
+    try snapshot.forEachCheckpoint { stored in
+      guard problem == nil else { return }
+      do {
+        checkpoints.append((stored, try stored.verified(by: log).checkpoint.root))
+      } catch {
+        problem = .checkpointInvalid(size: stored.size, reason: "\(error)")
+      }
+    }
+    // The right spine of the recomputed tree: hashes of complete subtrees, largest first.
+    var spine: [MerkleHash] = []
+    func root() -> MerkleHash {
+      guard let last = spine.last else { return Merkle.emptyRoot }
+      return spine.dropLast().reversed().reduce(last) { Merkle.nodeHash($1, $0) }
+    }
+    var entries: Int64 = 0
+    var nextCheckpoint = 0
+    var lastGoodSize: Int64 = 0
+    let latestSize = checkpoints.last?.stored.size ?? 0
+    if problem == nil {
+      do {
+        try snapshot.forEachEntry(from: 0) { index, bytes in
+          guard index == entries else {
+            problem = .missingEntry(index: entries)
+            throw Stop()
+          }
+          let leaf = Merkle.leafHash(bytes)
+          var hashes = [leaf]
+          var hash = leaf
+          for _ in 0..<UInt64(index + 1).trailingZeroBitCount {
+            hash = Merkle.nodeHash(spine.removeLast(), hash)
+            hashes.append(hash)
+          }
+          spine.append(hash)
+          let first = StoredTree.index(level: 0, n: index)
+          if index < latestSize {
+            let stored = try? snapshot.storedHashes(
+              at: Array(first..<first + Int64(hashes.count)))
+            if stored?.first != leaf {
+              problem = .entryMismatch(index: index)
+              throw Stop()
+            }
+            if stored != hashes {
+              problem = .treeMismatch(index: index)
+              throw Stop()
+            }
+          }
+          entries += 1
+          while nextCheckpoint < checkpoints.count,
+            checkpoints[nextCheckpoint].stored.size == entries
+          {
+            guard checkpoints[nextCheckpoint].root == root() else {
+              problem = .checkpointMismatch(size: entries, firstSuspect: lastGoodSize)
+              throw Stop()
+            }
+            lastGoodSize = entries
+            nextCheckpoint += 1
+          }
+          if let since, since.checkpoint.size == entries, since.checkpoint.root != root() {
+            problem = .fork(
+              size: entries, given: since.note,
+              stored: try snapshot.checkpoint(size: entries)?.note)
+            throw Stop()
+          }
+        }
+      } catch is Stop {}
+    }
+    if problem == nil, nextCheckpoint < checkpoints.count {
+      problem = .checkpointBeyondLog(size: checkpoints[nextCheckpoint].stored.size, entries: entries)
+    }
+    if problem == nil, let since, since.checkpoint.size > entries {
+      problem = .rollback(size: since.checkpoint.size, entries: entries)
+    }
+    if problem == nil, entries > latestSize {
+      problem = .unsealed(from: latestSize)
+    }
+    if problem == nil, try snapshot.storedHashCount() != StoredTree.hashCount(leaves: entries) {
+      problem = .treeMismatch(index: entries)
+    }
+    return AuditReport(
+      entries: entries, checkpoints: checkpoints.count, root: root(), problem: problem)
+  }
+}
+
+extension RegistryService {
+  /// Audits the whole log against its stored tree and checkpoints (verified with `log`), and
+  /// against `since`, a checkpoint of this log the caller holds.
+  public func audit(log: NoteVerifier, since: SignedCheckpoint? = nil)
+    async throws(RegistryError) -> AuditReport
+  {
+    try await read { snapshot in try LogAudit.run(snapshot, log: log, since: since) }
+  }
+}

@@ -1,0 +1,113 @@
+public import AmexistDomain
+public import TransparencyLog
+
+/// Seals a batch: extends the stored Merkle tree with the batch's entries and signs the
+/// checkpoint of the new size. Every engine calls it inside the append's transaction, after
+/// inserting the events, so the events, the tree and the checkpoint commit together or not at
+/// all.
+///
+/// Before signing it checks what it is about to sign, so that a damaged or altered store halts
+/// signing instead of being signed (D8):
+/// - the latest stored checkpoint is signed by this log's key for its origin, and the stored
+///   tree at that size still has its root (the incremental state is verified);
+/// - the batch's entries are read back from the store and must be the bytes just written;
+/// - leaf hashes are computed from the bytes read back, never from memory.
+public enum LogSequencer {
+  /// Extends the tree for `batch` (the events just inserted, in index order) and stores the
+  /// checkpoint of the new size signed by `signer`.
+  ///
+  /// - Returns: the new checkpoint, or nil for an empty batch.
+  /// - Throws: ``StoreError/corrupt(_:)`` when the store does not hold what it must; errors of
+  ///   the engine unchanged.
+  public static func seal(
+    _ batch: [LoggedEvent], in store: some LogWriteTransaction, signer: LogSigner, path: String
+  ) throws -> SignedCheckpoint? {
+    guard let first = batch.first else { return nil }
+    let newSize = first.index + Int64(batch.count)
+    let verifiedSize = try verifiedTreeSize(store, log: signer.verifier, path: path)
+    guard verifiedSize <= first.index else {
+      throw StoreError.corrupt(
+        "the registry database \(path) has a checkpoint of size \(verifiedSize) but only \(first.index) entries before this batch; nothing was written"
+      )
+    }
+    // Entries not yet in the tree: those of this batch, and any older ones (a database written
+    // before the log existed) after the last checkpoint.
+    var entries: [(Int64, [UInt8])] = []
+    try store.forEachEntry(from: verifiedSize) { index, bytes in entries.append((index, bytes)) }
+    guard entries.count == Int(newSize - verifiedSize),
+      entries.enumerated().allSatisfy({ $0.element.0 == verifiedSize + Int64($0.offset) })
+    else {
+      throw StoreError.corrupt(
+        "the registry database \(path) does not hold the entries \(verifiedSize)..<\(newSize) in order; nothing was signed"
+      )
+    }
+    for event in batch where entries[Int(event.index - verifiedSize)].1 != event.canonicalBytes {
+      throw StoreError.corrupt(
+        "the entry at index \(event.index) read back from \(path) is not the one written; nothing was signed"
+      )
+    }
+    var tree = TreeOverlay(base: store, firstNewIndex: StoredTree.hashCount(leaves: verifiedSize))
+    for (index, bytes) in entries {
+      let siblings = try tree.storedHashes(at: StoredTree.siblingIndexes(forLeaf: index))
+      tree.added += StoredTree.hashesForLeaf(
+        index, leafHash: Merkle.leafHash(bytes), siblings: siblings)
+    }
+    try store.appendStoredHashes(tree.added, from: tree.firstNewIndex)
+    let root = try StoredTree.rootHash(size: newSize, reader: tree)
+    let checkpoint = try signer.sign(size: newSize, root: root)
+    try store.insertCheckpoint(checkpoint)
+    return checkpoint
+  }
+
+  /// The size of the latest checkpoint, once its note verified with the log's key and the
+  /// stored tree was found to have its root; 0 before the first checkpoint.
+  public static func verifiedTreeSize(
+    _ store: some RegistrySnapshot, log: NoteVerifier, path: String
+  ) throws -> Int64 {
+    let size: Int64
+    if let latest = try store.latestCheckpoint() {
+      let signed: SignedCheckpoint
+      do {
+        signed = try latest.verified(by: log)
+      } catch {
+        throw StoreError.corrupt(
+          "the latest checkpoint in \(path) does not verify with the log key \(log.name): \(error); nothing was signed"
+        )
+      }
+      size = signed.checkpoint.size
+      guard try store.storedHashCount() == StoredTree.hashCount(leaves: size),
+        try StoredTree.rootHash(size: size, reader: store) == signed.checkpoint.root
+      else {
+        throw StoreError.corrupt(
+          "the stored tree in \(path) does not match its latest checkpoint (size \(size)): run `amexist log audit`; nothing was signed"
+        )
+      }
+    } else {
+      size = 0
+      guard try store.storedHashCount() == 0 else {
+        throw StoreError.corrupt("\(path) has tree hashes but no checkpoint; nothing was signed")
+      }
+    }
+    return size
+  }
+}
+
+/// The stored tree seen through the hashes being added in this batch.
+private struct TreeOverlay<Base: StoredHashReader>: StoredHashReader {
+  let base: Base
+  let firstNewIndex: Int64
+  var added: [MerkleHash] = []
+
+  init(base: Base, firstNewIndex: Int64) {
+    self.base = base
+    self.firstNewIndex = firstNewIndex
+  }
+
+  func storedHashes(at indexes: [Int64]) throws -> [MerkleHash] {
+    let old = indexes.filter { $0 < firstNewIndex }
+    var fromBase = try base.storedHashes(at: old).makeIterator()
+    return indexes.map { index in
+      index < firstNewIndex ? fromBase.next()! : added[Int(index - firstNewIndex)]
+    }
+  }
+}
