@@ -78,7 +78,7 @@ let package = Package(
     .target(
       name: "RegistryTesting",
       dependencies: [
-        "AmexistDomain", "RegistryStore", "RegistryService", "TransparencyLog",
+        "AmexistDomain", "RegistryStore", "RegistryService", "TransparencyLog", "Attestation",
         .product(name: "Crypto", package: "swift-crypto"),
       ],
       swiftSettings: strictSettings
@@ -96,7 +96,7 @@ let package = Package(
     .testTarget(
       name: "AttestationTests",
       dependencies: [
-        "AmexistDomain", "Attestation", "RegistryTesting",
+        "AmexistDomain", "Attestation", "RegistryTesting", "TransparencyLog",
         .product(name: "Crypto", package: "swift-crypto"),
       ],
       swiftSettings: strictSettings

@@ -65,7 +65,10 @@ struct AttestationCLITests {
     let jws = try StrictJSONParser().parse(Array(bare.trimmingCharacters(in: .newlines).utf8))[
       "jws"]!.stringValue!
     try (jws + "\n").write(toFile: cli.path("bare.jws"), atomically: true, encoding: .utf8)
-    #expect(try cli.run(["verify", "bare.jws", "--json"]).stdout.contains("\"valid\":true"))
+    // Genuine, but a bare JWS carries no proof that the registry logged it.
+    let bareReport = try cli.run(["verify", "bare.jws", "--json"])
+    #expect(bareReport.status == 6)
+    #expect(bareReport.stdout.contains("\"reason\":\"log-proof\""))
   }
 
   @Test("attest refuses a service whose standing is not active, and writes nothing")
@@ -147,7 +150,9 @@ struct AttestationCLITests {
     defer { cli.folder.remove() }
     let privateFolder = cli.path("Keys/private")
     let keyFile = try #require(
-      try FileManager.default.contentsOfDirectory(atPath: privateFolder).first)
+      try FileManager.default.contentsOfDirectory(atPath: privateFolder).first {
+        $0.hasPrefix("ed25519-")
+      })
     let keyPath = (privateFolder as NSString).appendingPathComponent(keyFile)
     try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: keyPath)
     let readable = try cli.run(["attest", siret])
@@ -159,7 +164,9 @@ struct AttestationCLITests {
     defer { other.folder.remove() }
     _ = try other.run(["init"])
     let otherKey = try #require(
-      try FileManager.default.contentsOfDirectory(atPath: other.path("Keys/private")).first)
+      try FileManager.default.contentsOfDirectory(atPath: other.path("Keys/private")).first {
+        $0.hasPrefix("ed25519-")
+      })
     try FileManager.default.removeItem(atPath: keyPath)
     try FileManager.default.copyItem(
       atPath: other.path("Keys/private/\(otherKey)"), toPath: keyPath)
@@ -175,8 +182,8 @@ struct AttestationCLITests {
     #expect(!(try cli.run(["history", siret]).stdout.contains("attestationIssued")))
   }
 
-  /// B13 and key rotation: old attestations keep verifying after a rotation; after the old key
-  /// is revoked they are refused (until log inclusion gives independent evidence of time).
+  /// B13 and key rotation: old attestations keep verifying after a rotation, and after the old
+  /// key is revoked too, because their bundles prove the log held them before the revocation.
   @Test("B13: rotation drill")
   func rotation() throws {
     let cli = try registry()
@@ -202,8 +209,29 @@ struct AttestationCLITests {
     let revoke = try cli.run(["keys", "revoke", firstKid, "--reason", "Exercice de compromission"])
     #expect(revoke.status == 0, "\(revoke.stderr)")
     let revoked = try cli.run(["verify", first])
-    #expect(revoked.status == 4)
-    #expect(revoked.stderr.contains("was revoked"))
+    #expect(revoked.status == 0, "\(revoked.stderr)")
+    #expect(revoked.stdout.contains("Signed with   \(firstKid)"))
+    // The trust file now names the revocation and its log index.
+    let trust = try StrictJSONParser().parse(
+      Array(try String(contentsOfFile: cli.path("Keys/trust.json"), encoding: .utf8).utf8))
+    guard case .array(let keys) = trust["keys"] else {
+      Issue.record("no keys in the trust file")
+      return
+    }
+    let revokedKey = try #require(keys.first { $0["kid"] == .string(firstKid) })
+    #expect(revokedKey["revokedAt"] != .null)
+    guard case .integer(let revocationIndex) = revokedKey["revocationIndex"] else {
+      Issue.record("no revocation index")
+      return
+    }
+    let firstIndex = try StrictJSONParser().parse(
+      Array(try cli.run(["verify", first, "--json"]).stdout.trimmingCharacters(in: .newlines).utf8))[
+        "log"]?["index"]
+    guard case .integer(let index) = firstIndex else {
+      Issue.record("no proven log index")
+      return
+    }
+    #expect(index < revocationIndex)
     #expect(try cli.run(["verify", second]).status == 0)
     #expect(try cli.run(["keys", "revoke", firstKid, "--reason", "again"]).status == 1)
     #expect(
@@ -229,6 +257,7 @@ struct AttestationCLITests {
       outputs.append(try cli.run(arguments))
     }
     let keyFiles = try FileManager.default.contentsOfDirectory(atPath: cli.path("Keys/private"))
+      .filter { $0.hasSuffix(".pem") }
     try FileManager.default.setAttributes(
       [.posixPermissions: 0o640], ofItemAtPath: cli.path("Keys/private/\(keyFiles.sorted().last!)"))
     outputs.append(try cli.run(["attest", siret]))
@@ -268,10 +297,31 @@ struct AttestationCLITests {
       ], in: cli.folder.path)
     #expect(signed.status == 0, "\(signed.stderr)")
     let verified = try cli.run([
-      "verify", "token.jws", "--trust", "trust.json", "--now", "2026-12-01T00:00:00Z",
+      "verify", "bundle.amexist.json", "--trust", "trust.json", "--now", "2026-12-01T00:00:00Z",
     ])
     #expect(verified.status == 0, "\(verified.stderr)")
     #expect(verified.stdout.contains("Santé Travail Interop"))
+    #expect(verified.stdout.contains("entry 1 of interop.example/log"))
+    let bare = try cli.run([
+      "verify", "token.jws", "--trust", "trust.json", "--now", "2026-12-01T00:00:00Z",
+    ])
+    #expect(bare.status == 6)
+
+    // The log evidence amexist writes, checked with hashlib and cryptography only.
+    let logCheck = try shell(
+      ["python3", "\(interop)/log_verify.py", "Keys/trust.json", bundle], in: cli.folder.path)
+    #expect(logCheck.status == 0, "\(logCheck.stderr)")
+    #expect(logCheck.stdout.hasPrefix("index "))
+    // And it refuses the evidence once the bundle names another entry.
+    let text = try String(contentsOfFile: cli.path(bundle), encoding: .utf8)
+    let moved = text.replacingOccurrences(of: "\\nindex ", with: "\\nindex 1")
+    try moved.write(toFile: cli.path("moved.amexist.json"), atomically: true, encoding: .utf8)
+    #expect(
+      try shell(
+        ["python3", "\(interop)/log_verify.py", "Keys/trust.json", "moved.amexist.json"],
+        in: cli.folder.path
+      ).status == 1)
+    #expect(try cli.run(["verify", "moved.amexist.json"]).status == 6)
   }
 
   @Test("inputs that are folders or too large are refused before they are read whole")

@@ -35,7 +35,9 @@ struct CLITests {
     #expect(first.status == 0)
     #expect(
       first.stdout.hasPrefix(
-        "Created the registry Registry/registry.sqlite.\nCreated the issuer key "))
+        "Created the log key for registry.amexist.example/log in Keys/private/log.pem.\nCreated the issuer key "
+      ))
+    #expect(first.stdout.hasSuffix("Created the registry Registry/registry.sqlite.\n"))
     #expect(first.stdout.contains("Created the trust file Keys/trust.json"))
     #expect(FileManager.default.fileExists(atPath: cli.path("Keys/trust.json")))
     #expect(FileManager.default.fileExists(atPath: cli.path("Registry/registry.sqlite")))

@@ -4,6 +4,7 @@ import Crypto
 import Foundation
 import RegistryTesting
 import Testing
+import TransparencyLog
 
 @Suite("Signature and format attacks (group A)")
 struct AttackTests {
@@ -296,14 +297,21 @@ struct AttackTests {
   @Test("A20, H3: what is reported comes from the signed payload only")
   func displayFromSignedBytes() throws {
     let token = try issuer.token()
-    let bundle = AttestationBundle(jws: token, logIndex: 9)
-    let altered = AttestationBundle(jws: token, logIndex: 12_345)
+    let bundle = try #require(InMemoryLog.bundle(token))
+    // The proof's unauthenticated extra line, added or changed, changes nothing.
+    let evidence = try InclusionEvidence(parsing: bundle.logProof)
+    let altered = AttestationBundle(
+      jws: token,
+      evidence: InclusionEvidence(
+        index: evidence.index, proof: evidence.proof, checkpointNote: evidence.checkpointNote,
+        extra: Array("Autre service, niveau 3".utf8)))
     let first = AttestationVerifier(trust: issuer.trust()).verify(
       CanonicalJSON.encode(bundle.json), now: TestValues.instant("2026-12-01T00:00:00Z"))
     let second = AttestationVerifier(trust: issuer.trust()).verify(
       CanonicalJSON.encode(altered.json), now: TestValues.instant("2026-12-01T00:00:00Z"))
     #expect(first.isValid && second.isValid)
     #expect(first.attestation == second.attestation)
+    #expect(first.inclusion == second.inclusion)
     var extra = CanonicalJSON.string(bundle.json)
     extra.removeLast()
     expectRefused(extra + #","name":"Autre service"}"#, "malformed")

@@ -3,6 +3,7 @@ import Attestation
 import Crypto
 import Foundation
 import RegistryTesting
+import TransparencyLog
 
 /// An issuer with one Ed25519 and one P-256 test key, and helpers to forge tokens.
 struct TestIssuer {
@@ -15,19 +16,20 @@ struct TestIssuer {
   let issuedAt = TestValues.instant("2026-11-25T10:00:00Z")
 
   func trust(
-    edUntil: Instant? = nil, edRevoked: Instant? = nil, edFrom: Instant? = nil,
-    issuer: String = Self.issuer
+    edUntil: Instant? = nil, edRevoked: Instant? = nil, edRevocationIndex: Int64? = nil,
+    edFrom: Instant? = nil, issuer: String = Self.issuer
   ) -> TrustFile {
     TrustFile(
       issuer: issuer,
       keys: [
         TrustedKey(
           kid: edKid, publicKey: ed.publicKey, validFrom: edFrom ?? keysFrom, validUntil: edUntil,
-          revokedAt: edRevoked),
+          revokedAt: edRevoked, revocationIndex: edRevocationIndex),
         TrustedKey(
           kid: p256Kid, publicKey: p256.publicKey, validFrom: keysFrom, validUntil: nil,
           revokedAt: nil),
-      ]
+      ],
+      log: TestValues.logSigner.verifier
     )
   }
 
@@ -74,10 +76,13 @@ struct TestIssuer {
     )
   }
 
+  /// Verifies `token` as the registry hands it out: in a bundle with its log proof (entry at
+  /// index 6), or bare when it is not a well-formed attestation token.
   func verify(_ token: String, trust: TrustFile? = nil, at now: String = "2026-11-26T00:00:00Z")
     -> VerificationReport
   {
-    AttestationVerifier(trust: trust ?? self.trust()).verify(
-      Array(token.utf8), now: TestValues.instant(now))
+    let input = InMemoryLog.bundle(token).map { CanonicalJSON.encode($0.json) } ?? Array(token.utf8)
+    return AttestationVerifier(trust: trust ?? self.trust()).verify(
+      input, now: TestValues.instant(now))
   }
 }

@@ -9,19 +9,31 @@ import Testing
 struct KeyAndTimeTests {
   let issuer = TestIssuer()
 
-  @Test("B1: an attestation signed by a revoked key is refused, whatever it claims")
+  @Test("B1: a revoked key's attestation stands only if the log proves it held it before the revocation")
   func revokedKey() throws {
     let token = try issuer.token()
-    // Revoked after the claimed issuance: without independent evidence of time, still refused.
-    let after = issuer.verify(
-      token, trust: issuer.trust(edRevoked: TestValues.instant("2026-11-25T12:00:00Z")))
-    #expect(
-      after.failure
-        == .keyRevoked(kid: issuer.edKid, at: TestValues.instant("2026-11-25T12:00:00Z")))
-    #expect(after.exitCode == 4)
-    let before = issuer.verify(
-      token, trust: issuer.trust(edRevoked: TestValues.instant("2026-06-01T00:00:00Z")))
-    #expect(before.failure?.code == "revoked")
+    let revokedAt = TestValues.instant("2026-11-25T12:00:00Z")
+    // The bundle proves the issuance at log index 6.
+    // No revocation index: no evidence of order, whatever the claimed time: refused.
+    let unknownOrder = issuer.verify(token, trust: issuer.trust(edRevoked: revokedAt))
+    #expect(unknownOrder.failure == .keyRevoked(kid: issuer.edKid, at: revokedAt))
+    #expect(unknownOrder.exitCode == 4)
+    // Revoked at index 7: the log held the attestation before: it stands.
+    let loggedBefore = issuer.verify(
+      token, trust: issuer.trust(edRevoked: revokedAt, edRevocationIndex: 7))
+    #expect(loggedBefore.isValid)
+    #expect(loggedBefore.inclusion?.index == 6)
+    // Revoked at index 6 or earlier: logged after the revocation: refused.
+    for index: Int64 in [6, 2] {
+      let loggedAfter = issuer.verify(
+        token, trust: issuer.trust(edRevoked: revokedAt, edRevocationIndex: index))
+      #expect(loggedAfter.failure?.code == "revoked")
+    }
+    // A bare token carries no evidence at all: refused before the revocation question.
+    let bare = AttestationVerifier(
+      trust: issuer.trust(edRevoked: revokedAt, edRevocationIndex: 7)
+    ).verify(Array(token.utf8), now: TestValues.instant("2026-11-26T00:00:00Z"))
+    #expect(bare.exitCode == 6)
   }
 
   @Test("B2: a key that did not exist, or had retired, when the attestation says it was issued")

@@ -16,13 +16,16 @@ struct Harness {
     clock = FixedClock(time)
     service = RegistryService(
       store: try SQLiteRegistryStore(path: folder.file("registry.sqlite"), create: true),
+      logSigner: TestValues.logSigner, publishedCheckpoint: CheckpointFile(path: folder.file("log-checkpoint")),
       clock: clock)
   }
 
   /// A second service on the same file, as another process would have.
   func sibling() throws -> RegistryService {
     RegistryService(
-      store: try SQLiteRegistryStore(path: folder.file("registry.sqlite")), clock: clock)
+      store: try SQLiteRegistryStore(path: folder.file("registry.sqlite")),
+      logSigner: TestValues.logSigner,
+      publishedCheckpoint: CheckpointFile(path: folder.file("log-checkpoint")), clock: clock)
   }
 }
 

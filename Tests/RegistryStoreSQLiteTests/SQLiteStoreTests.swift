@@ -23,7 +23,7 @@ struct SQLiteStoreTests {
   func filledStore(_ folder: TemporaryFolder, events count: Int = 3) async throws -> String {
     let path = folder.file("registry.sqlite")
     let store = try SQLiteRegistryStore(path: path, create: true)
-    _ = try await store.append { _ in
+    _ = try await store.append(signer: TestValues.logSigner) { _ in
       (0..<count).map { index in
         RecordedEvent(
           recordedAt: TestValues.instant("2026-11-25T12:00:00Z"),
@@ -47,7 +47,7 @@ struct SQLiteStoreTests {
     #expect(settings.journalMode == "wal")
     // 2 is FULL: every commit is synced before it is acknowledged.
     #expect(settings.synchronous == 2)
-    #expect(settings.migrations == ["v1-events"])
+    #expect(settings.migrations == ["v1-events", "v2-log"])
   }
 
   /// D13: opened directly, the file still refuses UPDATE and DELETE of events.
@@ -193,7 +193,7 @@ struct SQLiteStoreTests {
       for (store, offset) in [(first, 0), (second, 1000)] {
         group.addTask {
           for round in 0..<rounds {
-            _ = try await store.append { _ in
+            _ = try await store.append(signer: TestValues.logSigner) { _ in
               [
                 RecordedEvent(
                   recordedAt: TestValues.instant("2026-11-25T12:00:00Z"),

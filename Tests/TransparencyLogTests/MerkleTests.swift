@@ -6,27 +6,20 @@ import Testing
 
 @testable import TransparencyLog
 
-/// A tree held in memory in the stored-hash layout, built leaf by leaf as the store builds it.
+/// The stores' in-memory twin, with the layout checked as it grows.
 struct MemoryTree: StoredHashReader {
-  var hashes: [MerkleHash] = []
-  var size: Int64 = 0
+  var log = InMemoryLog()
+  var size: Int64 { log.size }
 
   mutating func append(_ entry: [UInt8]) throws {
-    let siblings = try storedHashes(at: StoredTree.siblingIndexes(forLeaf: size))
-    #expect(Int64(hashes.count) == StoredTree.index(level: 0, n: size))
-    hashes += StoredTree.hashesForLeaf(size, leafHash: Merkle.leafHash(entry), siblings: siblings)
-    size += 1
-    #expect(Int64(hashes.count) == StoredTree.hashCount(leaves: size))
+    #expect(Int64(log.hashes.count) == StoredTree.index(level: 0, n: size))
+    try log.append(entry)
+    #expect(Int64(log.hashes.count) == StoredTree.hashCount(leaves: size))
   }
 
   func storedHashes(at indexes: [Int64]) throws -> [MerkleHash] {
-    try indexes.map { index in
-      guard index >= 0, index < hashes.count else { throw MissingHash(index: index) }
-      return hashes[Int(index)]
-    }
+    try log.storedHashes(at: indexes)
   }
-
-  struct MissingHash: Error { let index: Int64 }
 }
 
 /// RFC 6962 §2.1 written as the RFC's recursion, to check the stored-tree algorithms against.
