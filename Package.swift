@@ -113,7 +113,7 @@ let package = Package(
       name: "RegistryServiceTests",
       dependencies: [
         "AmexistDomain", "RegistryStore", "RegistryStoreSQLite", "RegistryService",
-        "RegistryTesting",
+        "RegistryTesting", "TransparencyLog", .product(name: "GRDB", package: "GRDB.swift"),
       ],
       swiftSettings: strictSettings
     ),

@@ -69,6 +69,16 @@ public enum TestValues {
   public static let noon = "2026-11-25T12:00:00Z"
 
   /// A SIRET from a string known to be valid.
+  /// The `number`-th of a series of distinct valid SIRETs (last digit chosen by the checks).
+  public static func generatedSIRET(_ number: Int) -> SIRET {
+    let digits = String(number)
+    let stem = "9" + String(repeating: "0", count: 8 - digits.count) + digits + "0001"
+    for last in 0...9 {
+      if let siret = try? SIRET(stem + String(last)) { return siret }
+    }
+    preconditionFailure("no valid SIRET for \(stem)")
+  }
+
   public static func siret(_ text: String) -> SIRET {
     do { return try SIRET(text) } catch { preconditionFailure("invalid test SIRET \(text)") }
   }
