@@ -1,0 +1,140 @@
+import AmexistDomain
+import Foundation
+import RegistryTesting
+import Testing
+
+@Suite("amexist log, end to end")
+struct LogCLITests {
+  func registry() throws -> CommandRunner {
+    let cli = try CommandRunner()
+    _ = try cli.run(["init"])
+    for number in 1...3 {
+      _ = try cli.run(["service", "add", "\(TestValues.generatedSIRET(number))", "--name", "Service \(number)"])
+    }
+    return cli
+  }
+
+  func json(_ output: CommandRunner.Output) throws -> JSONValue {
+    try StrictJSONParser(maximumSize: 1 << 20).parse(
+      Array(output.stdout.trimmingCharacters(in: .newlines).utf8))
+  }
+
+  @Test("log checkpoint prints the signed note; log prove prints proofs that the registry's tree gives")
+  func checkpointAndProofs() throws {
+    let cli = try registry()
+    defer { cli.folder.remove() }
+    let checkpoint = try cli.run(["log", "checkpoint"])
+    #expect(checkpoint.status == 0, "\(checkpoint.stderr)")
+    #expect(checkpoint.stdout.hasPrefix("registry.amexist.example/log\n4\n"))
+    #expect(checkpoint.stdout.contains("\n\n— registry.amexist.example/log "))
+    let parsed = try json(try cli.run(["log", "checkpoint", "--json"]))
+    #expect(parsed["treeSize"] == .integer(4))
+
+    let inclusion = try cli.run(["log", "prove", "--index", "1"])
+    #expect(inclusion.status == 0, "\(inclusion.stderr)")
+    #expect(inclusion.stdout.hasPrefix("c2sp.org/tlog-proof@v1\nindex 1\n"))
+    #expect(inclusion.stdout.hasSuffix(checkpoint.stdout))
+    let atSize = try cli.run(["log", "prove", "--index", "1", "--size", "2"])
+    #expect(atSize.stdout.contains("\nregistry.amexist.example/log\n2\n"))
+    let consistency = try cli.run(["log", "prove", "--from", "2", "--to", "4"])
+    #expect(consistency.status == 0)
+    #expect(consistency.stdout.split(separator: "\n").count == 1)
+
+    // Requests outside the log: errors, not proofs.
+    #expect(try cli.run(["log", "prove", "--index", "4"]).status == 1)
+    #expect(try cli.run(["log", "prove", "--index", "0", "--size", "9"]).status == 1)
+    #expect(try cli.run(["log", "prove", "--from", "3", "--to", "2"]).status == 1)
+    #expect(try cli.run(["log", "prove"]).status == 2)
+    #expect(try cli.run(["log", "prove", "--index", "1", "--from", "1", "--to", "2"]).status == 2)
+  }
+
+  @Test("log audit passes on a sound log, then names the first edited entry (D1, exit 6)")
+  func audit() throws {
+    let cli = try registry()
+    defer { cli.folder.remove() }
+    let clean = try cli.run(["log", "audit"])
+    #expect(clean.status == 0, "\(clean.stderr)")
+    #expect(clean.stdout.contains("The log holds together: 4 entries, 4 checkpoints"))
+    // Keep today's checkpoint, then change entry 2 directly in the file.
+    try cli.run(["log", "checkpoint"]).stdout.write(
+      toFile: cli.path("held.checkpoint"), atomically: true, encoding: .utf8)
+    let sqlite = Process()
+    sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+    sqlite.arguments = [
+      cli.path("Registry/registry.sqlite"),
+      "DROP TRIGGER events_are_append_only_update; UPDATE events SET body = CAST(replace(CAST(body AS TEXT), 'Service 2', 'Service X') AS BLOB) WHERE idx = 2;",
+    ]
+    try sqlite.run()
+    sqlite.waitUntilExit()
+    #expect(sqlite.terminationStatus == 0)
+    let tampered = try cli.run(["log", "audit"])
+    #expect(tampered.status == 6)
+    #expect(tampered.stderr.contains("entry 2 does not match the log"))
+    let report = try json(try cli.run(["log", "audit", "--json"]))
+    #expect(report["firstIndex"] == .integer(2))
+    #expect(report["ok"] == .bool(false))
+    // A held checkpoint that is not this log's is refused as such.
+    try "example.org/log\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n— example.org/log AAAAAAAA\n"
+      .write(toFile: cli.path("foreign.checkpoint"), atomically: true, encoding: .utf8)
+    #expect(try cli.run(["log", "audit", "--since", "foreign.checkpoint"]).status == 6)
+  }
+
+  @Test("D3: a restored older database is refused for writing; audit --since shows the rollback")
+  func restoredBackup() throws {
+    let cli = try registry()
+    defer { cli.folder.remove() }
+    try FileManager.default.copyItem(
+      atPath: cli.path("Registry/registry.sqlite"), toPath: cli.path("backup.sqlite"))
+    _ = try cli.run(["service", "add", "\(TestValues.generatedSIRET(20))", "--name", "Après"])
+    try cli.run(["log", "checkpoint"]).stdout.write(
+      toFile: cli.path("latest.checkpoint"), atomically: true, encoding: .utf8)
+    let write = try cli.run([
+      "service", "add", "\(TestValues.generatedSIRET(21))", "--name", "Sur la copie", "--database",
+      "backup.sqlite",
+    ])
+    #expect(write.status == 1)
+    #expect(write.stderr.contains("older copy"))
+    let audit = try cli.run(["log", "audit", "--database", "backup.sqlite", "--since", "latest.checkpoint"])
+    #expect(audit.status == 6)
+    #expect(audit.stderr.contains("rolled back"))
+  }
+
+  /// G1: two writer processes on one database: every write lands, indexes are gapless and each
+  /// batch has its own checkpoint size.
+  @Test("G1: two writer processes never produce two checkpoints for one size")
+  func twoWriterProcesses() throws {
+    let cli = try registry()
+    defer { cli.folder.remove() }
+    let perWriter = 12
+    var loops: [(Process, Pipe, Pipe)] = []
+    for writer in 0..<2 {
+      let commands = (0..<perWriter).map { number in
+        "\"$AMEXIST\" service add \(TestValues.generatedSIRET(100 + writer * 100 + number)) --name 'W\(writer) \(number)' >/dev/null || echo FAILED"
+      }.joined(separator: "\n")
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: "/bin/bash")
+      process.arguments = ["-c", commands]
+      process.currentDirectoryURL = URL(fileURLWithPath: cli.folder.path)
+      process.environment = ProcessInfo.processInfo.environment.merging([
+        "AMEXIST": CommandRunner.executable.path
+      ]) { $1 }
+      let out = Pipe()
+      let err = Pipe()
+      process.standardOutput = out
+      process.standardError = err
+      try process.run()
+      loops.append((process, out, err))
+    }
+    for loop in loops {
+      let output = try cli.finish(loop)
+      #expect(output.status == 0)
+      #expect(!output.stdout.contains("FAILED"), "\(output.stderr)")
+    }
+    let report = try json(try cli.run(["log", "audit", "--json"]))
+    #expect(report["ok"] == .bool(true))
+    let entries = Int64(4 + 2 * perWriter)
+    #expect(report["entries"] == .integer(entries))
+    // One single-event batch per command: as many checkpoints as entries, sizes 1 to N.
+    #expect(report["checkpoints"] == .integer(entries))
+  }
+}
