@@ -75,6 +75,15 @@ let package = Package(
       path: "Benchmarks/AttestationSpeed",
       swiftSettings: strictSettings
     ),
+    .executableTarget(
+      name: "amexist-log-benchmark",
+      dependencies: [
+        "AmexistDomain", "Attestation", "RegistryStore", "RegistryStoreSQLite", "TransparencyLog",
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ],
+      path: "Benchmarks/LogSpeed",
+      swiftSettings: strictSettings
+    ),
     .target(
       name: "RegistryTesting",
       dependencies: [

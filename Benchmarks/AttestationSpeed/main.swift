@@ -1,7 +1,7 @@
 import AmexistDomain
 import Attestation
-import TransparencyLog
 import Foundation
+import TransparencyLog
 
 // Attestations signed and verified per second on one thread, as `amexist attest` and
 // `amexist verify` do them (claims to canonical JSON, JWS, signature; bundle parse, strict

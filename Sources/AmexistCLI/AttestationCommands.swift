@@ -135,7 +135,10 @@ struct VerifyCommand: AsyncParsableCommand {
     if let inclusion = report.inclusion {
       let checkpoint = inclusion.checkpoint.checkpoint
       lines.append(
-        ("Logged", "entry \(inclusion.index) of \(checkpoint.origin), proven in its tree of \(checkpoint.size) entries"))
+        (
+          "Logged",
+          "entry \(inclusion.index) of \(checkpoint.origin), proven in its tree of \(checkpoint.size) entries"
+        ))
     }
     lines.append(("Checked at", report.checkedAt.description))
     lines.append(("Verdict", report.failure.map { "NOT VALID: \($0)" } ?? "VALID"))

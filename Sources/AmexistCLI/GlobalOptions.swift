@@ -49,9 +49,11 @@ struct GlobalOptions: ParsableArguments {
   func openService(create: Bool = false, writing: Bool = false) throws(CLIError)
     -> RegistryService
   {
-    let logSigner = try writing ? performNow { () throws(RegistryError) in
-      try keyFolder.loadLogSigner(trust: try keyFolder.loadTrust())
-    } : nil
+    let logSigner =
+      try writing
+      ? performNow { () throws(RegistryError) in
+        try keyFolder.loadLogSigner(trust: try keyFolder.loadTrust())
+      } : nil
     return try openService(create: create, logSigner: logSigner)
   }
 

@@ -33,9 +33,10 @@ struct LogCommand: AsyncParsableCommand {
     func run() async throws {
       let log = try LogCommand.logVerifier(trust: trust, global: global)
       let service = try global.openService()
-      guard let stored = try await perform({ () throws(RegistryError) in
-        try await service.latestCheckpoint()
-      })
+      guard
+        let stored = try await perform({ () throws(RegistryError) in
+          try await service.latestCheckpoint()
+        })
       else { throw CLIError("the log has no checkpoint yet: run `amexist init`") }
       let signed: SignedCheckpoint
       do {
@@ -163,7 +164,9 @@ struct LogCommand: AsyncParsableCommand {
       if let problem = report.problem {
         if case .fork(_, let givenNote, let storedNote) = problem, !global.json {
           Console.out("Evidence: the checkpoint given\n\(givenNote)")
-          if let storedNote { Console.out("and the log's own checkpoint of that size\n\(storedNote)") }
+          if let storedNote {
+            Console.out("and the log's own checkpoint of that size\n\(storedNote)")
+          }
         }
         throw CLIError("audit failed: \(problem)", exitCode: AmexistCLI.logInvalid)
       }

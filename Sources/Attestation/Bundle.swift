@@ -63,7 +63,9 @@ public struct AttestationBundle: Hashable, Sendable {
     guard case .string(let jws) = members["jws"] else { throw BundleError("the bundle has no jws") }
     guard case .object(let log) = members["log"], Set(log.keys) == ["proof"],
       case .string(let proof) = log["proof"]
-    else { throw BundleError("the bundle's log member must be {\"proof\": \"c2sp.org/tlog-proof@v1…\"}") }
+    else {
+      throw BundleError("the bundle's log member must be {\"proof\": \"c2sp.org/tlog-proof@v1…\"}")
+    }
     self.jws = jws
     self.logProof = proof
   }

@@ -17,7 +17,8 @@ public struct TrustedKey: Hashable, Sendable {
 
   /// A trusted key with its signing window and revocation time and log index.
   public init(
-    kid: String, publicKey: PublicKey, validFrom: Instant, validUntil: Instant?, revokedAt: Instant?,
+    kid: String, publicKey: PublicKey, validFrom: Instant, validUntil: Instant?,
+    revokedAt: Instant?,
     revocationIndex: Int64? = nil
   ) {
     self.kid = kid
@@ -175,7 +176,8 @@ public struct TrustFile: Hashable, Sendable {
     case .null where revokedAt == nil, nil where revokedAt == nil: revocationIndex = nil
     default:
       throw .invalidTrustFile(
-        "key \(kid): revocationIndex must be the log index of its revocation (null when not revoked)")
+        "key \(kid): revocationIndex must be the log index of its revocation (null when not revoked)"
+      )
     }
     return TrustedKey(
       kid: kid, publicKey: publicKey, validFrom: validFrom, validUntil: validUntil,

@@ -73,8 +73,7 @@ public struct CheckpointFile: Sendable {
 
   /// Checks, inside a write transaction, that the store extends `published`: its latest
   /// checkpoint is at least as large and its tree has the same root at the published size.
-  static func check(_ snapshot: any RegistrySnapshot, against published: SignedCheckpoint) throws
-  {
+  static func check(_ snapshot: any RegistrySnapshot, against published: SignedCheckpoint) throws {
     let size = published.checkpoint.size
     let stored = try snapshot.latestCheckpoint()?.size ?? 0
     guard stored >= size else {

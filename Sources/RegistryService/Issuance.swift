@@ -106,39 +106,39 @@ extension RegistryService {
     let id = "urn:uuid:" + UUID().uuidString.lowercased()
     let issued = Mutex<(AttestationClaims, String)?>(nil)
     let receipt = try await sealedAppend { snapshot in
-        let now = try Self.recordingInstant(snapshot, clock: clock)
-        let history = try snapshot.events(about: .service(siret))
-        guard let state = ServiceState.fold(history, at: now) else {
-          throw RegistryError.notFound(siret)
-        }
-        guard state.standing == .active,
-          let claims = AttestationClaims(state: state, id: id, issuer: issuer, issuedAt: now)
-        else {
-          throw RegistryError.refused(
-            .ruleViolated(.attestationNeedsActiveLevel(siret, standing: state.standing)))
-        }
-        guard let key = KeyRecord.fold(try snapshot.events(about: .key(kid))), key.maySign(at: now)
-        else {
-          throw RegistryError.keys(
-            "key \(kid) may not sign now (retired, revoked or unknown): run `amexist keys rotate`")
-        }
-        let payload = claims.payload
-        let jws: String
-        do {
-          jws = try CompactJWS.sign(
-            payload: payload, key: signer, kid: kid, type: AttestationClaims.jwsType)
-        } catch {
-          throw RegistryError.keys("\(error)")
-        }
-        let event = Event.attestationIssued(
-          try AttestationIssued(
-            siret: siret, attestationID: id, decisionIndex: claims.decisionIndex,
-            payloadSHA256: PayloadHash.hex(of: payload)
-          )
+      let now = try Self.recordingInstant(snapshot, clock: clock)
+      let history = try snapshot.events(about: .service(siret))
+      guard let state = ServiceState.fold(history, at: now) else {
+        throw RegistryError.notFound(siret)
+      }
+      guard state.standing == .active,
+        let claims = AttestationClaims(state: state, id: id, issuer: issuer, issuedAt: now)
+      else {
+        throw RegistryError.refused(
+          .ruleViolated(.attestationNeedsActiveLevel(siret, standing: state.standing)))
+      }
+      guard let key = KeyRecord.fold(try snapshot.events(about: .key(kid))), key.maySign(at: now)
+      else {
+        throw RegistryError.keys(
+          "key \(kid) may not sign now (retired, revoked or unknown): run `amexist keys rotate`")
+      }
+      let payload = claims.payload
+      let jws: String
+      do {
+        jws = try CompactJWS.sign(
+          payload: payload, key: signer, kid: kid, type: AttestationClaims.jwsType)
+      } catch {
+        throw RegistryError.keys("\(error)")
+      }
+      let event = Event.attestationIssued(
+        try AttestationIssued(
+          siret: siret, attestationID: id, decisionIndex: claims.decisionIndex,
+          payloadSHA256: PayloadHash.hex(of: payload)
         )
-        try AppendRules.check(event, recordedAt: now, history: history)
-        issued.withLock { $0 = (claims, jws) }
-        return [RecordedEvent(recordedAt: now, event: event)]
+      )
+      try AppendRules.check(event, recordedAt: now, history: history)
+      issued.withLock { $0 = (claims, jws) }
+      return [RecordedEvent(recordedAt: now, event: event)]
     }
     guard let (claims, jws) = issued.withLock({ $0 }), let entry = receipt.events.first,
       let checkpoint = receipt.checkpoint

@@ -149,7 +149,8 @@ enum LogAudit {
       } catch is Stop {}
     }
     if problem == nil, nextCheckpoint < checkpoints.count {
-      problem = .checkpointBeyondLog(size: checkpoints[nextCheckpoint].stored.size, entries: entries)
+      problem = .checkpointBeyondLog(
+        size: checkpoints[nextCheckpoint].stored.size, entries: entries)
     }
     if problem == nil, let since, since.checkpoint.size > entries {
       problem = .rollback(size: since.checkpoint.size, entries: entries)

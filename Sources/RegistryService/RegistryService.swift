@@ -165,26 +165,26 @@ public struct RegistryService: Sendable {
   func appendChecked(_ events: [(Event, Int?)]) async throws(RegistryError) -> [LoggedEvent] {
     let clock = self.clock
     return try await sealedAppend { snapshot in
-        let count = try snapshot.count()
-        let now = try Self.recordingInstant(snapshot, clock: clock)
-        var pending: [EventSubject: [LoggedEvent]] = [:]
-        var recorded: [RecordedEvent] = []
-        for (offset, (event, line)) in events.enumerated() {
-          let subject = event.subject
-          if pending[subject] == nil { pending[subject] = try snapshot.events(about: subject) }
-          do throws(DomainError) {
-            try AppendRules.check(event, recordedAt: now, history: pending[subject]!)
-          } catch {
-            if let line {
-              throw RegistryError.importRejected(line: line, reason: error.description)
-            }
-            throw RegistryError.refused(error)
+      let count = try snapshot.count()
+      let now = try Self.recordingInstant(snapshot, clock: clock)
+      var pending: [EventSubject: [LoggedEvent]] = [:]
+      var recorded: [RecordedEvent] = []
+      for (offset, (event, line)) in events.enumerated() {
+        let subject = event.subject
+        if pending[subject] == nil { pending[subject] = try snapshot.events(about: subject) }
+        do throws(DomainError) {
+          try AppendRules.check(event, recordedAt: now, history: pending[subject]!)
+        } catch {
+          if let line {
+            throw RegistryError.importRejected(line: line, reason: error.description)
           }
-          let entry = RecordedEvent(recordedAt: now, event: event)
-          pending[subject]!.append(LoggedEvent(index: count + Int64(offset), recorded: entry))
-          recorded.append(entry)
+          throw RegistryError.refused(error)
         }
-        return recorded
+        let entry = RecordedEvent(recordedAt: now, event: event)
+        pending[subject]!.append(LoggedEvent(index: count + Int64(offset), recorded: entry))
+        recorded.append(entry)
+      }
+      return recorded
     }.events
   }
 }

@@ -72,7 +72,8 @@ public struct StoredCheckpoint: Hashable, Sendable {
   public func verified(by log: NoteVerifier) throws(NoteError) -> SignedCheckpoint {
     let signed = try SignedCheckpoint(verifying: note, log: log)
     guard signed.checkpoint.size == size else {
-      throw .malformed("the note's size \(signed.checkpoint.size) differs from the stored size \(size)")
+      throw .malformed(
+        "the note's size \(signed.checkpoint.size) differs from the stored size \(size)")
     }
     return signed
   }

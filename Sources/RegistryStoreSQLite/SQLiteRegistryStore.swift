@@ -250,8 +250,10 @@ private struct Snapshot: LogWriteTransaction {
   }
 
   func checkpoint(size: Int64) throws -> StoredCheckpoint? {
-    try Row.fetchOne(db, sql: "SELECT size, note FROM checkpoints WHERE size = ?", arguments: [size])
-      .map(checkpoint)
+    try Row.fetchOne(
+      db, sql: "SELECT size, note FROM checkpoints WHERE size = ?", arguments: [size]
+    )
+    .map(checkpoint)
   }
 
   func forEachCheckpoint(_ body: (StoredCheckpoint) throws -> Void) throws {

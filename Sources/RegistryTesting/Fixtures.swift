@@ -1,9 +1,9 @@
 public import AmexistDomain
 import Crypto
-public import TransparencyLog
 import Foundation
 public import RegistryService
 import Synchronization
+public import TransparencyLog
 
 /// A clock that shows a set instant until moved: makes every test deterministic.
 public final class FixedClock: RegistryClock {

@@ -130,7 +130,9 @@ public enum StoreConformance {
     try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask {
         for round in 0..<10 {
-          _ = try await store.append(signer: TestValues.logSigner) { _ in events(count: batch, offset: round * batch) }
+          _ = try await store.append(signer: TestValues.logSigner) { _ in
+            events(count: batch, offset: round * batch)
+          }
         }
       }
       group.addTask {

@@ -41,7 +41,8 @@ public struct InMemoryLog: StoredHashReader {
   public func evidence(index: Int64, signer: LogSigner = TestValues.logSigner) throws
     -> InclusionEvidence
   {
-    let checkpoint = try signer.sign(size: size, root: try StoredTree.rootHash(size: size, reader: self))
+    let checkpoint = try signer.sign(
+      size: size, root: try StoredTree.rootHash(size: size, reader: self))
     return InclusionEvidence(
       index: index, proof: try StoredTree.inclusionProof(index: index, size: size, reader: self),
       checkpointNote: checkpoint.note)
@@ -66,7 +67,8 @@ extension InMemoryLog {
     let entry = EventCoding.encode(
       RecordedEvent(recordedAt: claims.validFrom, event: .attestationIssued(issued)))
     let entries = (0..<size).map { $0 == index ? entry : Array("filler \($0)".utf8) }
-    guard let log = try? InMemoryLog(entries), let evidence = try? log.evidence(index: index, signer: signer)
+    guard let log = try? InMemoryLog(entries),
+      let evidence = try? log.evidence(index: index, signer: signer)
     else { return nil }
     return AttestationBundle(jws: token, evidence: evidence)
   }

@@ -65,7 +65,8 @@ public struct SignedCheckpoint: Hashable, Sendable {
     _ = try signed.verified(by: [log])
     let checkpoint = try Checkpoint(text: signed.text)
     guard checkpoint.origin == log.name else {
-      throw .malformed("the checkpoint is from another log (origin \(checkpoint.origin.prefix(80)))")
+      throw .malformed(
+        "the checkpoint is from another log (origin \(checkpoint.origin.prefix(80)))")
     }
     self.checkpoint = checkpoint
     self.note = note

@@ -45,7 +45,10 @@ public struct InclusionEvidence: Hashable, Sendable {
   public init(parsing text: String) throws(NoteError) {
     let bytes = Array(text.utf8)
     guard bytes.count <= SignedNote.maximumSize + 8_192 else { throw .tooLarge }
-    guard let blank = bytes.indices.dropLast().first(where: { bytes[$0] == 0x0A && bytes[$0 + 1] == 0x0A })
+    guard
+      let blank = bytes.indices.dropLast().first(where: {
+        bytes[$0] == 0x0A && bytes[$0 + 1] == 0x0A
+      })
     else {
       throw .malformed("the proof has no blank line before its checkpoint")
     }
@@ -76,15 +79,15 @@ public struct InclusionEvidence: Hashable, Sendable {
       proof.append(hash)
     }
     self.init(
-      index: index, proof: proof, checkpointNote: String(decoding: bytes[(blank + 2)...], as: UTF8.self), extra: extra)
+      index: index, proof: proof,
+      checkpointNote: String(decoding: bytes[(blank + 2)...], as: UTF8.self), extra: extra)
   }
 
   /// Verifies that `leaf` is the entry at ``index`` of the log `log`: the checkpoint's note is
   /// signed by the log's key for its origin, and the proof leads from the leaf to its root.
   ///
   /// - Returns: the verified checkpoint.
-  public func verify(leaf: [UInt8], log: NoteVerifier) throws(InclusionError) -> SignedCheckpoint
-  {
+  public func verify(leaf: [UInt8], log: NoteVerifier) throws(InclusionError) -> SignedCheckpoint {
     let signed: SignedCheckpoint
     do {
       signed = try SignedCheckpoint(verifying: checkpointNote, log: log)

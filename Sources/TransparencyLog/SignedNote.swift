@@ -100,7 +100,9 @@ public struct SignedNote: Hashable, Sendable {
   }
 
   private static func signature(_ line: String) throws(NoteError) -> NoteSignature {
-    guard line.hasPrefix("\u{2014} ") else { throw .malformed("a signature line must start with —") }
+    guard line.hasPrefix("\u{2014} ") else {
+      throw .malformed("a signature line must start with —")
+    }
     let parts = line.dropFirst(2).split(separator: " ", omittingEmptySubsequences: false)
     guard parts.count == 2, NoteKeyName.isValid(parts[0]) else {
       throw .malformed("bad signature line")

@@ -9,7 +9,9 @@ struct LogCLITests {
     let cli = try CommandRunner()
     _ = try cli.run(["init"])
     for number in 1...3 {
-      _ = try cli.run(["service", "add", "\(TestValues.generatedSIRET(number))", "--name", "Service \(number)"])
+      _ = try cli.run([
+        "service", "add", "\(TestValues.generatedSIRET(number))", "--name", "Service \(number)",
+      ])
     }
     return cli
   }
@@ -19,7 +21,8 @@ struct LogCLITests {
       Array(output.stdout.trimmingCharacters(in: .newlines).utf8))
   }
 
-  @Test("log checkpoint prints the signed note; log prove prints proofs that the registry's tree gives")
+  @Test(
+    "log checkpoint prints the signed note; log prove prints proofs that the registry's tree gives")
   func checkpointAndProofs() throws {
     let cli = try registry()
     defer { cli.folder.remove() }
@@ -74,7 +77,8 @@ struct LogCLITests {
     #expect(report["firstIndex"] == .integer(2))
     #expect(report["ok"] == .bool(false))
     // A held checkpoint that is not this log's is refused as such.
-    try "example.org/log\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n— example.org/log AAAAAAAA\n"
+    try
+      "example.org/log\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n— example.org/log AAAAAAAA\n"
       .write(toFile: cli.path("foreign.checkpoint"), atomically: true, encoding: .utf8)
     #expect(try cli.run(["log", "audit", "--since", "foreign.checkpoint"]).status == 6)
   }
@@ -94,7 +98,9 @@ struct LogCLITests {
     ])
     #expect(write.status == 1)
     #expect(write.stderr.contains("older copy"))
-    let audit = try cli.run(["log", "audit", "--database", "backup.sqlite", "--since", "latest.checkpoint"])
+    let audit = try cli.run([
+      "log", "audit", "--database", "backup.sqlite", "--since", "latest.checkpoint",
+    ])
     #expect(audit.status == 6)
     #expect(audit.stderr.contains("rolled back"))
   }

@@ -9,7 +9,9 @@ import Testing
 struct KeyAndTimeTests {
   let issuer = TestIssuer()
 
-  @Test("B1: a revoked key's attestation stands only if the log proves it held it before the revocation")
+  @Test(
+    "B1: a revoked key's attestation stands only if the log proves it held it before the revocation"
+  )
   func revokedKey() throws {
     let token = try issuer.token()
     let revokedAt = TestValues.instant("2026-11-25T12:00:00Z")

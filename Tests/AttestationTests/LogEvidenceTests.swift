@@ -109,7 +109,8 @@ struct LogEvidenceTests {
     let evidence = try evidence(bundle)
     var note = try SignedNote(parsing: Array(evidence.checkpointNote.utf8))
     note = SignedNote(
-      text: note.text, signatures: note.signatures + (try stranger.noteSigner.sign(note.text)).signatures)
+      text: note.text,
+      signatures: note.signatures + (try stranger.noteSigner.sign(note.text)).signatures)
     let cosigned = AttestationBundle(
       jws: token,
       evidence: InclusionEvidence(index: 6, proof: evidence.proof, checkpointNote: note.serialized))

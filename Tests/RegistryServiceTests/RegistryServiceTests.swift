@@ -16,7 +16,8 @@ struct Harness {
     clock = FixedClock(time)
     service = RegistryService(
       store: try SQLiteRegistryStore(path: folder.file("registry.sqlite"), create: true),
-      logSigner: TestValues.logSigner, publishedCheckpoint: CheckpointFile(path: folder.file("log-checkpoint")),
+      logSigner: TestValues.logSigner,
+      publishedCheckpoint: CheckpointFile(path: folder.file("log-checkpoint")),
       clock: clock)
   }
 

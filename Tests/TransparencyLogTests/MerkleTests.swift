@@ -48,8 +48,7 @@ enum Reference {
     return path(m - k, leaves[(start + k)...]) + [root(leaves[start..<start + k])]
   }
 
-  static func subproof(_ m: Int, _ leaves: ArraySlice<[UInt8]>, _ complete: Bool) -> [MerkleHash]
-  {
+  static func subproof(_ m: Int, _ leaves: ArraySlice<[UInt8]>, _ complete: Bool) -> [MerkleHash] {
     if m == leaves.count { return complete ? [] : [root(leaves)] }
     let k = split(leaves.count)
     let start = leaves.startIndex
@@ -214,9 +213,11 @@ struct ProofVectorTests {
     }
   }
 
-  @Test("every inclusion and consistency vector gives its expected result", arguments: [
-    "merkle/testdata/inclusion", "merkle/testdata/consistency",
-  ])
+  @Test(
+    "every inclusion and consistency vector gives its expected result",
+    arguments: [
+      "merkle/testdata/inclusion", "merkle/testdata/consistency",
+    ])
   func vectors(folder: String) throws {
     let files = try Vectors.files(under: folder)
     #expect(files.count > 50)

@@ -74,13 +74,21 @@ struct NoteTests {
     arguments: [
       ("missing final newline", String(GoNoteKAT.note.dropLast())),
       ("CR line ends", GoNoteKAT.note.replacingOccurrences(of: "\n", with: "\r\n")),
-      ("control character", GoNoteKAT.note.replacingOccurrences(of: "answer", with: "an\u{01}swer")),
+      (
+        "control character", GoNoteKAT.note.replacingOccurrences(of: "answer", with: "an\u{01}swer")
+      ),
       ("tab", GoNoteKAT.note.replacingOccurrences(of: " to your", with: "\tto your")),
       ("no blank line", GoNoteKAT.text + "— PeterNeumann AAAA\n"),
       ("no signature", GoNoteKAT.text + "\n"),
       ("hyphen for em dash", GoNoteKAT.note.replacingOccurrences(of: "—", with: "-")),
-      ("name with plus", GoNoteKAT.note.replacingOccurrences(of: "— PeterNeumann", with: "— Peter+Neumann")),
-      ("name with no-break space", GoNoteKAT.note.replacingOccurrences(of: "— PeterNeumann", with: "— Peter\u{A0}Neumann")),
+      (
+        "name with plus",
+        GoNoteKAT.note.replacingOccurrences(of: "— PeterNeumann", with: "— Peter+Neumann")
+      ),
+      (
+        "name with no-break space",
+        GoNoteKAT.note.replacingOccurrences(of: "— PeterNeumann", with: "— Peter\u{A0}Neumann")
+      ),
       ("empty name", GoNoteKAT.note.replacingOccurrences(of: "— PeterNeumann ", with: "—  ")),
       ("signature too short", GoNoteKAT.text + "\n— PeterNeumann AAAAAA==\n"),
       ("non-canonical base64", GoNoteKAT.note.replacingOccurrences(of: "nAM=", with: "nAN=")),
@@ -99,7 +107,9 @@ struct NoteTests {
     #expect(throws: NoteError.malformed("not UTF-8")) { try SignedNote(parsing: bytes) }
   }
 
-  @Test("A22: unknown keys only; a bad known signature next to a good one; twice the same key; same name other key")
+  @Test(
+    "A22: unknown keys only; a bad known signature next to a good one; twice the same key; same name other key"
+  )
   func signatureRules() throws {
     let log = TestLog.signer
     let note = try log.noteSigner.sign("a\n")
@@ -149,7 +159,9 @@ struct NoteTests {
   func checkpointRoundTrip() throws {
     let signed = try TestLog.signer.sign(size: 12, root: Merkle.leafHash([1]))
     let verified = try SignedCheckpoint(verifying: signed.note, log: TestLog.signer.verifier)
-    #expect(verified.checkpoint == Checkpoint(origin: TestLog.origin, size: 12, root: Merkle.leafHash([1])))
+    #expect(
+      verified.checkpoint
+        == Checkpoint(origin: TestLog.origin, size: 12, root: Merkle.leafHash([1])))
     #expect(signed.note.hasPrefix("test.amexist.example/log\n12\n"))
     // Another log's key with the same origin: not trusted.
     let impostor = try LogSigner(origin: TestLog.origin, key: TestLog.otherKey)
@@ -252,7 +264,8 @@ struct InclusionEvidenceTests {
     for bad in [
       evidence.text.replacingOccurrences(of: "index 2", with: "index 02"),
       evidence.text.replacingOccurrences(of: "index 2", with: "index +2"),
-      evidence.text.replacingOccurrences(of: "c2sp.org/tlog-proof@v1", with: "c2sp.org/tlog-proof@v2"),
+      evidence.text.replacingOccurrences(
+        of: "c2sp.org/tlog-proof@v1", with: "c2sp.org/tlog-proof@v2"),
       evidence.text.replacingOccurrences(of: "\n\n", with: "\n"),
       "c2sp.org/tlog-proof@v1\nindex 2\nnot base64\n\n" + evidence.checkpointNote,
     ] {
