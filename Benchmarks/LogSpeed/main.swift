@@ -55,10 +55,9 @@ func plainInserts(_ path: String, batches: Int, size: Int, offset: Int) async th
   return try await seconds {
     for batch in 0..<batches {
       try await pool.write { db in
+        let insert = try db.cachedStatement(sql: "INSERT INTO plain (idx, body) VALUES (?, ?)")
         for index in batch * size..<(batch + 1) * size {
-          try db.execute(
-            sql: "INSERT INTO plain (idx, body) VALUES (?, ?)",
-            arguments: [offset + index, Data(bodies[index])])
+          try insert.execute(arguments: [offset + index, Data(bodies[index])])
         }
       }
     }
@@ -86,7 +85,7 @@ let store = try SQLiteRegistryStore(
 let plainPath = (folder as NSString).appendingPathComponent("plain.sqlite")
 
 // Batches of 1: one fsync-bound transaction per event.
-let singles = 500
+let singles = 1_000
 let logSingles = try await appends(store, batches: singles, size: 1, offset: 0)
 let plainSingles = try await plainInserts(plainPath, batches: singles, size: 1, offset: 0)
 report("append_batch1_events_per_second", Double(singles) / logSingles)

@@ -83,11 +83,11 @@ public final class SQLiteRegistryStore: RegistryStore {
         var next = try snapshot.count()
         var logged: [LoggedEvent] = []
         logged.reserveCapacity(recorded.count)
+        let insert = try db.cachedStatement(
+          sql: "INSERT INTO events (idx, subject, kind, recorded_at, body) VALUES (?, ?, ?, ?, ?)")
         for event in recorded {
           let entry = LoggedEvent(index: next, recorded: event)
-          try db.execute(
-            sql:
-              "INSERT INTO events (idx, subject, kind, recorded_at, body) VALUES (?, ?, ?, ?, ?)",
+          try insert.execute(
             arguments: [
               entry.index, event.event.subject.description, event.event.kind,
               event.recordedAt.description, Data(entry.canonicalBytes),

@@ -143,4 +143,24 @@ struct LogCLITests {
     // One single-event batch per command: as many checkpoints as entries, sizes 1 to N.
     #expect(report["checkpoints"] == .integer(entries))
   }
+
+  /// D14 for the writes the command line has: a retried registration or import adds exactly
+  /// one entry (the retry is refused or records nothing), and a batch of nothing signs nothing.
+  @Test("D14: retried writes add one entry and one checkpoint, not two")
+  func retries() throws {
+    let cli = try registry()
+    defer { cli.folder.remove() }
+    let siret = "\(TestValues.generatedSIRET(50))"
+    #expect(try cli.run(["service", "add", siret, "--name", "Réessai"]).status == 0)
+    #expect(try cli.run(["service", "add", siret, "--name", "Réessai"]).status == 1)
+    try "siret,name,level,decided,valid_until\n\(siret),Réessai,1,2026-11-02,2028-11-01\n".write(
+      toFile: cli.path("import.csv"), atomically: true, encoding: .utf8)
+    #expect(try cli.run(["service", "import", "import.csv"]).status == 0)
+    let once = try json(try cli.run(["log", "audit", "--json"]))
+    #expect(try cli.run(["service", "import", "import.csv"]).status == 0)
+    let twice = try json(try cli.run(["log", "audit", "--json"]))
+    #expect(once["entries"] == .integer(6))
+    #expect(twice["entries"] == once["entries"])
+    #expect(twice["checkpoints"] == once["checkpoints"])
+  }
 }
