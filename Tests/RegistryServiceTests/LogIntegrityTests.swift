@@ -288,4 +288,24 @@ struct LogIntegrityTests {
     }
     #expect(try race.read(log: log.verifier)?.checkpoint.size == 40)
   }
+
+  /// A database written before the log existed (entries, no tree, no checkpoint) is reported
+  /// unsealed by the audit and sealed whole by its next write.
+  @Test("entries without a tree are sealed by the next write")
+  func catchUp() async throws {
+    let registry = try await TamperHarness()
+    defer { registry.harness.folder.remove() }
+    try registry.tamper("DELETE FROM checkpoints; DELETE FROM tree_hashes")
+    #expect(try await registry.audit().problem == .unsealed(from: 0))
+    // The published checkpoint belongs to the tree just removed: start a new log file.
+    let upgraded = RegistryService(
+      store: try SQLiteRegistryStore(path: registry.path), logSigner: TestValues.logSigner,
+      clock: registry.harness.clock)
+    try await upgraded.register(
+      TestValues.generatedSIRET(11), profile: try ServiceProfile(name: "Première écriture"))
+    let report = try await upgraded.audit(log: TestValues.logSigner.verifier)
+    #expect(report.problem == nil)
+    #expect(report.checkpoints == 1)
+    #expect(report.entries == (try await upgraded.eventCount()))
+  }
 }
