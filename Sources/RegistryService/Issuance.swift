@@ -98,7 +98,10 @@ extension RegistryService {
   ///
   /// The state is read, the credential signed and the `attestationIssued` event appended in one
   /// write transaction, so the attestation states exactly the decision the log holds when it is
-  /// logged. Refused unless the standing is active and `kid` may sign now.
+  /// logged. The entry is recorded at the credential's `validFrom`, so that a verifier can
+  /// rebuild it from the signed claims; the bundle carries its inclusion proof in the
+  /// checkpoint that sealed the issuance. Refused unless the standing is active and `kid` may
+  /// sign now.
   public func issueAttestation(siret: SIRET, signer: SigningKey, kid: String, issuer: String)
     async throws(RegistryError) -> IssuedAttestation
   {
