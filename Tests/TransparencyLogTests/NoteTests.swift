@@ -100,6 +100,17 @@ struct NoteTests {
     #expect(throws: NoteError.self, "\(name)") { try Self.parse(text) }
   }
 
+  @Test("standard base64 is accepted in its one canonical padded form only")
+  func canonicalBase64() {
+    #expect(Base64.decode(Array("AA==".utf8)) == [0])
+    #expect(Base64.decode(Array("AAA=".utf8)) == [0, 0])
+    #expect(Base64.decode(Array("+/8=".utf8)) == [0xFB, 0xFF])
+    #expect(Base64.encode([0xFB, 0xFF]) == "+/8=")
+    for bad in ["AA=", "AAA", "AB==", "AAB=", "AAAA====", "=AAA", "A===", "-_8=", "AA ==", ""] {
+      #expect(Base64.decode(Array(bad.utf8)) == (bad.isEmpty ? [] : nil), "\(bad)")
+    }
+  }
+
   @Test("A21: invalid UTF-8 is rejected")
   func invalidUTF8() {
     var bytes = Array(GoNoteKAT.note.utf8)
