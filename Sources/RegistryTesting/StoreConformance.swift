@@ -157,7 +157,7 @@ public enum StoreConformance {
       entries += receipt.events.map(\.canonicalBytes)
       let checkpoint = try #require(receipt.checkpoint)
       #expect(checkpoint.checkpoint.size == Int64(entries.count))
-      #expect(checkpoint.checkpoint.root == rootOf(entries[...]))
+      #expect(checkpoint.checkpoint.root == ReferenceMerkle.root(entries[...]))
       let stored = try await store.read { try $0.latestCheckpoint() }
       #expect(try stored?.verified(by: TestValues.logSigner.verifier) == checkpoint)
     }
@@ -180,15 +180,5 @@ public enum StoreConformance {
       _ = try await store.append(signer: impostor) { _ in events(count: 1, offset: 2) }
     }
     #expect(try await store.read { try $0.count() } == 2)
-  }
-
-  /// MTH of RFC 6962 §2.1, by its recursion.
-  static func rootOf(_ leaves: ArraySlice<[UInt8]>) -> MerkleHash {
-    if leaves.isEmpty { return Merkle.emptyRoot }
-    if leaves.count == 1 { return Merkle.leafHash(leaves.first!) }
-    var split = 1
-    while split << 1 < leaves.count { split <<= 1 }
-    let middle = leaves.startIndex + split
-    return Merkle.nodeHash(rootOf(leaves[..<middle]), rootOf(leaves[middle...]))
   }
 }

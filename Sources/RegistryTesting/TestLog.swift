@@ -73,3 +73,21 @@ extension InMemoryLog {
     return AttestationBundle(jws: token, evidence: evidence)
   }
 }
+
+/// RFC 6962 §2.1 written as the RFC's recursion, to check the stored-tree algorithms against.
+public enum ReferenceMerkle {
+  /// The split point: the largest power of two smaller than `count` (which is at least 2).
+  public static func split(_ count: Int) -> Int {
+    var k = 1
+    while k << 1 < count { k <<= 1 }
+    return k
+  }
+
+  /// MTH(leaves).
+  public static func root(_ leaves: ArraySlice<[UInt8]>) -> MerkleHash {
+    if leaves.isEmpty { return Merkle.emptyRoot }
+    if leaves.count == 1 { return Merkle.leafHash(leaves.first!) }
+    let middle = leaves.startIndex + split(leaves.count)
+    return Merkle.nodeHash(root(leaves[..<middle]), root(leaves[middle...]))
+  }
+}

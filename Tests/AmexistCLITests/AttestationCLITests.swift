@@ -192,13 +192,8 @@ struct AttestationCLITests {
     let rotate = try cli.run(["keys", "rotate"])
     #expect(rotate.status == 0, "\(rotate.stderr)")
     let second = try attest(cli)
-    let firstKid = try StrictJSONParser().parse(
-      Array(try cli.run(["verify", first, "--json"]).stdout.trimmingCharacters(in: .newlines).utf8))[
-        "kid"]!.stringValue!
-    let secondKid = try StrictJSONParser().parse(
-      Array(
-        try cli.run(["verify", second, "--json"]).stdout.trimmingCharacters(in: .newlines).utf8))[
-        "kid"]!.stringValue!
+    let firstKid = try json(try cli.run(["verify", first, "--json"]))["kid"]!.stringValue!
+    let secondKid = try json(try cli.run(["verify", second, "--json"]))["kid"]!.stringValue!
     #expect(firstKid != secondKid)
     #expect(try cli.run(["verify", first]).status == 0)
     #expect(try cli.run(["verify", second]).status == 0)
@@ -224,9 +219,7 @@ struct AttestationCLITests {
       Issue.record("no revocation index")
       return
     }
-    let firstIndex = try StrictJSONParser().parse(
-      Array(try cli.run(["verify", first, "--json"]).stdout.trimmingCharacters(in: .newlines).utf8))[
-        "log"]?["index"]
+    let firstIndex = try json(try cli.run(["verify", first, "--json"]))["log"]?["index"]
     guard case .integer(let index) = firstIndex else {
       Issue.record("no proven log index")
       return

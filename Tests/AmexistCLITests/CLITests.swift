@@ -22,11 +22,6 @@ struct CLITests {
     #expect(output.stderr.contains(fragment), "\(output.stderr)", sourceLocation: sourceLocation)
   }
 
-  func json(_ output: CommandRunner.Output) throws -> JSONValue {
-    try StrictJSONParser(maximumSize: 10_000_000).parse(
-      Array(output.stdout.trimmingCharacters(in: .newlines).utf8))
-  }
-
   @Test("init creates the registry once and is safe to run again")
   func initCommand() throws {
     let cli = try CommandRunner()

@@ -1,3 +1,4 @@
+import AmexistDomain
 import Foundation
 import RegistryTesting
 import Testing
@@ -75,4 +76,10 @@ struct CommandRunner {
 
   /// The path of `name` in the folder.
   func path(_ name: String) -> String { folder.file(name) }
+}
+
+/// The JSON a command printed on standard output, parsed strictly.
+func json(_ output: CommandRunner.Output) throws -> JSONValue {
+  try StrictJSONParser(maximumSize: 10_000_000).parse(
+    Array(output.stdout.trimmingCharacters(in: .newlines).utf8))
 }

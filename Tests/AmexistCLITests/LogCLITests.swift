@@ -16,11 +16,6 @@ struct LogCLITests {
     return cli
   }
 
-  func json(_ output: CommandRunner.Output) throws -> JSONValue {
-    try StrictJSONParser(maximumSize: 1 << 20).parse(
-      Array(output.stdout.trimmingCharacters(in: .newlines).utf8))
-  }
-
   @Test(
     "log checkpoint prints the signed note; log prove prints proofs that the registry's tree gives")
   func checkpointAndProofs() throws {

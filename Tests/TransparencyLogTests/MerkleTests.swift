@@ -22,21 +22,10 @@ struct MemoryTree: StoredHashReader {
   }
 }
 
-/// RFC 6962 §2.1 written as the RFC's recursion, to check the stored-tree algorithms against.
+/// RFC 6962 §2.1 proofs written as the RFC's recursions (roots from `ReferenceMerkle`).
 enum Reference {
-  static func split(_ n: Int) -> Int {
-    var k = 1
-    while k << 1 < n { k <<= 1 }
-    return k
-  }
-
-  static func root(_ leaves: ArraySlice<[UInt8]>) -> MerkleHash {
-    if leaves.isEmpty { return Merkle.emptyRoot }
-    if leaves.count == 1 { return Merkle.leafHash(leaves.first!) }
-    let k = split(leaves.count)
-    let start = leaves.startIndex
-    return Merkle.nodeHash(root(leaves[start..<start + k]), root(leaves[(start + k)...]))
-  }
+  static func split(_ n: Int) -> Int { ReferenceMerkle.split(n) }
+  static func root(_ leaves: ArraySlice<[UInt8]>) -> MerkleHash { ReferenceMerkle.root(leaves) }
 
   static func path(_ m: Int, _ leaves: ArraySlice<[UInt8]>) -> [MerkleHash] {
     guard leaves.count > 1 else { return [] }

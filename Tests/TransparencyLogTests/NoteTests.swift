@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import RegistryTesting
 import Testing
 
 @testable import TransparencyLog
@@ -18,12 +19,10 @@ enum GoNoteKAT {
   static let plusKey = "TEST+7997405c+AQcC+FTVKf0jlTdHDY3rbevmnKxxPjigCXlVtGe6RIr6"
 }
 
-/// A test log: `Test_` key from a fixed seed.
+/// The shared test log, and another key.
 enum TestLog {
-  static let origin = "test.amexist.example/log"
-  static let key = try! Curve25519.Signing.PrivateKey(
-    rawRepresentation: [UInt8](repeating: 7, count: 32))
-  static let signer = try! LogSigner(origin: origin, key: key)
+  static let signer = TestValues.logSigner
+  static let origin = signer.origin
   static let otherKey = try! Curve25519.Signing.PrivateKey(
     rawRepresentation: [UInt8](repeating: 9, count: 32))
 }
