@@ -20,12 +20,18 @@ let package = Package(
     .library(name: "Attestation", targets: ["Attestation"]),
     .library(name: "RegistryStoreSQLite", targets: ["RegistryStoreSQLite"]),
     .library(name: "RegistryService", targets: ["RegistryService"]),
+    .library(name: "RegistryServer", targets: ["RegistryServer"]),
     .library(name: "AmexistCLI", targets: ["AmexistCLI"]),
   ],
   dependencies: [
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    // Without its default traits: the registry reads no swift-configuration files.
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+    .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
   ],
   targets: [
     .target(name: "AmexistDomain", swiftSettings: strictSettings),
@@ -60,10 +66,24 @@ let package = Package(
       swiftSettings: strictSettings
     ),
     .target(
+      name: "RegistryServer",
+      dependencies: [
+        "AmexistDomain", "Attestation", "RegistryStore", "RegistryService", "TransparencyLog",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdCore", package: "hummingbird"),
+        .product(name: "Mustache", package: "swift-mustache"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+      ],
+      resources: [.copy("Resources")],
+      swiftSettings: strictSettings
+    ),
+    .target(
       name: "AmexistCLI",
       dependencies: [
         "AmexistDomain", "Attestation", "RegistryStore", "RegistryStoreSQLite", "RegistryService",
-        "TransparencyLog", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "RegistryServer", "TransparencyLog",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ],
       swiftSettings: strictSettings
     ),
@@ -123,6 +143,15 @@ let package = Package(
       dependencies: [
         "AmexistDomain", "RegistryStore", "RegistryStoreSQLite", "RegistryService",
         "RegistryTesting", "TransparencyLog", .product(name: "GRDB", package: "GRDB.swift"),
+      ],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "RegistryServerTests",
+      dependencies: [
+        "AmexistDomain", "Attestation", "RegistryServer", "RegistryService", "RegistryStore",
+        "RegistryStoreSQLite", "RegistryTesting", "TransparencyLog",
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
       ],
       swiftSettings: strictSettings
     ),

@@ -69,7 +69,8 @@ struct AmexistCommand: AsyncParsableCommand {
     commandName: "amexist",
     abstract: "The AMEXIST Registry: the public, tamper-evident register of AMEXIST levels.",
     subcommands: [
-      InitCommand.self, DemoCommand.self, ServiceCommand.self, DecisionCommand.self,
+      InitCommand.self, DemoCommand.self, ServeCommand.self, ServiceCommand.self,
+      DecisionCommand.self,
       HistoryCommand.self, AttestCommand.self, VerifyCommand.self, KeysCommand.self,
       LogCommand.self, ExportCommand.self,
     ]

@@ -1,5 +1,6 @@
 import AmexistDomain
 import ArgumentParser
+import Attestation
 import Foundation
 import RegistryService
 import RegistryStore
@@ -67,9 +68,11 @@ struct GlobalOptions: ParsableArguments {
           try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
       }
+      // Readers verify checkpoints with the trust file's log key when they cannot sign.
+      let logVerifier = logSigner?.verifier ?? (try? keyFolder.loadTrust())?.log
       return RegistryService(
         store: try SQLiteRegistryStore(path: path, create: create), logSigner: logSigner,
-        publishedCheckpoint: keyFolder.checkpointFile)
+        logVerifier: logVerifier, publishedCheckpoint: keyFolder.checkpointFile)
     } catch let error as StoreError {
       throw CLIError(error.description)
     } catch {

@@ -144,6 +144,9 @@ struct DemoCommand: AsyncParsableCommand {
       "Create a registry with fictional sample services, issue their attestations and show it."
   )
   @OptionGroup var global: GlobalOptions
+  @OptionGroup var server: ServerOptions
+  @Flag(help: "Load the sample data and issue the attestations, then exit without serving.")
+  var noServe = false
 
   func run() async throws {
     let service = try await openForWriting(global: global)
@@ -182,6 +185,23 @@ struct DemoCommand: AsyncParsableCommand {
           "     amexist verify \((global.registry as NSString).appendingPathComponent("attestations"))/<id>.amexist.json"
         )
       }
+    }
+    guard !noServe else { return }
+    let trust = try performNow { () throws(RegistryError) in try global.keyFolder.loadTrust() }
+    try await server.serve(service, issuer: trust.issuer) { base in
+      Console.out("\nThe registry is served on \(base)/ (Ctrl-C stops it):")
+      Console.out("  search        \(base)/")
+      if let active = states.first(where: { $0.standing == .active }) {
+        Console.out("  service page  \(base)/services/\(active.siret)")
+        if let attestation = active.attestations.last {
+          let uuid = attestation.id.replacingOccurrences(of: "urn:uuid:", with: "")
+          Console.out("  attestation   \(base)/v/\(uuid)")
+        }
+        Console.out("  badge         \(base)/badge/\(active.siret).svg")
+      }
+      Console.out("  verify        \(base)/verify")
+      Console.out("  trust file    \(base)/.well-known/amexist-trust.json")
+      Console.out("  log           \(base)/log/checkpoint")
     }
   }
 }

@@ -318,11 +318,16 @@ public enum Identifiers {
 public struct RecordedEvent: Hashable, Sendable {
   public let recordedAt: Instant
   public let event: Event
+  /// The signed document an `attestationIssued` event stands for (its compact JWS), kept by
+  /// the store beside the log so that it can be served again. It is not part of the leaf: the
+  /// event records the SHA-256 of its payload, which is how the document is checked.
+  public let signedDocument: String?
 
-  /// `event` recorded at `recordedAt`.
-  public init(recordedAt: Instant, event: Event) {
+  /// `event` recorded at `recordedAt`, with the `signedDocument` it stands for, if any.
+  public init(recordedAt: Instant, event: Event, signedDocument: String? = nil) {
     self.recordedAt = recordedAt
     self.event = event
+    self.signedDocument = signedDocument
   }
 }
 

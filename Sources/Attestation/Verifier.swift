@@ -22,6 +22,8 @@ public enum VerificationFailure: Hashable, Sendable, CustomStringConvertible {
   case notYetValid(Instant)
   /// The live status could not be established.
   case statusUnknown(String)
+  /// The registry's live status says the attestation is no longer in force (never `.valid`).
+  case notInForce(AttestationStatus)
   /// There is no valid proof that the log holds the attestation: no proof, a malformed one, a
   /// checkpoint not signed by the trusted log, or an inclusion proof that does not hold.
   case logProof(String)
@@ -31,6 +33,7 @@ public enum VerificationFailure: Hashable, Sendable, CustomStringConvertible {
     switch self {
     case .malformed, .invalidSignature, .wrongIssuer: return 1
     case .expired, .notYetValid: return 3
+    case .notInForce(let status): return status == .expired ? 3 : 4
     case .keyRevoked: return 4
     case .statusUnknown: return 5
     case .logProof: return 6
@@ -49,6 +52,7 @@ public enum VerificationFailure: Hashable, Sendable, CustomStringConvertible {
     case .expired: return "expired"
     case .notYetValid: return "not-yet-valid"
     case .statusUnknown: return "status-unknown"
+    case .notInForce(let status): return status.rawValue
     case .logProof: return "log-proof"
     }
   }
@@ -64,6 +68,7 @@ public enum VerificationFailure: Hashable, Sendable, CustomStringConvertible {
     case .expired(let at): return "expired at \(at)"
     case .notYetValid(let from): return "not valid before \(from)"
     case .statusUnknown(let reason): return "status unknown: \(reason)"
+    case .notInForce(let status): return "the registry reports it \(status.englishName)"
     case .logProof(let reason): return "not proven logged: \(reason)"
     }
   }

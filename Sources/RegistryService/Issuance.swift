@@ -25,7 +25,7 @@ extension RegistryService {
 
   /// The trust file for `issuer` from the keys in the log, with the log's verifier key.
   public func trustFile(issuer: String) async throws(RegistryError) -> TrustFile {
-    guard let log = logSigner?.verifier else {
+    guard let log = logVerifier else {
       throw .keys("the log key is not loaded, so the trust file cannot name it")
     }
     var keys: [TrustedKey] = []
@@ -141,7 +141,7 @@ extension RegistryService {
       )
       try AppendRules.check(event, recordedAt: now, history: history)
       issued.withLock { $0 = (claims, jws) }
-      return [RecordedEvent(recordedAt: now, event: event)]
+      return [RecordedEvent(recordedAt: now, event: event, signedDocument: jws)]
     }
     guard let (claims, jws) = issued.withLock({ $0 }), let entry = receipt.events.first,
       let checkpoint = receipt.checkpoint

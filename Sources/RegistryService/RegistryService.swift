@@ -28,6 +28,8 @@ public struct RegistryService: Sendable {
   public let clock: any RegistryClock
   /// The log's signer; without it the service only reads.
   public let logSigner: LogSigner?
+  /// The log's public key: the signer's, or the one given to a service that only reads.
+  public let logVerifier: NoteVerifier?
   /// Where the newest signed checkpoint is kept outside the database, if anywhere.
   public let publishedCheckpoint: CheckpointFile?
 
@@ -37,11 +39,12 @@ public struct RegistryService: Sendable {
   /// Before each write the store must agree with `publishedCheckpoint`: a database older than,
   /// or forked from, the newest checkpoint the log signed is refused for writing (D3).
   public init(
-    store: any RegistryStore, logSigner: LogSigner? = nil,
+    store: any RegistryStore, logSigner: LogSigner? = nil, logVerifier: NoteVerifier? = nil,
     publishedCheckpoint: CheckpointFile? = nil, clock: any RegistryClock = SystemClock()
   ) {
     self.store = store
     self.logSigner = logSigner
+    self.logVerifier = logSigner?.verifier ?? logVerifier
     self.publishedCheckpoint = publishedCheckpoint
     self.clock = clock
   }
@@ -195,6 +198,8 @@ public enum RegistryError: Error, Hashable, Sendable, CustomStringConvertible {
   case refused(DomainError)
   /// No service with this SIRET is registered.
   case notFound(SIRET)
+  /// No attestation with this id was issued.
+  case attestationNotFound(String)
   /// A row of an import file was refused; nothing of the file was written.
   case importRejected(line: Int, reason: String)
   /// The store failed.
@@ -219,6 +224,7 @@ public enum RegistryError: Error, Hashable, Sendable, CustomStringConvertible {
     switch self {
     case .refused(let error): return error.description
     case .notFound(let siret): return "no service with SIRET \(siret) is registered"
+    case .attestationNotFound(let id): return "no attestation \(id) was issued"
     case .importRejected(let line, let reason):
       return "line \(line): \(reason); nothing was imported"
     case .storage(let error): return error.description

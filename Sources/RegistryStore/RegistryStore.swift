@@ -16,6 +16,8 @@ public import TransparencyLog
 ///   a part of a batch.
 /// - **Integrity**: bytes read back are the bytes appended; anything else is reported as
 ///   ``StoreError/corrupt(_:)``, never returned as an event.
+/// - **Documents**: the signed document given with an `attestationIssued` event is stored in
+///   the same transaction and found by the attestation's id.
 /// - **Log**: every event is a leaf of the log's Merkle tree; a batch extends the stored tree and
 ///   ends with the checkpoint of its new size, signed in the same transaction by
 ///   ``LogSequencer`` after it re-read the batch and checked the stored tree against the last
@@ -118,6 +120,25 @@ public protocol RegistrySnapshot: StoredHashReader {
 
   /// Calls `body` with each checkpoint, smallest size first.
   func forEachCheckpoint(_ body: (StoredCheckpoint) throws -> Void) throws
+
+  /// The attestation whose `attestationIssued` event has `id`, with the signed document kept
+  /// beside it; nil when no such attestation was issued.
+  func attestation(id: String) throws -> StoredAttestation?
+}
+
+/// An issued attestation as the store finds it by id.
+public struct StoredAttestation: Hashable, Sendable {
+  /// Log index of its `attestationIssued` event.
+  public let index: Int64
+  /// The compact JWS as issued; nil for an attestation issued before documents were kept.
+  /// Unverified: check it against the event's payload hash before use.
+  public let signedDocument: String?
+
+  /// An attestation logged at `index`, with its `signedDocument`.
+  public init(index: Int64, signedDocument: String?) {
+    self.index = index
+    self.signedDocument = signedDocument
+  }
 }
 
 /// The write side of a snapshot that ``LogSequencer`` needs, inside an append's transaction.

@@ -93,6 +93,11 @@ public final class SQLiteRegistryStore: RegistryStore {
               event.recordedAt.description, Data(entry.canonicalBytes),
             ]
           )
+          if case .attestationIssued(let issued) = event.event {
+            try db.execute(
+              sql: "INSERT INTO attestations (attestation_id, idx, jws) VALUES (?, ?, ?)",
+              arguments: [issued.attestationID, entry.index, event.signedDocument])
+          }
           logged.append(entry)
           next += 1
         }
@@ -259,6 +264,13 @@ private struct Snapshot: LogWriteTransaction {
   func forEachCheckpoint(_ body: (StoredCheckpoint) throws -> Void) throws {
     let rows = try Row.fetchCursor(db, sql: "SELECT size, note FROM checkpoints ORDER BY size")
     while let row = try rows.next() { try body(checkpoint(row)) }
+  }
+
+  func attestation(id: String) throws -> StoredAttestation? {
+    try Row.fetchOne(
+      db, sql: "SELECT idx, jws FROM attestations WHERE attestation_id = ?", arguments: [id]
+    )
+    .map { row in StoredAttestation(index: row["idx"], signedDocument: row["jws"]) }
   }
 
   private func checkpoint(_ row: Row) -> StoredCheckpoint {

@@ -57,6 +57,25 @@ enum Schema {
           """
       )
     }
+    migrator.registerMigration("v3-attestations") { db in
+      // Attestations issued before this migration are indexed too, without their documents.
+      try db.execute(
+        sql: """
+          CREATE TABLE attestations (
+              attestation_id TEXT PRIMARY KEY,
+              idx INTEGER NOT NULL UNIQUE REFERENCES events (idx),
+              jws TEXT
+          ) STRICT;
+          CREATE TRIGGER attestations_are_append_only_update BEFORE UPDATE ON attestations
+          BEGIN SELECT RAISE(ABORT, 'attestations are append-only: UPDATE is not allowed'); END;
+          CREATE TRIGGER attestations_are_append_only_delete BEFORE DELETE ON attestations
+          BEGIN SELECT RAISE(ABORT, 'attestations are append-only: DELETE is not allowed'); END;
+          INSERT INTO attestations (attestation_id, idx)
+          SELECT json_extract(CAST(body AS TEXT), '$.attestation'), idx FROM events
+          WHERE kind = 'attestationIssued' ORDER BY idx;
+          """
+      )
+    }
     return migrator
   }
 }

@@ -19,6 +19,7 @@ public enum StoreConformance {
       ("every batch ends with a signed checkpoint of the entries' root", batchesAreSealed),
       ("an empty batch writes and signs nothing", emptyBatchSignsNothing),
       ("a store sealed by one log key refuses to be sealed by another", otherLogKeyIsRefused),
+      ("an attestation's signed document is kept and found by id", attestationsAreFoundByID),
     ]
 
   static let clockStart = Instant(millisecondsSinceEpoch: 1_795_000_000_000)
@@ -180,5 +181,36 @@ public enum StoreConformance {
       _ = try await store.append(signer: impostor) { _ in events(count: 1, offset: 2) }
     }
     #expect(try await store.read { try $0.count() } == 2)
+  }
+
+  static func attestationsAreFoundByID(_ store: any RegistryStore) async throws {
+    @Sendable func issued(_ id: String, document: String?) throws -> RecordedEvent {
+      let event = Event.attestationIssued(
+        try AttestationIssued(
+          siret: try SIRET("73282932000074"), attestationID: id, decisionIndex: 0,
+          payloadSHA256: String(repeating: "ab", count: 32)))
+      return RecordedEvent(recordedAt: clockStart, event: event, signedDocument: document)
+    }
+    let first = "urn:uuid:00000000-0000-4000-8000-000000000001"
+    let second = "urn:uuid:00000000-0000-4000-8000-000000000002"
+    _ = try await store.append(signer: TestValues.logSigner) { _ in
+      events(count: 2) + [try issued(first, document: "a.b.c"), try issued(second, document: nil)]
+    }
+    let found = try await store.read { snapshot in
+      (
+        try snapshot.attestation(id: first), try snapshot.attestation(id: second),
+        try snapshot.attestation(id: "urn:uuid:00000000-0000-4000-8000-000000000003")
+      )
+    }
+    #expect(found.0 == StoredAttestation(index: 2, signedDocument: "a.b.c"))
+    #expect(found.1 == StoredAttestation(index: 3, signedDocument: nil))
+    #expect(found.2 == nil)
+    // The same id twice is refused, and the whole batch with it.
+    await #expect(throws: (any Error).self) {
+      _ = try await store.append(signer: TestValues.logSigner) { _ in
+        [try issued(first, document: "d.e.f")]
+      }
+    }
+    #expect(try await store.read { try $0.count() } == 4)
   }
 }

@@ -120,7 +120,7 @@ struct CLITests {
   func list() throws {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
-    #expect(try cli.run(["demo"]).status == 0)
+    #expect(try cli.run(["demo", "--no-serve"]).status == 0)
     let table = try cli.run(["service", "list"])
     #expect(table.status == 0)
     let lines = table.stdout.split(separator: "\n")
@@ -148,12 +148,12 @@ struct CLITests {
   func demo() throws {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
-    let first = try cli.run(["demo"])
+    let first = try cli.run(["demo", "--no-serve"])
     #expect(first.status == 0, "\(first.stderr)")
     #expect(first.stdout.contains("Loaded 11 fictional services"))
     for standing in Standing.allCases { #expect(first.stdout.contains(standing.rawValue)) }
     for level in Level.allCases { #expect(first.stdout.contains(level.frenchName)) }
-    let second = try cli.run(["demo"])
+    let second = try cli.run(["demo", "--no-serve"])
     #expect(second.stdout.contains("already holds"))
     #expect(try cli.run(["service", "show", SampleRegistry.sirets[0]]).status == 0)
   }
@@ -162,7 +162,7 @@ struct CLITests {
   func exportAndImport() throws {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
-    _ = try cli.run(["demo"])
+    _ = try cli.run(["demo", "--no-serve"])
     let csv = try cli.run(["export", "--format", "csv"])
     #expect(csv.status == 0)
     #expect(
@@ -274,7 +274,7 @@ struct CLITests {
   func corrupted() throws {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
-    _ = try cli.run(["demo"])
+    _ = try cli.run(["demo", "--no-serve"])
     let path = cli.path("Registry/registry.sqlite")
     var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
     for offset in 0..<16 { bytes[offset] = 0x58 }

@@ -1,0 +1,160 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Prometheus
+import RegistryService
+
+/// The middleware every request passes first: admission (method, body, encoding, rate),
+/// refusals turned into generic replies, security headers and metrics on every response.
+struct GuardMiddleware: RouterMiddleware {
+  typealias Context = RegistryRequestContext
+  let site: Site
+
+  func handle(
+    _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+  ) async throws -> Response {
+    let start = ContinuousClock.now
+    var response: Response
+    do {
+      try admit(request, context: context)
+      response = try await next(request, context)
+    } catch {
+      let refusal = Self.refusal(for: error)
+      if case .tooMany = refusal { site.metrics.rateLimited.increment() }
+      response = site.refusal(
+        refusal, language: PageLanguage.of(request),
+        format: Self.refusalFormat(request)
+      ).response(to: request)
+      if refusal.closesConnection { response.headers[.connection] = "close" }
+    }
+    SecurityHeaders.apply(to: &response.headers)
+    site.metrics.record(
+      route: context.endpointPath ?? "unmatched", method: request.method.rawValue,
+      status: response.status.code, duration: ContinuousClock.now - start)
+    return response
+  }
+
+  private func admit(_ request: Request, context: Context) throws(SiteError) {
+    guard [.get, .head, .post].contains(request.method) else { throw .methodNotAllowed }
+    if request.method != .post {
+      // Lookups take no body at all.
+      let length = request.headers[.contentLength].flatMap { Int($0) } ?? 0
+      if length > 0 || request.headers[.transferEncoding] != nil { throw .tooLarge }
+    }
+    if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "identity" {
+      throw .unsupportedMediaType
+    }
+    if request.uri.path == "/healthz" { return }
+    if let wait = site.publicLimiter.take(site.client(of: request, context: context)) {
+      throw .tooMany(retryAfter: wait)
+    }
+  }
+
+  /// Programs' routes are refused in JSON; pages as pages unless JSON is asked for.
+  static func refusalFormat(_ request: Request) -> ResponseFormat {
+    let path = request.uri.path
+    let programs = ["/log/", "/.well-known/", "/admin/", "/metrics", "/healthz"]
+    return ResponseFormat.of(
+      request,
+      hasSuffix: path.hasSuffix(".json") || programs.contains(where: { path.hasPrefix($0) }))
+  }
+
+  /// The refusal an error becomes; nothing becomes a 500.
+  static func refusal(for error: any Error) -> SiteError {
+    switch error {
+    case let error as SiteError: return error
+    case let error as RegistryError: return SiteError(error)
+    case let error as any HTTPResponseError:
+      switch error.status {
+      case .notFound: return .notFound
+      case .contentTooLarge: return .tooLarge
+      case .methodNotAllowed: return .methodNotAllowed
+      case .unsupportedMediaType: return .unsupportedMediaType
+      case .requestTimeout: return .timeout
+      default:
+        return error.status.code < 500 ? .badRequest("the request is malformed") : .unavailable
+      }
+    default: return .unavailable
+    }
+  }
+}
+
+extension SiteError {
+  /// Refusals after which the connection is not reused (its state may be unknown).
+  var closesConnection: Bool {
+    switch self {
+    case .tooLarge, .timeout: true
+    default: false
+    }
+  }
+}
+
+/// The headers every response carries.
+enum SecurityHeaders {
+  static let contentSecurityPolicy =
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+  static func apply(to headers: inout HTTPFields) {
+    headers[.strictTransportSecurity] = "max-age=31536000; includeSubDomains"
+    headers[.xContentTypeOptions] = "nosniff"
+    headers[.contentSecurityPolicy] = contentSecurityPolicy
+    headers[.referrerPolicy] = "no-referrer"
+    headers[.xFrameOptions] = "DENY"
+    headers[.crossOriginOpenerPolicy] = "same-origin"
+    if headers[.crossOriginResourcePolicy] == nil {
+      headers[.crossOriginResourcePolicy] = "same-origin"
+    }
+    headers[.permissionsPolicy] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+    headers[.server] = nil
+  }
+}
+
+extension HTTPField.Name {
+  static let xContentTypeOptions = Self("X-Content-Type-Options")!
+  static let xFrameOptions = Self("X-Frame-Options")!
+  static let crossOriginOpenerPolicy = Self("Cross-Origin-Opener-Policy")!
+  static let permissionsPolicy = Self("Permissions-Policy")!
+  static let referrerPolicy = Self("Referrer-Policy")!
+  static let xForwardedFor = Self("X-Forwarded-For")!
+}
+
+extension Site {
+  /// The client a request comes from: the peer, or, when the peer is a trusted proxy, the
+  /// nearest address in `X-Forwarded-For` that is not one (so a client cannot choose its own).
+  func client(of request: Request, context: RegistryRequestContext) -> String {
+    let peer = context.remoteAddress?.ipAddress ?? "unknown"
+    guard settings.trustedProxies.contains(peer),
+      let forwarded = request.headers[values: .xForwardedFor].last
+    else { return peer }
+    let hops = forwarded.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    for hop in hops.reversed().prefix(16) where !settings.trustedProxies.contains(hop) {
+      return hop.isEmpty ? peer : String(hop.prefix(64))
+    }
+    return peer
+  }
+
+  /// The request body, up to `limit` bytes, read within the request timeout.
+  func body(of request: Request, limit: Int) async throws -> ByteBuffer {
+    let timeout = settings.limits.requestTimeout
+    let body = request.body
+    return try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+      group.addTask {
+        do {
+          return try await body.collect(upTo: limit)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+          throw SiteError.tooLarge
+        }
+      }
+      group.addTask {
+        try await Task.sleep(for: timeout)
+        return nil
+      }
+      defer { group.cancelAll() }
+      guard let first = try await group.next(), let buffer = first else {
+        throw SiteError.timeout
+      }
+      return buffer
+    }
+  }
+}

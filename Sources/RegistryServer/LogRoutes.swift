@@ -1,0 +1,131 @@
+import AmexistDomain
+import Attestation
+import Hummingbird
+import RegistryService
+import RegistryStore
+import TransparencyLog
+
+/// The log over HTTP: the latest checkpoint, the entries, and proofs, for auditors and for
+/// `amexist verify --online`.
+extension Site {
+  func checkpoint(_ request: Request, context: RegistryRequestContext) async throws -> Response {
+    try await cached(request, key: "log/checkpoint") {
+      let latest: StoredCheckpoint?
+      do {
+        latest = try await registry.latestCheckpoint()
+      } catch {
+        throw SiteError(error)
+      }
+      guard let latest else { throw SiteError.notFound }
+      return .text(latest.note)
+    }
+  }
+
+  func entries(_ request: Request, context: RegistryRequestContext) async throws -> Response {
+    let parameters = request.uri.queryParameters
+    let start = try Self.integer(parameters["start"], name: "start", default: 0)
+    let limit = min(
+      try Self.integer(
+        parameters["limit"], name: "limit", default: Int64(settings.limits.maxLogEntries)),
+      Int64(settings.limits.maxLogEntries))
+    guard limit > 0 else { throw SiteError.badRequest("limit must be at least 1") }
+    return try await cached(request, key: "log/entries/\(start)/\(limit)") {
+      let (count, leaves) = try await registry.read { snapshot in
+        let count = try snapshot.count()
+        var leaves: [[UInt8]] = []
+        if start < count {
+          try snapshot.forEachEntry(from: start) { index, bytes in
+            guard index < start + limit else { return }
+            leaves.append(bytes)
+          }
+        }
+        return (count, leaves)
+      }
+      guard start <= count else {
+        throw SiteError.badRequest("start is beyond the log's \(count) entries")
+      }
+      return .json(
+        .object([
+          "start": .integer(start), "treeSize": .integer(count),
+          "entries": .array(leaves.map { .string(Base64.encode($0)) }),
+        ]))
+    }
+  }
+
+  func inclusionProof(_ request: Request, context: RegistryRequestContext) async throws
+    -> Response
+  {
+    let parameters = request.uri.queryParameters
+    let index = try Self.integer(parameters["index"], name: "index", default: nil)
+    let size = try parameters["size"].map { _ in
+      try Self.integer(parameters["size"], name: "size", default: nil)
+    }
+    return try await cached(request, key: "log/inclusion/\(index)/\(size ?? -1)") {
+      let evidence: InclusionEvidence
+      do {
+        evidence = try await registry.inclusionEvidence(index: index, size: size)
+      } catch {
+        throw SiteError(error)
+      }
+      return .json(
+        .object([
+          "index": .integer(evidence.index),
+          "hashes": .array(evidence.proof.map { .string($0.base64) }),
+          "checkpoint": .string(evidence.checkpointNote),
+          "proof": .string(evidence.text),
+        ]))
+    }
+  }
+
+  func consistencyProof(_ request: Request, context: RegistryRequestContext) async throws
+    -> Response
+  {
+    let parameters = request.uri.queryParameters
+    let from = try Self.integer(parameters["from"], name: "from", default: nil)
+    let to = try Self.integer(parameters["to"], name: "to", default: nil)
+    return try await cached(request, key: "log/consistency/\(from)/\(to)") {
+      let proof: (proof: [MerkleHash], from: StoredCheckpoint, to: StoredCheckpoint)
+      do {
+        proof = try await registry.consistencyProof(from: from, to: to)
+      } catch {
+        throw SiteError(error)
+      }
+      return .json(
+        .object([
+          "from": .integer(from), "to": .integer(to),
+          "hashes": .array(proof.proof.map { .string($0.base64) }),
+          "fromCheckpoint": .string(proof.from.note), "toCheckpoint": .string(proof.to.note),
+        ]))
+    }
+  }
+
+  func trustFile(_ request: Request, context: RegistryRequestContext) async throws -> Response {
+    try await cached(request, key: "trust") {
+      .json(try await trust().json)
+    }
+  }
+
+  func jwks(_ request: Request, context: RegistryRequestContext) async throws -> Response {
+    try await cached(request, key: "jwks") {
+      let trust = try await trust()
+      return .json(
+        .object(["keys": .array(trust.keys.map { $0.publicKey.jwk(kid: $0.kid) })]))
+    }
+  }
+
+  /// A non-negative decimal query parameter of at most 18 digits.
+  static func integer(_ value: Substring?, name: String, default fallback: Int64?)
+    throws(SiteError) -> Int64
+  {
+    guard let value else {
+      guard let fallback else { throw .badRequest("the \(name) parameter is required") }
+      return fallback
+    }
+    guard !value.isEmpty, value.utf8.count <= 18, value.utf8.allSatisfy({ (48...57).contains($0) }),
+      let number = Int64(value)
+    else {
+      throw .badRequest("\(name) must be a non-negative integer")
+    }
+    return number
+  }
+}

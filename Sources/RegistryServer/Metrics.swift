@@ -1,0 +1,63 @@
+import Prometheus
+import Synchronization
+
+/// The server's Prometheus metrics, labelled by route template (never by raw path, so that
+/// random paths cannot grow the label set).
+final class ServerMetrics: Sendable {
+  let registry = PrometheusCollectorRegistry()
+  private let durations = Mutex<[Key: DurationHistogram]>([:])
+  private let requests = Mutex<[Key: Counter]>([:])
+  let rateLimited: Counter
+  let authFailures: Counter
+
+  struct Key: Hashable {
+    let route: String
+    let method: String
+    let status: Int
+  }
+
+  private static let buckets: [Duration] = [
+    .microseconds(250), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+    .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
+  ]
+
+  init() {
+    rateLimited = registry.makeCounter(
+      descriptor: .init(
+        namespace: "amexist", metricName: "http_rate_limited", unitName: "total",
+        helpText: "Requests refused with 429."))
+    authFailures = registry.makeCounter(
+      descriptor: .init(
+        namespace: "amexist", metricName: "admin_auth_failures", unitName: "total",
+        helpText: "Admin requests with a refused token."))
+  }
+
+  /// Records one answered request.
+  func record(route: String, method: String, status: Int, duration: Duration) {
+    let key = Key(route: route, method: method, status: status)
+    let labels = [("route", route), ("method", method), ("status", String(status))]
+    let counter = requests.withLock { counters in
+      if let counter = counters[key] { return counter }
+      let counter = registry.makeCounter(
+        descriptor: .init(
+          namespace: "amexist", metricName: "http_requests", unitName: "total",
+          helpText: "Requests answered."), labels: labels)
+      counters[key] = counter
+      return counter
+    }
+    counter.increment()
+    let histogram = durations.withLock { histograms in
+      if let histogram = histograms[key] { return histogram }
+      let histogram = registry.makeDurationHistogram(
+        descriptor: .init(
+          namespace: "amexist", metricName: "http_request_duration", unitName: "seconds",
+          helpText: "Time to answer a request."), labels: labels, buckets: Self.buckets)
+      histograms[key] = histogram
+      return histogram
+    }
+    histogram.record(duration)
+  }
+
+  /// The metrics in Prometheus' text exposition format.
+  func exposition() -> [UInt8] { registry.emitToBuffer() }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Hummingbird
+
+/// The language of a page: French by default, English on request.
+public enum PageLanguage: String, Sendable, CaseIterable {
+  case french = "fr"
+  case english = "en"
+
+  /// The language `request` asks for: `?lang=` first, then `Accept-Language` (by quality),
+  /// French when neither names a language the registry speaks.
+  static func of(_ request: Request) -> PageLanguage {
+    if let asked = request.uri.queryParameters["lang"] {
+      return PageLanguage(rawValue: String(asked).lowercased()) ?? .french
+    }
+    guard let header = request.headers[.acceptLanguage] else { return .french }
+    var best: (PageLanguage, Double)?
+    for item in header.split(separator: ",").prefix(32) {
+      let (range, quality) = MediaRange.parse(item)
+      let primary = range.split(separator: "-").first.map { $0.lowercased() } ?? ""
+      guard let language = PageLanguage(rawValue: primary), quality > 0 else { continue }
+      if quality > (best?.1 ?? 0) { best = (language, quality) }
+    }
+    return best?.0 ?? .french
+  }
+}
+
+/// What a response is made of: a page for people or JSON for programs.
+public enum ResponseFormat: Sendable {
+  case html
+  case json
+
+  /// JSON when the path ends in `.json` (`hasSuffix`) or `Accept` prefers `application/json` to
+  /// `text/html`; a page otherwise.
+  static func of(_ request: Request, hasSuffix: Bool) -> ResponseFormat {
+    if hasSuffix { return .json }
+    guard let accept = request.headers[.accept] else { return .html }
+    var html = 0.0
+    var json = 0.0
+    for item in accept.split(separator: ",").prefix(32) {
+      let (range, quality) = MediaRange.parse(item)
+      switch range.lowercased() {
+      case "application/json": json = max(json, quality)
+      case "text/html", "application/xhtml+xml": html = max(html, quality)
+      case "*/*", "text/*": html = max(html, quality * 0.5)
+      default: continue
+      }
+    }
+    return json > html ? .json : .html
+  }
+}
+
+/// One member of an `Accept` or `Accept-Language` list.
+enum MediaRange {
+  /// The range and its quality (1 when absent or unreadable, 0 when out of range).
+  static func parse(_ item: Substring) -> (String, Double) {
+    let parts = item.split(separator: ";")
+    let range = parts.first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+    var quality = 1.0
+    for parameter in parts.dropFirst() {
+      let pair = parameter.split(separator: "=", maxSplits: 1)
+      guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces) == "q" else { continue }
+      let value = Double(pair[1].trimmingCharacters(in: .whitespaces)) ?? 1
+      quality = (0...1).contains(value) ? value : 0
+    }
+    return (range, quality)
+  }
+}

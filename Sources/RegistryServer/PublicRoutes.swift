@@ -1,0 +1,329 @@
+import AmexistDomain
+import Attestation
+import Foundation
+import HTTPTypes
+import Hummingbird
+import RegistryService
+import RegistryStore
+import TransparencyLog
+
+/// The pages and JSON documents about services and attestations.
+extension Site {
+  /// Serves the reply `build` makes for `key`, from the cache while the log has not changed.
+  func cached(
+    _ request: Request, key: String, build: @Sendable () async throws -> Reply
+  ) async throws -> Response {
+    let generation = try await currentGeneration()
+    return try await replies.reply(key, generation: generation, build: build).response(to: request)
+  }
+
+  // MARK: Search
+
+  func search(_ request: Request, context: RegistryRequestContext, jsonPath: Bool) async throws
+    -> Response
+  {
+    let language = PageLanguage.of(request)
+    let format = ResponseFormat.of(request, hasSuffix: jsonPath)
+    let query = SearchQuery(request.uri.queryParameters, limits: settings.limits)
+    let generation = try await currentGeneration()
+    let all: [ServiceState]
+    do {
+      all = try await directory.services(registry, generation: generation)
+    } catch {
+      throw SiteError(error)
+    }
+    let matches = all.filter(query.matches)
+    let start = min((query.page - 1) * query.limit, matches.count)
+    let pageItems = Array(matches[start..<min(start + query.limit, matches.count)])
+    let hasMore = start + query.limit < matches.count
+    switch format {
+    case .json:
+      return Reply.json(
+        .object([
+          "services": .array(pageItems.map(Self.summaryJSON)),
+          "total": .integer(Int64(matches.count)),
+          "page": .integer(Int64(query.page)), "limit": .integer(Int64(query.limit)),
+          "hasMore": .bool(hasMore),
+        ])
+      ).response(to: request)
+    case .html:
+      let texts = Texts.table(language)
+      var values: [String: Any] = [
+        "query": query.text,
+        "regions": Region.names.sorted { $0.key < $1.key }.map { code, name in
+          ["code": code, "name": name, "selected": code == query.region?.code] as [String: Any]
+        },
+        "levels": Level.allCases.map { level in
+          [
+            "number": level.rawValue, "name": Words.level(level, language),
+            "selected": level == query.level,
+          ] as [String: Any]
+        },
+        "services": pageItems.map { summaryView($0, language) },
+        "hasServices": !pageItems.isEmpty,
+        "resultsHeading": query.isEmpty
+          ? (texts["results"] ?? "") : "\(texts["resultsFor"] ?? "") « \(query.text) »",
+      ]
+      if hasMore { values["nextPage"] = query.link(page: query.page + 1, language: language) }
+      return page(
+        "search", title: texts["searchTitle"] ?? "", language: language, path: "/",
+        values: values
+      ).response(to: request)
+    }
+  }
+
+  static func summaryJSON(_ state: ServiceState) -> JSONValue {
+    .object([
+      "siret": .string(state.siret.digits), "name": .string(state.profile.name),
+      "city": state.profile.city.map(JSONValue.string) ?? .null,
+      "region": state.profile.region.map { .string($0.code) } ?? .null,
+      "level": state.heldLevel.map { .integer(Int64($0.rawValue)) } ?? .null,
+      "standing": .string(state.standing.rawValue),
+      "validUntil": state.decision.map { .string($0.validUntil.description) } ?? .null,
+    ])
+  }
+
+  func summaryView(_ state: ServiceState, _ language: PageLanguage) -> [String: Any] {
+    var view: [String: Any] = [
+      "siret": state.siret.digits, "siretFormatted": state.siret.formatted,
+      "name": state.profile.name, "region": state.profile.region?.name ?? "",
+      "standing": Words.standing(state.standing, language),
+      "standingCode": state.standing.rawValue,
+    ]
+    if let level = state.heldLevel {
+      view["level"] = ["number": level.rawValue, "name": Words.level(level, language)]
+    }
+    return view
+  }
+
+  // MARK: Service
+
+  func service(_ request: Request, context: RegistryRequestContext) async throws -> Response {
+    let raw = try context.parameters.require("siret")
+    let (text, suffix) = Self.splitSuffix(raw, ".json")
+    let language = PageLanguage.of(request)
+    let format = ResponseFormat.of(request, hasSuffix: suffix)
+    guard let siret = try? SIRET(text.removingPercentEncoding ?? text) else {
+      throw SiteError.badRequest("not a SIRET: 14 digits with a valid checksum are expected")
+    }
+    return try await cached(request, key: "service/\(siret.digits)/\(language)/\(format)") {
+      let state: ServiceState
+      do {
+        state = try await registry.state(of: siret)
+      } catch {
+        throw SiteError(error)
+      }
+      switch format {
+      case .json:
+        guard case .object(var members) = StateJSON.service(state) else { return .json(.null) }
+        members["history"] = StateJSON.history(state)
+        members["attestations"] = .array(
+          state.attestations.map { record in
+            .object([
+              "id": .string(record.id), "index": .integer(record.index),
+              "decision": .integer(record.decisionIndex),
+              "recordedAt": .string(record.recordedAt.description),
+              "status": .string(AttestationStatus.of(record, in: state, signingKey: nil).rawValue),
+              "url": .string("/attestations/\(Self.uuid(of: record.id))"),
+            ])
+          })
+        return .json(.object(members))
+      case .html:
+        return page(
+          "service", title: state.profile.name, language: language,
+          path: "/services/\(siret.digits)", values: serviceView(state, language))
+      }
+    }
+  }
+
+  func serviceView(_ state: ServiceState, _ language: PageLanguage) -> [String: Any] {
+    var view = summaryView(state, language)
+    view["city"] = state.profile.city
+    view["website"] = state.profile.website
+    view["badgeText"] = Badge.caption(state, language).joined(separator: " · ")
+    if let decision = state.decision, state.standing != .none || state.heldLevel != nil {
+      var decisionView: [String: Any] = [
+        "validFrom": DateWords.date(decision.validFrom, language),
+        "validUntil": DateWords.date(decision.validUntil, language),
+        "evaluator": Words.evaluator(decision.evaluator, language),
+      ]
+      decisionView["reference"] = decision.reference
+      view["decision"] = decisionView
+    }
+    view["standingNote"] = state.suspension?.reason ?? state.withdrawal?.reason
+    let attestations = state.attestations.reversed().map { record -> [String: Any] in
+      let status = AttestationStatus.of(record, in: state, signingKey: nil)
+      return [
+        "uuid": Self.uuid(of: record.id),
+        "issued": DateWords.date(CalendarDate(parisDayOf: record.recordedAt), language),
+        "status": Words.status(status, language), "statusCode": status.rawValue,
+      ]
+    }
+    view["attestations"] = attestations
+    view["hasAttestations"] = !attestations.isEmpty
+    view["history"] = state.history.reversed().map { logged -> [String: Any] in
+      let (what, details) = Words.event(logged.event, language)
+      let date = logged.event.decisionDate ?? CalendarDate(parisDayOf: logged.recordedAt)
+      var entry: [String: Any] = [
+        "date": DateWords.date(date, language), "what": what, "index": logged.index,
+        "corrected": state.correctedIndexes.contains(logged.index),
+      ]
+      entry["details"] = details
+      return entry
+    }
+    return view
+  }
+
+  // MARK: Attestation
+
+  func attestation(_ request: Request, context: RegistryRequestContext) async throws -> Response {
+    let raw = try context.parameters.require("id")
+    let (text, suffix) = Self.splitSuffix(raw, ".json")
+    let language = PageLanguage.of(request)
+    let format = ResponseFormat.of(request, hasSuffix: suffix)
+    let uuid = try Self.attestationUUID(text)
+    return try await cached(request, key: "attestation/\(uuid)/\(language)/\(format)") {
+      let report = try await attestationReport(id: "urn:uuid:" + uuid)
+      switch format {
+      case .json: return .json(report.json)
+      case .html:
+        return page(
+          "attestation", title: Texts.table(language)["attestationTitle"] ?? "",
+          language: language, path: "/attestations/\(uuid)", values: report.view(language))
+      }
+    }
+  }
+
+  func bundle(_ request: Request, context: RegistryRequestContext) async throws -> Response {
+    let uuid = try Self.attestationUUID(try context.parameters.require("id"))
+    return try await cached(request, key: "bundle/\(uuid)") {
+      let lookup: AttestationLookup
+      do {
+        lookup = try await registry.attestation(id: "urn:uuid:" + uuid)
+      } catch {
+        throw SiteError(error)
+      }
+      guard let jws = lookup.signedDocument else { throw SiteError.notFound }
+      let evidence: InclusionEvidence
+      do {
+        evidence = try await registry.inclusionEvidence(index: lookup.record.index)
+      } catch {
+        throw SiteError.unavailable
+      }
+      var reply = Reply(
+        contentType: "application/json",
+        bytes: CanonicalJSON.encode(AttestationBundle(jws: jws, evidence: evidence).json))
+      // The file name is built from the validated UUID only (nothing from the request).
+      reply.extraHeaders[.contentDisposition] = "attachment; filename=\"\(uuid).amexist.json\""
+      return reply
+    }
+  }
+
+  /// `/v/{id}`: the short link of a printed attestation, sent on to its page.
+  func shortLink(_ request: Request, context: RegistryRequestContext) async throws -> Response {
+    let uuid = try Self.attestationUUID(try context.parameters.require("id"))
+    let language = PageLanguage.of(request)
+    var headers = HTTPFields()
+    headers[.location] = "/attestations/\(uuid)?lang=\(language.rawValue)"
+    headers[.cacheControl] = "no-cache"
+    return Response(status: .seeOther, headers: headers)
+  }
+
+  // MARK: Badge
+
+  func badge(_ request: Request, context: RegistryRequestContext) async throws -> Response {
+    let raw = try context.parameters.require("file")
+    let (text, isSVG) = Self.splitSuffix(raw, ".svg")
+    guard isSVG, let siret = try? SIRET(text) else { throw SiteError.notFound }
+    let language = PageLanguage.of(request)
+    return try await cached(request, key: "badge/\(siret.digits)/\(language)") {
+      let state: ServiceState
+      do {
+        state = try await registry.state(of: siret)
+      } catch {
+        throw SiteError(error)
+      }
+      var reply = Reply(
+        contentType: "image/svg+xml; charset=utf-8",
+        bytes: Array(Badge.svg(state, language).utf8), cacheControl: "public, max-age=300")
+      // Other sites embed the badge: it may be loaded cross-origin, but not framed.
+      reply.extraHeaders[.crossOriginResourcePolicy] = "cross-origin"
+      return reply
+    }
+  }
+
+  // MARK: Helpers
+
+  static func splitSuffix(_ text: String, _ suffix: String) -> (String, Bool) {
+    text.hasSuffix(suffix) ? (String(text.dropLast(suffix.count)), true) : (text, false)
+  }
+
+  /// The lowercase UUID of an attestation id, from a path segment: a UUID, nothing else.
+  static func attestationUUID(_ text: String) throws(SiteError) -> String {
+    guard text.utf8.count == 36, let uuid = UUID(uuidString: text) else {
+      throw .notFound
+    }
+    let canonical = uuid.uuidString.lowercased()
+    guard canonical == text.lowercased() else { throw .notFound }
+    return canonical
+  }
+
+  static func uuid(of id: String) -> String {
+    id.hasPrefix("urn:uuid:") ? String(id.dropFirst(9)) : id
+  }
+}
+
+extension HTTPField.Name {
+  static let crossOriginResourcePolicy = Self("Cross-Origin-Resource-Policy")!
+}
+
+/// The search form's parameters, validated and bounded.
+struct SearchQuery {
+  var text = ""
+  var region: Region?
+  var level: Level?
+  var standing: Standing?
+  var page = 1
+  var limit: Int
+
+  init(_ parameters: Parameters, limits: ServerLimits) {
+    text = String((parameters["q"].map(String.init) ?? "").prefix(100))
+      .trimmingCharacters(in: .whitespaces)
+    region = parameters["region"].flatMap { try? Region(code: String($0)) }
+    level = parameters["level"].flatMap { try? Level(parsing: String($0)) }
+    standing = parameters["standing"].flatMap { Standing(rawValue: String($0)) }
+    page = max(1, min(parameters["page"].flatMap { Int($0) } ?? 1, 1_000_000))
+    limit = max(1, min(parameters["limit"].flatMap { Int($0) } ?? 50, limits.maxPageSize))
+  }
+
+  var isEmpty: Bool { text.isEmpty && region == nil && level == nil && standing == nil }
+
+  private var digits: String { text.filter { !$0.isWhitespace } }
+
+  func matches(_ state: ServiceState) -> Bool {
+    if let region, state.profile.region != region { return false }
+    if let level, state.heldLevel != level { return false }
+    if let standing, state.standing != standing { return false }
+    guard !text.isEmpty else { return true }
+    if !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) {
+      return state.siret.digits.hasPrefix(digits)
+    }
+    return state.profile.name.range(
+      of: text, options: [.caseInsensitive, .diacriticInsensitive]) != nil
+      || (state.profile.city?.range(of: text, options: [.caseInsensitive, .diacriticInsensitive])
+        != nil)
+  }
+
+  func link(page: Int, language: PageLanguage) -> String {
+    var items = [URLQueryItem(name: "lang", value: language.rawValue)]
+    if !text.isEmpty { items.append(URLQueryItem(name: "q", value: text)) }
+    if let region { items.append(URLQueryItem(name: "region", value: region.code)) }
+    if let level { items.append(URLQueryItem(name: "level", value: "\(level.rawValue)")) }
+    if let standing { items.append(URLQueryItem(name: "standing", value: standing.rawValue)) }
+    items.append(URLQueryItem(name: "page", value: "\(page)"))
+    var components = URLComponents()
+    components.path = "/"
+    components.queryItems = items
+    return components.string ?? "/"
+  }
+}

@@ -1,0 +1,105 @@
+import AmexistDomain
+public import Hummingbird
+import HummingbirdCore
+import Logging
+public import RegistryService
+
+/// The registry's HTTP server: public lookup and verification, the log, and the admin API.
+public enum RegistryServer {
+  /// The server application over `registry`, answering for `issuer` (the trust file's issuer),
+  /// listening and limited as `settings` say. `onServerRunning` is told the bound port.
+  public static func application(
+    registry: RegistryService, issuer: String, settings: RegistryServerSettings = .init(),
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+  ) throws -> some ApplicationProtocol {
+    let site = try Site(registry: registry, settings: settings, issuer: issuer)
+    let limits = settings.limits
+    let http = HTTP1Channel.Configuration(
+      idleTimeout: .seconds(max(1, limits.idleTimeout.components.seconds)),
+      httpDecoderConfiguration: .init(
+        maxHeaderFieldSize: limits.maxHeaderFieldBytes,
+        maxHeaderListSize: limits.maxHeaderListBytes,
+        maxHeaderFieldCount: limits.maxHeaderCount))
+    return Application(
+      router: router(site),
+      server: .http1(configuration: http),
+      configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
+      onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+      logger: Logger(label: "amexist.server")
+    )
+  }
+
+  static func router(_ site: Site) -> Router<RegistryRequestContext> {
+    let router = Router(context: RegistryRequestContext.self, options: [.autoGenerateHeadEndpoints])
+    router.add(middleware: GuardMiddleware(site: site))
+    router.get("/") { request, context in
+      try await site.search(request, context: context, jsonPath: false)
+    }
+    router.get("/services") { request, context in
+      try await site.search(request, context: context, jsonPath: false)
+    }
+    router.get("/services.json") { request, context in
+      try await site.search(request, context: context, jsonPath: true)
+    }
+    router.get("/services/{siret}") { request, context in
+      try await site.service(request, context: context)
+    }
+    router.get("/attestations/{id}") { request, context in
+      try await site.attestation(request, context: context)
+    }
+    router.get("/attestations/{id}/bundle") { request, context in
+      try await site.bundle(request, context: context)
+    }
+    router.get("/v/{id}") { request, context in try await site.shortLink(request, context: context)
+    }
+    router.get("/verify") { request, context in try await site.verifyForm(request, context: context)
+    }
+    router.post("/verify") { request, context in try await site.verify(request, context: context) }
+    router.get("/badge/{file}") { request, context in
+      try await site.badge(request, context: context)
+    }
+    router.get("/.well-known/amexist-trust.json") { request, context in
+      try await site.trustFile(request, context: context)
+    }
+    router.get("/.well-known/jwks.json") { request, context in
+      try await site.jwks(request, context: context)
+    }
+    router.get("/log/checkpoint") { request, context in
+      try await site.checkpoint(request, context: context)
+    }
+    router.get("/log/entries") { request, context in
+      try await site.entries(request, context: context)
+    }
+    router.get("/log/proof/inclusion") { request, context in
+      try await site.inclusionProof(request, context: context)
+    }
+    router.get("/log/proof/consistency") { request, context in
+      try await site.consistencyProof(request, context: context)
+    }
+    router.get("/static/style.css") { request, _ in
+      Reply(
+        contentType: "text/css; charset=utf-8", bytes: site.stylesheet,
+        cacheControl: "public, max-age=86400"
+      ).response(to: request)
+    }
+    router.get("/openapi.yaml") { request, _ in
+      Reply(contentType: "application/yaml; charset=utf-8", bytes: site.openAPI).response(
+        to: request)
+    }
+    router.get("/metrics") { request, _ in
+      Reply(
+        contentType: "text/plain; version=0.0.4; charset=utf-8", bytes: site.metrics.exposition()
+      )
+      .response(to: request)
+    }
+    router.get("/healthz") { request, _ in
+      do {
+        _ = try await site.registry.eventCount()
+      } catch {
+        throw SiteError.unavailable
+      }
+      return Reply.json(.object(["status": .string("ok")])).response(to: request)
+    }
+    return router
+  }
+}

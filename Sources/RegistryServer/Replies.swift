@@ -1,0 +1,109 @@
+import AmexistDomain
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Synchronization
+
+/// A response body ready to send, with its type and validator; built once, sent many times.
+struct Reply: Sendable {
+  let status: HTTPResponse.Status
+  let contentType: String
+  let body: ByteBuffer
+  let etag: String
+  var extraHeaders: HTTPFields = [:]
+  /// `Cache-Control` of the response.
+  var cacheControl = "no-cache"
+
+  init(
+    status: HTTPResponse.Status = .ok, contentType: String, bytes: some Collection<UInt8>,
+    cacheControl: String = "no-cache"
+  ) {
+    self.status = status
+    self.contentType = contentType
+    self.body = ByteBuffer(bytes: bytes)
+    let digest = SHA256.hash(data: Array(bytes))
+    self.etag = "\"" + digest.prefix(12).map { Hex.byte($0) }.joined() + "\""
+    self.cacheControl = cacheControl
+  }
+
+  static func html(_ page: String, status: HTTPResponse.Status = .ok) -> Reply {
+    Reply(status: status, contentType: "text/html; charset=utf-8", bytes: Array(page.utf8))
+  }
+
+  static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Reply {
+    Reply(
+      status: status, contentType: "application/json; charset=utf-8",
+      bytes: CanonicalJSON.encode(value))
+  }
+
+  static func text(_ text: String, contentType: String = "text/plain; charset=utf-8") -> Reply {
+    Reply(contentType: contentType, bytes: Array(text.utf8))
+  }
+
+  /// The response to `request`: 304 when its `If-None-Match` names this body.
+  func response(to request: Request) -> Response {
+    var headers = extraHeaders
+    headers[.contentType] = contentType
+    headers[.eTag] = etag
+    headers[.cacheControl] = cacheControl
+    if status == .ok, let match = request.headers[.ifNoneMatch],
+      match.split(separator: ",").contains(where: {
+        $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*"
+      })
+    {
+      return Response(status: .notModified, headers: headers)
+    }
+    headers[.contentLength] = String(body.readableBytes)
+    return Response(status: status, headers: headers, body: .init(byteBuffer: body))
+  }
+}
+
+enum Hex {
+  private static let digits = Array("0123456789abcdef")
+  static func byte(_ value: UInt8) -> String {
+    String([digits[Int(value >> 4)], digits[Int(value & 0x0f)]])
+  }
+}
+
+/// Replies already built for the current state of the registry.
+///
+/// An entry is used while the log has the size it had when the entry was built and for at most
+/// `maximumAge` (pages also depend on the date: expiry). The table is bounded: when full it is
+/// emptied, so a crawl of every page cannot grow memory.
+final class ReplyCache: Sendable {
+  private struct Entry {
+    let generation: Int64
+    let built: ContinuousClock.Instant
+    let reply: Reply
+  }
+
+  private let entries = Mutex<[String: Entry]>([:])
+  private let capacity: Int
+  private let maximumAge: Duration
+
+  init(capacity: Int = 20_000, maximumAge: Duration = .seconds(60)) {
+    self.capacity = capacity
+    self.maximumAge = maximumAge
+  }
+
+  /// The cached reply for `key` at `generation`, or the one `build` makes (then cached).
+  func reply(
+    _ key: String, generation: Int64, build: () async throws -> Reply
+  ) async throws -> Reply {
+    let now = ContinuousClock.now
+    let cached = entries.withLock { entries in entries[key] }
+    if let cached, cached.generation == generation, now - cached.built < maximumAge {
+      return cached.reply
+    }
+    let reply = try await build()
+    entries.withLock { entries in
+      if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+      entries[key] = Entry(generation: generation, built: now, reply: reply)
+    }
+    return reply
+  }
+
+  var count: Int { entries.withLock { $0.count } }
+}

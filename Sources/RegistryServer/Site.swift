@@ -1,0 +1,166 @@
+import AmexistDomain
+import Attestation
+import Foundation
+import Hummingbird
+import Mustache
+import RegistryService
+import RegistryStore
+import Synchronization
+import TransparencyLog
+
+/// Everything the routes share: the registry, the templates, the caches, the limits.
+struct Site: Sendable {
+  let registry: RegistryService
+  let settings: RegistryServerSettings
+  let issuer: String
+  let library: MustacheLibrary
+  let stylesheet: [UInt8]
+  let openAPI: [UInt8]
+  let replies = ReplyCache()
+  let generation: LogGeneration
+  let directory: ServiceDirectory
+  let metrics = ServerMetrics()
+  let publicLimiter: RateLimiter
+  let verifyLimiter: RateLimiter
+  let failedAuthLimiter: RateLimiter
+
+  init(registry: RegistryService, settings: RegistryServerSettings, issuer: String) throws {
+    self.registry = registry
+    self.settings = settings
+    self.issuer = issuer
+    self.library = try ServerResources.templates()
+    self.stylesheet = try ServerResources.bytes("style", ext: "css")
+    self.openAPI = try ServerResources.bytes("openapi", ext: "yaml")
+    self.generation = LogGeneration(refreshInterval: settings.refreshInterval)
+    self.directory = ServiceDirectory()
+    let limits = settings.limits
+    self.publicLimiter = RateLimiter(limits.publicRate, capacity: limits.trackedClients)
+    self.verifyLimiter = RateLimiter(limits.verifyRate, capacity: limits.trackedClients)
+    self.failedAuthLimiter = RateLimiter(limits.failedAuthRate, capacity: limits.trackedClients)
+  }
+
+  /// The log size the cached replies are valid for.
+  func currentGeneration() async throws -> Int64 {
+    try await generation.current { () async throws(RegistryError) -> Int64 in
+      try await registry.eventCount()
+    }
+  }
+
+  /// The trust file as the log has it now: issuer keys from the log, the log's verifier key.
+  func trust() async throws(SiteError) -> TrustFile {
+    do {
+      return try await registry.trustFile(issuer: issuer)
+    } catch {
+      throw SiteError(error)
+    }
+  }
+
+  /// Renders `template` with `values` and the page's texts, in `language`.
+  func page(
+    _ template: String, title: String, language: PageLanguage, path: String,
+    values: [String: Any], status: HTTPResponse.Status = .ok
+  ) -> Reply {
+    var context = values
+    let texts = Texts.table(language)
+    context["t"] = texts
+    context["title"] = title
+    let other = language == .french ? PageLanguage.english : .french
+    context["otherLanguageLink"] = path + "?lang=" + other.rawValue
+    let html = library.render(context, withTemplate: template) ?? ""
+    return .html(html, status: status)
+  }
+
+  /// The reply for a refusal, as a page or as JSON.
+  func refusal(_ error: SiteError, language: PageLanguage, format: ResponseFormat) -> Reply {
+    var reply: Reply
+    switch format {
+    case .json:
+      reply = .json(
+        .object(["error": .string(error.code), "message": .string(error.message)]),
+        status: error.status)
+    case .html:
+      let heading = Texts.table(language)[error.headingKey] ?? ""
+      reply = page(
+        "error", title: heading, language: language, path: "/",
+        values: ["heading": heading, "message": error.message], status: error.status)
+    }
+    if case .tooMany(let seconds) = error { reply.extraHeaders[.retryAfter] = String(seconds) }
+    if case .methodNotAllowed = error { reply.extraHeaders[.allow] = "GET, HEAD, POST" }
+    if case .unauthorized = error { reply.extraHeaders[.wwwAuthenticate] = "Bearer" }
+    reply.cacheControl = "no-store"
+    return reply
+  }
+}
+
+/// The log size, re-read from the registry at most once per interval.
+final class LogGeneration: Sendable {
+  private struct State {
+    var value: Int64 = -1
+    var checked: ContinuousClock.Instant?
+  }
+  private let state = Mutex(State())
+  private let refreshInterval: Duration
+
+  init(refreshInterval: Duration) { self.refreshInterval = refreshInterval }
+
+  func current(_ read: () async throws -> Int64) async throws -> Int64 {
+    let now = ContinuousClock.now
+    let known = state.withLock { state -> Int64? in
+      guard let checked = state.checked, now - checked < refreshInterval else { return nil }
+      return state.value
+    }
+    if let known { return known }
+    let value = try await read()
+    state.withLock { state in
+      state.value = value
+      state.checked = now
+    }
+    return value
+  }
+
+  /// Forgets the size: the next question re-reads it (after a write through this server).
+  func invalidate() { state.withLock { $0.checked = nil } }
+}
+
+/// Every service's state, folded once per log size and day.
+final class ServiceDirectory: Sendable {
+  private let cached = Mutex<(Int64, CalendarDate, [ServiceState])?>(nil)
+
+  func services(_ registry: RegistryService, generation: Int64) async throws(RegistryError)
+    -> [ServiceState]
+  {
+    let today = registry.today()
+    if let (size, day, services) = cached.withLock({ $0 }), size == generation, day == today {
+      return services
+    }
+    let services = try await registry.allServices()
+    cached.withLock { $0 = (generation, today, services) }
+    return services
+  }
+}
+
+/// The templates, stylesheet and OpenAPI document shipped with the module.
+enum ServerResources {
+  static let templateNames = ["layout", "search", "service", "attestation", "verify", "error"]
+
+  static func bytes(_ name: String, ext: String, subdirectory: String? = nil) throws -> [UInt8] {
+    guard
+      let url = Bundle.module.url(
+        forResource: name, withExtension: ext,
+        subdirectory: "Resources" + (subdirectory.map { "/" + $0 } ?? ""))
+    else {
+      throw RegistryError.storage(.unavailable("the server resource \(name).\(ext) is missing"))
+    }
+    return Array(try Data(contentsOf: url))
+  }
+
+  static func templates() throws -> MustacheLibrary {
+    var library = MustacheLibrary()
+    for name in templateNames {
+      let text = String(
+        decoding: try bytes(name, ext: "mustache", subdirectory: "templates"), as: UTF8.self)
+      try library.register(text, named: name)
+    }
+    return library
+  }
+}

@@ -1,0 +1,157 @@
+import AmexistDomain
+import Attestation
+import Foundation
+import Hummingbird
+import RegistryService
+import TransparencyLog
+
+/// `POST /verify`: an uploaded bundle or JWS, checked as the offline verifier does and then
+/// against the registry's live status. Only verified fields are shown.
+extension Site {
+  func verifyForm(_ request: Request, context: RegistryRequestContext) async throws -> Response {
+    let language = PageLanguage.of(request)
+    return page(
+      "verify", title: Texts.table(language)["verifyTitle"] ?? "", language: language,
+      path: "/verify", values: [:]
+    ).response(to: request)
+  }
+
+  func verify(_ request: Request, context: RegistryRequestContext) async throws -> Response {
+    let language = PageLanguage.of(request)
+    let format = ResponseFormat.of(request, hasSuffix: false)
+    if let wait = verifyLimiter.take(client(of: request, context: context)) {
+      throw SiteError.tooMany(retryAfter: wait)
+    }
+    let body = try await self.body(of: request, limit: settings.limits.verifyBodyBytes)
+    let input = try Self.document(
+      in: Array(buffer: body), contentType: request.headers[.contentType])
+    let now = registry.clock.now()
+    var report = AttestationVerifier(trust: try await trust()).verify(input, now: now)
+    if report.isValid, let verified = report.attestation {
+      do {
+        let lookup = try await registry.attestation(id: verified.claims.id, at: now)
+        if lookup.record.payloadSHA256 != verified.payloadSHA256 {
+          report = report.failing(
+            .statusUnknown("the registry holds another document with this id"))
+        } else if !lookup.status.isValid {
+          report = report.failing(.notInForce(lookup.status))
+        }
+      } catch .attestationNotFound {
+        report = report.failing(.statusUnknown("this registry has no attestation with this id"))
+      } catch {
+        throw SiteError(error)
+      }
+    }
+    let result = VerifyResult(report: report)
+    switch format {
+    case .json: return Reply.json(result.json).response(to: request)
+    case .html:
+      return page(
+        "verify", title: Texts.table(language)["verifyTitle"] ?? "", language: language,
+        path: "/verify", values: ["result": result.view(language)]
+      ).response(to: request)
+    }
+  }
+
+  /// The document a request carries: the `document` field of a form, or the body itself.
+  static func document(in body: [UInt8], contentType: String?) throws(SiteError) -> [UInt8] {
+    let type =
+      (contentType ?? "").split(separator: ";").first.map {
+        $0.trimmingCharacters(in: .whitespaces).lowercased()
+      } ?? ""
+    switch type {
+    case "application/x-www-form-urlencoded":
+      let text = String(decoding: body, as: UTF8.self).replacingOccurrences(of: "+", with: "%20")
+      guard let items = URLComponents(string: "?" + text)?.queryItems,
+        let value = items.first(where: { $0.name == "document" })?.value
+      else {
+        throw .badRequest("the form has no document field")
+      }
+      return Array(value.trimmingCharacters(in: .whitespacesAndNewlines).utf8)
+    case "application/json", "application/jose", "text/plain", "application/octet-stream", "":
+      return body
+    default:
+      throw .unsupportedMediaType
+    }
+  }
+}
+
+/// A verification's verdict, with the fields that were verified and nothing else.
+struct VerifyResult {
+  let report: VerificationReport
+
+  var code: String { report.failure?.code ?? "valid" }
+
+  var json: JSONValue {
+    var members: [String: JSONValue] = [
+      "valid": .bool(report.isValid), "code": .string(code),
+      "exitCode": .integer(Int64(report.exitCode)),
+      "checkedAt": .string(report.checkedAt.description),
+      "reason": report.failure.map { .string($0.description) } ?? .null,
+    ]
+    if let attestation = report.attestation {
+      let claims = attestation.claims
+      members["attestation"] = .object([
+        "id": .string(claims.id), "siret": .string(claims.siret.digits),
+        "name": .string(claims.name), "level": .integer(Int64(claims.level.rawValue)),
+        "decided": .string(claims.decisionDate.description),
+        "evaluator": claims.evaluator.map(JSONValue.string) ?? .null,
+        "validFrom": .string(claims.validFrom.description),
+        "validUntil": .string(claims.validUntil.description),
+        "kid": .string(attestation.kid),
+      ])
+    } else {
+      members["attestation"] = .null
+    }
+    if let inclusion = report.inclusion {
+      members["log"] = .object([
+        "index": .integer(inclusion.index),
+        "treeSize": .integer(inclusion.checkpoint.checkpoint.size),
+        "origin": .string(inclusion.checkpoint.checkpoint.origin),
+      ])
+    } else {
+      members["log"] = .null
+    }
+    return .object(members)
+  }
+
+  func view(_ language: PageLanguage) -> [String: Any] {
+    let french = language == .french
+    let headline: String
+    if report.isValid {
+      headline = french ? "Attestation authentique et en vigueur" : "Genuine attestation, in force"
+    } else if case .notInForce(let status) = report.failure {
+      headline =
+        (french ? "Attestation authentique mais " : "Genuine attestation, but ")
+        + Words.status(status, language)
+    } else {
+      headline = french ? "Attestation non valide" : "Attestation not valid"
+    }
+    var view: [String: Any] = ["headline": headline, "code": code]
+    view["reason"] = report.failure.map(\.description)
+    var fields: [[String: String]] = []
+    // Shown only when the signature verified: the verifier keeps claims only then.
+    if let attestation = report.attestation {
+      let claims = attestation.claims
+      func add(_ french: String, _ english: String, _ value: String) {
+        fields.append(["label": language == .french ? french : english, "value": value])
+      }
+      add("Service", "Service", claims.name)
+      add("SIRET", "SIRET", claims.siret.formatted)
+      add("Niveau", "Level", "\(claims.level.rawValue) · \(Words.level(claims.level, language))")
+      add("Décision du", "Decided on", DateWords.date(claims.decisionDate, language))
+      add("Évaluateur", "Evaluator", Words.evaluator(claims.evaluator, language))
+      add("Valable jusqu'au", "Valid until", DateWords.date(claims.levelValidUntil, language))
+      add("Délivrée le", "Issued on", DateWords.instant(claims.validFrom, language))
+      add("Clé de signature", "Signing key", attestation.kid)
+      if let inclusion = report.inclusion {
+        add(
+          "Entrée du journal", "Log entry",
+          "\(inclusion.index) / \(inclusion.checkpoint.checkpoint.size)")
+      }
+    }
+    view["fields"] = fields
+    view["hasFields"] = !fields.isEmpty
+    return view
+  }
+}

@@ -1,0 +1,64 @@
+import AmexistDomain
+
+/// Domain values in the words of each language.
+enum Words {
+  static func standing(_ standing: Standing, _ language: PageLanguage) -> String {
+    switch language {
+    case .french: standing.frenchName
+    case .english:
+      switch standing {
+      case .active: "in force"
+      case .suspended: "suspended"
+      case .withdrawn: "withdrawn"
+      case .expired: "expired"
+      case .none: "none"
+      }
+    }
+  }
+
+  static func level(_ level: Level, _ language: PageLanguage) -> String {
+    language == .french ? level.frenchName : level.englishName
+  }
+
+  static func status(_ status: AttestationStatus, _ language: PageLanguage) -> String {
+    language == .french ? status.frenchName : status.englishName
+  }
+
+  static func evaluator(_ evaluator: String?, _ language: PageLanguage) -> String {
+    evaluator ?? (language == .french ? "la fédération" : "the federation")
+  }
+
+  /// One history entry as a sentence and its details.
+  static func event(_ event: Event, _ language: PageLanguage) -> (String, String?) {
+    let french = language == .french
+    switch event {
+    case .serviceRegistered: return (french ? "Inscription au registre" : "Registered", nil)
+    case .serviceUpdated: return (french ? "Mise à jour de la fiche" : "Profile updated", nil)
+    case .levelGranted(let e):
+      let what =
+        french
+        ? "Niveau \(e.level.rawValue) accordé : \(e.level.frenchName)"
+        : "Level \(e.level.rawValue) granted: \(e.level.englishName)"
+      let details =
+        french
+        ? "Valable du \(DateWords.date(e.validFrom, language)) au \(DateWords.date(e.validUntil, language)) · évaluateur : \(evaluator(e.evaluator, language))\(e.reference.map { " · référence \($0)" } ?? "")"
+        : "Valid from \(DateWords.date(e.validFrom, language)) to \(DateWords.date(e.validUntil, language)) · evaluator: \(evaluator(e.evaluator, language))\(e.reference.map { " · reference \($0)" } ?? "")"
+      return (what, details)
+    case .levelRenewed(let e):
+      return (
+        french ? "Renouvellement" : "Renewed",
+        (french ? "Valable jusqu'au " : "Valid until ") + DateWords.date(e.validUntil, language)
+          + (e.evaluator.map { (french ? " · évaluateur : " : " · evaluator: ") + $0 } ?? "")
+      )
+    case .levelSuspended(let e):
+      return (french ? "Suspension" : "Suspended", (french ? "Motif : " : "Reason: ") + e.reason)
+    case .levelReinstated: return (french ? "Levée de la suspension" : "Reinstated", nil)
+    case .levelWithdrawn(let e):
+      return (french ? "Retrait" : "Withdrawn", (french ? "Motif : " : "Reason: ") + e.reason)
+    case .attestationIssued:
+      return (french ? "Attestation délivrée" : "Attestation issued", nil)
+    case .keyAdded, .keyRetired, .keyRevoked:
+      return (french ? "Clé de l'émetteur" : "Issuer key", nil)
+    }
+  }
+}
