@@ -30,7 +30,8 @@ struct GuardMiddleware: RouterMiddleware {
     }
     SecurityHeaders.apply(to: &response.headers)
     site.metrics.record(
-      route: context.endpointPath ?? "unmatched", method: request.method.rawValue,
+      route: context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched",
+      method: request.method.rawValue,
       status: response.status.code, duration: ContinuousClock.now - start)
     return response
   }
