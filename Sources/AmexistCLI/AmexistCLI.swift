@@ -72,7 +72,7 @@ struct AmexistCommand: AsyncParsableCommand {
       InitCommand.self, DemoCommand.self, ServeCommand.self, ServiceCommand.self,
       DecisionCommand.self,
       HistoryCommand.self, AttestCommand.self, VerifyCommand.self, KeysCommand.self,
-      LogCommand.self, ExportCommand.self,
+      LogCommand.self, ExportCommand.self, TokenCommand.self,
     ]
   )
 }

@@ -11,29 +11,13 @@ extension GlobalOptions {
   var keyFolder: KeyFolder { KeyFolder(path: keys) }
 }
 
-/// Creates an issuer key: private file first, then the log event, then the trust file.
+/// Creates an issuer key, its private file, its log event and the new trust file.
 func createIssuerKey(
-  _ algorithm: SigningAlgorithm, service: RegistryService, folder: KeyFolder, issuer: String,
-  retiring: [String] = []
+  _ algorithm: SigningAlgorithm, service: RegistryService, folder: KeyFolder, issuer: String
 ) async throws(CLIError) -> String {
-  let key = SigningKey(generating: algorithm)
-  let kid = key.publicKey.keyID
-  try performNow { () throws(RegistryError) in try folder.writePrivateKey(key, kid: kid) }
-  _ = try await perform { () throws(RegistryError) in
-    try await service.addKey(key, retiring: retiring)
+  try await perform { () throws(RegistryError) in
+    try await service.createIssuerKey(algorithm, folder: folder, issuer: issuer)
   }
-  try await publishTrust(service: service, folder: folder, issuer: issuer)
-  return kid
-}
-
-/// Rewrites the trust file from the log's key history.
-func publishTrust(service: RegistryService, folder: KeyFolder, issuer: String)
-  async throws(CLIError)
-{
-  let trust = try await perform { () throws(RegistryError) in
-    try await service.trustFile(issuer: issuer)
-  }
-  try performNow { () throws(RegistryError) in try folder.writeTrust(trust) }
 }
 
 /// `amexist keys …`
@@ -100,12 +84,9 @@ struct KeysCommand: AsyncParsableCommand {
     func run() async throws {
       let service = try global.openService(writing: true)
       let folder = global.keyFolder
-      let trust = try performNow { () throws(RegistryError) in try folder.loadTrust() }
-      let now = service.clock.now()
-      let active = try await perform { () throws(RegistryError) in try await service.keyRecords() }
-        .filter { $0.maySign(at: now) }.map(\.kid)
-      let kid = try await createIssuerKey(
-        algorithm, service: service, folder: folder, issuer: trust.issuer, retiring: active)
+      let (kid, active) = try await perform { () throws(RegistryError) in
+        try await service.rotateIssuerKey(algorithm, folder: folder)
+      }
       Console.out(
         "New issuer key \(kid) (\(algorithm.rawValue)) signs from now on; retired: \(active.isEmpty ? "none" : active.joined(separator: ", "))."
       )
@@ -128,11 +109,9 @@ struct KeysCommand: AsyncParsableCommand {
       }
       let service = try global.openService(writing: true)
       let folder = global.keyFolder
-      let trust = try performNow { () throws(RegistryError) in try folder.loadTrust() }
       try await perform { () throws(RegistryError) in
-        try await service.revokeKey(kid, at: at, reason: reason)
+        try await service.revokeIssuerKey(kid, at: at, reason: reason, folder: folder)
       }
-      try await publishTrust(service: service, folder: folder, issuer: trust.issuer)
       Console.out(
         "Key \(kid) is revoked; \(folder.trustPath) updated. Publish it so that verifiers see the revocation."
       )

@@ -2,6 +2,7 @@ import AmexistDomain
 import ArgumentParser
 import Attestation
 import Foundation
+import RegistryServer
 import RegistryService
 
 /// `amexist init`
@@ -188,7 +189,8 @@ struct DemoCommand: AsyncParsableCommand {
     }
     guard !noServe else { return }
     let trust = try performNow { () throws(RegistryError) in try global.keyFolder.loadTrust() }
-    try await server.serve(service, issuer: trust.issuer) { base in
+    let admin = AdminAccess(folder: global.keyFolder, tokens: global.keyFolder.adminTokens)
+    try await server.serve(service, issuer: trust.issuer, admin: admin) { base in
       Console.out("\nThe registry is served on \(base)/ (Ctrl-C stops it):")
       Console.out("  search        \(base)/")
       if let active = states.first(where: { $0.standing == .active }) {

@@ -1,3 +1,4 @@
+import AmexistDomain
 import ArgumentParser
 import Attestation
 import Foundation
@@ -25,14 +26,15 @@ struct ServerOptions: ParsableArguments {
 
   /// Serves `service` until SIGINT or SIGTERM; `ready` is told the base URL once listening.
   func serve(
-    _ service: RegistryService, issuer: String, ready: @escaping @Sendable (String) -> Void
+    _ service: RegistryService, issuer: String, admin: AdminAccess?,
+    ready: @escaping @Sendable (String) -> Void
   ) async throws(CLIError) {
     let settings = RegistryServerSettings(
       host: host, port: port, publicOrigin: publicOrigin, trustedProxies: Set(trustedProxy))
     let host = self.host
     do {
       let app = try RegistryServer.application(
-        registry: service, issuer: issuer, settings: settings
+        registry: service, issuer: issuer, settings: settings, admin: admin
       ) { port in
         ready("http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
       }
@@ -52,11 +54,111 @@ struct ServeCommand: AsyncParsableCommand {
   @OptionGroup var global: GlobalOptions
   @OptionGroup var server: ServerOptions
 
+  @Flag(help: "Serve only the public routes, even when the log and issuer keys are here.")
+  var readOnly = false
+
   func run() async throws {
-    let service = try global.openService()
-    let trust = try performNow { () throws(RegistryError) in try global.keyFolder.loadTrust() }
-    try await server.serve(service, issuer: trust.issuer) { base in
+    let folder = global.keyFolder
+    let trust = try performNow { () throws(RegistryError) in try folder.loadTrust() }
+    // The admin API needs the log key to seal writes; without it the server only reads.
+    let writing =
+      !readOnly
+      && FileManager.default.fileExists(atPath: folder.privateKeyPath(KeyFolder.logKeyName))
+    let service = try global.openService(writing: writing)
+    let admin = writing ? AdminAccess(folder: folder, tokens: folder.adminTokens) : nil
+    try await server.serve(service, issuer: trust.issuer, admin: admin) { base in
       Console.out("Serving the registry on \(base)/ (Ctrl-C stops it).")
+      Console.out(
+        writing
+          ? "The admin API is at \(base)/admin/ (tokens: amexist token create)."
+          : "Read-only: no admin API.")
+    }
+  }
+}
+
+/// `amexist token …`
+struct TokenCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "token",
+    abstract: "Create, list and revoke admin API tokens (stored hashed in Keys/private/).",
+    subcommands: [Create.self, List.self, Revoke.self]
+  )
+
+  struct Create: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Create a token; it is printed once and kept only as its hash.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Who or what the token is for.") var name: String
+    @Option(
+      help: ArgumentHelp(
+        "What it may do (repeatable): services, decisions, attestations, keys.", valueName: "scope")
+    )
+    var scope: [String]
+    @Option(help: ArgumentHelp("Limit it to services of a region (repeatable).", valueName: "code"))
+    var region: [String] = []
+    @Option(help: "Days until it expires (at most 366).") var days = 90
+
+    func run() async throws {
+      var scopes: Set<AdminScope> = []
+      for name in scope {
+        guard let scope = AdminScope(rawValue: name) else {
+          throw CLIError(
+            "unknown scope \(name): services, decisions, attestations or keys",
+            exitCode: AmexistCLI.usageError)
+        }
+        scopes.insert(scope)
+      }
+      let regions = try region.map { code throws(CLIError) in
+        try parseInput { () throws(DomainError) in try Region(code: code) }
+      }
+      guard (1...366).contains(days) else {
+        throw CLIError("--days must be 1 to 366", exitCode: AmexistCLI.usageError)
+      }
+      let store = global.keyFolder.adminTokens
+      let clock = SystemClock()
+      let (token, secret) = try performNow { () throws(RegistryError) in
+        try store.create(
+          name: name, scopes: scopes, regions: regions.isEmpty ? nil : Set(regions),
+          validFor: Int64(days) * 86_400_000, now: clock.now())
+      }
+      Console.out(secret)
+      Console.error(
+        "Token \(token.id) for \(token.name) (\(token.scopes.map(\.rawValue).sorted().joined(separator: ", "))) expires \(token.expiresAt); it is not shown again."
+      )
+    }
+  }
+
+  struct List: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List tokens (never their secrets).")
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+      let store = global.keyFolder.adminTokens
+      let tokens = try performNow { () throws(RegistryError) in try store.list() }
+      let now = SystemClock().now()
+      var table = TextTable(headers: ["Id", "Name", "Scopes", "Regions", "Expires", "Status"])
+      for token in tokens {
+        table.rows.append([
+          token.id, token.name, token.scopes.map(\.rawValue).sorted().joined(separator: ","),
+          token.regions.map { $0.map(\.code).sorted().joined(separator: ",") } ?? "all",
+          token.expiresAt.description,
+          token.revokedAt != nil ? "revoked" : token.isUsable(at: now) ? "active" : "expired",
+        ])
+      }
+      Console.out(tokens.isEmpty ? "No admin token." : table.render())
+    }
+  }
+
+  struct Revoke: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Revoke a token now; servers refuse it from their next request.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The token id (the 8 characters after amx_).") var id: String
+
+    func run() async throws {
+      let store = global.keyFolder.adminTokens
+      try performNow { () throws(RegistryError) in try store.revoke(id, now: SystemClock().now()) }
+      Console.out("Token \(id) is revoked.")
     }
   }
 }

@@ -8,8 +8,11 @@ public import RegistryService
 public enum RegistryServer {
   /// The server application over `registry`, answering for `issuer` (the trust file's issuer),
   /// listening and limited as `settings` say. `onServerRunning` is told the bound port.
+  ///
+  /// The admin API is served under `/admin/` when `admin` is given and the registry can write.
   public static func application(
     registry: RegistryService, issuer: String, settings: RegistryServerSettings = .init(),
+    admin: AdminAccess? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
   ) throws -> some ApplicationProtocol {
     let site = try Site(registry: registry, settings: settings, issuer: issuer)
@@ -21,7 +24,7 @@ public enum RegistryServer {
         maxHeaderListSize: limits.maxHeaderListBytes,
         maxHeaderFieldCount: limits.maxHeaderCount))
     return Application(
-      router: router(site),
+      router: router(site, admin: registry.logSigner == nil ? nil : admin),
       server: .http1(configuration: http),
       configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
       onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
@@ -29,7 +32,7 @@ public enum RegistryServer {
     )
   }
 
-  static func router(_ site: Site) -> Router<RegistryRequestContext> {
+  static func router(_ site: Site, admin: AdminAccess?) -> Router<RegistryRequestContext> {
     let router = Router(context: RegistryRequestContext.self, options: [.autoGenerateHeadEndpoints])
     router.add(middleware: GuardMiddleware(site: site))
     router.get("/") { request, context in
@@ -100,6 +103,7 @@ public enum RegistryServer {
       }
       return Reply.json(.object(["status": .string("ok")])).response(to: request)
     }
+    if let admin { AdminAPI(site: site, access: admin).register(on: router) }
     return router
   }
 }

@@ -44,30 +44,22 @@ public struct CheckpointFile: Sendable {
   /// - Throws: ``RegistryError/log(_:)`` when the file holds a different checkpoint of the same
   ///   size (a fork), or cannot be written.
   public func publish(_ checkpoint: SignedCheckpoint, log: NoteVerifier) throws(RegistryError) {
-    let lockPath = path + ".lock"
-    let lock = open(lockPath, O_RDWR | O_CREAT, 0o600)
-    guard lock >= 0 else { throw .log("cannot open \(lockPath)") }
-    defer { close(lock) }
-    guard flock(lock, LOCK_EX) == 0 else { throw .log("cannot lock \(lockPath)") }
-    if let current = try read(log: log), current.checkpoint.size >= checkpoint.checkpoint.size {
-      if current.checkpoint.size == checkpoint.checkpoint.size,
-        current.checkpoint.root != checkpoint.checkpoint.root
-      {
-        throw .log(
-          "SECURITY: two checkpoints of size \(current.checkpoint.size) with different roots (\(path))"
-        )
+    do {
+      try PrivateFile.withLock(path) { () throws(RegistryError) in
+        if let current = try read(log: log), current.checkpoint.size >= checkpoint.checkpoint.size {
+          if current.checkpoint.size == checkpoint.checkpoint.size,
+            current.checkpoint.root != checkpoint.checkpoint.root
+          {
+            throw .log(
+              "SECURITY: two checkpoints of size \(current.checkpoint.size) with different roots (\(path))"
+            )
+          }
+          return
+        }
+        try PrivateFile.write(Array(checkpoint.note.utf8), to: path)
       }
-      return
-    }
-    let temporary = path + ".new"
-    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    guard descriptor >= 0 else { throw .log("cannot write \(temporary)") }
-    let bytes = Array(checkpoint.note.utf8)
-    let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-    let synced = fsync(descriptor) == 0
-    close(descriptor)
-    guard written == bytes.count, synced, rename(temporary, path) == 0 else {
-      throw .log("cannot write the published checkpoint \(path)")
+    } catch .keys(let message) {
+      throw .log(message)
     }
   }
 

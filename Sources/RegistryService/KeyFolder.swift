@@ -117,6 +117,11 @@ public struct KeyFolder: Sendable {
     }
   }
 
+  /// The admin API tokens, beside the private keys.
+  public var adminTokens: AdminTokenStore {
+    AdminTokenStore(path: (privatePath as NSString).appendingPathComponent("admin-tokens.json"))
+  }
+
   /// Whether a private key file exists for `kid`.
   public func hasPrivateKey(_ kid: String) -> Bool {
     FileManager.default.fileExists(atPath: privateKeyPath(kid))

@@ -21,6 +21,8 @@ struct ServerHarness {
   let kid: String
   /// Each active sample service's attestation, with its bundle as issued.
   let issued: [SIRET: IssuedAttestation]
+  /// The keys folder: trust file, the issuer's private key, the admin tokens.
+  let keys: KeyFolder
 
   init() async throws {
     folder = try TemporaryFolder()
@@ -38,6 +40,20 @@ struct ServerHarness {
         siret: state.siret, signer: signer, kid: kid, issuer: Self.issuer)
     }
     self.issued = issued
+    keys = KeyFolder(path: folder.file("Keys"))
+    try keys.writePrivateKey(signer, kid: kid)
+    try keys.writeTrust(try await service.trustFile(issuer: Self.issuer))
+  }
+
+  /// A token with `scopes` (all by default), limited to `regions` if given.
+  func token(
+    _ scopes: Set<AdminScope> = Set(AdminScope.allCases), regions: Set<Region>? = nil,
+    days: Int64 = 30
+  ) throws -> String {
+    try keys.adminTokens.create(
+      name: "test", scopes: scopes, regions: regions, validFor: days * 86_400_000,
+      now: clock.now()
+    ).secret
   }
 
   /// An active service and its attestation.
@@ -49,7 +65,9 @@ struct ServerHarness {
   func application(_ settings: RegistryServerSettings = .init(refreshInterval: .zero)) throws
     -> some ApplicationProtocol
   {
-    try RegistryServer.application(registry: service, issuer: Self.issuer, settings: settings)
+    try RegistryServer.application(
+      registry: service, issuer: Self.issuer, settings: settings,
+      admin: AdminAccess(folder: keys, tokens: keys.adminTokens))
   }
 
   /// Runs `body` against the application through Hummingbird's router test framework.

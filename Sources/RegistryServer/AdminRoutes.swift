@@ -1,0 +1,447 @@
+import AmexistDomain
+import Attestation
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+import RegistryService
+import Synchronization
+
+/// What the admin API needs beyond the registry: the keys folder (issuer key, trust file) and
+/// the token store.
+public struct AdminAccess: Sendable {
+  /// The keys folder the issuer signs with.
+  public let folder: KeyFolder
+  /// The tokens allowed in.
+  public let tokens: AdminTokenStore
+
+  /// Admin access with the keys of `folder` and the tokens of `tokens`.
+  public init(folder: KeyFolder, tokens: AdminTokenStore) {
+    self.folder = folder
+    self.tokens = tokens
+  }
+}
+
+/// The admin API: the issuer's operations over HTTP, behind bearer tokens.
+struct AdminAPI: Sendable {
+  let site: Site
+  let access: AdminAccess
+  let replays = IdempotencyCache()
+  let logger = Logger(label: "amexist.admin")
+
+  /// Authenticates the request and checks `scope`; every refusal is counted, logged (token id
+  /// only, never a secret) and rate-limited per client.
+  func authorize(_ request: Request, context: RegistryRequestContext, scope: AdminScope?)
+    throws(SiteError) -> AdminToken
+  {
+    let client = site.client(of: request, context: context)
+    if site.failedAuthLimiter.isExhausted(client) {
+      throw .tooMany(retryAfter: max(1, Int(1 / site.settings.limits.failedAuthRate.perSecond)))
+    }
+    let header = request.headers[.authorization] ?? ""
+    let presented = header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : ""
+    guard let token = access.tokens.authenticate(presented, now: site.registry.clock.now()) else {
+      _ = site.failedAuthLimiter.take(client)
+      site.metrics.authFailures.increment()
+      logger.notice(
+        "admin token refused",
+        metadata: [
+          "client": "\(client.debugDescription)", "path": "\(request.uri.path.debugDescription)",
+        ])
+      throw .unauthorized
+    }
+    if let scope, !token.scopes.contains(scope) {
+      logger.notice("admin scope refused", metadata: ["token": "\(token.id)", "scope": "\(scope)"])
+      throw .forbidden
+    }
+    return token
+  }
+
+  /// Runs a write: authorized for `scope`, with its JSON body, at most once per idempotency key.
+  func write(
+    _ request: Request, context: RegistryRequestContext, scope: AdminScope,
+    _ perform: @Sendable (AdminToken, AdminBody) async throws -> Reply
+  ) async throws -> Response {
+    let token = try authorize(request, context: context, scope: scope)
+    let bytes = Array(
+      buffer: try await site.body(of: request, limit: site.settings.limits.adminBodyBytes))
+    let key = try IdempotencyCache.key(request.headers[.idempotencyKey], token: token)
+    let fingerprint = IdempotencyCache.fingerprint(request, bytes)
+    if let key {
+      switch replays.begin(key, fingerprint: fingerprint) {
+      case .replay(let reply):
+        var reply = reply
+        reply.extraHeaders[.idempotentReplayed] = "true"
+        return reply.response(to: request)
+      case .conflict(let reason): throw SiteError.conflict(reason)
+      case .proceed: break
+      }
+    }
+    do {
+      let body = try AdminBody(bytes, contentType: request.headers[.contentType])
+      var reply = try await perform(token, body)
+      reply.cacheControl = "no-store"
+      site.generation.invalidate()
+      logger.info(
+        "admin write",
+        metadata: ["token": "\(token.id)", "path": "\(request.uri.path.debugDescription)"])
+      if let key { replays.finish(key, fingerprint: fingerprint, reply: reply) }
+      return reply.response(to: request)
+    } catch {
+      if let key { replays.abandon(key) }
+      throw error
+    }
+  }
+
+  /// The service `siret` if the token may act on it.
+  func service(_ siret: SIRET, for token: AdminToken) async throws -> ServiceState {
+    let state = try await site.registry.state(of: siret)
+    guard token.covers(state.profile.region) else { throw SiteError.forbidden }
+    return state
+  }
+
+  func signer() async throws -> (key: SigningKey, kid: String, trust: TrustFile) {
+    do {
+      return try await site.registry.signer(from: access.folder)
+    } catch {
+      logger.error("issuer key unavailable", metadata: ["reason": "\(error)"])
+      throw SiteError.unavailable
+    }
+  }
+
+  static func siret(_ context: RegistryRequestContext) throws -> SIRET {
+    guard let siret = try? SIRET(try context.parameters.require("siret")) else {
+      throw SiteError.badRequest("not a SIRET: 14 digits with a valid checksum are expected")
+    }
+    return siret
+  }
+
+  // MARK: Routes
+
+  func register(on router: Router<RegistryRequestContext>) {
+    let admin = router.group("admin")
+    admin.get("token") { request, context in
+      let token = try authorize(request, context: context, scope: nil)
+      return Reply.json(Self.json(token)).response(to: request)
+    }
+    admin.post("services") { request, context in
+      try await write(request, context: context, scope: .services) { token, body in
+        let siret = try body.siret("siret")
+        let profile = try body.profile()
+        guard token.covers(profile.region) else { throw SiteError.forbidden }
+        try body.only(["siret", "name", "address", "city", "region", "website"])
+        let logged = try await site.registry.register(siret, profile: profile)
+        return try await stateReply(siret, index: logged.index)
+      }
+    }
+    admin.post("services/import") { request, context in
+      try await write(request, context: context, scope: .services) { token, body in
+        guard token.regions == nil else { throw SiteError.forbidden }
+        let summary = try await site.registry.importCSV(try body.csv())
+        return .json(
+          .object([
+            "rows": .integer(Int64(summary.rows)),
+            "registered": .integer(Int64(summary.servicesRegistered)),
+            "updated": .integer(Int64(summary.servicesUpdated)),
+            "decisions": .integer(Int64(summary.decisionsRecorded)),
+          ]), status: .ok)
+      }
+    }
+    admin.post("services/{siret}") { request, context in
+      try await write(request, context: context, scope: .services) { token, body in
+        let siret = try Self.siret(context)
+        _ = try await service(siret, for: token)
+        let profile = try body.profile()
+        guard token.covers(profile.region) else { throw SiteError.forbidden }
+        try body.only(["name", "address", "city", "region", "website"])
+        let logged = try await site.registry.update(siret, profile: profile)
+        return try await stateReply(siret, index: logged.index, status: .ok)
+      }
+    }
+    admin.post("services/{siret}/decisions") { request, context in
+      try await write(request, context: context, scope: .decisions) { token, body in
+        let siret = try Self.siret(context)
+        _ = try await service(siret, for: token)
+        let event = try body.decision(siret, today: site.registry.today())
+        let logged = try await site.registry.decide(event)
+        return try await stateReply(siret, index: logged.index)
+      }
+    }
+    admin.post("services/{siret}/attestations") { request, context in
+      try await write(request, context: context, scope: .attestations) { token, body in
+        let siret = try Self.siret(context)
+        _ = try await service(siret, for: token)
+        try body.only([])
+        let (key, kid, trust) = try await signer()
+        let issued = try await site.registry.issueAttestation(
+          siret: siret, signer: key, kid: kid, issuer: trust.issuer)
+        let uuid = Site.uuid(of: issued.claims.id)
+        return .json(
+          .object([
+            "id": .string(issued.claims.id), "index": .integer(issued.logged.index),
+            "url": .string("/attestations/\(uuid)"),
+            "link": .string(site.settings.publicOrigin + "/v/\(uuid)"),
+            "bundle": issued.bundle.json,
+          ]), status: .created)
+      }
+    }
+    admin.post("keys/rotate") { request, context in
+      try await write(request, context: context, scope: .keys) { _, body in
+        try body.only(["algorithm"])
+        let algorithm =
+          try body.optionalString("algorithm").map { text in
+            guard let algorithm = SigningAlgorithm(rawValue: text) else {
+              throw SiteError.badRequest("algorithm must be EdDSA or ES256")
+            }
+            return algorithm
+          } ?? .edDSA
+        let (kid, retired) = try await site.registry.rotateIssuerKey(
+          algorithm, folder: access.folder)
+        return .json(
+          .object(["kid": .string(kid), "retired": .array(retired.map(JSONValue.string))]),
+          status: .created)
+      }
+    }
+    admin.post("keys/{kid}/revoke") { request, context in
+      try await write(request, context: context, scope: .keys) { _, body in
+        try body.only(["reason", "at"])
+        let kid = try context.parameters.require("kid")
+        let at = try body.optionalString("at").map { text in
+          do { return try Instant(parsing: text) } catch { throw SiteError.badRequest("\(error)") }
+        }
+        try await site.registry.revokeIssuerKey(
+          kid, at: at, reason: try body.string("reason"), folder: access.folder)
+        return .json(.object(["kid": .string(kid), "revoked": .bool(true)]))
+      }
+    }
+  }
+
+  func stateReply(_ siret: SIRET, index: Int64, status: HTTPResponse.Status = .created)
+    async throws -> Reply
+  {
+    let state = try await site.registry.state(of: siret)
+    return .json(
+      .object(["index": .integer(index), "service": StateJSON.service(state)]), status: status)
+  }
+
+  static func json(_ token: AdminToken) -> JSONValue {
+    .object([
+      "id": .string(token.id), "name": .string(token.name),
+      "scopes": .array(token.scopes.map(\.rawValue).sorted().map(JSONValue.string)),
+      "regions": token.regions.map { .array($0.map(\.code).sorted().map(JSONValue.string)) }
+        ?? .null,
+      "expiresAt": .string(token.expiresAt.description),
+    ])
+  }
+}
+
+extension HTTPField.Name {
+  static let idempotencyKey = Self("Idempotency-Key")!
+  static let idempotentReplayed = Self("Idempotent-Replayed")!
+}
+
+/// A strict admin request body: JSON without duplicate or unknown members (or CSV for imports).
+struct AdminBody: Sendable {
+  let members: [String: JSONValue]
+  let text: String?
+
+  init(_ bytes: [UInt8], contentType: String?) throws(SiteError) {
+    let type =
+      (contentType ?? "").split(separator: ";").first.map {
+        $0.trimmingCharacters(in: .whitespaces).lowercased()
+      } ?? ""
+    switch type {
+    case "text/csv":
+      guard let text = String(validating: bytes, as: UTF8.self) else {
+        throw .badRequest("the CSV is not UTF-8")
+      }
+      members = [:]
+      self.text = text
+    case "application/json":
+      guard case .object(let members) = try? StrictJSONParser(maximumSize: 16_384).parse(bytes)
+      else {
+        throw .badRequest("the body must be one JSON object, without duplicate members")
+      }
+      self.members = members
+      text = nil
+    case "" where bytes.isEmpty:
+      members = [:]
+      text = nil
+    default:
+      throw .unsupportedMediaType
+    }
+  }
+
+  /// Refuses members not in `allowed` (no mass assignment).
+  func only(_ allowed: Set<String>) throws(SiteError) {
+    if let unknown = members.keys.sorted().first(where: { !allowed.contains($0) }) {
+      throw .badRequest("unknown member \"\(unknown.prefix(40))\"")
+    }
+  }
+
+  func optionalString(_ name: String) throws(SiteError) -> String? {
+    switch members[name] {
+    case nil, .null: return nil
+    case .string(let value): return value
+    default: throw .badRequest("\(name) must be a string")
+    }
+  }
+
+  func string(_ name: String) throws(SiteError) -> String {
+    guard let value = try optionalString(name) else { throw .badRequest("\(name) is required") }
+    return value
+  }
+
+  func siret(_ name: String) throws(SiteError) -> SIRET {
+    do { return try SIRET(try string(name)) } catch { throw .badRequest("\(error)") }
+  }
+
+  func date(_ name: String) throws(SiteError) -> CalendarDate? {
+    try optionalString(name).map { text throws(SiteError) in
+      do { return try CalendarDate(parsing: text) } catch { throw .badRequest("\(error)") }
+    }
+  }
+
+  func csv() throws(SiteError) -> String {
+    guard let text else { throw .unsupportedMediaType }
+    return text
+  }
+
+  func profile() throws(SiteError) -> ServiceProfile {
+    do {
+      return try ServiceProfile(
+        name: try string("name"), address: try optionalString("address"),
+        city: try optionalString("city"), region: try optionalString("region"),
+        website: try optionalString("website"))
+    } catch let error as SiteError {
+      throw error
+    } catch {
+      throw .badRequest("\(error)")
+    }
+  }
+
+  /// The decision event the body describes (`"decision"`: grant, renew, suspend, reinstate or
+  /// withdraw, with that decision's members only).
+  func decision(_ siret: SIRET, today: CalendarDate) throws(SiteError) -> Event {
+    let kind = try string("decision")
+    let decided = try date("decided") ?? today
+    do {
+      switch kind {
+      case "grant":
+        try only([
+          "decision", "level", "decided", "validFrom", "validUntil", "evaluator", "reference",
+          "corrects",
+        ])
+        guard case .integer(let number) = members["level"], let level = Level(rawValue: Int(number))
+        else {
+          throw SiteError.badRequest("level must be 1, 2 or 3")
+        }
+        var corrects: Int64?
+        if case .integer(let index) = members["corrects"] { corrects = index }
+        guard let validUntil = try date("validUntil") else {
+          throw SiteError.badRequest("validUntil is required")
+        }
+        return .levelGranted(
+          try LevelGranted(
+            siret: siret, level: level, decided: decided, validFrom: try date("validFrom"),
+            validUntil: validUntil, evaluator: try optionalString("evaluator"),
+            reference: try optionalString("reference"), corrects: corrects))
+      case "renew":
+        try only(["decision", "decided", "validUntil", "evaluator", "reference"])
+        guard let validUntil = try date("validUntil") else {
+          throw SiteError.badRequest("validUntil is required")
+        }
+        return .levelRenewed(
+          try LevelRenewed(
+            siret: siret, decided: decided, validUntil: validUntil,
+            evaluator: try optionalString("evaluator"), reference: try optionalString("reference")))
+      case "suspend":
+        try only(["decision", "decided", "reason"])
+        return .levelSuspended(
+          try LevelSuspended(siret: siret, decided: decided, reason: try string("reason")))
+      case "reinstate":
+        try only(["decision", "decided"])
+        return .levelReinstated(LevelReinstated(siret: siret, decided: decided))
+      case "withdraw":
+        try only(["decision", "decided", "reason"])
+        return .levelWithdrawn(
+          try LevelWithdrawn(siret: siret, decided: decided, reason: try string("reason")))
+      default:
+        throw SiteError.badRequest("decision must be grant, renew, suspend, reinstate or withdraw")
+      }
+    } catch let error as SiteError {
+      throw error
+    } catch {
+      throw .badRequest("\(error)")
+    }
+  }
+}
+
+/// Replies to writes, kept by idempotency key so that a retried request returns the original
+/// result instead of writing twice. Bounded: the oldest keys are forgotten first.
+final class IdempotencyCache: Sendable {
+  enum Outcome {
+    case proceed
+    case replay(Reply)
+    case conflict(String)
+  }
+
+  private enum Entry {
+    case running(String)
+    case done(String, Reply, ContinuousClock.Instant)
+  }
+
+  private let entries = Mutex<[String: Entry]>([:])
+  private let capacity = 10_000
+  private let lifetime = Duration.seconds(24 * 3600)
+
+  static func key(_ header: String?, token: AdminToken) throws(SiteError) -> String? {
+    guard let header else { return nil }
+    guard (1...128).contains(header.utf8.count),
+      header.utf8.allSatisfy({ (0x21...0x7e).contains($0) })
+    else {
+      throw .badRequest("Idempotency-Key must be 1 to 128 visible ASCII characters")
+    }
+    return token.id + " " + header
+  }
+
+  static func fingerprint(_ request: Request, _ body: [UInt8]) -> String {
+    var bytes = Array("\(request.method.rawValue) \(request.uri.path)\n".utf8)
+    bytes += body
+    return Reply(contentType: "", bytes: bytes).etag
+  }
+
+  func begin(_ key: String, fingerprint: String) -> Outcome {
+    entries.withLock { entries in
+      let now = ContinuousClock.now
+      switch entries[key] {
+      case .running:
+        return .conflict("a request with this Idempotency-Key is in progress")
+      case .done(let print, let reply, let at) where now - at < lifetime:
+        guard print == fingerprint else {
+          return .conflict("this Idempotency-Key was used for another request")
+        }
+        return .replay(reply)
+      default:
+        if entries.count >= capacity {
+          entries = entries.filter {
+            if case .done(_, _, let at) = $0.value { return now - at < lifetime / 24 }
+            return true
+          }
+        }
+        entries[key] = .running(fingerprint)
+        return .proceed
+      }
+    }
+  }
+
+  func finish(_ key: String, fingerprint: String, reply: Reply) {
+    entries.withLock { $0[key] = .done(fingerprint, reply, .now) }
+  }
+
+  func abandon(_ key: String) {
+    entries.withLock { _ = $0.removeValue(forKey: key) }
+  }
+}
