@@ -32,6 +32,7 @@ let package = Package(
     .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
   ],
   targets: [
     .target(name: "AmexistDomain", swiftSettings: strictSettings),
@@ -84,6 +85,8 @@ let package = Package(
         "RegistryServer", "TransparencyLog",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
       ],
       swiftSettings: strictSettings
     ),
@@ -149,7 +152,7 @@ let package = Package(
     .testTarget(
       name: "RegistryServerTests",
       dependencies: [
-        "AmexistDomain", "Attestation", "RegistryServer", "RegistryService", "RegistryStore",
+        "AmexistCLI", "AmexistDomain", "Attestation", "RegistryServer", "RegistryService", "RegistryStore",
         "RegistryStoreSQLite", "RegistryTesting", "TransparencyLog",
         .product(name: "HummingbirdTesting", package: "hummingbird"),
       ],

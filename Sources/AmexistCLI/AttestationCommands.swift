@@ -67,7 +67,11 @@ struct VerifyCommand: AsyncParsableCommand {
   var file: String
   @Option(help: "The trust file (default: <keys>/trust.json).") var trust: String?
   @Option(help: "Check at this instant (RFC 3339) instead of now.") var now: String?
-  @Option(help: "Also check the live status on this registry server.") var online: String?
+  @Option(
+    help:
+      "Also check the live status and the log on this registry server (https; keys come only from the trust file)."
+  )
+  var online: String?
 
   func run() async throws {
     let instant =
@@ -103,11 +107,11 @@ struct VerifyCommand: AsyncParsableCommand {
         throw CLIError("malformed: \(file) was not read within \(seconds) s", exitCode: 1)
       }
     }
-    var report = AttestationVerifier(trust: trustFile).verify(input, now: instant)
-    if report.isValid, online != nil {
-      report = report.failing(
-        .statusUnknown("online status checks are not available in this version of amexist"))
+    let online = try self.online.map { url throws(CLIError) in
+      try OnlineCheck(url: url, trust: trustFile)
     }
+    var report = AttestationVerifier(trust: trustFile).verify(input, now: instant)
+    if let online { report = await online.check(report) }
     Console.out(global.json ? CanonicalJSON.string(Self.json(report)) : Self.describe(report))
     if let failure = report.failure {
       throw CLIError(failure.description, exitCode: failure.exitCode)

@@ -1,0 +1,133 @@
+import AmexistDomain
+import AsyncHTTPClient
+import Attestation
+import Foundation
+import NIOCore
+import NIOHTTP1
+import TransparencyLog
+
+/// `verify --online`: the live status of a verified attestation, and the server's log checked
+/// against the bundle's checkpoint, with keys taken only from the local trust file.
+struct OnlineCheck {
+  /// The server's base URL: https, or http to this machine only.
+  let base: String
+  let trust: TrustFile
+
+  /// Largest response read from the server.
+  static let maximumResponse = 256 * 1024
+
+  init(url: String, trust: TrustFile) throws(CLIError) {
+    var text = url
+    while text.hasSuffix("/") { text.removeLast() }
+    guard let components = URLComponents(string: text), let host = components.host,
+      components.query == nil, components.fragment == nil, components.user == nil
+    else {
+      throw CLIError("--online needs a URL such as https://registre.example", exitCode: 2)
+    }
+    let loopback = ["127.0.0.1", "localhost", "::1"].contains(host)
+    guard components.scheme == "https" || (components.scheme == "http" && loopback) else {
+      throw CLIError("--online needs an https:// URL (http only to this machine)", exitCode: 2)
+    }
+    self.base = text
+    self.trust = trust
+  }
+
+  /// The report once checked online: unchanged when everything holds, else failing with the
+  /// first reason (status unknown when the server cannot be read, never valid by default).
+  func check(_ report: VerificationReport) async -> VerificationReport {
+    guard report.isValid, let attestation = report.attestation, let inclusion = report.inclusion
+    else { return report }
+    var configuration = HTTPClient.Configuration()
+    configuration.redirectConfiguration = .disallow
+    configuration.timeout = .init(connect: .seconds(5), read: .seconds(10))
+    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    defer { _ = client.shutdown() }
+    do {
+      try await checkLog(inclusion.checkpoint.checkpoint, client: client)
+      let status = try await liveStatus(attestation, index: inclusion.index, client: client)
+      return status.isValid ? report : report.failing(.notInForce(status))
+    } catch let failure as OnlineFailure {
+      return report.failing(failure.reason)
+    } catch {
+      return report.failing(.statusUnknown("the server could not be read: \(error)"))
+    }
+  }
+
+  struct OnlineFailure: Error {
+    let reason: VerificationFailure
+  }
+
+  /// The server's latest checkpoint is signed by the trusted log and extends the bundle's.
+  private func checkLog(_ held: Checkpoint, client: HTTPClient) async throws {
+    let note = String(decoding: try await get("/log/checkpoint", client: client), as: UTF8.self)
+    let latest: Checkpoint
+    do {
+      latest = try SignedCheckpoint(verifying: note, log: trust.log).checkpoint
+    } catch {
+      throw OnlineFailure(reason: .logProof("the server's checkpoint does not verify: \(error)"))
+    }
+    guard latest.size >= held.size else {
+      throw OnlineFailure(
+        reason: .logProof(
+          "the server's log (\(latest.size) entries) is older than the bundle's checkpoint (\(held.size)): rolled back"
+        ))
+    }
+    if latest.size == held.size {
+      guard latest.root == held.root else {
+        throw OnlineFailure(
+          reason: .logProof("the server's log forked from the bundle's checkpoint"))
+      }
+      return
+    }
+    let body = try await get(
+      "/log/proof/consistency?from=\(held.size)&to=\(latest.size)", client: client)
+    guard case .array(let items)? = try? StrictJSONParser().parse(body)["hashes"] else {
+      throw OnlineFailure(reason: .logProof("the server sent no consistency proof"))
+    }
+    let hashes = items.compactMap { item -> MerkleHash? in
+      guard case .string(let text) = item else { return nil }
+      return MerkleHash(base64: text)
+    }
+    do {
+      guard hashes.count == items.count else { throw ProofError.rootMismatch }
+      try ProofVerifier.verifyConsistency(
+        size1: held.size, size2: latest.size, root1: held.root, root2: latest.root, proof: hashes)
+    } catch {
+      throw OnlineFailure(
+        reason: .logProof("the server's log is not consistent with the bundle's checkpoint"))
+    }
+  }
+
+  /// The registry's status for the attestation, only if the server names the same document.
+  private func liveStatus(_ attestation: VerifiedAttestation, index: Int64, client: HTTPClient)
+    async throws -> AttestationStatus
+  {
+    let uuid = attestation.claims.id.replacingOccurrences(of: "urn:uuid:", with: "")
+    guard UUID(uuidString: uuid) != nil else {
+      throw OnlineFailure(reason: .statusUnknown("the attestation id is not a UUID"))
+    }
+    let body = try await get("/attestations/\(uuid.lowercased()).json", client: client)
+    guard let json = try? StrictJSONParser().parse(body),
+      json["id"] == .string(attestation.claims.id),
+      json["payloadSHA256"] == .string(attestation.payloadSHA256),
+      json["logIndex"] == .integer(index),
+      case .string(let text)? = json["status"], let status = AttestationStatus(rawValue: text)
+    else {
+      throw OnlineFailure(
+        reason: .statusUnknown("the server's answer does not name this attestation"))
+    }
+    return status
+  }
+
+  private func get(_ path: String, client: HTTPClient) async throws -> [UInt8] {
+    var request = HTTPClientRequest(url: base + path)
+    request.headers.add(name: "Accept", value: "application/json")
+    let response = try await client.execute(request, timeout: .seconds(15))
+    guard response.status == .ok else {
+      throw OnlineFailure(
+        reason: .statusUnknown("the server answered \(response.status.code) for \(path)"))
+    }
+    let body = try await response.body.collect(upTo: Self.maximumResponse)
+    return Array(buffer: body)
+  }
+}
