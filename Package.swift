@@ -152,8 +152,8 @@ let package = Package(
     .testTarget(
       name: "RegistryServerTests",
       dependencies: [
-        "AmexistCLI", "AmexistDomain", "Attestation", "RegistryServer", "RegistryService", "RegistryStore",
-        "RegistryStoreSQLite", "RegistryTesting", "TransparencyLog",
+        "AmexistCLI", "AmexistDomain", "Attestation", "RegistryServer", "RegistryService",
+        "RegistryStore", "RegistryStoreSQLite", "RegistryTesting", "TransparencyLog",
         .product(name: "HummingbirdTesting", package: "hummingbird"),
       ],
       swiftSettings: strictSettings
