@@ -16,9 +16,14 @@ struct ServerOptions: ParsableArguments {
     help: ArgumentHelp(
       "A reverse proxy whose X-Forwarded-For is believed (repeatable).", valueName: "address"))
   var trustedProxy: [String] = []
+  @Option(help: "Public requests per second allowed to one client (bursts of four times as many).")
+  var clientRate: Double = 50
 
   func validate() throws {
     guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+    guard clientRate >= 1, clientRate <= 1_000_000 else {
+      throw ValidationError("--client-rate must be 1 to 1000000")
+    }
     guard publicOrigin.hasPrefix("https://") || publicOrigin.hasPrefix("http://127.0.0.1") else {
       throw ValidationError("--public-origin must be an https:// origin")
     }
@@ -29,8 +34,9 @@ struct ServerOptions: ParsableArguments {
     _ service: RegistryService, issuer: String, admin: AdminAccess?,
     ready: @escaping @Sendable (String) -> Void
   ) async throws(CLIError) {
-    let settings = RegistryServerSettings(
+    var settings = RegistryServerSettings(
       host: host, port: port, publicOrigin: publicOrigin, trustedProxies: Set(trustedProxy))
+    settings.limits.publicRate = RateLimit(perSecond: clientRate, burst: clientRate * 4)
     let host = self.host
     do {
       let app = try RegistryServer.application(

@@ -75,7 +75,7 @@ enum Texts {
     "reason": "Reason", "website": "Website",
     "attestations": "Attestations", "attestationOf": "Attestation of",
     "history": "History", "corrected": "corrected by a later decision",
-    "logEntry": "Log entry #", "jsonVersion": "JSON version",
+    "logEntry": "Log entry", "jsonVersion": "JSON version",
     "attestationTitle": "AMEXIST attestation",
     "decided": "Decided on", "issuedAt": "Issued on", "identifier": "Identifier",
     "checksMade": "Checks made", "checkPassed": "passed:", "checkFailed": "failed:",
