@@ -124,7 +124,7 @@ struct AdminAPI: Sendable {
     let admin = router.group("admin")
     admin.get("token") { request, context in
       let token = try authorize(request, context: context, scope: nil)
-      return Reply.json(Self.json(token)).response(to: request)
+      return Reply.json(token.publicJSON).response(to: request)
     }
     admin.post("services") { request, context in
       try await write(request, context: context, scope: .services) { token, body in
@@ -225,16 +225,6 @@ struct AdminAPI: Sendable {
     return .json(
       .object(["index": .integer(index), "service": StateJSON.service(state)]), status: status)
   }
-
-  static func json(_ token: AdminToken) -> JSONValue {
-    .object([
-      "id": .string(token.id), "name": .string(token.name),
-      "scopes": .array(token.scopes.map(\.rawValue).sorted().map(JSONValue.string)),
-      "regions": token.regions.map { .array($0.map(\.code).sorted().map(JSONValue.string)) }
-        ?? .null,
-      "expiresAt": .string(token.expiresAt.description),
-    ])
-  }
 }
 
 extension HTTPField.Name {
@@ -248,11 +238,7 @@ struct AdminBody: Sendable {
   let text: String?
 
   init(_ bytes: [UInt8], contentType: String?) throws(SiteError) {
-    let type =
-      (contentType ?? "").split(separator: ";").first.map {
-        $0.trimmingCharacters(in: .whitespaces).lowercased()
-      } ?? ""
-    switch type {
+    switch MediaRange.mediaType(contentType) {
     case "text/csv":
       guard let text = String(validating: bytes, as: UTF8.self) else {
         throw .badRequest("the CSV is not UTF-8")

@@ -51,6 +51,13 @@ public enum ResponseFormat: Sendable {
 
 /// One member of an `Accept` or `Accept-Language` list.
 enum MediaRange {
+  /// The media type of a `Content-Type` value, lowercased, without parameters ("" when absent).
+  static func mediaType(_ contentType: String?) -> String {
+    (contentType ?? "").split(separator: ";").first.map {
+      $0.trimmingCharacters(in: .whitespaces).lowercased()
+    } ?? ""
+  }
+
   /// The range and its quality (1 when absent or unreadable, 0 when out of range).
   static func parse(_ item: Substring) -> (String, Double) {
     let parts = item.split(separator: ";")

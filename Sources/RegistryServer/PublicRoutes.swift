@@ -99,10 +99,7 @@ extension Site {
   // MARK: Service
 
   func service(_ request: Request, context: RegistryRequestContext) async throws -> Response {
-    let raw = try context.parameters.require("siret")
-    let (text, suffix) = Self.splitSuffix(raw, ".json")
-    let language = PageLanguage.of(request)
-    let format = ResponseFormat.of(request, hasSuffix: suffix)
+    let (text, language, format) = try Self.negotiate(request, context, parameter: "siret")
     guard let siret = try? SIRET(text.removingPercentEncoding ?? text) else {
       throw SiteError.badRequest("not a SIRET: 14 digits with a valid checksum are expected")
     }
@@ -177,10 +174,7 @@ extension Site {
   // MARK: Attestation
 
   func attestation(_ request: Request, context: RegistryRequestContext) async throws -> Response {
-    let raw = try context.parameters.require("id")
-    let (text, suffix) = Self.splitSuffix(raw, ".json")
-    let language = PageLanguage.of(request)
-    let format = ResponseFormat.of(request, hasSuffix: suffix)
+    let (text, language, format) = try Self.negotiate(request, context, parameter: "id")
     let uuid = try Self.attestationUUID(text)
     return try await cached(request, key: "attestation/\(uuid)/\(language)/\(format)") {
       let report = try await attestationReport(id: "urn:uuid:" + uuid)
@@ -253,6 +247,15 @@ extension Site {
   }
 
   // MARK: Helpers
+
+  /// The path parameter `parameter` without its `.json` suffix, and the language and format the
+  /// request asks for.
+  static func negotiate(
+    _ request: Request, _ context: RegistryRequestContext, parameter: String
+  ) throws -> (String, PageLanguage, ResponseFormat) {
+    let (text, suffix) = splitSuffix(try context.parameters.require(parameter), ".json")
+    return (text, PageLanguage.of(request), ResponseFormat.of(request, hasSuffix: suffix))
+  }
 
   static func splitSuffix(_ text: String, _ suffix: String) -> (String, Bool) {
     text.hasSuffix(suffix) ? (String(text.dropLast(suffix.count)), true) : (text, false)

@@ -55,11 +55,7 @@ extension Site {
 
   /// The document a request carries: the `document` field of a form, or the body itself.
   static func document(in body: [UInt8], contentType: String?) throws(SiteError) -> [UInt8] {
-    let type =
-      (contentType ?? "").split(separator: ";").first.map {
-        $0.trimmingCharacters(in: .whitespaces).lowercased()
-      } ?? ""
-    switch type {
+    switch MediaRange.mediaType(contentType) {
     case "application/x-www-form-urlencoded":
       let text = String(decoding: body, as: UTF8.self).replacingOccurrences(of: "+", with: "%20")
       guard let items = URLComponents(string: "?" + text)?.queryItems,

@@ -36,6 +36,17 @@ public struct AdminToken: Hashable, Sendable {
     instant < expiresAt && revokedAt.map { instant < $0 } ?? true
   }
 
+  /// The token as it may be shown: everything but the secret's hash.
+  public var publicJSON: JSONValue {
+    .object([
+      "id": .string(id), "name": .string(name),
+      "scopes": .array(scopes.map(\.rawValue).sorted().map(JSONValue.string)),
+      "regions": regions.map { .array($0.map(\.code).sorted().map(JSONValue.string)) } ?? .null,
+      "createdAt": .string(createdAt.description), "expiresAt": .string(expiresAt.description),
+      "revokedAt": revokedAt.map { .string($0.description) } ?? .null,
+    ])
+  }
+
   /// Whether it may act on a service of `region`.
   public func covers(_ region: Region?) -> Bool {
     guard let regions else { return true }
@@ -177,16 +188,9 @@ public final class AdminTokenStore: Sendable {
       atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     let json = JSONValue.array(
       tokens.map { token in
-        .object([
-          "id": .string(token.id), "name": .string(token.name),
-          "scopes": .array(token.scopes.map(\.rawValue).sorted().map(JSONValue.string)),
-          "regions": token.regions.map { .array($0.map(\.code).sorted().map(JSONValue.string)) }
-            ?? .null,
-          "createdAt": .string(token.createdAt.description),
-          "expiresAt": .string(token.expiresAt.description),
-          "revokedAt": token.revokedAt.map { .string($0.description) } ?? .null,
-          "sha256": .string(token.secretSHA256),
-        ])
+        guard case .object(var members) = token.publicJSON else { return .null }
+        members["sha256"] = .string(token.secretSHA256)
+        return .object(members)
       })
     try PrivateFile.write(CanonicalJSON.encode(json) + [0x0A], to: path)
   }
