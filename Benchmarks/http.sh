@@ -29,6 +29,7 @@ server=$!
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 mkdir -p www/services
 curl -sf -H 'Accept: application/json' "http://127.0.0.1:$port/services/$siret" >"www/services/$siret.json"
+chmod -R a+rX "$work" # nginx's workers do not run as root
 cat >nginx.conf <<CONF
 worker_processes 1;
 pid $work/nginx.pid;
@@ -58,11 +59,14 @@ rss() { awk '/VmRSS/ { print $2 }' "/proc/$server/status"; }
 
 curl -sf -o /dev/null -H 'Accept: application/json' "http://127.0.0.1:$port/services/$siret"
 measure -H 'Accept: application/json' "http://127.0.0.1:$port/services/$siret" >/dev/null # warm-up
+curl -sf -o /dev/null "http://127.0.0.1:$nginx_port/services/$siret.json" || { echo "nginx does not serve the file" >&2; exit 1; }
 read -r nginx_rps nginx_p99 nginx_bad < <(measure "http://127.0.0.1:$nginx_port/services/$siret.json")
+read -r static_rps static_p99 static_bad < <(measure "http://127.0.0.1:$port/static/style.css")
 read -r json_rps json_p99 json_bad < <(measure -H 'Accept: application/json' "http://127.0.0.1:$port/services/$siret")
 read -r html_rps html_p99 html_bad < <(measure "http://127.0.0.1:$port/services/$siret")
 printf 'connections %s, %s s per run, server on core 0, wrk on core 1\n' "$connections" "$seconds"
 printf 'nginx static JSON      %8s req/s  p99 %6s ms  non-2xx %s\n' "$nginx_rps" "$nginx_p99" "$nginx_bad"
+printf 'amexist /static/style.css (a precomputed reply: the framework alone) %s req/s  p99 %s ms  ratio to nginx %.2f\n' "$static_rps" "$static_p99" "$(echo "$static_rps / $nginx_rps" | bc -l)"
 printf 'amexist JSON           %8s req/s  p99 %6s ms  non-2xx %s  ratio to nginx %.2f\n' "$json_rps" "$json_p99" "$json_bad" "$(echo "$json_rps / $nginx_rps" | bc -l)"
 printf 'amexist HTML           %8s req/s  p99 %6s ms  non-2xx %s  ratio to nginx %.2f\n' "$html_rps" "$html_p99" "$html_bad" "$(echo "$html_rps / $nginx_rps" | bc -l)"
 

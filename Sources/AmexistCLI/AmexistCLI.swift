@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import NIOCore
+import NIOPosix
 
 /// The `amexist` command line as a library, so that the executable is a few lines and tests can
 /// run commands in process.
@@ -12,6 +14,13 @@ public enum AmexistCLI {
   public static let usageError: Int32 = 2
   /// Exit status when a log proof or checkpoint is invalid or inconsistent (also `verify`'s).
   public static let logInvalid: Int32 = 6
+
+  /// Makes Swift concurrency run its tasks on the server's event loops, so that a request is
+  /// handled without hopping between two thread pools. Call it once, first, from the main
+  /// thread of the `amexist` executable.
+  public static func runTasksOnEventLoops() {
+    NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+  }
 
   /// Runs the command line `arguments` (without the program name) and returns the exit status.
   /// Errors are printed to standard error as one line.

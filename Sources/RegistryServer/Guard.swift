@@ -28,7 +28,10 @@ struct GuardMiddleware: RouterMiddleware {
       ).response(to: request)
       if refusal.closesConnection { response.headers[.connection] = "close" }
     }
-    SecurityHeaders.apply(to: &response.headers)
+    // Prepared replies carry them already.
+    if response.headers[.strictTransportSecurity] == nil {
+      SecurityHeaders.apply(to: &response.headers)
+    }
     site.metrics.record(
       route: context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched",
       method: request.method.rawValue,

@@ -100,7 +100,9 @@ extension Site {
 
   func service(_ request: Request, context: RegistryRequestContext) async throws -> Response {
     let (text, language, format) = try Self.negotiate(request, context, parameter: "siret")
-    guard let siret = try? SIRET(text.removingPercentEncoding ?? text) else {
+    // A SIRET typed with spaces arrives percent-encoded.
+    let decoded = text.contains("%") ? (text.removingPercentEncoding ?? text) : text
+    guard let siret = try? SIRET(decoded) else {
       throw SiteError.badRequest("not a SIRET: 14 digits with a valid checksum are expected")
     }
     return try await cached(request, key: "service/\(siret.digits)/\(language)/\(format)") {

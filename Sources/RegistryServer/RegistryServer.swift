@@ -28,7 +28,7 @@ public enum RegistryServer {
       server: .http1(configuration: http),
       configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
       onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
-      logger: Logger(label: "amexist.server")
+      logger: Logger(label: "amexist.server") { label in ServerLogHandler(label: label) }
     )
   }
 
@@ -79,16 +79,8 @@ public enum RegistryServer {
     router.get("/log/proof/consistency") { request, context in
       try await site.consistencyProof(request, context: context)
     }
-    router.get("/static/style.css") { request, _ in
-      Reply(
-        contentType: "text/css; charset=utf-8", bytes: site.stylesheet,
-        cacheControl: "public, max-age=86400"
-      ).response(to: request)
-    }
-    router.get("/openapi.yaml") { request, _ in
-      Reply(contentType: "application/yaml; charset=utf-8", bytes: site.openAPI).response(
-        to: request)
-    }
+    router.get("/static/style.css") { request, _ in site.stylesheet.response(to: request) }
+    router.get("/openapi.yaml") { request, _ in site.openAPI.response(to: request) }
     router.get("/metrics") { request, _ in
       Reply(
         contentType: "text/plain; version=0.0.4; charset=utf-8", bytes: site.metrics.exposition()

@@ -42,12 +42,30 @@ struct Reply: Sendable {
     Reply(contentType: contentType, bytes: Array(text.utf8))
   }
 
-  /// The response to `request`: 304 when its `If-None-Match` names this body.
-  func response(to request: Request) -> Response {
+  /// Headers computed once for a reply served many times (see ``prepared()``).
+  private var preparedHeaders: HTTPFields?
+
+  /// The reply with its headers, security headers included, computed now rather than on each
+  /// response.
+  func prepared() -> Reply {
+    var reply = self
+    var headers = self.headers
+    SecurityHeaders.apply(to: &headers)
+    reply.preparedHeaders = headers
+    return reply
+  }
+
+  private var headers: HTTPFields {
     var headers = extraHeaders
     headers[.contentType] = contentType
     headers[.eTag] = etag
     headers[.cacheControl] = cacheControl
+    return headers
+  }
+
+  /// The response to `request`: 304 when its `If-None-Match` names this body.
+  func response(to request: Request) -> Response {
+    var headers = preparedHeaders ?? self.headers
     if status == .ok, let match = request.headers[.ifNoneMatch],
       match.split(separator: ",").contains(where: {
         $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*"
@@ -97,7 +115,7 @@ final class ReplyCache: Sendable {
     if let cached, cached.generation == generation, now - cached.built < maximumAge {
       return cached.reply
     }
-    let reply = try await build()
+    let reply = try await build().prepared()
     entries.withLock { entries in
       if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
       entries[key] = Entry(generation: generation, built: now, reply: reply)

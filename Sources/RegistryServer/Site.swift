@@ -14,8 +14,8 @@ struct Site: Sendable {
   let settings: RegistryServerSettings
   let issuer: String
   let library: MustacheLibrary
-  let stylesheet: [UInt8]
-  let openAPI: [UInt8]
+  let stylesheet: Reply
+  let openAPI: Reply
   let replies = ReplyCache()
   let generation: LogGeneration
   let directory: ServiceDirectory
@@ -29,8 +29,14 @@ struct Site: Sendable {
     self.settings = settings
     self.issuer = issuer
     self.library = try ServerResources.templates()
-    self.stylesheet = try ServerResources.bytes("style", ext: "css")
-    self.openAPI = try ServerResources.bytes("openapi", ext: "yaml")
+    self.stylesheet = Reply(
+      contentType: "text/css; charset=utf-8", bytes: try ServerResources.bytes("style", ext: "css"),
+      cacheControl: "public, max-age=86400"
+    ).prepared()
+    self.openAPI = Reply(
+      contentType: "application/yaml; charset=utf-8",
+      bytes: try ServerResources.bytes("openapi", ext: "yaml")
+    ).prepared()
     self.generation = LogGeneration(refreshInterval: settings.refreshInterval)
     self.directory = ServiceDirectory()
     let limits = settings.limits
@@ -93,10 +99,14 @@ struct Site: Sendable {
 }
 
 /// The log size, re-read from the registry at most once per interval.
+///
+/// One request re-reads it while the others keep using the size known so far, so that an
+/// expired size does not send every request in flight to the database at once.
 final class LogGeneration: Sendable {
   private struct State {
-    var value: Int64 = -1
+    var value: Int64?
     var checked: ContinuousClock.Instant?
+    var refreshing = false
   }
   private let state = Mutex(State())
   private let refreshInterval: Duration
@@ -106,16 +116,24 @@ final class LogGeneration: Sendable {
   func current(_ read: () async throws -> Int64) async throws -> Int64 {
     let now = ContinuousClock.now
     let known = state.withLock { state -> Int64? in
-      guard let checked = state.checked, now - checked < refreshInterval else { return nil }
-      return state.value
+      if let checked = state.checked, now - checked < refreshInterval { return state.value }
+      if state.refreshing, let value = state.value { return value }
+      state.refreshing = true
+      return nil
     }
     if let known { return known }
-    let value = try await read()
-    state.withLock { state in
-      state.value = value
-      state.checked = now
+    do {
+      let value = try await read()
+      state.withLock { state in
+        state.value = value
+        state.checked = now
+        state.refreshing = false
+      }
+      return value
+    } catch {
+      state.withLock { $0.refreshing = false }
+      throw error
     }
-    return value
   }
 
   /// Forgets the size: the next question re-reads it (after a write through this server).

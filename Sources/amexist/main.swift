@@ -1,4 +1,5 @@
 import AmexistCLI
 import Foundation
 
+AmexistCLI.runTasksOnEventLoops()
 exit(await AmexistCLI.main(Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,187 @@
+import AmexistDomain
+import Foundation
+import HummingbirdTesting
+import RegistryServer
+import RegistryService
+import RegistryStore
+import RegistryTesting
+import Testing
+import TransparencyLog
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Raw HTTP/1.1 over a loopback socket, for what a well-behaved client never sends.
+enum RawHTTP {
+  /// Sends `request`, then reads until the server closes or `timeout` seconds pass; returns
+  /// what was read and whether the server closed the connection.
+  static func exchange(port: Int, _ request: String, timeout: Double = 3) throws -> (
+    text: String, closed: Bool
+  ) {
+    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard socket >= 0 else { throw POSIXError(.EIO) }
+    defer { close(socket) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
+    }
+    guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+    var wait = timeval(
+      tv_sec: Int(timeout), tv_usec: Int32((timeout - timeout.rounded(.down)) * 1e6))
+    setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+    let bytes = Array(request.utf8)
+    var sent = 0
+    while sent < bytes.count {
+      let count = bytes[sent...].withUnsafeBytes {
+        send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+      }
+      if count <= 0 { break }
+      sent += count
+    }
+    var received: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+      let count = recv(socket, &buffer, buffer.count, 0)
+      if count == 0 { return (String(decoding: received, as: UTF8.self), true) }
+      if count < 0 { break }
+      received += buffer[0..<count]
+    }
+    return (String(decoding: received, as: UTF8.self), false)
+  }
+}
+
+@Suite("Connections (group E, live server)", .serialized)
+struct ConnectionTests {
+  func live(
+    _ configure: (inout RegistryServerSettings) -> Void = { _ in },
+    _ body: @Sendable @escaping (Int) async throws -> Void
+  ) async throws {
+    let harness = try await ServerHarness()
+    defer { harness.folder.remove() }
+    var settings = RegistryServerSettings(refreshInterval: .zero)
+    settings.limits.publicRate = RateLimit(perSecond: 10_000, burst: 10_000)
+    configure(&settings)
+    try await harness.application(settings).test(.live) { client in
+      try await body(try #require(client.port))
+    }
+  }
+
+  @Test("E2: an oversized header line, too many headers or a huge header list are refused, no 5xx")
+  func headerLimits() async throws {
+    try await live { port in
+      let long =
+        "GET / HTTP/1.1\r\nHost: x\r\nX-Long: \(String(repeating: "a", count: 9000))\r\n\r\n"
+      let many =
+        "GET / HTTP/1.1\r\nHost: x\r\n"
+        + (0..<10_000).map { "X-\($0): 1\r\n" }.joined() + "\r\n"
+      let list =
+        "GET / HTTP/1.1\r\nHost: x\r\n"
+        + (0..<20).map { "X-\($0): \(String(repeating: "b", count: 4000))\r\n" }.joined() + "\r\n"
+      for request in [long, many, list] {
+        let answer = try RawHTTP.exchange(port: port, request)
+        #expect(!answer.text.contains("HTTP/1.1 200"))
+        #expect(!answer.text.contains("HTTP/1.1 5"))
+        #expect(answer.closed)
+      }
+    }
+  }
+
+  @Test("E4: Content-Length with Transfer-Encoding, two Content-Length, obs-fold are 400 and close")
+  func smuggling() async throws {
+    try await live { port in
+      let requests = [
+        "POST /verify HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+        "POST /verify HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 40\r\n\r\nabcd",
+        "GET / HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\n\r\n",
+        "POST /verify HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n",
+      ]
+      for request in requests {
+        let answer = try RawHTTP.exchange(port: port, request)
+        #expect(answer.text.hasPrefix("HTTP/1.1 400"), "\(answer.text.prefix(80))")
+        #expect(answer.closed)
+        #expect(!answer.text.contains("\"status\":\"ok\""))
+      }
+    }
+  }
+
+  @Test("E3: an idle connection is closed after the idle timeout")
+  func idleTimeout() async throws {
+    try await live({ $0.limits.idleTimeout = .seconds(1) }) { port in
+      let start = Date()
+      let answer = try RawHTTP.exchange(port: port, "", timeout: 5)
+      #expect(answer.closed)
+      #expect(Date().timeIntervalSince(start) < 4)
+    }
+  }
+
+  @Test("E1: a body trickled past the request timeout is answered 408 and the connection closed")
+  func slowBody() async throws {
+    try await live({ $0.limits.requestTimeout = .seconds(1) }) { port in
+      // The head promises 100 bytes and only 3 come: the body never completes.
+      let answer = try RawHTTP.exchange(
+        port: port,
+        "POST /verify HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\nabc",
+        timeout: 4)
+      #expect(answer.text.hasPrefix("HTTP/1.1 408"), "\(answer.text.prefix(80))")
+    }
+  }
+
+  @Test("E15: 500 pipelined requests on one connection are all answered, in order")
+  func pipelining() async throws {
+    try await live { port in
+      let request = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+      let answer = try RawHTTP.exchange(
+        port: port,
+        String(repeating: request, count: 499)
+          + "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        timeout: 10)
+      #expect(answer.text.components(separatedBy: "HTTP/1.1 200 OK").count - 1 == 500)
+      #expect(answer.closed)
+    }
+  }
+}
+
+/// A store that fails every read and write, as a database that went away does.
+struct UnavailableStore: RegistryStore {
+  func read<Result: Sendable>(_ body: @escaping @Sendable (any RegistrySnapshot) throws -> Result)
+    async throws -> Result
+  {
+    throw StoreError.unavailable("the database is unreachable")
+  }
+
+  func append(
+    signer: LogSigner, _ body: @escaping @Sendable (any RegistrySnapshot) throws -> [RecordedEvent]
+  ) async throws -> AppendReceipt {
+    throw StoreError.unavailable("the database is unreachable")
+  }
+}
+
+@Suite("Faults")
+struct FaultTests {
+  @Test("E18: with the database down, lookups are 503 with a generic body, never 200 or 500")
+  func databaseDown() async throws {
+    let registry = RegistryService(
+      store: UnavailableStore(), logVerifier: TestValues.logSigner.verifier)
+    let app = try RegistryServer.application(
+      registry: registry, issuer: ServerHarness.issuer,
+      settings: RegistryServerSettings(refreshInterval: .zero))
+    try await app.test(.router) { client in
+      for path in [
+        "/", "/services/90011223400019", "/services/90011223400019.json",
+        "/attestations/00000000-0000-4000-8000-000000000000", "/log/checkpoint", "/healthz",
+        "/.well-known/amexist-trust.json", "/badge/90011223400019.svg",
+      ] {
+        let response = try await client.get(path)
+        #expect(response.status == .serviceUnavailable, "\(path)")
+        #expect(!response.text.contains("unreachable"), "\(path)")
+      }
+    }
+  }
+}
