@@ -1,5 +1,6 @@
 import AmexistDomain
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
 import RegistryServer
 import RegistryService
@@ -33,7 +34,7 @@ enum RawHTTP {
     }
     guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
     var wait = timeval(
-      tv_sec: Int(timeout), tv_usec: Int32((timeout - timeout.rounded(.down)) * 1e6))
+      tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1e6))
     setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
     let bytes = Array(request.utf8)
     var sent = 0
@@ -59,15 +60,19 @@ enum RawHTTP {
 
 @Suite("Connections (group E, live server)", .serialized)
 struct ConnectionTests {
+  /// Settings with a rate limit no test here reaches.
+  static var settings: RegistryServerSettings {
+    var settings = RegistryServerSettings(refreshInterval: .zero)
+    settings.limits.publicRate = RateLimit(perSecond: 10_000, burst: 10_000)
+    return settings
+  }
+
   func live(
-    _ configure: (inout RegistryServerSettings) -> Void = { _ in },
+    _ settings: RegistryServerSettings = Self.settings,
     _ body: @Sendable @escaping (Int) async throws -> Void
   ) async throws {
     let harness = try await ServerHarness()
     defer { harness.folder.remove() }
-    var settings = RegistryServerSettings(refreshInterval: .zero)
-    settings.limits.publicRate = RateLimit(perSecond: 10_000, burst: 10_000)
-    configure(&settings)
     try await harness.application(settings).test(.live) { client in
       try await body(try #require(client.port))
     }
@@ -113,7 +118,9 @@ struct ConnectionTests {
 
   @Test("E3: an idle connection is closed after the idle timeout")
   func idleTimeout() async throws {
-    try await live({ $0.limits.idleTimeout = .seconds(1) }) { port in
+    var settings = Self.settings
+    settings.limits.idleTimeout = .seconds(1)
+    try await live(settings) { port in
       let start = Date()
       let answer = try RawHTTP.exchange(port: port, "", timeout: 5)
       #expect(answer.closed)
@@ -123,7 +130,9 @@ struct ConnectionTests {
 
   @Test("E1: a body trickled past the request timeout is answered 408 and the connection closed")
   func slowBody() async throws {
-    try await live({ $0.limits.requestTimeout = .seconds(1) }) { port in
+    var settings = Self.settings
+    settings.limits.requestTimeout = .seconds(1)
+    try await live(settings) { port in
       // The head promises 100 bytes and only 3 come: the body never completes.
       let answer = try RawHTTP.exchange(
         port: port,
