@@ -97,7 +97,7 @@ extension SiteError {
 /// The headers every response carries.
 enum SecurityHeaders {
   static let contentSecurityPolicy =
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
   static func apply(to headers: inout HTTPFields) {
     headers[.strictTransportSecurity] = "max-age=31536000; includeSubDomains"

@@ -44,6 +44,7 @@ enum Texts {
     "verifyTitle": "Vérifier une attestation", "verdict": "Résultat",
     "verifyLabel": "Collez le contenu du fichier .amexist.json ou le jeton JWS",
     "verifyButton": "Vérifier",
+    "verifyFile": "Choisir le fichier .amexist.json",
     "verifyHelp":
       "La vérification contrôle la signature avec les clés publiées, la preuve d'inscription au journal et l'état actuel dans le registre. Seuls les champs vérifiés sont affichés.",
     "backToSearch": "Retour à la recherche",
@@ -86,6 +87,7 @@ enum Texts {
     "verifyTitle": "Verify an attestation", "verdict": "Verdict",
     "verifyLabel": "Paste the content of the .amexist.json file or the JWS token",
     "verifyButton": "Verify",
+    "verifyFile": "Choose the .amexist.json file",
     "verifyHelp":
       "Verification checks the signature with the published keys, the proof that the log holds the attestation and its current status in the registry. Only verified fields are shown.",
     "backToSearch": "Back to search",

@@ -80,6 +80,7 @@ public enum RegistryServer {
       try await site.consistencyProof(request, context: context)
     }
     router.get("/static/style.css") { request, _ in site.stylesheet.response(to: request) }
+    router.get("/static/verify.js") { request, _ in site.script.response(to: request) }
     router.get("/openapi.yaml") { request, _ in site.openAPI.response(to: request) }
     router.get("/metrics") { request, _ in
       Reply(

@@ -15,6 +15,7 @@ struct Site: Sendable {
   let issuer: String
   let library: MustacheLibrary
   let stylesheet: Reply
+  let script: Reply
   let openAPI: Reply
   let replies = ReplyCache()
   let generation: LogGeneration
@@ -32,6 +33,10 @@ struct Site: Sendable {
     self.stylesheet = Reply(
       contentType: "text/css; charset=utf-8", bytes: try ServerResources.bytes("style", ext: "css"),
       cacheControl: "public, max-age=86400"
+    ).prepared()
+    self.script = Reply(
+      contentType: "text/javascript; charset=utf-8",
+      bytes: try ServerResources.bytes("verify", ext: "js"), cacheControl: "public, max-age=86400"
     ).prepared()
     self.openAPI = Reply(
       contentType: "application/yaml; charset=utf-8",

@@ -10,7 +10,11 @@ import Testing
 @Suite("Pages as a browser shows them")
 struct BrowserTests {
   /// The text headless Chromium renders for `url` (its DOM after loading, tags removed).
-  static func renderedText(_ url: String, language: String) throws -> String {
+  static func renderedText(_ url: String, language: String) async throws -> String {
+    try await offPool { try blockingRenderedText(url, language: language) }
+  }
+
+  private static func blockingRenderedText(_ url: String, language: String) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = [
@@ -39,20 +43,21 @@ struct BrowserTests {
     let uuid = String(issued.claims.id.dropFirst("urn:uuid:".count))
     try await harness.application().test(.live) { client in
       let base = "http://127.0.0.1:\(try #require(client.port))"
-      let service = try Self.renderedText("\(base)/services/\(siret)", language: "fr-FR,fr")
+      let service = try await Self.renderedText("\(base)/services/\(siret)", language: "fr-FR,fr")
       #expect(service.contains(state.profile.name))
       #expect(service.contains("SIRET \(siret.formatted)"))
       #expect(service.contains("Niveau en vigueur"))
       #expect(service.contains("Situation en vigueur"))
       #expect(service.contains("Historique"))
       #expect(service.contains("Inscription au registre"))
-      let attestation = try Self.renderedText("\(base)/v/\(uuid)", language: "fr-FR,fr")
+      let attestation = try await Self.renderedText("\(base)/v/\(uuid)", language: "fr-FR,fr")
       #expect(attestation.contains("Attestation AMEXIST"))
       #expect(
         attestation.contains("Valide — le registre confirme que cette attestation est en vigueur."))
       #expect(attestation.contains("Vérifications effectuées"))
       #expect(attestation.contains("prouvée incluse dans le journal signé"))
-      let english = try Self.renderedText("\(base)/attestations/\(uuid)", language: "en-GB,en")
+      let english = try await Self.renderedText(
+        "\(base)/attestations/\(uuid)", language: "en-GB,en")
       #expect(english.contains("Valid — the registry confirms this attestation is in force."))
       #expect(english.contains("Checks made"))
     }

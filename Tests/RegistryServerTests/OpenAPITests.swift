@@ -95,7 +95,7 @@ struct OpenAPITests {
       try Data(CanonicalJSON.encode(.array(manifest))).write(
         to: URL(fileURLWithPath: folder.file("manifest.json")))
     }
-    let check = try Python.run([
+    let check = try await Python.run([
       "\(Vectors.packageRoot)/Tests/Interop/openapi_check.py", folder.file("openapi.yaml"),
       folder.file("manifest.json"),
     ])
@@ -106,7 +106,11 @@ struct OpenAPITests {
 
 /// Runs a Python script of the interoperability tools.
 enum Python {
-  static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+  static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+    try await offPool { try blockingRun(arguments) }
+  }
+
+  private static func blockingRun(_ arguments: [String]) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["python3", "-W", "ignore"] + arguments

@@ -135,4 +135,20 @@ struct VerifyRouteTests {
       #expect(getWithBody.status == .contentTooLarge)
     }
   }
+
+  @Test("the page offers a file upload through a same-origin script; the CSP allows no other")
+  func uploadScript() async throws {
+    let harness = try await ServerHarness()
+    defer { harness.folder.remove() }
+    try await harness.test { client in
+      let page = try await client.get("/verify")
+      #expect(page.text.contains("<script src=\"/static/verify.js\" defer></script>"))
+      #expect(page.text.contains("<input type=\"file\" id=\"file\""))
+      #expect(page.headers[.contentSecurityPolicy]?.contains("script-src 'self'") == true)
+      let script = try await client.get("/static/verify.js")
+      #expect(script.status == .ok)
+      #expect(script.headers[.contentType] == "text/javascript; charset=utf-8")
+      #expect(script.text.contains("getElementById(\"document\")"))
+    }
+  }
 }
