@@ -81,15 +81,20 @@ struct OnlineCheck {
     }
     let body = try await get(
       "/log/proof/consistency?from=\(held.size)&to=\(latest.size)", client: client)
-    guard case .array(let items)? = try? StrictJSONParser().parse(body)["hashes"] else {
-      throw OnlineFailure(reason: .logProof("the server sent no consistency proof"))
+    let items: [JSONValue]
+    if case .array(let array)? = try? StrictJSONParser().parse(body)["hashes"] {
+      items = array
+    } else {
+      items = []
     }
     let hashes = items.compactMap { item -> MerkleHash? in
       guard case .string(let text) = item else { return nil }
       return MerkleHash(base64: text)
     }
+    guard !items.isEmpty, hashes.count == items.count else {
+      throw OnlineFailure(reason: .logProof("the server sent no well-formed consistency proof"))
+    }
     do {
-      guard hashes.count == items.count else { throw ProofError.rootMismatch }
       try ProofVerifier.verifyConsistency(
         size1: held.size, size2: latest.size, root1: held.root, root2: latest.root, proof: hashes)
     } catch {

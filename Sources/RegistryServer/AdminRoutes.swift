@@ -396,7 +396,7 @@ final class IdempotencyCache: Sendable {
   static func fingerprint(_ request: Request, _ body: [UInt8]) -> String {
     var bytes = Array("\(request.method.rawValue) \(request.uri.path)\n".utf8)
     bytes += body
-    return Reply(contentType: "", bytes: bytes).etag
+    return PayloadHash.hex(of: bytes)
   }
 
   func begin(_ key: String, fingerprint: String) -> Outcome {

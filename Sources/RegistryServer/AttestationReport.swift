@@ -111,12 +111,7 @@ extension Site {
   /// payload hash against the log entry, the entry's inclusion in the latest signed
   /// checkpoint, and its live status.
   func attestationReport(id: String) async throws -> AttestationReport {
-    let lookup: AttestationLookup
-    do {
-      lookup = try await registry.attestation(id: id)
-    } catch {
-      throw SiteError(error)
-    }
+    let lookup: AttestationLookup = try await registry.attestation(id: id)
     var checks: [AttestationReport.Check] = []
     if let key = lookup.signingKey {
       checks.append(

@@ -10,12 +10,7 @@ import TransparencyLog
 extension Site {
   func checkpoint(_ request: Request, context: RegistryRequestContext) async throws -> Response {
     try await cached(request, key: "log/checkpoint") {
-      let latest: StoredCheckpoint?
-      do {
-        latest = try await registry.latestCheckpoint()
-      } catch {
-        throw SiteError(error)
-      }
+      let latest: StoredCheckpoint? = try await registry.latestCheckpoint()
       guard let latest else { throw SiteError.notFound }
       return .text(latest.note)
     }
@@ -33,11 +28,9 @@ extension Site {
       let (count, leaves) = try await registry.read { snapshot in
         let count = try snapshot.count()
         var leaves: [[UInt8]] = []
-        if start < count {
-          try snapshot.forEachEntry(from: start) { index, bytes in
-            guard index < start + limit else { return }
-            leaves.append(bytes)
-          }
+        // start has at most 18 digits and limit at most 1000: the sum cannot overflow.
+        try snapshot.forEachEntry(from: start, below: start + limit) { _, bytes in
+          leaves.append(bytes)
         }
         return (count, leaves)
       }
@@ -57,16 +50,12 @@ extension Site {
   {
     let parameters = request.uri.queryParameters
     let index = try Self.integer(parameters["index"], name: "index", default: nil)
-    let size = try parameters["size"].map { _ in
-      try Self.integer(parameters["size"], name: "size", default: nil)
-    }
+    let size =
+      parameters["size"] == nil
+      ? nil : try Self.integer(parameters["size"], name: "size", default: nil)
     return try await cached(request, key: "log/inclusion/\(index)/\(size ?? -1)") {
-      let evidence: InclusionEvidence
-      do {
-        evidence = try await registry.inclusionEvidence(index: index, size: size)
-      } catch {
-        throw SiteError(error)
-      }
+      let evidence: InclusionEvidence = try await registry.inclusionEvidence(
+        index: index, size: size)
       return .json(
         .object([
           "index": .integer(evidence.index),
@@ -84,12 +73,8 @@ extension Site {
     let from = try Self.integer(parameters["from"], name: "from", default: nil)
     let to = try Self.integer(parameters["to"], name: "to", default: nil)
     return try await cached(request, key: "log/consistency/\(from)/\(to)") {
-      let proof: (proof: [MerkleHash], from: StoredCheckpoint, to: StoredCheckpoint)
-      do {
-        proof = try await registry.consistencyProof(from: from, to: to)
-      } catch {
-        throw SiteError(error)
-      }
+      let proof: (proof: [MerkleHash], from: StoredCheckpoint, to: StoredCheckpoint) =
+        try await registry.consistencyProof(from: from, to: to)
       return .json(
         .object([
           "from": .integer(from), "to": .integer(to),

@@ -5,8 +5,8 @@ import Synchronization
 /// random paths cannot grow the label set).
 final class ServerMetrics: Sendable {
   let registry = PrometheusCollectorRegistry()
-  private let durations = Mutex<[Key: DurationHistogram]>([:])
-  private let requests = Mutex<[Key: Counter]>([:])
+  /// Each label set's request counter and duration histogram, made on first use.
+  private let series = Mutex<[Key: (Counter, DurationHistogram)]>([:])
   let rateLimited: Counter
   let authFailures: Counter
 
@@ -35,26 +35,23 @@ final class ServerMetrics: Sendable {
   /// Records one answered request.
   func record(route: String, method: String, status: Int, duration: Duration) {
     let key = Key(route: route, method: method, status: status)
-    let labels = [("route", route), ("method", method), ("status", String(status))]
-    let counter = requests.withLock { counters in
-      if let counter = counters[key] { return counter }
-      let counter = registry.makeCounter(
-        descriptor: .init(
-          namespace: "amexist", metricName: "http_requests", unitName: "total",
-          helpText: "Requests answered."), labels: labels)
-      counters[key] = counter
-      return counter
+    let (counter, histogram) = series.withLock { series in
+      if let known = series[key] { return known }
+      let labels = [("route", route), ("method", method), ("status", String(status))]
+      let made = (
+        registry.makeCounter(
+          descriptor: .init(
+            namespace: "amexist", metricName: "http_requests", unitName: "total",
+            helpText: "Requests answered."), labels: labels),
+        registry.makeDurationHistogram(
+          descriptor: .init(
+            namespace: "amexist", metricName: "http_request_duration", unitName: "seconds",
+            helpText: "Time to answer a request."), labels: labels, buckets: Self.buckets)
+      )
+      series[key] = made
+      return made
     }
     counter.increment()
-    let histogram = durations.withLock { histograms in
-      if let histogram = histograms[key] { return histogram }
-      let histogram = registry.makeDurationHistogram(
-        descriptor: .init(
-          namespace: "amexist", metricName: "http_request_duration", unitName: "seconds",
-          helpText: "Time to answer a request."), labels: labels, buckets: Self.buckets)
-      histograms[key] = histogram
-      return histogram
-    }
     histogram.record(duration)
   }
 

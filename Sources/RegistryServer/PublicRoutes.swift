@@ -25,13 +25,7 @@ extension Site {
     let language = PageLanguage.of(request)
     let format = ResponseFormat.of(request, hasSuffix: jsonPath)
     let query = SearchQuery(request.uri.queryParameters, limits: settings.limits)
-    let generation = try await currentGeneration()
-    let all: [ServiceState]
-    do {
-      all = try await directory.services(registry, generation: generation)
-    } catch {
-      throw SiteError(error)
-    }
+    let all = try await services()
     let matches = all.filter(query.matches)
     let start = min((query.page - 1) * query.limit, matches.count)
     let pageItems = Array(matches[start..<min(start + query.limit, matches.count)])
@@ -106,12 +100,7 @@ extension Site {
       throw SiteError.badRequest("not a SIRET: 14 digits with a valid checksum are expected")
     }
     return try await cached(request, key: "service/\(siret.digits)/\(language)/\(format)") {
-      let state: ServiceState
-      do {
-        state = try await registry.state(of: siret)
-      } catch {
-        throw SiteError(error)
-      }
+      let state: ServiceState = try await registry.state(of: siret)
       switch format {
       case .json:
         guard case .object(var members) = StateJSON.service(state) else { return .json(.null) }
@@ -193,12 +182,7 @@ extension Site {
   func bundle(_ request: Request, context: RegistryRequestContext) async throws -> Response {
     let uuid = try Self.attestationUUID(try context.parameters.require("id"))
     return try await cached(request, key: "bundle/\(uuid)") {
-      let lookup: AttestationLookup
-      do {
-        lookup = try await registry.attestation(id: "urn:uuid:" + uuid)
-      } catch {
-        throw SiteError(error)
-      }
+      let lookup: AttestationLookup = try await registry.attestation(id: "urn:uuid:" + uuid)
       guard let jws = lookup.signedDocument else { throw SiteError.notFound }
       let evidence: InclusionEvidence
       do {
@@ -233,12 +217,7 @@ extension Site {
     guard isSVG, let siret = try? SIRET(text) else { throw SiteError.notFound }
     let language = PageLanguage.of(request)
     return try await cached(request, key: "badge/\(siret.digits)/\(language)") {
-      let state: ServiceState
-      do {
-        state = try await registry.state(of: siret)
-      } catch {
-        throw SiteError(error)
-      }
+      let state: ServiceState = try await registry.state(of: siret)
       var reply = Reply(
         contentType: "image/svg+xml; charset=utf-8",
         bytes: Array(Badge.svg(state, language).utf8), cacheControl: "public, max-age=300")

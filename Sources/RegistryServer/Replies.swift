@@ -1,5 +1,5 @@
 import AmexistDomain
-import Crypto
+import Attestation
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -23,8 +23,7 @@ struct Reply: Sendable {
     self.status = status
     self.contentType = contentType
     self.body = ByteBuffer(bytes: bytes)
-    let digest = SHA256.hash(data: Array(bytes))
-    self.etag = "\"" + digest.prefix(12).map { Hex.byte($0) }.joined() + "\""
+    self.etag = "\"" + PayloadHash.hex(of: Array(bytes)).prefix(24) + "\""
     self.cacheControl = cacheControl
   }
 
@@ -78,13 +77,6 @@ struct Reply: Sendable {
   }
 }
 
-enum Hex {
-  private static let digits = Array("0123456789abcdef")
-  static func byte(_ value: UInt8) -> String {
-    String([digits[Int(value >> 4)], digits[Int(value & 0x0f)]])
-  }
-}
-
 /// Replies already built for the current state of the registry.
 ///
 /// An entry is used while the log has the size it had when the entry was built and for at most
@@ -122,6 +114,4 @@ final class ReplyCache: Sendable {
     }
     return reply
   }
-
-  var count: Int { entries.withLock { $0.count } }
 }

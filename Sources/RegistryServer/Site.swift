@@ -19,7 +19,10 @@ struct Site: Sendable {
   let openAPI: Reply
   let replies = ReplyCache()
   let generation: LogGeneration
-  let directory: ServiceDirectory
+  /// Every service's state, folded once per log size and Paris day.
+  let directory = DerivedValue<ServiceDirectoryKey, [ServiceState]>()
+  /// The trust file, rebuilt from the log once per log size.
+  let trustFiles = DerivedValue<Int64, TrustFile>()
   let metrics = ServerMetrics()
   let publicLimiter: RateLimiter
   let verifyLimiter: RateLimiter
@@ -43,7 +46,6 @@ struct Site: Sendable {
       bytes: try ServerResources.bytes("openapi", ext: "yaml")
     ).prepared()
     self.generation = LogGeneration(refreshInterval: settings.refreshInterval)
-    self.directory = ServiceDirectory()
     let limits = settings.limits
     self.publicLimiter = RateLimiter(limits.publicRate, capacity: limits.trackedClients)
     self.verifyLimiter = RateLimiter(limits.verifyRate, capacity: limits.trackedClients)
@@ -58,11 +60,18 @@ struct Site: Sendable {
   }
 
   /// The trust file as the log has it now: issuer keys from the log, the log's verifier key.
-  func trust() async throws(SiteError) -> TrustFile {
-    do {
-      return try await registry.trustFile(issuer: issuer)
-    } catch {
-      throw SiteError(error)
+  func trust() async throws -> TrustFile {
+    let generation = try await currentGeneration()
+    return try await trustFiles.value(for: generation) { () async throws(RegistryError) in
+      try await registry.trustFile(issuer: issuer)
+    }
+  }
+
+  /// Every service's state now.
+  func services() async throws -> [ServiceState] {
+    let key = ServiceDirectoryKey(generation: try await currentGeneration(), day: registry.today())
+    return try await directory.value(for: key) { () async throws(RegistryError) in
+      try await registry.allServices()
     }
   }
 
@@ -145,20 +154,22 @@ final class LogGeneration: Sendable {
   func invalidate() { state.withLock { $0.checked = nil } }
 }
 
-/// Every service's state, folded once per log size and day.
-final class ServiceDirectory: Sendable {
-  private let cached = Mutex<(Int64, CalendarDate, [ServiceState])?>(nil)
+/// What the folded service states depend on: the log and the day (levels expire by day).
+struct ServiceDirectoryKey: Equatable, Sendable {
+  let generation: Int64
+  let day: CalendarDate
+}
 
-  func services(_ registry: RegistryService, generation: Int64) async throws(RegistryError)
-    -> [ServiceState]
-  {
-    let today = registry.today()
-    if let (size, day, services) = cached.withLock({ $0 }), size == generation, day == today {
-      return services
-    }
-    let services = try await registry.allServices()
-    cached.withLock { $0 = (generation, today, services) }
-    return services
+/// A value computed from the registry and kept while what it depends on (`Key`) is unchanged.
+final class DerivedValue<Key: Equatable & Sendable, Value: Sendable>: Sendable {
+  private let cached = Mutex<(Key, Value)?>(nil)
+
+  /// The value for `key`, computed by `compute` when the kept one is for another key.
+  func value(for key: Key, _ compute: () async throws -> Value) async throws -> Value {
+    if let (known, value) = cached.withLock({ $0 }), known == key { return value }
+    let value = try await compute()
+    cached.withLock { $0 = (key, value) }
+    return value
   }
 }
 

@@ -93,7 +93,4 @@ enum SiteError: Error, Sendable {
     case .storage, .keys: self = .unavailable
     }
   }
-
-  /// The refusal any error thrown by a route becomes.
-  init(_ error: any Error) { self = GuardMiddleware.refusal(for: error) }
 }

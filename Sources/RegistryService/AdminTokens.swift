@@ -1,6 +1,5 @@
 public import AmexistDomain
 import Attestation
-import Crypto
 import Foundation
 import Synchronization
 
@@ -201,6 +200,6 @@ public final class AdminTokenStore: Sendable {
   }
 
   static func digest(_ secret: String) -> String {
-    SHA256.hash(data: Array(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    PayloadHash.hex(of: Array(secret.utf8))
   }
 }

@@ -105,9 +105,10 @@ public protocol RegistrySnapshot: StoredHashReader {
   /// whole log in memory.
   func forEachEvent(from start: Int64, _ body: (LoggedEvent) throws -> Void) throws
 
-  /// Calls `body` with the index and stored bytes of each entry from `start` on, in stored
-  /// order, without decoding them (what an audit hashes).
-  func forEachEntry(from start: Int64, _ body: (Int64, [UInt8]) throws -> Void) throws
+  /// Calls `body` with the index and stored bytes of each entry from `start` up to (not
+  /// including) `end`, in stored order, without decoding them (what an audit hashes).
+  func forEachEntry(from start: Int64, below end: Int64, _ body: (Int64, [UInt8]) throws -> Void)
+    throws
 
   /// The number of stored tree hashes.
   func storedHashCount() throws -> Int64
@@ -138,6 +139,13 @@ public struct StoredAttestation: Hashable, Sendable {
   public init(index: Int64, signedDocument: String?) {
     self.index = index
     self.signedDocument = signedDocument
+  }
+}
+
+extension RegistrySnapshot {
+  /// Calls `body` with each entry from `start` to the end of the log.
+  public func forEachEntry(from start: Int64, _ body: (Int64, [UInt8]) throws -> Void) throws {
+    try forEachEntry(from: start, below: .max, body)
   }
 }
 

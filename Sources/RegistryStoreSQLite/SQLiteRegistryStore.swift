@@ -224,9 +224,12 @@ private struct Snapshot: LogWriteTransaction {
     while let row = try rows.next() { try body(try decode(row)) }
   }
 
-  func forEachEntry(from start: Int64, _ body: (Int64, [UInt8]) throws -> Void) throws {
+  func forEachEntry(from start: Int64, below end: Int64, _ body: (Int64, [UInt8]) throws -> Void)
+    throws
+  {
     let rows = try Row.fetchCursor(
-      db, sql: "SELECT idx, body FROM events WHERE idx >= ? ORDER BY idx", arguments: [start])
+      db, sql: "SELECT idx, body FROM events WHERE idx >= ? AND idx < ? ORDER BY idx",
+      arguments: [start, end])
     while let row = try rows.next() {
       let bytes: Data = row["body"]
       try body(row["idx"], Array(bytes))

@@ -22,6 +22,57 @@ struct CLITests {
     #expect(output.stderr.contains(fragment), "\(output.stderr)", sourceLocation: sourceLocation)
   }
 
+  @Test("token create prints the secret once; list never shows it; revoke marks it revoked")
+  func tokens() throws {
+    let cli = try CommandRunner()
+    defer { cli.folder.remove() }
+    _ = try cli.run(["init"])
+    let created = try cli.run([
+      "token", "create", "--name", "ops", "--scope", "decisions", "--scope", "attestations",
+      "--region", "84", "--days", "30",
+    ])
+    #expect(created.status == 0, "\(created.stderr)")
+    let secret = created.stdout.trimmingCharacters(in: .newlines)
+    #expect(secret.hasPrefix("amx_") && secret.utf8.count == 56)
+    let id = String(secret.dropFirst(4).prefix(8))
+    let listed = try cli.run(["token", "list"])
+    #expect(listed.stdout.contains(id) && listed.stdout.contains("attestations,decisions"))
+    #expect(listed.stdout.contains("active"))
+    #expect(!listed.stdout.contains(String(secret.suffix(43))))
+    let stored = try String(
+      contentsOfFile: cli.path("Keys/private/admin-tokens.json"), encoding: .utf8)
+    #expect(!stored.contains(String(secret.suffix(43))))
+    #expect(try cli.run(["token", "revoke", id]).status == 0)
+    #expect(try cli.run(["token", "list"]).stdout.contains("revoked"))
+    expectError(
+      try cli.run(["token", "revoke", "ffffffff"]), status: 1,
+      containing: "no admin token has the id")
+  }
+
+  @Test("bad token and server options are usage errors, each with one clear line")
+  func tokenAndServerUsage() throws {
+    let cli = try CommandRunner()
+    defer { cli.folder.remove() }
+    _ = try cli.run(["init"])
+    expectError(
+      try cli.run(["token", "create", "--name", "x", "--scope", "gold"]), status: 2,
+      containing: "unknown scope gold")
+    expectError(
+      try cli.run(["token", "create", "--name", "x", "--scope", "keys", "--days", "400"]),
+      status: 2, containing: "--days must be 1 to 366")
+    expectError(
+      try cli.run(["token", "create", "--name", "x", "--scope", "keys", "--region", "999"]),
+      status: 2, containing: "region")
+    expectError(
+      try cli.run(["serve", "--public-origin", "http://registre.example"]), status: 2,
+      containing: "--public-origin must be an https:// origin")
+    expectError(
+      try cli.run(["serve", "--port", "70000"]), status: 2, containing: "--port must be 0 to 65535")
+    expectError(
+      try cli.run(["serve", "--client-rate", "0"]), status: 2,
+      containing: "--client-rate must be 1 to 1000000")
+  }
+
   @Test("init creates the registry once and is safe to run again")
   func initCommand() throws {
     let cli = try CommandRunner()
