@@ -19,6 +19,7 @@ let package = Package(
     .library(name: "TransparencyLog", targets: ["TransparencyLog"]),
     .library(name: "Attestation", targets: ["Attestation"]),
     .library(name: "RegistryStoreSQLite", targets: ["RegistryStoreSQLite"]),
+    .library(name: "Documents", targets: ["Documents"]),
     .library(name: "RegistryService", targets: ["RegistryService"]),
     .library(name: "RegistryServer", targets: ["RegistryServer"]),
     .library(name: "AmexistCLI", targets: ["AmexistCLI"]),
@@ -50,6 +51,13 @@ let package = Package(
         "AmexistDomain", "TransparencyLog",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "CryptoExtras", package: "swift-crypto"),
+      ],
+      swiftSettings: strictSettings
+    ),
+    .target(
+      name: "Documents",
+      dependencies: [
+        "AmexistDomain", "Attestation", .product(name: "Crypto", package: "swift-crypto"),
       ],
       swiftSettings: strictSettings
     ),
@@ -131,6 +139,13 @@ let package = Package(
       dependencies: [
         "AmexistDomain", "Attestation", "RegistryTesting", "TransparencyLog",
         .product(name: "Crypto", package: "swift-crypto"),
+      ],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "DocumentsTests",
+      dependencies: [
+        "AmexistDomain", "Attestation", "Documents", "RegistryTesting", "TransparencyLog",
       ],
       swiftSettings: strictSettings
     ),

@@ -96,12 +96,3 @@ extension TestClientProtocol {
 /// `Accept: application/json`.
 let acceptJSON: HTTPFields = [.accept: "application/json"]
 
-/// Runs blocking work (a subprocess, a socket read) on a thread of its own, so that it never
-/// holds one of Swift concurrency's few threads, which the in-process servers need to answer.
-func offPool<Result: Sendable>(_ work: @escaping @Sendable () throws -> Result) async throws
-  -> Result
-{
-  try await withCheckedThrowingContinuation { continuation in
-    Thread { continuation.resume(with: Swift.Result { try work() }) }.start()
-  }
-}
