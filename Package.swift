@@ -57,7 +57,8 @@ let package = Package(
     .target(
       name: "Documents",
       dependencies: [
-        "AmexistDomain", "Attestation", .product(name: "Crypto", package: "swift-crypto"),
+        "AmexistDomain", "Attestation", "TransparencyLog",
+        .product(name: "Crypto", package: "swift-crypto"),
       ],
       swiftSettings: strictSettings
     ),
@@ -77,7 +78,8 @@ let package = Package(
     .target(
       name: "RegistryServer",
       dependencies: [
-        "AmexistDomain", "Attestation", "RegistryStore", "RegistryService", "TransparencyLog",
+        "AmexistDomain", "Attestation", "Documents", "RegistryStore", "RegistryService",
+        "TransparencyLog",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdCore", package: "hummingbird"),
         .product(name: "Mustache", package: "swift-mustache"),
@@ -89,8 +91,8 @@ let package = Package(
     .target(
       name: "AmexistCLI",
       dependencies: [
-        "AmexistDomain", "Attestation", "RegistryStore", "RegistryStoreSQLite", "RegistryService",
-        "RegistryServer", "TransparencyLog",
+        "AmexistDomain", "Attestation", "Documents", "RegistryStore", "RegistryStoreSQLite",
+        "RegistryService", "RegistryServer", "TransparencyLog",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),

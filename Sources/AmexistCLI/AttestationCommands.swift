@@ -1,6 +1,7 @@
 import AmexistDomain
 import ArgumentParser
 import Attestation
+import Documents
 import Foundation
 import RegistryService
 import TransparencyLog
@@ -10,25 +11,48 @@ struct AttestCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "attest",
     abstract: "Issue the signed attestation of a service's current decision and write its bundle.",
-    discussion: "Prints the path of each file written, one a line."
+    discussion: """
+      Writes <uuid>.amexist.json and, with --pdf, the printable <uuid>.pdf (the bundle attached, \
+      a QR code linking to <base-url>/v/<uuid>). Prints the path of each file written, one a line.
+      """
   )
   @OptionGroup var global: GlobalOptions
   @Argument(help: "The service's SIRET.") var siret: String
-  @Option(help: "Folder to write the bundle to.") var out = "."
+  @Option(help: "Folder to write the files to.") var out = "."
+  @Flag(help: "Also write the printable PDF.") var pdf = false
+  @Option(help: "Language of the PDF: fr or en.") var lang: PageLanguage = .french
+  @Option(
+    help: "The registry's public https origin, linked by the QR code (default: the issuer's).")
+  var baseURL: String?
+
+  func validate() throws {
+    if let baseURL {
+      do {
+        _ = try VerificationLink.normalisedOrigin(baseURL)
+      } catch {
+        throw ValidationError(error.description)
+      }
+    }
+  }
 
   func run() async throws {
     let siret = try parseInput { () throws(DomainError) in try SIRET(self.siret) }
     let service = try global.openService(writing: true)
-    let path = try await issueAndWrite(
-      siret, service: service, folder: global.keyFolder, outFolder: out)
-    Console.out(path)
+    let paths = try await issueAndWrite(
+      siret, service: service, folder: global.keyFolder, outFolder: out,
+      pdf: pdf ? (lang, baseURL) : nil)
+    for path in paths { Console.out(path) }
   }
 }
 
-/// Issues an attestation and writes `<uuid>.amexist.json` into `outFolder`; returns the path.
-func issueAndWrite(_ siret: SIRET, service: RegistryService, folder: KeyFolder, outFolder: String)
-  async throws(CLIError) -> String
-{
+extension PageLanguage: ExpressibleByArgument {}
+
+/// Issues an attestation and writes `<uuid>.amexist.json` into `outFolder`, and `<uuid>.pdf`
+/// when `pdf` gives its language and base URL (nil: the issuer); returns the paths.
+func issueAndWrite(
+  _ siret: SIRET, service: RegistryService, folder: KeyFolder, outFolder: String,
+  pdf: (language: PageLanguage, baseURL: String?)? = nil
+) async throws(CLIError) -> [String] {
   let signer = try await perform { () throws(RegistryError) in
     try await service.signer(from: folder)
   }
@@ -36,26 +60,46 @@ func issueAndWrite(_ siret: SIRET, service: RegistryService, folder: KeyFolder, 
     try await service.issueAttestation(
       siret: siret, signer: signer.key, kid: signer.kid, issuer: signer.trust.issuer)
   }
-  let name = String(issued.claims.id.dropFirst("urn:uuid:".count)) + ".amexist.json"
-  let path = (outFolder as NSString).appendingPathComponent(name)
-  do {
-    try FileManager.default.createDirectory(atPath: outFolder, withIntermediateDirectories: true)
-    try Data(CanonicalJSON.encode(issued.bundle.json) + [UInt8(ascii: "\n")]).write(
-      to: URL(fileURLWithPath: path), options: .withoutOverwriting
-    )
-  } catch {
-    throw CLIError(
-      "the attestation \(issued.claims.id) was logged but \(path) could not be written: \(error.localizedDescription)"
-    )
+  let uuid = String(issued.claims.id.dropFirst("urn:uuid:".count))
+  let bundle = CanonicalJSON.encode(issued.bundle.json) + [UInt8(ascii: "\n")]
+  var files = [(uuid + ".amexist.json", bundle)]
+  if let pdf {
+    do {
+      files.append(
+        (
+          uuid + ".pdf",
+          try AttestationPDF.render(
+            bundle: bundle, verifiedBy: AttestationVerifier(trust: signer.trust),
+            at: issued.claims.validFrom, language: pdf.language,
+            origin: pdf.baseURL ?? signer.trust.issuer)
+        ))
+    } catch {
+      throw CLIError(
+        "the attestation \(issued.claims.id) was logged but its PDF could not be made: \(error)"
+          + (pdf.baseURL == nil ? " (give --base-url)" : ""))
+    }
   }
-  return path
+  var paths: [String] = []
+  for (name, bytes) in files {
+    let path = (outFolder as NSString).appendingPathComponent(name)
+    do {
+      try FileManager.default.createDirectory(atPath: outFolder, withIntermediateDirectories: true)
+      try Data(bytes).write(to: URL(fileURLWithPath: path), options: .withoutOverwriting)
+    } catch {
+      throw CLIError(
+        "the attestation \(issued.claims.id) was logged but \(path) could not be written: \(error.localizedDescription)"
+      )
+    }
+    paths.append(path)
+  }
+  return paths
 }
 
 /// `amexist verify FILE`
 struct VerifyCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "verify",
-    abstract: "Verify an attestation bundle or JWS offline against the trust file.",
+    abstract: "Verify an attestation (bundle, JWS or PDF) offline against the trust file.",
     discussion: """
       Exit status: 0 valid; 1 invalid signature or malformed input; 2 usage error; 3 expired or not yet valid; \
       4 suspended, withdrawn, superseded or revoked; 5 status unknown; 6 log proof or checkpoint invalid; \
@@ -63,7 +107,8 @@ struct VerifyCommand: AsyncParsableCommand {
       """
   )
   @OptionGroup var global: GlobalOptions
-  @Argument(help: "The bundle (*.amexist.json) or compact JWS file; - reads standard input.")
+  @Argument(
+    help: "The bundle (*.amexist.json), compact JWS or PDF file; - reads standard input.")
   var file: String
   @Option(help: "The trust file (default: <keys>/trust.json).") var trust: String?
   @Option(help: "Check at this instant (RFC 3339) instead of now.") var now: String?
@@ -72,6 +117,12 @@ struct VerifyCommand: AsyncParsableCommand {
       "Also check the live status and the log on this registry server (https; keys come only from the trust file)."
   )
   var online: String?
+  @Option(
+    name: .customLong("base-url"),
+    help: ArgumentHelp(
+      "An origin a PDF's QR code may link to (repeatable; default: the trust file's issuer).",
+      valueName: "origin"))
+  var baseURLs: [String] = []
 
   func run() async throws {
     let instant =
@@ -96,7 +147,7 @@ struct VerifyCommand: AsyncParsableCommand {
     }
     let input: [UInt8]
     do {
-      input = try BoundedInput.read(file, limit: AttestationVerifier.maximumInputSize)
+      input = try BoundedInput.read(file, limit: AttestationPDF.maximumSize)
     } catch {
       switch error {
       case .cannotOpen(let reason):
@@ -110,7 +161,13 @@ struct VerifyCommand: AsyncParsableCommand {
     let online = try self.online.map { url throws(CLIError) in
       try OnlineCheck(url: url, trust: trustFile)
     }
-    var report = AttestationVerifier(trust: trustFile).verify(input, now: instant)
+    let verifier = AttestationVerifier(trust: trustFile)
+    var report =
+      AttestationPDFVerifier.isPDF(input)
+      ? AttestationPDFVerifier(
+        verifier: verifier, origins: baseURLs.isEmpty ? [trustFile.issuer] : baseURLs
+      ).verify(input, now: instant)
+      : verifier.verify(input, now: instant)
     if let online { report = await online.check(report) }
     Console.out(global.json ? CanonicalJSON.string(Self.json(report)) : Self.describe(report))
     if let failure = report.failure {

@@ -1,6 +1,7 @@
 import AmexistDomain
 import ArgumentParser
 import Attestation
+import Documents
 import Foundation
 import RegistryServer
 import RegistryService
@@ -151,6 +152,8 @@ struct DemoCommand: AsyncParsableCommand {
 
   func run() async throws {
     let service = try await openForWriting(global: global)
+    // The demo's QR codes and links lead to the demo server itself unless told otherwise.
+    let origin = try server.publicOrigin(fallback: server.localOrigin(port: server.port))
     let services = try await perform { () throws(RegistryError) in try await service.allServices() }
     if services.isEmpty {
       let existing = try await perform { () throws(RegistryError) in try await service.eventCount()
@@ -164,9 +167,10 @@ struct DemoCommand: AsyncParsableCommand {
       for state in try await perform({ () throws(RegistryError) in try await service.allServices() }
       )
       where state.standing == .active {
-        let path = try await issueAndWrite(
-          state.siret, service: service, folder: global.keyFolder, outFolder: folder)
-        Console.out("Attestation of \(state.siret): \(path)")
+        let paths = try await issueAndWrite(
+          state.siret, service: service, folder: global.keyFolder, outFolder: folder,
+          pdf: (.french, origin))
+        Console.out("Attestation of \(state.siret): \(paths.joined(separator: ", "))")
       }
     } else {
       Console.out(
@@ -182,15 +186,15 @@ struct DemoCommand: AsyncParsableCommand {
         Console.out(
           "\nTry: amexist service show \(first.siret)   amexist history \(first.siret)   amexist export"
         )
-        Console.out(
-          "     amexist verify \((global.registry as NSString).appendingPathComponent("attestations"))/<id>.amexist.json"
-        )
+        let attestations = (global.registry as NSString).appendingPathComponent("attestations")
+        Console.out("     amexist verify \(attestations)/<id>.amexist.json")
+        Console.out("     amexist verify --base-url \(origin) \(attestations)/<id>.pdf")
       }
     }
     guard !noServe else { return }
     let trust = try performNow { () throws(RegistryError) in try global.keyFolder.loadTrust() }
     let admin = AdminAccess(folder: global.keyFolder, tokens: global.keyFolder.adminTokens)
-    try await server.serve(service, issuer: trust.issuer, admin: admin) { base in
+    try await server.serve(service, issuer: trust.issuer, origin: origin, admin: admin) { base in
       Console.out("\nThe registry is served on \(base)/ (Ctrl-C stops it):")
       Console.out("  search        \(base)/")
       if let active = states.first(where: { $0.standing == .active }) {

@@ -1,6 +1,7 @@
 import AmexistDomain
 import ArgumentParser
 import Attestation
+import Documents
 import Foundation
 import Hummingbird
 import RegistryServer
@@ -10,8 +11,12 @@ import RegistryService
 struct ServerOptions: ParsableArguments {
   @Option(help: "Address to listen on.") var host = "127.0.0.1"
   @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
-  @Option(help: "The registry's public https origin, used in absolute links.")
-  var publicOrigin = "https://registre.amexist.example"
+  @Option(
+    name: [.customLong("base-url"), .customLong("public-origin")],
+    help: ArgumentHelp(
+      "The registry's public https origin, in absolute links and QR codes (default: the issuer's; for demo, the local address).",
+      valueName: "origin"))
+  var baseURL: String?
   @Option(
     help: ArgumentHelp(
       "A reverse proxy whose X-Forwarded-For is believed (repeatable).", valueName: "address"))
@@ -24,25 +29,45 @@ struct ServerOptions: ParsableArguments {
     guard clientRate >= 1, clientRate <= 1_000_000 else {
       throw ValidationError("--client-rate must be 1 to 1000000")
     }
-    guard publicOrigin.hasPrefix("https://") || publicOrigin.hasPrefix("http://127.0.0.1") else {
-      throw ValidationError("--public-origin must be an https:// origin")
+    if let baseURL {
+      do {
+        _ = try VerificationLink.normalisedOrigin(baseURL)
+      } catch {
+        throw ValidationError("--base-url: \(error)")
+      }
     }
   }
 
-  /// Serves `service` until SIGINT or SIGTERM; `ready` is told the base URL once listening.
+  /// The local address the server is reached at when `port` is the one it listens on.
+  func localOrigin(port: Int) -> String {
+    "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+  }
+
+  /// The public origin: `--base-url`, else `fallback`, normalised.
+  func publicOrigin(fallback: String) throws(CLIError) -> String {
+    do {
+      return try VerificationLink.normalisedOrigin(baseURL ?? fallback)
+    } catch {
+      throw CLIError(
+        "\(error) (the issuer \(fallback.prefix(100)) is not an origin: give --base-url)",
+        exitCode: AmexistCLI.usageError)
+    }
+  }
+
+  /// Serves `service` until SIGINT or SIGTERM with the public origin `origin`; `ready` is told
+  /// the local base URL once listening.
   func serve(
-    _ service: RegistryService, issuer: String, admin: AdminAccess?,
+    _ service: RegistryService, issuer: String, origin: String, admin: AdminAccess?,
     ready: @escaping @Sendable (String) -> Void
   ) async throws(CLIError) {
     var settings = RegistryServerSettings(
-      host: host, port: port, publicOrigin: publicOrigin, trustedProxies: Set(trustedProxy))
+      host: host, port: port, publicOrigin: origin, trustedProxies: Set(trustedProxy))
     settings.limits.publicRate = RateLimit(perSecond: clientRate, burst: clientRate * 4)
-    let host = self.host
     do {
       let app = try RegistryServer.application(
         registry: service, issuer: issuer, settings: settings, admin: admin
-      ) { port in
-        ready("http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
+      ) { [self] port in
+        ready(localOrigin(port: port))
       }
       try await app.runService()
     } catch {
@@ -72,8 +97,9 @@ struct ServeCommand: AsyncParsableCommand {
       && FileManager.default.fileExists(atPath: folder.privateKeyPath(KeyFolder.logKeyName))
     let service = try global.openService(writing: writing)
     let admin = writing ? AdminAccess(folder: folder, tokens: folder.adminTokens) : nil
-    try await server.serve(service, issuer: trust.issuer, admin: admin) { base in
-      Console.out("Serving the registry on \(base)/ (Ctrl-C stops it).")
+    let origin = try server.publicOrigin(fallback: trust.issuer)
+    try await server.serve(service, issuer: trust.issuer, origin: origin, admin: admin) { base in
+      Console.out("Serving the registry on \(base)/ (Ctrl-C stops it); public origin \(origin).")
       Console.out(
         writing
           ? "The admin API is at \(base)/admin/ (tokens: amexist token create)."

@@ -8,8 +8,9 @@ public import AmexistDomain
 /// "AmexistAttestation"]`), `id` (`urn:uuid:…`), `issuer`, `validFrom` (issuance instant),
 /// `validUntil` (the end of the level's last valid day in Paris), and `credentialSubject` with
 /// `siret`, `name`, `level`, `levelName` (French), `decisionDate`, `levelValidFrom`,
-/// `levelValidUntil`, `decision` (log index of the decision attested) and, unless the federation
-/// evaluated the service, `evaluator`.
+/// `levelValidUntil`, `decision` (log index of the decision attested), `address` when the
+/// registry has one (the printed attestation shows it, so it is signed too) and, unless the
+/// federation evaluated the service, `evaluator`.
 public struct AttestationClaims: Hashable, Sendable {
   public let id: String
   public let issuer: String
@@ -19,6 +20,8 @@ public struct AttestationClaims: Hashable, Sendable {
   public let validUntil: Instant
   public let siret: SIRET
   public let name: String
+  /// The service's postal address and city as the registry holds them, if any.
+  public let address: String?
   public let level: Level
   public let decisionDate: CalendarDate
   public let levelValidFrom: CalendarDate
@@ -46,6 +49,9 @@ public struct AttestationClaims: Hashable, Sendable {
     self.validUntil = decision.validUntil.adding(days: 1).parisStart
     self.siret = state.siret
     self.name = state.profile.name
+    let address = [state.profile.address, state.profile.city].compactMap { $0 }
+      .joined(separator: ", ")
+    self.address = address.isEmpty ? nil : address
     self.level = decision.level
     self.decisionDate = decision.decided
     self.levelValidFrom = decision.validFrom
@@ -65,6 +71,7 @@ public struct AttestationClaims: Hashable, Sendable {
       "decision": .integer(decisionIndex),
     ]
     if let evaluator { subject["evaluator"] = .string(evaluator) }
+    if let address { subject["address"] = .string(address) }
     return .object([
       "@context": Self.context, "type": Self.types, "id": .string(id), "issuer": .string(issuer),
       "validFrom": .string(validFrom.description), "validUntil": .string(validUntil.description),
@@ -116,6 +123,9 @@ public struct AttestationClaims: Hashable, Sendable {
       }
       decisionIndex = index
       evaluator = try subject.optionalString("evaluator")
+      address = try subject.optionalString("address").map { text throws(DomainError) in
+        try TextRules.required(text, field: "address", maximumLength: 400)
+      }
       try subject.finish()
     } catch let error as DomainError {
       throw ClaimsError(error.description)

@@ -27,11 +27,14 @@ public enum VerificationFailure: Hashable, Sendable, CustomStringConvertible {
   /// There is no valid proof that the log holds the attestation: no proof, a malformed one, a
   /// checkpoint not signed by the trusted log, or an inclusion proof that does not hold.
   case logProof(String)
+  /// A printed attestation (PDF) whose page or link is not the one the registry makes for the
+  /// signed bundle it carries.
+  case documentAltered(String)
 
   /// The exit status of `amexist verify` for this reason (0 is valid).
   public var exitCode: Int32 {
     switch self {
-    case .malformed, .invalidSignature, .wrongIssuer: return 1
+    case .malformed, .invalidSignature, .wrongIssuer, .documentAltered: return 1
     case .expired, .notYetValid: return 3
     case .notInForce(let status): return status == .expired ? 3 : 4
     case .keyRevoked: return 4
@@ -54,6 +57,7 @@ public enum VerificationFailure: Hashable, Sendable, CustomStringConvertible {
     case .statusUnknown: return "status-unknown"
     case .notInForce(let status): return status.rawValue
     case .logProof: return "log-proof"
+    case .documentAltered: return "document-altered"
     }
   }
 
@@ -70,6 +74,7 @@ public enum VerificationFailure: Hashable, Sendable, CustomStringConvertible {
     case .statusUnknown(let reason): return "status unknown: \(reason)"
     case .notInForce(let status): return "the registry reports it \(status.englishName)"
     case .logProof(let reason): return "not proven logged: \(reason)"
+    case .documentAltered(let reason): return "altered document: \(reason)"
     }
   }
 }
@@ -108,6 +113,20 @@ public struct VerificationReport: Hashable, Sendable {
   public var isValid: Bool { failure == nil && attestation != nil }
   /// 0 when valid, else the failure's exit status.
   public var exitCode: Int32 { failure?.exitCode ?? 0 }
+
+  /// A report of input refused before any check could run.
+  public static func refused(_ failure: VerificationFailure, at instant: Instant)
+    -> VerificationReport
+  {
+    VerificationReport(checkedAt: instant, attestation: nil, inclusion: nil, failure: failure)
+  }
+
+  /// The same report failing for `failure` rather than for its own reason, if any: for a check
+  /// whose failure says more than the earlier ones (a printed page that is not the signed one).
+  public func replacingFailure(_ failure: VerificationFailure) -> VerificationReport {
+    VerificationReport(
+      checkedAt: checkedAt, attestation: attestation, inclusion: inclusion, failure: failure)
+  }
 
   /// The same report with a later check failed (an online status check, say). A report can be
   /// made to fail this way, never to pass: only the verifier makes a valid one.

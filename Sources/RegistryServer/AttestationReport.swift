@@ -1,5 +1,6 @@
 import AmexistDomain
 import Attestation
+import Documents
 import RegistryService
 import RegistryStore
 import TransparencyLog

@@ -1,4 +1,5 @@
 import AmexistDomain
+import Documents
 import Foundation
 
 /// The words of the pages, in each language.
@@ -39,12 +40,14 @@ enum Texts {
     "checkFailed": "échec :",
     "downloads": "Téléchargements",
     "downloadBundle": "Attestation signée avec sa preuve de journalisation (.amexist.json)",
+    "downloadPDF": "Attestation imprimable (PDF, l'attestation signée en pièce jointe)",
+    "badgeEmbed": "Pour afficher ce badge sur votre site, avec un lien vers cette page :",
     "verifyOffline":
       "Le fichier téléchargé se vérifie hors ligne : amexist verify FICHIER --trust amexist-trust.json",
     "verifyTitle": "Vérifier une attestation", "verdict": "Résultat",
     "verifyLabel": "Collez le contenu du fichier .amexist.json ou le jeton JWS",
     "verifyButton": "Vérifier",
-    "verifyFile": "Choisir le fichier .amexist.json",
+    "verifyFile": "Choisir le fichier .amexist.json ou le PDF",
     "verifyHelp":
       "La vérification contrôle la signature avec les clés publiées, la preuve d'inscription au journal et l'état actuel dans le registre. Seuls les champs vérifiés sont affichés.",
     "backToSearch": "Retour à la recherche",
@@ -82,12 +85,14 @@ enum Texts {
     "checksMade": "Checks made", "checkPassed": "passed:", "checkFailed": "failed:",
     "downloads": "Downloads",
     "downloadBundle": "Signed attestation with its log proof (.amexist.json)",
+    "downloadPDF": "Printable attestation (PDF, the signed attestation attached)",
+    "badgeEmbed": "To show this badge on your website, linking to this page:",
     "verifyOffline":
       "The downloaded file verifies offline: amexist verify FILE --trust amexist-trust.json",
     "verifyTitle": "Verify an attestation", "verdict": "Verdict",
     "verifyLabel": "Paste the content of the .amexist.json file or the JWS token",
     "verifyButton": "Verify",
-    "verifyFile": "Choose the .amexist.json file",
+    "verifyFile": "Choose the .amexist.json file or the PDF",
     "verifyHelp":
       "Verification checks the signature with the published keys, the proof that the log holds the attestation and its current status in the registry. Only verified fields are shown.",
     "backToSearch": "Back to search",
@@ -96,44 +101,4 @@ enum Texts {
     "tooLarge": "Content too large", "timeout": "Request timed out",
     "notAllowed": "Method not allowed", "unsupportedType": "Unsupported content type",
   ]
-}
-
-/// Dates and instants as each language writes them.
-enum DateWords {
-  private static let frenchMonths = [
-    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-    "octobre", "novembre", "décembre",
-  ]
-  private static let englishMonths = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
-  ]
-
-  /// `1er mars 2029` / `1 March 2029`.
-  static func date(_ date: CalendarDate, _ language: PageLanguage) -> String {
-    switch language {
-    case .french:
-      let day = date.day == 1 ? "1er" : "\(date.day)"
-      return "\(day) \(frenchMonths[date.month - 1]) \(date.year)"
-    case .english:
-      return "\(date.day) \(englishMonths[date.month - 1]) \(date.year)"
-    }
-  }
-
-  private static let paris = TimeZone(identifier: "Europe/Paris") ?? .gmt
-
-  /// `25 novembre 2026 à 14:03 (heure de Paris)` / `25 November 2026, 14:03 Paris time`.
-  static func instant(_ instant: Instant, _ language: PageLanguage) -> String {
-    var calendar = Calendar(identifier: .gregorian)
-    calendar.timeZone = paris
-    let parts = calendar.dateComponents([.hour, .minute], from: instant.date)
-    let time =
-      "\(ASCIIPad.two(parts.hour ?? 0)):\(ASCIIPad.two(parts.minute ?? 0))"
-    let day = date(CalendarDate(parisDayOf: instant), language)
-    return language == .french ? "\(day) à \(time) (heure de Paris)" : "\(day), \(time) Paris time"
-  }
-}
-
-enum ASCIIPad {
-  static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 }

@@ -1,11 +1,8 @@
+import Documents
 import Foundation
 import Hummingbird
 
-/// The language of a page: French by default, English on request.
-public enum PageLanguage: String, Sendable, CaseIterable {
-  case french = "fr"
-  case english = "en"
-
+extension PageLanguage {
   /// The language `request` asks for: `?lang=` first, then `Accept-Language` (by quality),
   /// French when neither names a language the registry speaks.
   static func of(_ request: Request) -> PageLanguage {

@@ -1,5 +1,6 @@
 import AmexistDomain
 import Attestation
+import Documents
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -129,6 +130,7 @@ extension Site {
     view["city"] = state.profile.city
     view["website"] = state.profile.website
     view["badgeText"] = Badge.caption(state, language).joined(separator: " · ")
+    view["origin"] = settings.publicOrigin
     if let decision = state.decision, state.standing != .none || state.heldLevel != nil {
       var decisionView: [String: Any] = [
         "validFrom": DateWords.date(decision.validFrom, language),
@@ -182,21 +184,46 @@ extension Site {
   func bundle(_ request: Request, context: RegistryRequestContext) async throws -> Response {
     let uuid = try Self.attestationUUID(try context.parameters.require("id"))
     return try await cached(request, key: "bundle/\(uuid)") {
-      let lookup: AttestationLookup = try await registry.attestation(id: "urn:uuid:" + uuid)
-      guard let jws = lookup.signedDocument else { throw SiteError.notFound }
-      let evidence: InclusionEvidence
-      do {
-        evidence = try await registry.inclusionEvidence(index: lookup.record.index)
-      } catch {
-        throw SiteError.unavailable
-      }
-      var reply = Reply(
-        contentType: "application/json",
-        bytes: CanonicalJSON.encode(AttestationBundle(jws: jws, evidence: evidence).json))
+      var reply = Reply(contentType: "application/json", bytes: try await bundleBytes(uuid))
       // The file name is built from the validated UUID only (nothing from the request).
       reply.extraHeaders[.contentDisposition] = "attachment; filename=\"\(uuid).amexist.json\""
       return reply
     }
+  }
+
+  /// `/attestations/{id}/pdf`: the printable attestation, its bundle attached, in the language
+  /// the request asks for, its QR code linking to this registry's public origin.
+  func printable(_ request: Request, context: RegistryRequestContext) async throws -> Response {
+    let uuid = try Self.attestationUUID(try context.parameters.require("id"))
+    let language = PageLanguage.of(request)
+    return try await cached(request, key: "pdf/\(uuid)/\(language)") {
+      let bundle = try await bundleBytes(uuid)
+      let pdf: [UInt8]
+      do {
+        pdf = try AttestationPDF.render(
+          bundle: bundle, verifiedBy: AttestationVerifier(trust: try await trust()),
+          at: registry.clock.now(), language: language, origin: settings.publicOrigin)
+      } catch {
+        // The registry's own bundle does not verify with its own trust file: not servable.
+        throw SiteError.unavailable
+      }
+      var reply = Reply(contentType: "application/pdf", bytes: pdf)
+      reply.extraHeaders[.contentDisposition] = "attachment; filename=\"\(uuid).pdf\""
+      return reply
+    }
+  }
+
+  /// The bundle of attestation `uuid` with an inclusion proof in the latest checkpoint.
+  private func bundleBytes(_ uuid: String) async throws -> [UInt8] {
+    let lookup: AttestationLookup = try await registry.attestation(id: "urn:uuid:" + uuid)
+    guard let jws = lookup.signedDocument else { throw SiteError.notFound }
+    let evidence: InclusionEvidence
+    do {
+      evidence = try await registry.inclusionEvidence(index: lookup.record.index)
+    } catch {
+      throw SiteError.unavailable
+    }
+    return CanonicalJSON.encode(AttestationBundle(jws: jws, evidence: evidence).json)
   }
 
   /// `/v/{id}`: the short link of a printed attestation, sent on to its page.
@@ -220,7 +247,12 @@ extension Site {
       let state: ServiceState = try await registry.state(of: siret)
       var reply = Reply(
         contentType: "image/svg+xml; charset=utf-8",
-        bytes: Array(Badge.svg(state, language).utf8), cacheControl: "public, max-age=300")
+        bytes: Array(
+          Badge.svg(
+            state, language,
+            link: "\(settings.publicOrigin)/services/\(siret.digits)?lang=\(language.rawValue)"
+          ).utf8),
+        cacheControl: "public, max-age=300")
       // Other sites embed the badge: it may be loaded cross-origin, but not framed.
       reply.extraHeaders[.crossOriginResourcePolicy] = "cross-origin"
       return reply

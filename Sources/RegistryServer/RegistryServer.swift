@@ -53,6 +53,9 @@ public enum RegistryServer {
     router.get("/attestations/{id}/bundle") { request, context in
       try await site.bundle(request, context: context)
     }
+    router.get("/attestations/{id}/pdf") { request, context in
+      try await site.printable(request, context: context)
+    }
     router.get("/v/{id}") { request, context in try await site.shortLink(request, context: context)
     }
     router.get("/verify") { request, context in try await site.verifyForm(request, context: context)

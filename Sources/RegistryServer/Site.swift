@@ -1,5 +1,6 @@
 import AmexistDomain
 import Attestation
+import Documents
 import Foundation
 import Hummingbird
 import Mustache

@@ -1,11 +1,12 @@
 import AmexistDomain
 import Attestation
+import Documents
 import Foundation
 import Hummingbird
 import RegistryService
 import TransparencyLog
 
-/// `POST /verify`: an uploaded bundle or JWS, checked as the offline verifier does and then
+/// `POST /verify`: an uploaded bundle, JWS or PDF, checked as the offline verifier does and then
 /// against the registry's live status. Only verified fields are shown.
 extension Site {
   func verifyForm(_ request: Request, context: RegistryRequestContext) async throws -> Response {
@@ -26,7 +27,14 @@ extension Site {
     let input = try Self.document(
       in: Array(buffer: body), contentType: request.headers[.contentType])
     let now = registry.clock.now()
-    var report = AttestationVerifier(trust: try await trust()).verify(input, now: now)
+    let verifier = AttestationVerifier(trust: try await trust())
+    // A printed attestation may link to this registry, under its public origin or the issuer's.
+    var report =
+      AttestationPDFVerifier.isPDF(input)
+      ? AttestationPDFVerifier(
+        verifier: verifier, origins: [settings.publicOrigin, verifier.trust.issuer]
+      ).verify(input, now: now)
+      : verifier.verify(input, now: now)
     if report.isValid, let verified = report.attestation {
       do {
         let lookup = try await registry.attestation(id: verified.claims.id, at: now)
@@ -53,18 +61,27 @@ extension Site {
     }
   }
 
-  /// The document a request carries: the `document` field of a form, or the body itself.
+  /// The document a request carries: a form's `pdf` field (a PDF in base64, as the page's
+  /// script sends a chosen PDF) or else its `document` field, or the body itself.
   static func document(in body: [UInt8], contentType: String?) throws(SiteError) -> [UInt8] {
     switch MediaRange.mediaType(contentType) {
     case "application/x-www-form-urlencoded":
       let text = String(decoding: body, as: UTF8.self).replacingOccurrences(of: "+", with: "%20")
-      guard let items = URLComponents(string: "?" + text)?.queryItems,
-        let value = items.first(where: { $0.name == "document" })?.value
-      else {
+      guard let items = URLComponents(string: "?" + text)?.queryItems else {
+        throw .badRequest("the form cannot be read")
+      }
+      if let encoded = items.first(where: { $0.name == "pdf" })?.value, !encoded.isEmpty {
+        guard let pdf = Data(base64Encoded: encoded) else {
+          throw .badRequest("the pdf field is not base64")
+        }
+        return Array(pdf)
+      }
+      guard let value = items.first(where: { $0.name == "document" })?.value else {
         throw .badRequest("the form has no document field")
       }
       return Array(value.trimmingCharacters(in: .whitespacesAndNewlines).utf8)
-    case "application/json", "application/jose", "text/plain", "application/octet-stream", "":
+    case "application/json", "application/jose", "text/plain", "application/octet-stream",
+      "application/pdf", "":
       return body
     default:
       throw .unsupportedMediaType

@@ -1,33 +1,7 @@
 import AmexistDomain
+import Documents
 
-/// Domain values in the words of each language.
-enum Words {
-  static func standing(_ standing: Standing, _ language: PageLanguage) -> String {
-    switch language {
-    case .french: standing.frenchName
-    case .english:
-      switch standing {
-      case .active: "in force"
-      case .suspended: "suspended"
-      case .withdrawn: "withdrawn"
-      case .expired: "expired"
-      case .none: "none"
-      }
-    }
-  }
-
-  static func level(_ level: Level, _ language: PageLanguage) -> String {
-    language == .french ? level.frenchName : level.englishName
-  }
-
-  static func status(_ status: AttestationStatus, _ language: PageLanguage) -> String {
-    language == .french ? status.frenchName : status.englishName
-  }
-
-  static func evaluator(_ evaluator: String?, _ language: PageLanguage) -> String {
-    evaluator ?? (language == .french ? "la fédération" : "the federation")
-  }
-
+extension Words {
   /// One history entry as a sentence and its details.
   static func event(_ event: Event, _ language: PageLanguage) -> (String, String?) {
     let french = language == .french

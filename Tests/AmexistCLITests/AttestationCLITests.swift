@@ -136,7 +136,7 @@ struct AttestationCLITests {
     let started = Date()
     let output = try cli.run(["verify", huge])
     #expect(output.status == 1)
-    #expect(output.stderr.contains("larger than 64 KiB"))
+    #expect(output.stderr.contains("larger than 256 KiB"))
     let endless = try cli.run(["verify", "/dev/zero"])
     #expect(endless.status == 1)
     #expect(Date().timeIntervalSince(started) < 20)

@@ -65,7 +65,10 @@ struct CLITests {
       status: 2, containing: "region")
     expectError(
       try cli.run(["serve", "--public-origin", "http://registre.example"]), status: 2,
-      containing: "--public-origin must be an https:// origin")
+      containing: "is not an https:// origin")
+    expectError(
+      try cli.run(["serve", "--base-url", "https://registre.example/chemin?x=1"]), status: 2,
+      containing: "scheme and host only")
     expectError(
       try cli.run(["serve", "--port", "70000"]), status: 2, containing: "--port must be 0 to 65535")
     expectError(

@@ -113,6 +113,25 @@ struct QRCodeTests {
     #expect(decoded.stdout == Data(text.utf8) || decoded.stdout == Data((text + "\n").utf8))
   }
 
+  @Test(
+    "zbarimg decodes symbols across versions 1 to 40 at every level",
+    arguments: QRCode.ErrorCorrection.allCases)
+  func zbarDecodesVersions(level: QRCode.ErrorCorrection) async throws {
+    let folder = try TemporaryFolder()
+    defer { folder.remove() }
+    for version in [1, 2, 6, 7, 10, 14, 21, 27, 33, 40] {
+      let text = Self.sampleText(
+        length: Self.byteCapacity(version: version, level), seed: version + 100 * level.rawValue)
+      let code = try QRCode(Array(text.utf8), errorCorrection: level)
+      #expect(code.version == version)
+      let path = folder.file("v\(version).pbm")
+      try Data(Self.portableBitmap(code, scale: 3).utf8).write(to: URL(fileURLWithPath: path))
+      let decoded = try await ExternalTool.run("zbarimg", ["--raw", "-q", "-Sbinary", path])
+      #expect(decoded.status == 0, "version \(version) \(level): \(decoded.stderr)")
+      #expect(decoded.stdout == Data(text.utf8), "version \(version) \(level)")
+    }
+  }
+
   /// A plain PBM image of the symbol with its four-module quiet zone.
   static func portableBitmap(_ code: QRCode, scale: Int) -> String {
     let width = (code.size + 8) * scale

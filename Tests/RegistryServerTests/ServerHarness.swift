@@ -95,4 +95,3 @@ extension TestClientProtocol {
 
 /// `Accept: application/json`.
 let acceptJSON: HTTPFields = [.accept: "application/json"]
-

@@ -1,9 +1,10 @@
-import AmexistDomain
+public import AmexistDomain
 
-/// The embeddable SVG badge of a service: its level and standing, readable without colour.
-enum Badge {
+/// The embeddable SVG badge of a service: its level and standing, readable without colour,
+/// linking to the service's page on the registry.
+public enum Badge {
   /// The two lines of the badge.
-  static func caption(_ state: ServiceState, _ language: PageLanguage) -> [String] {
+  public static func caption(_ state: ServiceState, _ language: PageLanguage) -> [String] {
     let french = language == .french
     guard let decision = state.decision, state.standing != .none else {
       return ["AMEXIST", french ? "Aucun niveau en vigueur" : "No level in force"]
@@ -13,7 +14,7 @@ enum Badge {
     case .active:
       return [
         level,
-        (french ? "valable jusqu'au " : "valid until ")
+        Words.standing(.active, language) + (french ? " jusqu'au " : " until ")
           + DateWords.date(decision.validUntil, language),
       ]
     default:
@@ -21,7 +22,8 @@ enum Badge {
     }
   }
 
-  static func svg(_ state: ServiceState, _ language: PageLanguage) -> String {
+  /// The badge as an SVG document; the whole badge links to `link` (the service's page).
+  public static func svg(_ state: ServiceState, _ language: PageLanguage, link: String) -> String {
     let lines = caption(state, language).map(escape)
     let colour: String
     switch state.standing {
@@ -31,19 +33,25 @@ enum Badge {
     case .none: colour = "#4a4a4a"
     }
     let label = lines.joined(separator: " · ")
+    let width = Self.width
     return """
-      <svg xmlns="http://www.w3.org/2000/svg" width="240" height="48" viewBox="0 0 240 48" role="img" aria-label="\(label)">
+      <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="48" viewBox="0 0 \(width) 48" role="img" aria-label="\(label)">
       <title>\(label)</title>
-      <rect width="240" height="48" rx="6" fill="\(colour)"/>
+      <a href="\(escape(link))" target="_top">
+      <rect width="\(width)" height="48" rx="6" fill="\(colour)"/>
       <text x="12" y="20" fill="#ffffff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="13" font-weight="bold">\(lines[0])</text>
       <text x="12" y="38" fill="#ffffff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11">\(lines[1])</text>
+      </a>
       </svg>
 
       """
   }
 
+  /// The badge's width in pixels (its height is 48).
+  public static let width = 300
+
   /// XML text and attribute escaping.
-  static func escape(_ text: String) -> String {
+  public static func escape(_ text: String) -> String {
     var out = ""
     for character in text {
       switch character {

@@ -1,0 +1,228 @@
+import AmexistDomain
+import Foundation
+import RegistryTesting
+import Testing
+
+/// `amexist attest --pdf` and `amexist verify FILE.pdf`, checked with Debian's PDF and QR tools
+/// as anyone holding the file would.
+@Suite("Printable attestations, end to end")
+struct PrintableCLITests {
+  static let origin = "https://registre.amexist.example"
+  let siret = "73282932000074"
+  let other = "90011223400019"
+
+  /// A registry with two active services, one with an accented name and address.
+  func registry() throws -> CommandRunner {
+    let cli = try CommandRunner()
+    for arguments in [
+      ["init"],
+      [
+        "service", "add", siret, "--name", "Santé Travail Œuvre & Prévention",
+        "--address", "12, rue de l’Étang", "--city", "Saint-Étienne", "--region", "84",
+      ],
+      [
+        "decision", "grant", siret, "--level", "3", "--decided", "2026-01-10", "--valid-until",
+        "2029-01-09", "--evaluator", "Bureau Véritas Certification",
+      ],
+      ["service", "add", other, "--name", "Service Interentreprises du Léman", "--region", "84"],
+      [
+        "decision", "grant", other, "--level", "1", "--decided", "2026-02-01", "--valid-until",
+        "2029-01-31",
+      ],
+    ] {
+      let output = try cli.run(arguments)
+      #expect(output.status == 0, "\(arguments): \(output.stderr)")
+    }
+    return cli
+  }
+
+  /// Issues the attestation of `siret` with its PDF; returns the bundle and PDF paths.
+  func attest(_ cli: CommandRunner, _ siret: String, language: String = "fr") throws
+    -> (bundle: String, pdf: String)
+  {
+    let output = try cli.run([
+      "attest", siret, "--pdf", "--lang", language, "--base-url", Self.origin + "/", "--out", "out",
+    ])
+    #expect(output.status == 0, "\(output.stderr)")
+    let paths = output.stdout.split(separator: "\n").map { cli.path(String($0)) }
+    try #require(paths.count == 2)
+    #expect(paths[0].hasSuffix(".amexist.json") && paths[1].hasSuffix(".pdf"))
+    return (paths[0], paths[1])
+  }
+
+  static func uuid(ofPDF path: String) -> String {
+    String((path as NSString).lastPathComponent.dropLast(".pdf".count))
+  }
+
+  @Test(
+    "pdfinfo and qpdf accept the PDF, pdftotext shows every field with its accents, zbarimg reads the /v/ link from the rendered page, pdfdetach gives the bundle back"
+  )
+  func outsiderTools() async throws {
+    let cli = try registry()
+    defer { cli.folder.remove() }
+    let (bundle, pdf) = try attest(cli, siret)
+    let uuid = Self.uuid(ofPDF: pdf)
+
+    let info = try await ExternalTool.run("pdfinfo", [pdf])
+    #expect(info.status == 0, "\(info.stderr)")
+    #expect(info.text.contains("Pages:           1"))
+    #expect(info.text.contains("Page size:       595.28 x 841.89 pts (A4)"))
+    #expect(info.text.contains("PDF version:     1.7"))
+    #expect(
+      info.text.contains("Title:           Attestation AMEXIST – Santé Travail Œuvre & Prévention"))
+    let check = try await ExternalTool.run("qpdf", ["--check", pdf])
+    #expect(check.status == 0, "\(check.text) \(check.stderr)")
+    #expect(check.text.contains("No syntax or stream encoding errors found"))
+
+    let text = try await ExternalTool.run("pdftotext", ["-layout", pdf, "-"])
+    #expect(text.status == 0)
+    let words = text.text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    for expected in [
+      "Attestation de niveau du label", "Santé Travail Œuvre & Prévention", "732 829 320 00074",
+      "12, rue de l’Étang, Saint-Étienne", "Niveau 3 : Certification", "10 janvier 2026",
+      "du 10 janvier 2026 au 9 janvier 2029", "Bureau Véritas Certification", "Évaluateur",
+      "Émetteur https://registry.amexist.example", uuid, "Clé de signature",
+      "\(Self.origin)/v/\(uuid)", "Délivrée le",
+    ] {
+      #expect(words.contains(expected), "pdftotext lacks \(expected): \(words)")
+    }
+
+    let image = cli.path("page")
+    let render = try await ExternalTool.run(
+      "pdftoppm", ["-r", "150", "-png", "-f", "1", "-l", "1", "-singlefile", pdf, image])
+    #expect(render.status == 0, "\(render.stderr)")
+    let decoded = try await ExternalTool.run("zbarimg", ["--raw", "-q", image + ".png"])
+    #expect(decoded.status == 0, "\(decoded.stderr)")
+    #expect(decoded.text == "\(Self.origin)/v/\(uuid)\n")
+
+    let list = try await ExternalTool.run("pdfdetach", ["-list", pdf])
+    #expect(list.text.contains("1 embedded files"))
+    #expect(list.text.contains("1: \(uuid).amexist.json"))
+    let detached = cli.path("detached")
+    try FileManager.default.createDirectory(atPath: detached, withIntermediateDirectories: true)
+    let save = try await ExternalTool.run("pdfdetach", ["-saveall", "-o", detached, pdf])
+    #expect(save.status == 0, "\(save.stderr)")
+    let extracted = detached + "/\(uuid).amexist.json"
+    #expect(
+      FileManager.default.contents(atPath: extracted)
+        == FileManager.default.contents(atPath: bundle))
+    #expect(try cli.run(["verify", extracted]).status == 0)
+
+    let verified = try cli.run(["verify", "--base-url", Self.origin, pdf])
+    #expect(verified.status == 0, "\(verified.stderr)")
+    #expect(verified.stdout.contains("Verdict       VALID"))
+  }
+
+  @Test("in English with --lang en")
+  func english() async throws {
+    let cli = try registry()
+    defer { cli.folder.remove() }
+    let (_, pdf) = try attest(cli, siret, language: "en")
+    let text = try await ExternalTool.run("pdftotext", ["-layout", pdf, "-"])
+    let words = text.text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    for expected in [
+      "Label level attestation", "Level 3: Certification", "10 January 2026",
+      "from 10 January 2026 to 9 January 2029", "Evaluator", "Verify this attestation",
+    ] {
+      #expect(words.contains(expected), "pdftotext lacks \(expected): \(words)")
+    }
+    #expect(try cli.run(["verify", "--base-url", Self.origin, pdf]).status == 0)
+  }
+
+  /// The PDF with the first `old` replaced by `new`.
+  static func altered(_ pdf: [UInt8], _ old: [UInt8], _ new: [UInt8]) throws -> [UInt8] {
+    let start = try #require(
+      (0...(pdf.count - old.count)).first { pdf[$0..<($0 + old.count)].elementsEqual(old) })
+    return Array(pdf[..<start]) + new + Array(pdf[(start + old.count)...])
+  }
+
+  @Test(
+    "H4: an edited bundle, another service's bundle, an edited page, a link elsewhere and a bad file each fail with exit 1 and their reason"
+  )
+  func tampered() throws {
+    let cli = try registry()
+    defer { cli.folder.remove() }
+    let (bundlePath, pdfPath) = try attest(cli, siret)
+    let (otherBundlePath, _) = try attest(cli, other)
+    let pdf = try #require(FileManager.default.contents(atPath: pdfPath)).map { $0 }
+    let bundle = try #require(FileManager.default.contents(atPath: bundlePath)).map { $0 }
+    let otherBundle = try #require(FileManager.default.contents(atPath: otherBundlePath)).map { $0 }
+
+    func verify(_ bytes: [UInt8], _ name: String, extra: [String] = ["--base-url", Self.origin])
+      throws -> CommandRunner.Output
+    {
+      try Data(bytes).write(to: URL(fileURLWithPath: cli.path(name)))
+      return try cli.run(["verify"] + extra + [name])
+    }
+
+    // The bundle edited inside the PDF: one character of the signature.
+    let jws = try #require(
+      String(decoding: bundle, as: UTF8.self).split(separator: "\"")
+        .first { $0.split(separator: ".").count == 3 })
+    let signature = Array(jws.split(separator: ".")[2].utf8)
+    var edited = signature
+    edited[10] = edited[10] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+    let forged = try verify(try Self.altered(pdf, signature, edited), "forged.pdf")
+    #expect(forged.status == 1)
+    #expect(forged.stderr.contains("invalid signature"), "\(forged.stderr)")
+
+    // Another service's genuine bundle swapped in (lengths updated so that it reads).
+    var swapped = try Self.altered(pdf, bundle, otherBundle)
+    for key in ["/Size ", "/Length "] {
+      swapped = try Self.altered(
+        swapped, Array("\(key)\(bundle.count)".utf8), Array("\(key)\(otherBundle.count)".utf8))
+    }
+    let swap = try verify(swapped, "swapped.pdf")
+    #expect(swap.status == 1)
+    #expect(swap.stderr.contains("altered document"), "\(swap.stderr)")
+
+    // The page edited: level 3 shown as level 2 (same length, the file stays valid PDF).
+    let page = try verify(
+      try Self.altered(pdf, Array("(Niveau 3 : ".utf8), Array("(Niveau 2 : ".utf8)), "page.pdf")
+    #expect(page.status == 1)
+    #expect(page.stderr.contains("altered document"), "\(page.stderr)")
+
+    // The QR link and its annotation sent elsewhere, or to a script.
+    for (index, link) in [
+      "https://registre.amexist.example.evil.org", "javascript:alert`1`//",
+      "http://registre.amexist.example",
+    ].enumerated() {
+      let relinked = try verify(
+        try Self.altered(
+          pdf, Array("/URI (\(Self.origin)/v/".utf8), Array("/URI (\(link)/v/".utf8)),
+        "link\(index).pdf")
+      #expect(relinked.status == 1, "\(link)")
+      #expect(
+        relinked.stderr.contains("altered document: its QR code links to"), "\(relinked.stderr)")
+    }
+    // The genuine file, but the verifier pins another origin (the issuer's, by default).
+    let unpinned = try verify(pdf, "genuine.pdf", extra: [])
+    #expect(unpinned.status == 1)
+    #expect(unpinned.stderr.contains("not to /v/"), "\(unpinned.stderr)")
+
+    // Not a PDF of the registry: truncated, or with a second attached bundle.
+    let truncated = try verify(Array(pdf.prefix(pdf.count / 2)), "truncated.pdf")
+    #expect(truncated.status == 1)
+    #expect(truncated.stderr.contains("malformed"), "\(truncated.stderr)")
+    let marker = Array("<< /Type /EmbeddedFile /Subtype /application#2Fjson /Params << /Size ".utf8)
+    let twice = try verify(pdf + marker, "twice.pdf")
+    #expect(twice.status == 1)
+    #expect(twice.stderr.contains("exactly one attached bundle"), "\(twice.stderr)")
+  }
+
+  @Test("H4: a base URL that is not an https origin is refused before anything is issued")
+  func badBaseURL() throws {
+    let cli = try registry()
+    defer { cli.folder.remove() }
+    for url in [
+      "javascript:alert(1)", "http://registre.amexist.example", "https://user@registre.example",
+      "https://registre.example/path", "https://registre.example?x=1", "https://registre.example#f",
+      "ftp://registre.example", "https://", "https://régistre.example",
+    ] {
+      let output = try cli.run(["attest", siret, "--pdf", "--base-url", url, "--out", "refused"])
+      #expect(output.status == 2, "\(url)")
+      #expect(output.stderr.contains("bad public base URL"), "\(url): \(output.stderr)")
+    }
+    #expect(!FileManager.default.fileExists(atPath: cli.path("refused")))
+  }
+}
