@@ -162,21 +162,30 @@ struct VerifyCommand: AsyncParsableCommand {
       try OnlineCheck(url: url, trust: trustFile)
     }
     let verifier = AttestationVerifier(trust: trustFile)
-    var report =
-      AttestationPDFVerifier.isPDF(input)
-      ? AttestationPDFVerifier(
+    var report: VerificationReport
+    var link: VerificationLink?
+    if AttestationPDFVerifier.isPDF(input) {
+      (report, link) = AttestationPDFVerifier(
         verifier: verifier, origins: baseURLs.isEmpty ? [trustFile.issuer] : baseURLs
-      ).verify(input, now: instant)
-      : verifier.verify(input, now: instant)
+      ).verifyDocument(input, now: instant)
+    } else {
+      report = verifier.verify(input, now: instant)
+    }
     if let online { report = await online.check(report) }
-    Console.out(global.json ? CanonicalJSON.string(Self.json(report)) : Self.describe(report))
+    Console.out(
+      global.json
+        ? CanonicalJSON.string(Self.json(report, printedLink: link))
+        : Self.describe(report, printedLink: link))
     if let failure = report.failure {
       throw CLIError(failure.description, exitCode: failure.exitCode)
     }
   }
 
-  /// The verification for people: only verified fields, then the verdict.
-  static func describe(_ report: VerificationReport) -> String {
+  /// The verification for people: only verified fields, then the verdict. `printedLink` is
+  /// the QR code's link of a PDF whose page was checked against its attestation.
+  static func describe(_ report: VerificationReport, printedLink: VerificationLink? = nil)
+    -> String
+  {
     var lines: [(String, String)] = []
     if let attestation = report.attestation {
       let claims = attestation.claims
@@ -201,18 +210,24 @@ struct VerifyCommand: AsyncParsableCommand {
           "entry \(inclusion.index) of \(checkpoint.origin), proven in its tree of \(checkpoint.size) entries"
         ))
     }
+    if let printedLink {
+      lines.append(
+        ("Printed page", "the registry's own for this attestation; QR code \(printedLink)"))
+    }
     lines.append(("Checked at", report.checkedAt.description))
     lines.append(("Verdict", report.failure.map { "NOT VALID: \($0)" } ?? "VALID"))
     return Describe.labelled(lines)
   }
 
   /// The verification for programs.
-  static func json(_ report: VerificationReport) -> JSONValue {
+  static func json(_ report: VerificationReport, printedLink: VerificationLink? = nil) -> JSONValue
+  {
     var members: [String: JSONValue] = [
       "valid": .bool(report.isValid), "checkedAt": .string(report.checkedAt.description),
       "reason": report.failure.map { .string($0.code) } ?? .null,
       "message": report.failure.map { .string($0.description) } ?? .null,
       "exitCode": .integer(Int64(report.exitCode)),
+      "printedLink": printedLink.map { .string($0.description) } ?? .null,
       "log": report.inclusion.map { inclusion in
         .object([
           "index": .integer(inclusion.index),

@@ -71,37 +71,55 @@ public struct VerificationLink: Hashable, Sendable, CustomStringConvertible {
   public static func normalisedOrigin(_ origin: String) throws(DocumentError) -> String {
     var text = origin.lowercased()
     while text.hasSuffix("/") { text.removeLast() }
-    let loopback = ["127.0.0.1", "localhost", "[::1]"]
-    let rest: Substring
-    if text.hasPrefix("https://") {
-      rest = text.dropFirst("https://".count)
-    } else if text.hasPrefix("http://"),
-      loopback.contains(String(text.dropFirst("http://".count).prefix { $0 != ":" && $0 != "/" }))
-        || text.dropFirst("http://".count).hasPrefix("[::1]")
-    {
-      rest = text.dropFirst("http://".count)
+    let shown = origin.prefix(100)
+    let isSecure = text.hasPrefix("https://")
+    guard isSecure || text.hasPrefix("http://") else {
+      throw .badOrigin("\(shown) is not an https:// origin")
+    }
+    let authority = text.dropFirst(isSecure ? 8 : 7)
+    let host: Substring
+    let port: Substring?
+    if authority.hasPrefix("[::1]") {
+      host = authority.prefix(5)
+      let rest = authority.dropFirst(5)
+      guard rest.isEmpty || rest.hasPrefix(":") else {
+        throw .badOrigin("\(shown) is not an origin")
+      }
+      port = rest.isEmpty ? nil : rest.dropFirst()
+    } else if let colon = authority.firstIndex(of: ":") {
+      host = authority[..<colon]
+      port = authority[authority.index(after: colon)...]
     } else {
-      throw .badOrigin("\(origin.prefix(100)) is not an https:// origin")
+      host = authority
+      port = nil
     }
-    var host = rest
-    if let colon = rest.lastIndex(of: ":"), !rest.hasSuffix("]") {
-      let port = rest[rest.index(after: colon)...]
-      guard !port.isEmpty, port.count <= 5, port.allSatisfy(\.isASCII), let number = Int(port),
+    if let port {
+      guard port.utf8.count <= 5, port.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
+        let number = Int(port),
         (1...65535).contains(number)
-      else { throw .badOrigin("\(origin.prefix(100)) has a bad port") }
-      host = rest[..<colon]
+      else { throw .badOrigin("\(shown) has a bad port") }
     }
-    let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789.-")
-    guard
-      host == "[::1]"
-        || (!host.isEmpty && host.count <= 200 && host.allSatisfy(allowed.contains)
-          && !host.hasPrefix(".") && !host.hasPrefix("-") && !host.contains(".."))
-    else {
+    guard host == "[::1]" || isHostName(host) else {
       throw .badOrigin(
-        "\(origin.prefix(100)) is not an origin (scheme and host only: no user, path, query or fragment)"
-      )
+        "\(shown) is not an origin (scheme and host only: no user, path, query or fragment)")
+    }
+    guard isSecure || ["127.0.0.1", "localhost", "[::1]"].contains(host) else {
+      throw .badOrigin("\(shown) is not an https:// origin (http only for the loopback host)")
     }
     return text
+  }
+
+  /// A DNS name or IPv4 address: dot-separated labels of letters, digits and inner hyphens.
+  private static func isHostName(_ host: Substring) -> Bool {
+    let labels = host.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+    return host.utf8.count <= 253
+      && labels.allSatisfy { label in
+        (1...63).contains(label.count) && label.first != UInt8(ascii: "-")
+          && label.last != UInt8(ascii: "-")
+          && label.allSatisfy {
+            (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == UInt8(ascii: "-")
+          }
+      }
   }
 }
 
@@ -307,33 +325,49 @@ public struct AttestationPDFVerifier: Sendable {
   /// The report for the PDF `pdf` at `now`. A document failure takes precedence over the
   /// bundle's own (an altered page says nothing true, even about an expired attestation).
   public func verify(_ pdf: [UInt8], now: Instant) -> VerificationReport {
+    verifyDocument(pdf, now: now).report
+  }
+
+  /// The report for the PDF `pdf` at `now`, and the link of its QR code when the page was
+  /// found to be the registry's rendering of the attached attestation.
+  public func verifyDocument(_ pdf: [UInt8], now: Instant) -> (
+    report: VerificationReport, link: VerificationLink?
+  ) {
     let contents: AttestationPDF.Contents
     do {
       contents = try AttestationPDF.contents(of: pdf)
     } catch {
-      return .refused(.malformed(error.description), at: now)
+      return (.refused(.malformed(error.description), at: now), nil)
     }
     let report = verifier.verify(contents.bundle, now: now)
     guard let attestation = report.attestation, let inclusion = report.inclusion else {
-      return report
+      return (report, nil)
     }
     let sheet = AttestationSheet(attestation, inclusion)
     guard
       let link = origins.lazy.compactMap({ try? VerificationLink(origin: $0, uuid: sheet.uuid) })
         .first(where: { $0.description == contents.link })
     else {
-      return report.replacingFailure(
-        .documentAltered(
-          "its QR code links to \(contents.link.prefix(120)), not to /v/\(sheet.uuid) on "
-            + (origins.isEmpty ? "a pinned origin" : origins.joined(separator: " or "))))
+      let pinned = origins.isEmpty ? "a pinned origin" : origins.joined(separator: " or ")
+      return (
+        report.replacingFailure(
+          .documentAltered(
+            "its QR code links to \(contents.link.prefix(120)), not to /v/\(sheet.uuid) on \(pinned)"
+          )),
+        nil
+      )
     }
     let expected = try? AttestationPDF.render(
       sheet, bundle: contents.bundle, language: contents.language, link: link)
     guard expected == pdf else {
-      return report.replacingFailure(
-        .documentAltered("the file is not the registry's PDF of the signed attestation it carries"))
+      return (
+        report.replacingFailure(
+          .documentAltered(
+            "the file is not the registry's PDF of the signed attestation it carries")),
+        nil
+      )
     }
-    return report
+    return (report, link)
   }
 }
 

@@ -111,6 +111,9 @@ struct PrintableCLITests {
     let verified = try cli.run(["verify", "--base-url", Self.origin, pdf])
     #expect(verified.status == 0, "\(verified.stderr)")
     #expect(verified.stdout.contains("Verdict       VALID"))
+    #expect(
+      verified.stdout.contains(
+        "Printed page  the registry's own for this attestation; QR code \(Self.origin)/v/\(uuid)"))
   }
 
   @Test("in English with --lang en")

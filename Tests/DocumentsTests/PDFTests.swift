@@ -17,6 +17,7 @@ struct PDFTests {
       ("https://registre.amexist.example:8443", "https://registre.amexist.example:8443"),
       ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
       ("http://localhost:8080", "http://localhost:8080"),
+      ("http://[::1]:8080", "http://[::1]:8080"),
     ]
     for (input, origin) in accepted {
       let link = try VerificationLink(origin: input, uuid: uuid)
@@ -30,6 +31,9 @@ struct PDFTests {
       "https://exa mple.org", "https://exämple.org", "https://registre.example:80:80",
       "//registre.example", "registre.example", "https://registre..example",
       "http://127.0.0.1.evil.org", "https://" + String(repeating: "a", count: 300) + ".org",
+      "https://b\u{301}.org", "https://exa_mple.org", "https://-x.org",
+      "https://registre.example:８０",
+      "http://[::1]x", "https://[::2]",
     ]
     for input in refused {
       #expect(throws: DocumentError.self, "\(input)") {
