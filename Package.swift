@@ -105,7 +105,7 @@ let package = Package(
     // Speed measurements (Benchmarks/*.sh run them); no dependency beyond the project's own.
     .executableTarget(
       name: "amexist-benchmark",
-      dependencies: ["AmexistDomain", "Attestation", "TransparencyLog"],
+      dependencies: ["AmexistDomain", "Attestation", "Documents", "TransparencyLog"],
       path: "Benchmarks/AttestationSpeed",
       swiftSettings: strictSettings
     ),

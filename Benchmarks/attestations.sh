@@ -16,7 +16,11 @@ openssl_sign=$(echo "$openssl_line" | awk '{print $(NF-1)}')
 openssl_verify=$(echo "$openssl_line" | awk '{print $NF}')
 sign=$(echo "$ours" | awk '/^amexist_sign_per_second/ {print $2}')
 verify=$(echo "$ours" | awk '/^amexist_verify_per_second/ {print $2}')
-awk -v s="$sign" -v v="$verify" -v os="$openssl_sign" -v ov="$openssl_verify" 'BEGIN {
+pdf_render=$(echo "$ours" | awk '/^amexist_pdf_render_per_second/ {print $2}')
+pdf_verify=$(echo "$ours" | awk '/^amexist_pdf_verify_per_second/ {print $2}')
+awk -v s="$sign" -v v="$verify" -v os="$openssl_sign" -v ov="$openssl_verify" \
+  -v pr="$pdf_render" -v pv="$pdf_verify" 'BEGIN {
   printf "openssl_ed25519_sign_per_second %d\nopenssl_ed25519_verify_per_second %d\n", os, ov
   printf "ratio_sign %.2f\nratio_verify %.2f\n", s / os, v / ov
+  printf "ratio_pdf_render_to_bundle_verify %.2f\nratio_pdf_verify_to_bundle_verify %.2f\n", pr / v, pv / v
 }'

@@ -1,5 +1,6 @@
 import AmexistDomain
 import Attestation
+import Documents
 import Foundation
 import TransparencyLog
 
@@ -7,6 +8,9 @@ import TransparencyLog
 // `amexist verify` do them (claims to canonical JSON, JWS, signature; bundle parse, strict
 // checks, signature, claims), next to the raw Ed25519 operations of swift-crypto.
 // Run through Benchmarks/attestations.sh, which pins it to one core next to `openssl speed`.
+// Also the printable attestation: the QR code of a /v/ link, the PDF made from a bundle (which
+// verifies it first) and the PDF verified (bundle, link, page rebuilt and compared), each to be
+// read against the bundle verification of the same run.
 
 let seconds = Double(CommandLine.arguments.dropFirst().first ?? "3") ?? 3
 // A second argument selects one measurement (sign, verify), for profiling.
@@ -94,6 +98,23 @@ if only == nil || only == "sign" {
 if only == nil || only == "verify" {
   _ = rate("amexist_verify_per_second") {
     precondition(verifier.verify(bundle, now: now).isValid)
+  }
+}
+if only == nil || only == "pdf" {
+  let link = "https://registre.amexist.example/v/0f8fad5b-d9cb-469f-a165-70867728950e"
+  _ = try rate("amexist_qr_encode_per_second") { _ = try QRCode(text: link) }
+  let origin = "https://registre.amexist.example"
+  let pdf = try AttestationPDF.render(
+    bundle: bundle, verifiedBy: verifier, at: now, language: .french, origin: origin)
+  let pdfVerifier = AttestationPDFVerifier(verifier: verifier, origins: [origin])
+  precondition(pdfVerifier.verify(pdf, now: now).isValid)
+  print("amexist_pdf_bytes \(pdf.count)")
+  _ = try rate("amexist_pdf_render_per_second") {
+    _ = try AttestationPDF.render(
+      bundle: bundle, verifiedBy: verifier, at: now, language: .french, origin: origin)
+  }
+  _ = rate("amexist_pdf_verify_per_second") {
+    precondition(pdfVerifier.verify(pdf, now: now).isValid)
   }
 }
 if only == nil {

@@ -208,23 +208,30 @@ struct AttestationLayout {
   static func wrap(_ text: String, _ font: PDFFont, _ size: Double, width: Double) -> [String] {
     var lines: [String] = []
     var current = ""
+    var currentWidth = 0.0
+    let space = font.width(" ", size: size)
     for word in text.split(separator: " ", omittingEmptySubsequences: true).map(String.init) {
-      let candidate = current.isEmpty ? word : current + " " + word
-      if font.width(candidate, size: size) <= width {
-        current = candidate
+      let wordWidth = font.width(word, size: size)
+      if current.isEmpty, wordWidth <= width {
+        (current, currentWidth) = (word, wordWidth)
+        continue
+      }
+      if !current.isEmpty, currentWidth + space + wordWidth <= width {
+        current += " " + word
+        currentWidth += space + wordWidth
         continue
       }
       if !current.isEmpty { lines.append(current) }
-      current = ""
-      var piece = ""
+      (current, currentWidth) = ("", 0)
       for character in word {
-        if font.width(piece + String(character), size: size) > width, !piece.isEmpty {
-          lines.append(piece)
-          piece = ""
+        let characterWidth = font.width(String(character), size: size)
+        if currentWidth + characterWidth > width, !current.isEmpty {
+          lines.append(current)
+          (current, currentWidth) = ("", 0)
         }
-        piece.append(character)
+        current.append(character)
+        currentWidth += characterWidth
       }
-      current = piece
     }
     if !current.isEmpty || lines.isEmpty { lines.append(current) }
     return lines

@@ -89,6 +89,17 @@ enum WinAnsi {
   /// transliteration when there is one (Ł → L, ș → s), otherwise as `?`; composed forms are
   /// tried first (e + ́ → é).
   static func encode(_ text: String) -> [UInt8] {
+    // Most text is already made of characters the encoding has: no normalisation needed.
+    var direct: [UInt8] = []
+    direct.reserveCapacity(text.utf8.count)
+    for scalar in text.unicodeScalars {
+      guard let code = code(scalar) else { return encodeSlowly(text) }
+      direct.append(code)
+    }
+    return direct
+  }
+
+  private static func encodeSlowly(_ text: String) -> [UInt8] {
     var bytes: [UInt8] = []
     for character in text.precomposedStringWithCanonicalMapping {
       let scalars = character.unicodeScalars

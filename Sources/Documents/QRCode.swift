@@ -73,16 +73,17 @@ public struct QRCode: Hashable, Sendable {
       version: version, errorCorrection)
     var grid = QRGrid(version: version)
     grid.placeData(codewords)
-    let chosen =
-      mask
-      ?? (0...7).min { first, second in
-        QRPenalty.score(grid.masked(first, errorCorrection))
-          < QRPenalty.score(grid.masked(second, errorCorrection))
-      }!
+    var best: (mask: Int, score: Int, grid: QRGrid)?
+    for candidate in mask.map({ [$0] }) ?? Array(0...7) {
+      let masked = grid.masked(candidate, errorCorrection)
+      // Only scored when there is a choice; the first of equal scores wins.
+      let score = mask == nil ? QRPenalty.score(masked) : 0
+      if best == nil || score < best!.score { best = (candidate, score, masked) }
+    }
     self.version = version
     self.errorCorrection = errorCorrection
-    self.mask = chosen
-    self.modules = grid.masked(chosen, errorCorrection).modules
+    self.mask = best!.mask
+    self.modules = best!.grid.modules
   }
 
   /// The most bytes a symbol of `version` (1 to 40) holds in byte mode at `errorCorrection`.

@@ -183,29 +183,39 @@ enum QRPenalty {
   static func lineScore(
     _ modules: UnsafeBufferPointer<Bool>, start: Int, stride: Int, count: Int
   ) -> Int {
-    func dark(_ position: Int) -> Bool { modules[start + position * stride] }
-    /// Light, or outside the symbol (the quiet zone).
-    func light(_ position: Int) -> Bool { position < 0 || position >= count || !dark(position) }
     var score = 0
     // Rule 1: a run of 5 + i modules of one colour scores 3 + i.
     var runLength = 1
-    for position in 1...count {
-      if position < count, dark(position) == dark(position - 1) {
+    var previous = modules[start]
+    for position in 1..<count {
+      let current = modules[start + position * stride]
+      if current == previous {
         runLength += 1
       } else {
         if runLength >= 5 { score += runLength - 2 }
         runLength = 1
+        previous = current
       }
     }
+    if runLength >= 5 { score += runLength - 2 }
     // Rule 3: 40 for each dark-light-dark-dark-dark-light-dark with four light modules on
-    // either side.
-    for first in Swift.stride(from: 0, through: count - 7, by: 1)
-    where dark(first) && light(first + 1) && dark(first + 2) && dark(first + 3)
-      && dark(first + 4) && light(first + 5) && dark(first + 6)
-    {
-      let before = light(first - 1) && light(first - 2) && light(first - 3) && light(first - 4)
-      let after = light(first + 7) && light(first + 8) && light(first + 9) && light(first + 10)
-      if before || after { score += 40 }
+    // either side. Windows of 11 modules are read as 11-bit numbers over the line with four
+    // light modules added at each end (the quiet zone): 00001011101 is the pattern with light
+    // before it, 10111010000 with light after it; one occurrence scores once.
+    guard count >= 7 else { return score }
+    let padded = count + 8
+    func bit(_ index: Int) -> Int {
+      let position = index - 4
+      return position >= 0 && position < count && modules[start + position * stride] ? 1 : 0
+    }
+    var windows = [Int](repeating: 0, count: padded - 10)
+    var value = 0
+    for index in 0..<padded {
+      value = (value << 1 | bit(index)) & 0x7FF
+      if index >= 10 { windows[index - 10] = value }
+    }
+    for first in 0...(count - 7) where windows[first] == 0x05D || windows[first + 4] == 0x5D0 {
+      score += 40
     }
     return score
   }
