@@ -202,6 +202,7 @@ struct DemoCommand: AsyncParsableCommand {
         if let attestation = active.attestations.last {
           let uuid = attestation.id.replacingOccurrences(of: "urn:uuid:", with: "")
           Console.out("  attestation   \(base)/v/\(uuid)")
+          Console.out("  printable     \(base)/attestations/\(uuid)/pdf")
         }
         Console.out("  badge         \(base)/badge/\(active.siret).svg")
       }
