@@ -124,6 +124,16 @@ struct VerifyCommand: AsyncParsableCommand {
       valueName: "origin"))
   var baseURLs: [String] = []
 
+  func validate() throws {
+    for url in baseURLs {
+      do {
+        _ = try VerificationLink.normalisedOrigin(url)
+      } catch {
+        throw ValidationError("--base-url: \(error)")
+      }
+    }
+  }
+
   func run() async throws {
     let instant =
       try now.map { text throws(CLIError) in

@@ -152,8 +152,11 @@ struct DemoCommand: AsyncParsableCommand {
 
   func run() async throws {
     let service = try await openForWriting(global: global)
-    // The demo's QR codes and links lead to the demo server itself unless told otherwise.
-    let origin = try server.publicOrigin(fallback: server.localOrigin(port: server.port))
+    let trust = try performNow { () throws(RegistryError) in try global.keyFolder.loadTrust() }
+    // The demo's QR codes and links lead to the demo server itself unless told otherwise (or
+    // unless its port is only known once listening).
+    let origin = try server.publicOrigin(
+      fallback: server.port == 0 ? trust.issuer : server.localOrigin(port: server.port))
     let services = try await perform { () throws(RegistryError) in try await service.allServices() }
     if services.isEmpty {
       let existing = try await perform { () throws(RegistryError) in try await service.eventCount()
@@ -192,7 +195,6 @@ struct DemoCommand: AsyncParsableCommand {
       }
     }
     guard !noServe else { return }
-    let trust = try performNow { () throws(RegistryError) in try global.keyFolder.loadTrust() }
     let admin = AdminAccess(folder: global.keyFolder, tokens: global.keyFolder.adminTokens)
     try await server.serve(service, issuer: trust.issuer, origin: origin, admin: admin) { base in
       Console.out("\nThe registry is served on \(base)/ (Ctrl-C stops it):")

@@ -49,7 +49,7 @@ struct ServerOptions: ParsableArguments {
       return try VerificationLink.normalisedOrigin(baseURL ?? fallback)
     } catch {
       throw CLIError(
-        "\(error) (the issuer \(fallback.prefix(100)) is not an origin: give --base-url)",
+        baseURL == nil ? "\(error): give --base-url" : "--base-url: \(error)",
         exitCode: AmexistCLI.usageError)
     }
   }

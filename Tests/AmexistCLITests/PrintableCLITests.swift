@@ -227,5 +227,11 @@ struct PrintableCLITests {
       #expect(output.stderr.contains("bad public base URL"), "\(url): \(output.stderr)")
     }
     #expect(!FileManager.default.fileExists(atPath: cli.path("refused")))
+    let verify = try cli.run(["verify", "--base-url", "javascript:alert(1)", "x.pdf"])
+    #expect(verify.status == 2)
+    #expect(verify.stderr.contains("--base-url: bad public base URL"), "\(verify.stderr)")
+    // A demo on a port chosen at start links to the issuer unless told otherwise.
+    let demo = try cli.run(["demo", "--no-serve", "--port", "0", "--host", "127.0.0.1"])
+    #expect(demo.status == 0, "\(demo.stderr)")
   }
 }
