@@ -26,13 +26,7 @@ struct AttestCommand: AsyncParsableCommand {
   var baseURL: String?
 
   func validate() throws {
-    if let baseURL {
-      do {
-        _ = try VerificationLink.normalisedOrigin(baseURL)
-      } catch {
-        throw ValidationError(error.description)
-      }
-    }
+    if let baseURL { try validateBaseURL(baseURL) }
   }
 
   func run() async throws {
@@ -47,6 +41,15 @@ struct AttestCommand: AsyncParsableCommand {
 
 extension PageLanguage: ExpressibleByArgument {}
 
+/// Refuses a `--base-url` that is not an origin a QR code may link to (a usage error).
+func validateBaseURL(_ url: String) throws {
+  do {
+    _ = try VerificationLink.normalisedOrigin(url)
+  } catch {
+    throw ValidationError("--base-url: \(error)")
+  }
+}
+
 /// Issues an attestation and writes `<uuid>.amexist.json` into `outFolder`, and `<uuid>.pdf`
 /// when `pdf` gives its language and base URL (nil: the issuer); returns the paths.
 func issueAndWrite(
@@ -56,14 +59,23 @@ func issueAndWrite(
   let signer = try await perform { () throws(RegistryError) in
     try await service.signer(from: folder)
   }
+  // The PDF's origin is checked before anything is logged.
+  let origin = try pdf.map { pdf throws(CLIError) in
+    do {
+      return try VerificationLink.normalisedOrigin(pdf.baseURL ?? signer.trust.issuer)
+    } catch {
+      throw CLIError(
+        "\(error): give --base-url (no attestation was issued)", exitCode: AmexistCLI.usageError)
+    }
+  }
   let issued = try await perform { () throws(RegistryError) in
     try await service.issueAttestation(
       siret: siret, signer: signer.key, kid: signer.kid, issuer: signer.trust.issuer)
   }
-  let uuid = String(issued.claims.id.dropFirst("urn:uuid:".count))
+  let uuid = issued.claims.uuid
   let bundle = CanonicalJSON.encode(issued.bundle.json) + [UInt8(ascii: "\n")]
   var files = [(uuid + ".amexist.json", bundle)]
-  if let pdf {
+  if let pdf, let origin {
     do {
       files.append(
         (
@@ -71,12 +83,11 @@ func issueAndWrite(
           try AttestationPDF.render(
             bundle: bundle, verifiedBy: AttestationVerifier(trust: signer.trust),
             at: issued.claims.validFrom, language: pdf.language,
-            origin: pdf.baseURL ?? signer.trust.issuer)
+            origin: origin)
         ))
     } catch {
       throw CLIError(
-        "the attestation \(issued.claims.id) was logged but its PDF could not be made: \(error)"
-          + (pdf.baseURL == nil ? " (give --base-url)" : ""))
+        "the attestation \(issued.claims.id) was logged but its PDF could not be made: \(error)")
     }
   }
   var paths: [String] = []
@@ -125,13 +136,7 @@ struct VerifyCommand: AsyncParsableCommand {
   var baseURLs: [String] = []
 
   func validate() throws {
-    for url in baseURLs {
-      do {
-        _ = try VerificationLink.normalisedOrigin(url)
-      } catch {
-        throw ValidationError("--base-url: \(error)")
-      }
-    }
+    for url in baseURLs { try validateBaseURL(url) }
   }
 
   func run() async throws {
@@ -171,16 +176,10 @@ struct VerifyCommand: AsyncParsableCommand {
     let online = try self.online.map { url throws(CLIError) in
       try OnlineCheck(url: url, trust: trustFile)
     }
-    let verifier = AttestationVerifier(trust: trustFile)
-    var report: VerificationReport
-    var link: VerificationLink?
-    if AttestationPDFVerifier.isPDF(input) {
-      (report, link) = AttestationPDFVerifier(
-        verifier: verifier, origins: baseURLs.isEmpty ? [trustFile.issuer] : baseURLs
-      ).verifyDocument(input, now: instant)
-    } else {
-      report = verifier.verify(input, now: instant)
-    }
+    var (report, link) = AttestationPDFVerifier(
+      verifier: AttestationVerifier(trust: trustFile),
+      origins: baseURLs.isEmpty ? [trustFile.issuer] : baseURLs
+    ).verifyUpload(input, now: instant)
     if let online { report = await online.check(report) }
     Console.out(
       global.json

@@ -107,7 +107,7 @@ struct OnlineCheck {
   private func liveStatus(_ attestation: VerifiedAttestation, index: Int64, client: HTTPClient)
     async throws -> AttestationStatus
   {
-    let uuid = attestation.claims.id.replacingOccurrences(of: "urn:uuid:", with: "")
+    let uuid = attestation.claims.uuid
     guard UUID(uuidString: uuid) != nil else {
       throw OnlineFailure(reason: .statusUnknown("the attestation id is not a UUID"))
     }

@@ -29,13 +29,7 @@ struct ServerOptions: ParsableArguments {
     guard clientRate >= 1, clientRate <= 1_000_000 else {
       throw ValidationError("--client-rate must be 1 to 1000000")
     }
-    if let baseURL {
-      do {
-        _ = try VerificationLink.normalisedOrigin(baseURL)
-      } catch {
-        throw ValidationError("--base-url: \(error)")
-      }
-    }
+    if let baseURL { try validateBaseURL(baseURL) }
   }
 
   /// The local address the server is reached at when `port` is the one it listens on.

@@ -31,6 +31,9 @@ public struct AttestationClaims: Hashable, Sendable {
   /// Log index of the decision the attestation states.
   public let decisionIndex: Int64
 
+  /// The attestation's UUID: its id without `urn:uuid:`.
+  public var uuid: String { String(id.dropFirst("urn:uuid:".count)) }
+
   /// The JWS `typ` of attestations.
   public static let jwsType = "vc+jwt"
   static let context = JSONValue.array([.string("https://www.w3.org/ns/credentials/v2")])

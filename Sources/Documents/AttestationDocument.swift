@@ -38,7 +38,7 @@ public struct AttestationSheet: Hashable, Sendable {
   }
 
   /// The attestation's UUID (its id without `urn:uuid:`).
-  public var uuid: String { String(claims.id.dropFirst("urn:uuid:".count)) }
+  public var uuid: String { claims.uuid }
   /// The name of the bundle attached to the PDF.
   public var bundleFileName: String { uuid + ".amexist.json" }
 }
@@ -171,10 +171,10 @@ public enum AttestationPDF {
       "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
     let bold = writer.add(
       "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>")
-    var layout = AttestationLayout(sheet: sheet, language: language, link: link, code: code)
-    let content = writer.addStream("", layout.contentStream())
+    let drawn = AttestationLayout.draw(sheet, language: language, link: link, code: code)
+    let content = writer.addStream("", drawn.content)
     let annotation = writer.add(
-      "<< /Type /Annot /Subtype /Link /Rect [\(layout.linkArea)] /Border [0 0 0] "
+      "<< /Type /Annot /Subtype /Link /Rect [\(drawn.linkArea)] /Border [0 0 0] "
         + "/A << /Type /Action /S /URI /URI \(PDFText.ascii(link.description)) >> >>")
     let created = PDFDate.of(sheet.claims.validFrom)
     let embedded = writer.addStream(
@@ -321,6 +321,14 @@ public struct AttestationPDFVerifier: Sendable {
 
   /// Whether `input` starts like a PDF file.
   public static func isPDF(_ input: [UInt8]) -> Bool { input.starts(with: Array("%PDF-".utf8)) }
+
+  /// The report for `input` at `now`: a PDF as ``verifyDocument(_:now:)`` does, anything else
+  /// (a bundle, a JWS) as the bundle verifier does; the link when a PDF's page was genuine.
+  public func verifyUpload(_ input: [UInt8], now: Instant) -> (
+    report: VerificationReport, link: VerificationLink?
+  ) {
+    Self.isPDF(input) ? verifyDocument(input, now: now) : (verifier.verify(input, now: now), nil)
+  }
 
   /// The report for the PDF `pdf` at `now`. A document failure takes precedence over the
   /// bundle's own (an altered page says nothing true, even about an expired attestation).

@@ -18,9 +18,11 @@ struct AttestationLayout {
   /// Content stream operators, one per line.
   private var operations: [String] = []
   /// The rectangle of the QR code and the printed link, for the link annotation.
-  private(set) var linkArea = ""
+  private var linkArea = ""
 
-  init(sheet: AttestationSheet, language: PageLanguage, link: VerificationLink, code: QRCode) {
+  private init(
+    sheet: AttestationSheet, language: PageLanguage, link: VerificationLink, code: QRCode
+  ) {
     self.sheet = sheet
     self.language = language
     self.link = link
@@ -29,8 +31,16 @@ struct AttestationLayout {
 
   private var french: Bool { language == .french }
 
-  mutating func contentStream() -> [UInt8] {
-    operations = []
+  /// The page's content stream, and the rectangle (`x1 y1 x2 y2`) of the QR code and its link.
+  static func draw(
+    _ sheet: AttestationSheet, language: PageLanguage, link: VerificationLink, code: QRCode
+  ) -> (content: [UInt8], linkArea: String) {
+    var layout = AttestationLayout(sheet: sheet, language: language, link: link, code: code)
+    let content = layout.contentStream()
+    return (content, layout.linkArea)
+  }
+
+  private mutating func contentStream() -> [UInt8] {
     var y = Self.pageHeight - 76
     text("AMEXIST", .bold, 28, x: Self.left, y: y, colour: Self.green)
     y -= 26

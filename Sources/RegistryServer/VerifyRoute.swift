@@ -29,12 +29,9 @@ extension Site {
     let now = registry.clock.now()
     let verifier = AttestationVerifier(trust: try await trust())
     // A printed attestation may link to this registry, under its public origin or the issuer's.
-    var report =
-      AttestationPDFVerifier.isPDF(input)
-      ? AttestationPDFVerifier(
-        verifier: verifier, origins: [settings.publicOrigin, verifier.trust.issuer]
-      ).verify(input, now: now)
-      : verifier.verify(input, now: now)
+    var report = AttestationPDFVerifier(
+      verifier: verifier, origins: [settings.publicOrigin, verifier.trust.issuer]
+    ).verifyUpload(input, now: now).report
     if report.isValid, let verified = report.attestation {
       do {
         let lookup = try await registry.attestation(id: verified.claims.id, at: now)

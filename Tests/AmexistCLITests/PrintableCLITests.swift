@@ -213,6 +213,28 @@ struct PrintableCLITests {
     #expect(twice.stderr.contains("exactly one attached bundle"), "\(twice.stderr)")
   }
 
+  @Test("an issuer that is not an origin needs --base-url for a PDF; nothing is issued without it")
+  func issuerWithPath() throws {
+    let cli = try CommandRunner()
+    defer { cli.folder.remove() }
+    #expect(try cli.run(["init", "--issuer", "https://registry.example/federation"]).status == 0)
+    #expect(
+      try cli.run(["service", "add", siret, "--name", "Santé Travail", "--region", "84"]).status
+        == 0)
+    #expect(
+      try cli.run([
+        "decision", "grant", siret, "--level", "1", "--decided", "2026-01-10", "--valid-until",
+        "2029-01-09",
+      ]).status == 0)
+    let refused = try cli.run(["attest", siret, "--pdf", "--out", "out"])
+    #expect(refused.status == 2)
+    #expect(
+      refused.stderr.contains("give --base-url (no attestation was issued)"), "\(refused.stderr)")
+    #expect(!(try cli.run(["history", siret, "--json"]).stdout.contains("attestationIssued")))
+    let issued = try cli.run(["attest", siret, "--pdf", "--base-url", Self.origin, "--out", "out"])
+    #expect(issued.status == 0, "\(issued.stderr)")
+  }
+
   @Test("H4: a base URL that is not an https origin is refused before anything is issued")
   func badBaseURL() throws {
     let cli = try registry()

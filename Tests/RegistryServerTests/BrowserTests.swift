@@ -11,24 +11,14 @@ import Testing
 struct BrowserTests {
   /// The text headless Chromium renders for `url` (its DOM after loading, tags removed).
   static func renderedText(_ url: String, language: String) async throws -> String {
-    try await offPool { try blockingRenderedText(url, language: language) }
-  }
-
-  private static func blockingRenderedText(_ url: String, language: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [
-      "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-      "--user-data-dir=\(NSTemporaryDirectory())/amexist-chromium-\(UUID().uuidString)",
-      "--accept-lang=\(language)", "--virtual-time-budget=3000", "--dump-dom", url,
-    ]
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let html = String(decoding: data, as: UTF8.self)
+    let output = try await ExternalTool.run(
+      "chromium",
+      [
+        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        "--user-data-dir=\(NSTemporaryDirectory())/amexist-chromium-\(UUID().uuidString)",
+        "--accept-lang=\(language)", "--virtual-time-budget=3000", "--dump-dom", url,
+      ])
+    let html = output.text
     let text = html.replacingOccurrences(of: "<[^>]+>", with: " ", options: .regularExpression)
       .replacingOccurrences(of: "&nbsp;", with: " ")
     return text.split(whereSeparator: \.isWhitespace).joined(separator: " ")

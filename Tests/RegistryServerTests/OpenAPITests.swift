@@ -107,19 +107,7 @@ struct OpenAPITests {
 /// Runs a Python script of the interoperability tools.
 enum Python {
   static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-    try await offPool { try blockingRun(arguments) }
-  }
-
-  private static func blockingRun(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-W", "ignore"] + arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    let output = try await ExternalTool.run("python3", ["-W", "ignore"] + arguments)
+    return (output.status, output.text + output.stderr)
   }
 }
