@@ -19,6 +19,7 @@ let package = Package(
     .library(name: "TransparencyLog", targets: ["TransparencyLog"]),
     .library(name: "Attestation", targets: ["Attestation"]),
     .library(name: "RegistryStoreSQLite", targets: ["RegistryStoreSQLite"]),
+    .library(name: "RegistryStorePostgres", targets: ["RegistryStorePostgres"]),
     .library(name: "Documents", targets: ["Documents"]),
     .library(name: "RegistryService", targets: ["RegistryService"]),
     .library(name: "RegistryServer", targets: ["RegistryServer"]),
@@ -34,6 +35,8 @@ let package = Package(
     .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
   ],
   targets: [
     .target(name: "AmexistDomain", swiftSettings: strictSettings),
@@ -71,6 +74,17 @@ let package = Package(
       swiftSettings: strictSettings
     ),
     .target(
+      name: "RegistryStorePostgres",
+      dependencies: [
+        "AmexistDomain", "RegistryStore", "TransparencyLog",
+        .product(name: "PostgresNIO", package: "postgres-nio"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+      ],
+      swiftSettings: strictSettings
+    ),
+    .target(
       name: "RegistryService",
       dependencies: ["AmexistDomain", "RegistryStore", "Attestation", "TransparencyLog"],
       swiftSettings: strictSettings
@@ -92,7 +106,7 @@ let package = Package(
       name: "AmexistCLI",
       dependencies: [
         "AmexistDomain", "Attestation", "Documents", "RegistryStore", "RegistryStoreSQLite",
-        "RegistryService", "RegistryServer", "TransparencyLog",
+        "RegistryStorePostgres", "RegistryService", "RegistryServer", "TransparencyLog",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),
@@ -156,6 +170,14 @@ let package = Package(
       dependencies: [
         "AmexistDomain", "RegistryStore", "RegistryStoreSQLite", "RegistryTesting",
         .product(name: "GRDB", package: "GRDB.swift"),
+      ],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "RegistryStorePostgresTests",
+      dependencies: [
+        "AmexistDomain", "RegistryStore", "RegistryStorePostgres", "RegistryStoreSQLite",
+        "RegistryTesting", "TransparencyLog",
       ],
       swiftSettings: strictSettings
     ),

@@ -125,6 +125,9 @@ public protocol RegistrySnapshot: StoredHashReader {
   /// The attestation whose `attestationIssued` event has `id`, with the signed document kept
   /// beside it; nil when no such attestation was issued.
   func attestation(id: String) throws -> StoredAttestation?
+
+  /// Calls `body` with each attestation's id and what is kept of it, in log order.
+  func forEachAttestation(_ body: (String, StoredAttestation) throws -> Void) throws
 }
 
 /// An issued attestation as the store finds it by id.

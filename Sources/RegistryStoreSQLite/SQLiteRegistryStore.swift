@@ -11,7 +11,7 @@ public import TransparencyLog
 /// write lock; triggers abort any UPDATE or DELETE of an event and any insert that is not the next
 /// index. The file is checked (`PRAGMA quick_check`) when opened: a damaged registry is refused
 /// before anything is written to it.
-public final class SQLiteRegistryStore: RegistryStore {
+public final class SQLiteRegistryStore: RestorableStore {
   /// The database file.
   public let path: String
   private let pool: DatabasePool
@@ -103,6 +103,42 @@ public final class SQLiteRegistryStore: RegistryStore {
         }
         let checkpoint = try LogSequencer.seal(logged, in: snapshot, signer: signer, path: path)
         return AppendReceipt(events: logged, checkpoint: checkpoint)
+      }
+    } catch let error as DatabaseError {
+      throw Self.storeError(error, path: path)
+    }
+  }
+
+  public func restore(_ log: StoredLog) async throws {
+    let path = self.path
+    let events = try log.loggedEvents()
+    do {
+      try await pool.write { db in
+        let snapshot = Snapshot(db: db, path: path)
+        guard try snapshot.count() == 0, try snapshot.latestCheckpoint() == nil else {
+          throw StoreError.unavailable(
+            "the registry database \(path) is not empty: a copy goes into an empty registry")
+        }
+        for event in events {
+          try db.execute(
+            sql:
+              "INSERT INTO events (idx, subject, kind, recorded_at, body) VALUES (?, ?, ?, ?, ?)",
+            arguments: [
+              event.index, event.event.subject.description, event.event.kind,
+              event.recorded.recordedAt.description, Data(event.canonicalBytes),
+            ])
+        }
+        try snapshot.appendStoredHashes(log.treeHashes, from: 0)
+        for checkpoint in log.checkpoints {
+          try db.execute(
+            sql: "INSERT INTO checkpoints (size, note) VALUES (?, ?)",
+            arguments: [checkpoint.size, checkpoint.note])
+        }
+        for kept in log.attestations {
+          try db.execute(
+            sql: "INSERT INTO attestations (attestation_id, idx, jws) VALUES (?, ?, ?)",
+            arguments: [kept.id, kept.stored.index, kept.stored.signedDocument])
+        }
       }
     } catch let error as DatabaseError {
       throw Self.storeError(error, path: path)
@@ -274,6 +310,15 @@ private struct Snapshot: LogWriteTransaction {
       db, sql: "SELECT idx, jws FROM attestations WHERE attestation_id = ?", arguments: [id]
     )
     .map { row in StoredAttestation(index: row["idx"], signedDocument: row["jws"]) }
+  }
+
+  func forEachAttestation(_ body: (String, StoredAttestation) throws -> Void) throws {
+    let rows = try Row.fetchCursor(
+      db, sql: "SELECT attestation_id, idx, jws FROM attestations ORDER BY idx")
+    while let row = try rows.next() {
+      try body(
+        row["attestation_id"], StoredAttestation(index: row["idx"], signedDocument: row["jws"]))
+    }
   }
 
   private func checkpoint(_ row: Row) -> StoredCheckpoint {

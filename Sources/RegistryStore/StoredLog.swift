@@ -1,0 +1,74 @@
+public import AmexistDomain
+public import TransparencyLog
+
+/// Everything a registry store holds, exactly as stored: what `amexist copy` moves from one
+/// engine to another. Nothing is re-signed: the copy carries the original checkpoints, and an
+/// audit of the copy (recomputing every leaf and node) shows it is the same log.
+public struct StoredLog: Sendable {
+  /// The entries' canonical bytes; the n-th has index n.
+  public var entries: [[UInt8]]
+  /// The stored Merkle tree, by stored index.
+  public var treeHashes: [MerkleHash]
+  /// Every checkpoint, smallest size first.
+  public var checkpoints: [StoredCheckpoint]
+  /// Every attestation's id and what is kept of it, in log order.
+  public var attestations: [KeptAttestation]
+
+  /// An attestation as ``StoredLog`` carries it.
+  public struct KeptAttestation: Hashable, Sendable {
+    /// The attestation's id.
+    public let id: String
+    /// Its index and signed document.
+    public let stored: StoredAttestation
+  }
+
+  /// Reads the whole of `snapshot`'s log into memory (a registry of a federation's services is
+  /// thousands of entries, not millions).
+  public init(reading snapshot: any RegistrySnapshot) throws {
+    var entries: [[UInt8]] = []
+    try snapshot.forEachEntry(from: 0) { index, bytes in
+      guard index == Int64(entries.count) else {
+        throw StoreError.corrupt("the registry database has no entry at index \(entries.count)")
+      }
+      entries.append(bytes)
+    }
+    let hashCount = try snapshot.storedHashCount()
+    var hashes: [MerkleHash] = []
+    var start: Int64 = 0
+    while start < hashCount {
+      let end = min(hashCount, start + 1000)
+      hashes += try snapshot.storedHashes(at: Array(start..<end))
+      start = end
+    }
+    var checkpoints: [StoredCheckpoint] = []
+    try snapshot.forEachCheckpoint { checkpoints.append($0) }
+    var attestations: [KeptAttestation] = []
+    try snapshot.forEachAttestation { id, stored in
+      attestations.append(KeptAttestation(id: id, stored: stored))
+    }
+    self.entries = entries
+    self.treeHashes = hashes
+    self.checkpoints = checkpoints
+    self.attestations = attestations
+  }
+
+  /// The entries decoded, each checked to be canonical: what an engine stores beside the bytes.
+  public func loggedEvents() throws -> [LoggedEvent] {
+    try entries.enumerated().map { index, bytes in
+      do {
+        return try LoggedEvent(index: Int64(index), canonicalBytes: bytes)
+      } catch {
+        throw StoreError.corrupt("the entry at index \(index) does not decode: \(error)")
+      }
+    }
+  }
+}
+
+/// A store that can receive a whole log copied from another.
+public protocol RestorableStore: RegistryStore {
+  /// Writes `log` into this store, which must hold nothing, in one transaction: the bytes,
+  /// tree hashes, checkpoints and attestation documents as they are, without signing anything.
+  ///
+  /// - Throws: ``StoreError/unavailable(_:)`` when the store is not empty; the engine's errors.
+  func restore(_ log: StoredLog) async throws
+}

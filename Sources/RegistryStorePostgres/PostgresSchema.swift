@@ -1,0 +1,133 @@
+import Foundation
+
+/// The PostgreSQL schema, as versioned migrations.
+///
+/// Migrations are frozen once released: a change is a new migration, never an edit. Each is a
+/// list of plain SQL statements (the extended protocol runs one statement per query) applied in
+/// one transaction, so an interrupted migration leaves nothing behind (F11). The identifiers match
+/// the SQLite engine's, so both engines describe the same schema version the same way.
+///
+/// Append-only is enforced by the database in two layers: triggers refuse UPDATE, DELETE and
+/// TRUNCATE of every table and any insert that is not the next index or a larger checkpoint,
+/// whoever the role; and the role the servers use (granted by `amexist migrate --writer ROLE`) holds
+/// only SELECT and INSERT, so it can neither change rows nor drop the triggers.
+enum PostgresSchema {
+  /// The table that records applied migrations.
+  static let migrationsTable = "amexist_migrations"
+
+  /// The tables the registry writes, which a writer role may read and insert into.
+  static let tables = ["events", "tree_hashes", "checkpoints", "attestations"]
+
+  /// Every migration, in order.
+  static let migrations: [(id: String, statements: [String])] = [
+    (
+      "v1-events",
+      [
+        """
+        CREATE FUNCTION amexist_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          RAISE EXCEPTION USING ERRCODE = 'AX001',
+            MESSAGE = format('%s is append-only: %s is not allowed', TG_TABLE_NAME, TG_OP);
+        END $$
+        """,
+        """
+        CREATE FUNCTION amexist_require_next_index() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE next bigint;
+        BEGIN
+          EXECUTE format('SELECT COALESCE(MAX(idx) + 1, 0) FROM %I', TG_TABLE_NAME) INTO next;
+          IF NEW.idx IS DISTINCT FROM next THEN
+            RAISE EXCEPTION USING ERRCODE = 'AX002',
+              MESSAGE = format('%s is gapless: index %s must be %s', TG_TABLE_NAME, NEW.idx, next);
+          END IF;
+          RETURN NEW;
+        END $$
+        """,
+        """
+        CREATE TABLE events (
+            idx bigint PRIMARY KEY CHECK (idx >= 0),
+            subject text NOT NULL,
+            kind text NOT NULL,
+            recorded_at text NOT NULL,
+            body bytea NOT NULL
+        )
+        """,
+        "CREATE INDEX events_by_subject ON events (subject, idx)",
+        "CREATE INDEX events_by_kind ON events (kind, idx)",
+      ] + appendOnly("events", gapless: true)
+    ),
+    (
+      "v2-log",
+      [
+        """
+        CREATE TABLE tree_hashes (
+            idx bigint PRIMARY KEY CHECK (idx >= 0),
+            hash bytea NOT NULL CHECK (octet_length(hash) = 32)
+        )
+        """,
+        """
+        CREATE TABLE checkpoints (
+            size bigint PRIMARY KEY CHECK (size > 0),
+            note text NOT NULL
+        )
+        """,
+        """
+        CREATE FUNCTION amexist_require_larger_checkpoint() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.size <= (SELECT COALESCE(MAX(size), 0) FROM checkpoints) THEN
+            RAISE EXCEPTION USING ERRCODE = 'AX003',
+              MESSAGE = 'checkpoint sizes only grow: a checkpoint of this size or larger exists';
+          END IF;
+          RETURN NEW;
+        END $$
+        """,
+        """
+        CREATE TRIGGER checkpoints_only_grow BEFORE INSERT ON checkpoints
+        FOR EACH ROW EXECUTE FUNCTION amexist_require_larger_checkpoint()
+        """,
+      ] + appendOnly("tree_hashes", gapless: true) + appendOnly("checkpoints", gapless: false)
+    ),
+    (
+      "v3-attestations",
+      [
+        """
+        CREATE TABLE attestations (
+            attestation_id text PRIMARY KEY,
+            idx bigint NOT NULL UNIQUE REFERENCES events (idx),
+            jws text
+        )
+        """
+      ] + appendOnly("attestations", gapless: false)
+    ),
+  ]
+
+  /// The triggers that make `table` append-only (and gapless by `idx`).
+  private static func appendOnly(_ table: String, gapless: Bool) -> [String] {
+    [
+      """
+      CREATE TRIGGER \(table)_are_append_only BEFORE UPDATE OR DELETE ON \(table)
+      FOR EACH ROW EXECUTE FUNCTION amexist_refuse_change()
+      """,
+      """
+      CREATE TRIGGER \(table)_are_not_truncated BEFORE TRUNCATE ON \(table)
+      FOR EACH STATEMENT EXECUTE FUNCTION amexist_refuse_change()
+      """,
+      "REVOKE ALL ON \(table) FROM PUBLIC",
+    ]
+      + (gapless
+        ? [
+          """
+          CREATE TRIGGER \(table)_are_gapless BEFORE INSERT ON \(table)
+          FOR EACH ROW EXECUTE FUNCTION amexist_require_next_index()
+          """
+        ] : [])
+  }
+
+  /// The statements that let `role` read and append, and nothing else.
+  static func writerGrants(to role: String) -> [String] {
+    let quoted = "\"" + role.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    return [
+      "GRANT USAGE ON SCHEMA public TO \(quoted)",
+      "GRANT SELECT ON \(migrationsTable) TO \(quoted)",
+    ] + tables.map { "GRANT SELECT, INSERT ON \($0) TO \(quoted)" }
+  }
+}

@@ -1,0 +1,191 @@
+import AmexistDomain
+import NIOCore
+import PostgresNIO
+import RegistryStore
+import TransparencyLog
+
+/// A snapshot over one connection inside a transaction: a `REPEATABLE READ` read, or an append
+/// holding the sequencer lock (only the sequencer writes through it, inside an append).
+struct Snapshot: LogWriteTransaction {
+  let session: Session
+  let path: String
+
+  /// Rows read at once by the streaming methods, so that a large log is never held in memory.
+  private static let page: Int64 = 1000
+
+  func count() throws -> Int64 {
+    try session.rows("SELECT COALESCE(MAX(idx) + 1, 0)::bigint FROM events")[0].decode(Int64.self)
+  }
+
+  func events(about subject: EventSubject) throws -> [LoggedEvent] {
+    try session.rows(
+      "SELECT idx, subject, body FROM events WHERE subject = \(subject.description) ORDER BY idx"
+    ).map(decode)
+  }
+
+  func event(at index: Int64) throws -> LoggedEvent? {
+    try session.rows("SELECT idx, subject, body FROM events WHERE idx = \(index)").first.map(decode)
+  }
+
+  func registeredServices() throws -> [SIRET] {
+    try session.rows("SELECT subject FROM events WHERE kind = 'serviceRegistered' ORDER BY idx")
+      .map { row in
+        do {
+          return try SIRET(try row.decode(String.self))
+        } catch {
+          throw StoreError.corrupt("the registry database \(path) holds an invalid SIRET column")
+        }
+      }
+  }
+
+  func addedKeyIDs() throws -> [String] {
+    try session.rows("SELECT subject FROM events WHERE kind = 'keyAdded' ORDER BY idx").map { row in
+      let subject = try row.decode(String.self)
+      guard subject.hasPrefix("key:") else {
+        throw StoreError.corrupt(
+          "the registry database \(path) holds an invalid key subject column")
+      }
+      return String(subject.dropFirst(4))
+    }
+  }
+
+  func forEachEvent(from start: Int64, _ body: (LoggedEvent) throws -> Void) throws {
+    var next = start
+    while true {
+      let rows = try session.rows(
+        "SELECT idx, subject, body FROM events WHERE idx >= \(next) ORDER BY idx LIMIT \(Self.page)"
+      )
+      for row in rows {
+        let event = try decode(row)
+        try body(event)
+        next = event.index + 1
+      }
+      if rows.count < Self.page { return }
+    }
+  }
+
+  func forEachEntry(from start: Int64, below end: Int64, _ body: (Int64, [UInt8]) throws -> Void)
+    throws
+  {
+    var next = start
+    while next < end {
+      let rows = try session.rows(
+        """
+        SELECT idx, body FROM events WHERE idx >= \(next) AND idx < \(end) ORDER BY idx \
+        LIMIT \(Self.page)
+        """)
+      for row in rows {
+        let (index, bytes) = try row.decode((Int64, ByteBuffer).self)
+        try body(index, Array(bytes.readableBytesView))
+        next = index + 1
+      }
+      if rows.count < Self.page { return }
+    }
+  }
+
+  func storedHashCount() throws -> Int64 {
+    try session.rows("SELECT COALESCE(MAX(idx) + 1, 0)::bigint FROM tree_hashes")[0].decode(
+      Int64.self)
+  }
+
+  func storedHashes(at indexes: [Int64]) throws -> [MerkleHash] {
+    guard !indexes.isEmpty else { return [] }
+    var found: [Int64: MerkleHash] = [:]
+    for row in try session.rows("SELECT idx, hash FROM tree_hashes WHERE idx = ANY(\(indexes))") {
+      let (index, bytes) = try row.decode((Int64, ByteBuffer).self)
+      found[index] = MerkleHash(bytes: Array(bytes.readableBytesView))
+    }
+    return try indexes.map { index in
+      guard let hash = found[index] else {
+        throw StoreError.corrupt("the registry database \(path) lacks tree hash \(index)")
+      }
+      return hash
+    }
+  }
+
+  func latestCheckpoint() throws -> StoredCheckpoint? {
+    try session.rows("SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1").first.map(
+      checkpoint)
+  }
+
+  func checkpoint(size: Int64) throws -> StoredCheckpoint? {
+    try session.rows("SELECT size, note FROM checkpoints WHERE size = \(size)").first.map(
+      checkpoint)
+  }
+
+  func forEachCheckpoint(_ body: (StoredCheckpoint) throws -> Void) throws {
+    var next: Int64 = 0
+    while true {
+      let rows = try session.rows(
+        "SELECT size, note FROM checkpoints WHERE size > \(next) ORDER BY size LIMIT \(Self.page)")
+      for row in rows {
+        let stored = try checkpoint(row)
+        try body(stored)
+        next = stored.size
+      }
+      if rows.count < Self.page { return }
+    }
+  }
+
+  func attestation(id: String) throws -> StoredAttestation? {
+    try session.rows("SELECT idx, jws FROM attestations WHERE attestation_id = \(id)").first.map {
+      row in
+      let (index, document) = try row.decode((Int64, String?).self)
+      return StoredAttestation(index: index, signedDocument: document)
+    }
+  }
+
+  func forEachAttestation(_ body: (String, StoredAttestation) throws -> Void) throws {
+    var next: Int64 = -1
+    while true {
+      let rows = try session.rows(
+        """
+        SELECT attestation_id, idx, jws FROM attestations WHERE idx > \(next) ORDER BY idx \
+        LIMIT \(Self.page)
+        """)
+      for row in rows {
+        let (id, index, document) = try row.decode((String, Int64, String?).self)
+        try body(id, StoredAttestation(index: index, signedDocument: document))
+        next = index
+      }
+      if rows.count < Self.page { return }
+    }
+  }
+
+  func appendStoredHashes(_ hashes: [MerkleHash], from start: Int64) throws {
+    for (offset, hash) in hashes.enumerated() {
+      try session.execute(
+        "INSERT INTO tree_hashes (idx, hash) VALUES (\(start + Int64(offset)), \(ByteBuffer(bytes: hash.bytes)))"
+      )
+    }
+  }
+
+  func insertCheckpoint(_ checkpoint: SignedCheckpoint) throws {
+    try session.execute(
+      "INSERT INTO checkpoints (size, note) VALUES (\(checkpoint.checkpoint.size), \(checkpoint.note))"
+    )
+  }
+
+  private func checkpoint(_ row: PostgresRow) throws -> StoredCheckpoint {
+    let (size, note) = try row.decode((Int64, String).self)
+    return StoredCheckpoint(size: size, note: note)
+  }
+
+  /// Decodes a row, refusing any whose bytes are not a canonical event or whose subject column
+  /// disagrees with the event it stores.
+  private func decode(_ row: PostgresRow) throws -> LoggedEvent {
+    let (index, subject, bytes) = try row.decode((Int64, String, ByteBuffer).self)
+    let logged: LoggedEvent
+    do {
+      logged = try LoggedEvent(index: index, canonicalBytes: Array(bytes.readableBytesView))
+    } catch {
+      throw StoreError.corrupt(
+        "the registry database \(path) holds a damaged event at index \(index): \(error)")
+    }
+    guard logged.event.subject.description == subject else {
+      throw StoreError.corrupt(
+        "the registry database \(path) holds a mislabelled event at index \(index)")
+    }
+    return logged
+  }
+}
