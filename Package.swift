@@ -200,7 +200,10 @@ let package = Package(
     ),
     .testTarget(
       name: "AmexistCLITests",
-      dependencies: ["amexist", "AmexistDomain", "RegistryService", "RegistryTesting"],
+      dependencies: [
+        "amexist", "AmexistDomain", "RegistryService", "RegistryStore", "RegistryStorePostgres",
+        "RegistryTesting",
+      ],
       swiftSettings: strictSettings
     ),
   ]

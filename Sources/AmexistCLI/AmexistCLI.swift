@@ -81,7 +81,8 @@ struct AmexistCommand: AsyncParsableCommand {
       InitCommand.self, DemoCommand.self, ServeCommand.self, ServiceCommand.self,
       DecisionCommand.self,
       HistoryCommand.self, AttestCommand.self, VerifyCommand.self, KeysCommand.self,
-      LogCommand.self, ExportCommand.self, TokenCommand.self,
+      LogCommand.self, ExportCommand.self, TokenCommand.self, MigrateCommand.self,
+      CopyCommand.self,
     ]
   )
 }

@@ -31,7 +31,7 @@ struct AttestCommand: AsyncParsableCommand {
 
   func run() async throws {
     let siret = try parseInput { () throws(DomainError) in try SIRET(self.siret) }
-    let service = try global.openService(writing: true)
+    let service = try await global.openService(writing: true)
     let paths = try await issueAndWrite(
       siret, service: service, folder: global.keyFolder, outFolder: out,
       pdf: pdf ? (lang, baseURL) : nil)

@@ -73,7 +73,7 @@ struct DecisionCommand: AsyncParsableCommand {
     @Option(help: "Decision date, YYYY-MM-DD (default: today in Paris).") var decided: String?
 
     func run() async throws {
-      let service = try global.openService(writing: true)
+      let service = try await global.openService(writing: true)
       let suspension = try parseInput { () throws(DomainError) in
         try LevelSuspended(
           siret: try SIRET(siret), decided: try decisionDate(decided, service), reason: reason)
@@ -90,7 +90,7 @@ struct DecisionCommand: AsyncParsableCommand {
     @Option(help: "Decision date, YYYY-MM-DD (default: today in Paris).") var decided: String?
 
     func run() async throws {
-      let service = try global.openService(writing: true)
+      let service = try await global.openService(writing: true)
       let reinstatement = try parseInput { () throws(DomainError) in
         LevelReinstated(siret: try SIRET(siret), decided: try decisionDate(decided, service))
       }
@@ -108,7 +108,7 @@ struct DecisionCommand: AsyncParsableCommand {
     @Option(help: "Decision date, YYYY-MM-DD (default: today in Paris).") var decided: String?
 
     func run() async throws {
-      let service = try global.openService(writing: true)
+      let service = try await global.openService(writing: true)
       let withdrawal = try parseInput { () throws(DomainError) in
         try LevelWithdrawn(
           siret: try SIRET(siret), decided: try decisionDate(decided, service), reason: reason)
@@ -128,9 +128,14 @@ private func decisionDate(_ text: String?, _ service: RegistryService) throws(Do
 
 /// Records a decision and prints the outcome.
 private func record(
-  _ event: Event, siret: SIRET, global: GlobalOptions, service: RegistryService? = nil
+  _ event: Event, siret: SIRET, global: GlobalOptions, service opened: RegistryService? = nil
 ) async throws {
-  let service = try service ?? global.openService(writing: true)
+  let service: RegistryService
+  if let opened {
+    service = opened
+  } else {
+    service = try await global.openService(writing: true)
+  }
   let logged = try await perform { () throws(RegistryError) in try await service.decide(event) }
   try await printWrite(logged, siret: siret, service: service, global: global)
 }

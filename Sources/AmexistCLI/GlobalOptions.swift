@@ -4,6 +4,7 @@ import Attestation
 import Foundation
 import RegistryService
 import RegistryStore
+import RegistryStorePostgres
 import RegistryStoreSQLite
 import TransparencyLog
 
@@ -18,7 +19,7 @@ struct GlobalOptions: ParsableArguments {
   @Option(
     name: .long,
     help: ArgumentHelp(
-      "Database location: a SQLite file path or sqlite:PATH (default: <registry>/registry.sqlite; also AMEXIST_DATABASE_URL).",
+      "Database: a SQLite file path or sqlite:PATH, or postgres://USER@HOST/NAME (default: <registry>/registry.sqlite; also AMEXIST_DATABASE_URL).",
       valueName: "url"
     )
   )
@@ -27,27 +28,16 @@ struct GlobalOptions: ParsableArguments {
   @Flag(name: .long, help: "Print machine-readable JSON.")
   var json = false
 
-  /// The SQLite file the options designate.
-  func databasePath() throws(CLIError) -> String {
-    guard let location = database ?? ProcessInfo.processInfo.environment["AMEXIST_DATABASE_URL"]
-    else {
-      return (registry as NSString).appendingPathComponent("registry.sqlite")
-    }
-    if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
-      throw CLIError("PostgreSQL databases are not supported by this version; use a SQLite file")
-    }
-    if location.hasPrefix("sqlite://") { return String(location.dropFirst("sqlite://".count)) }
-    if location.hasPrefix("sqlite:") { return String(location.dropFirst("sqlite:".count)) }
-    guard !location.contains("://") else {
-      throw CLIError(
-        "unsupported database location \(location.prefix(60)): expected a SQLite file path")
-    }
-    return location
+  /// The database the options designate.
+  func databaseLocation() throws(CLIError) -> DatabaseLocation {
+    try DatabaseLocation(
+      database ?? ProcessInfo.processInfo.environment["AMEXIST_DATABASE_URL"],
+      registry: registry)
   }
 
   /// Opens the registry, which must exist unless `create` is true; `writing` loads the log key
   /// (checked against the trust file) that seals every write.
-  func openService(create: Bool = false, writing: Bool = false) throws(CLIError)
+  func openService(create: Bool = false, writing: Bool = false) async throws(CLIError)
     -> RegistryService
   {
     let logSigner =
@@ -55,28 +45,94 @@ struct GlobalOptions: ParsableArguments {
       ? performNow { () throws(RegistryError) in
         try keyFolder.loadLogSigner(trust: try keyFolder.loadTrust())
       } : nil
-    return try openService(create: create, logSigner: logSigner)
+    return try await openService(create: create, logSigner: logSigner)
   }
 
   /// Opens the registry with `logSigner` sealing its writes.
-  func openService(create: Bool, logSigner: LogSigner?) throws(CLIError) -> RegistryService {
-    let path = try databasePath()
-    do {
-      if create {
-        let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty {
-          try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        }
+  func openService(create: Bool, logSigner: LogSigner?) async throws(CLIError) -> RegistryService {
+    let store = try await databaseLocation().open(create: create)
+    // Readers verify checkpoints with the trust file's log key when they cannot sign.
+    let logVerifier = logSigner?.verifier ?? (try? keyFolder.loadTrust())?.log
+    return RegistryService(
+      store: store, logSigner: logSigner, logVerifier: logVerifier,
+      publishedCheckpoint: keyFolder.checkpointFile)
+  }
+}
+
+/// Where the registry's database is: a SQLite file (the default) or a PostgreSQL database.
+enum DatabaseLocation: CustomStringConvertible {
+  case sqlite(path: String)
+  case postgres(PostgresLocation)
+
+  /// Reads `location` (nil for the default file in the `registry` folder).
+  init(_ location: String?, registry: String) throws(CLIError) {
+    guard let location else {
+      self = .sqlite(path: (registry as NSString).appendingPathComponent("registry.sqlite"))
+      return
+    }
+    if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
+      do {
+        self = .postgres(try PostgresLocation(url: location))
+      } catch {
+        throw CLIError(error.description, exitCode: AmexistCLI.usageError)
       }
-      // Readers verify checkpoints with the trust file's log key when they cannot sign.
-      let logVerifier = logSigner?.verifier ?? (try? keyFolder.loadTrust())?.log
-      return RegistryService(
-        store: try SQLiteRegistryStore(path: path, create: create), logSigner: logSigner,
-        logVerifier: logVerifier, publishedCheckpoint: keyFolder.checkpointFile)
+      return
+    }
+    if location.hasPrefix("sqlite://") {
+      self = .sqlite(path: String(location.dropFirst("sqlite://".count)))
+    } else if location.hasPrefix("sqlite:") {
+      self = .sqlite(path: String(location.dropFirst("sqlite:".count)))
+    } else if location.contains("://") {
+      throw CLIError(
+        "unsupported database location \(location.prefix(60)): expected a SQLite file path or a postgres:// URL",
+        exitCode: AmexistCLI.usageError)
+    } else {
+      self = .sqlite(path: location)
+    }
+  }
+
+  var description: String {
+    switch self {
+    case .sqlite(let path): return path
+    case .postgres(let location): return location.description
+    }
+  }
+
+  /// Whether a registry is already there (without creating anything).
+  func exists() async -> Bool {
+    switch self {
+    case .sqlite(let path): return FileManager.default.fileExists(atPath: path)
+    case .postgres(let location):
+      guard let store = try? await PostgresRegistryStore.open(location, schema: .requireCurrent)
+      else { return false }
+      await store.close()
+      return true
+    }
+  }
+
+  /// Opens the store; `create` makes a missing SQLite file (and its folder) or applies a
+  /// PostgreSQL database's pending migrations. Without it, a PostgreSQL schema must be current
+  /// (`amexist migrate` brings it up to date; servers never change a shared schema by themselves).
+  func open(create: Bool) async throws(CLIError) -> any RestorableStore {
+    do {
+      switch self {
+      case .sqlite(let path):
+        if create {
+          let folder = (path as NSString).deletingLastPathComponent
+          if !folder.isEmpty {
+            try FileManager.default.createDirectory(
+              atPath: folder, withIntermediateDirectories: true)
+          }
+        }
+        return try SQLiteRegistryStore(path: path, create: create)
+      case .postgres(let location):
+        return try await PostgresRegistryStore.open(
+          location, schema: create ? .migrate : .requireCurrent)
+      }
     } catch let error as StoreError {
       throw CLIError(error.description)
     } catch {
-      throw CLIError("cannot open the registry at \(path): \(error.localizedDescription)")
+      throw CLIError("cannot open the registry at \(self): \(error.localizedDescription)")
     }
   }
 }

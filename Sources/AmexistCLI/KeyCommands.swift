@@ -33,7 +33,7 @@ struct KeysCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-      let service = try global.openService()
+      let service = try await global.openService()
       let records = try await perform { () throws(RegistryError) in try await service.keyRecords() }
       let now = service.clock.now()
       if global.json {
@@ -82,7 +82,7 @@ struct KeysCommand: AsyncParsableCommand {
       .edDSA
 
     func run() async throws {
-      let service = try global.openService(writing: true)
+      let service = try await global.openService(writing: true)
       let folder = global.keyFolder
       let (kid, active) = try await perform { () throws(RegistryError) in
         try await service.rotateIssuerKey(algorithm, folder: folder)
@@ -107,7 +107,7 @@ struct KeysCommand: AsyncParsableCommand {
       let at = try self.at.map { text throws(CLIError) in
         try parseInput { () throws(DomainError) in try Instant(parsing: text) }
       }
-      let service = try global.openService(writing: true)
+      let service = try await global.openService(writing: true)
       let folder = global.keyFolder
       try await perform { () throws(RegistryError) in
         try await service.revokeIssuerKey(kid, at: at, reason: reason, folder: folder)

@@ -32,7 +32,7 @@ struct LogCommand: AsyncParsableCommand {
 
     func run() async throws {
       let log = try LogCommand.logVerifier(trust: trust, global: global)
-      let service = try global.openService()
+      let service = try await global.openService()
       guard
         let stored = try await perform({ () throws(RegistryError) in
           try await service.latestCheckpoint()
@@ -78,7 +78,7 @@ struct LogCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-      let service = try global.openService()
+      let service = try await global.openService()
       if let index {
         let evidence = try await perform { () throws(RegistryError) in
           try await service.inclusionEvidence(index: index, size: size)
@@ -142,7 +142,7 @@ struct LogCommand: AsyncParsableCommand {
             exitCode: AmexistCLI.logInvalid)
         }
       }
-      let service = try global.openService()
+      let service = try await global.openService()
       let report = try await perform { () throws(RegistryError) in
         try await service.audit(log: log, since: given)
       }

@@ -22,14 +22,15 @@ struct InitCommand: AsyncParsableCommand {
   var logOrigin: String?
 
   func run() async throws {
-    let path = try global.databasePath()
-    let existed = FileManager.default.fileExists(atPath: path)
+    let location = try global.databaseLocation()
+    let existed = await location.exists()
     let service = try await openForWriting(
       global: global, algorithm: algorithm, issuer: issuer, logOrigin: logOrigin)
     let count = try await perform { () throws(RegistryError) in try await service.eventCount() }
     Console.out(
       existed
-        ? "Registry \(path) already exists (\(count) entries)." : "Created the registry \(path).")
+        ? "Registry \(location) already exists (\(count) entries)."
+        : "Created the registry \(location).")
   }
 }
 
@@ -54,7 +55,7 @@ func openForWriting(
 ) async throws(CLIError) -> RegistryService {
   let folder = global.keyFolder
   if folder.hasTrustFile {
-    let service = try global.openService(create: true, writing: true)
+    let service = try await global.openService(create: true, writing: true)
     let records = try await perform { () throws(RegistryError) in try await service.keyRecords() }
     if records.isEmpty {
       throw CLIError(
@@ -74,7 +75,7 @@ func openForWriting(
   }
   Console.out(
     "Created the log key for \(origin) in \(folder.privateKeyPath(KeyFolder.logKeyName)).")
-  let service = try global.openService(create: true, logSigner: logSigner)
+  let service = try await global.openService(create: true, logSigner: logSigner)
   let kid = try await createIssuerKey(algorithm, service: service, folder: folder, issuer: issuer)
   Console.out(
     "Created the issuer key \(kid) (\(algorithm.rawValue)) in \(folder.privateKeyPath(kid)).")
@@ -93,7 +94,7 @@ struct HistoryCommand: AsyncParsableCommand {
 
   func run() async throws {
     let siret = try parseInput { () throws(DomainError) in try SIRET(self.siret) }
-    let service = try global.openService()
+    let service = try await global.openService()
     let state = try await perform { () throws(RegistryError) in try await service.state(of: siret) }
     if global.json {
       Console.out(CanonicalJSON.string(StateJSON.history(state)))
@@ -120,7 +121,7 @@ struct ExportCommand: AsyncParsableCommand {
   @Option(help: "Write to this file instead of standard output.") var out: String?
 
   func run() async throws {
-    let service = try global.openService()
+    let service = try await global.openService()
     let text = try await perform { () throws(RegistryError) in
       switch format {
       case .csv: return try await service.exportCSV()
@@ -164,7 +165,7 @@ struct DemoCommand: AsyncParsableCommand {
       let events = SampleRegistry.events(today: service.today(), existing: existing)
       _ = try await perform { () throws(RegistryError) in try await service.append(events) }
       Console.out(
-        "Loaded \(SampleRegistry.serviceCount) fictional services into \(try global.databasePath())."
+        "Loaded \(SampleRegistry.serviceCount) fictional services into \(try global.databaseLocation())."
       )
       let folder = (global.registry as NSString).appendingPathComponent("attestations")
       for state in try await perform({ () throws(RegistryError) in try await service.allServices() }
@@ -177,7 +178,7 @@ struct DemoCommand: AsyncParsableCommand {
       }
     } else {
       Console.out(
-        "The registry \(try global.databasePath()) already holds \(services.count) services; showing it as it is."
+        "The registry \(try global.databaseLocation()) already holds \(services.count) services; showing it as it is."
       )
     }
     let states = try await perform { () throws(RegistryError) in try await service.allServices() }

@@ -89,7 +89,7 @@ struct ServeCommand: AsyncParsableCommand {
     let writing =
       !readOnly
       && FileManager.default.fileExists(atPath: folder.privateKeyPath(KeyFolder.logKeyName))
-    let service = try global.openService(writing: writing)
+    let service = try await global.openService(writing: writing)
     let admin = writing ? AdminAccess(folder: folder, tokens: folder.adminTokens) : nil
     let origin = try server.publicOrigin(fallback: trust.issuer)
     try await server.serve(service, issuer: trust.issuer, origin: origin, admin: admin) { base in

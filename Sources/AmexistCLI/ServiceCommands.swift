@@ -27,7 +27,7 @@ struct ServiceCommand: AsyncParsableCommand {
         try ServiceProfile(
           name: name, address: address, city: city, region: region, website: website)
       }
-      let service = try global.openService(writing: true)
+      let service = try await global.openService(writing: true)
       let logged = try await perform { () throws(RegistryError) in
         try await service.register(siret, profile: profile)
       }
@@ -49,7 +49,7 @@ struct ServiceCommand: AsyncParsableCommand {
 
     func run() async throws {
       let siret = try parseInput { () throws(DomainError) in try SIRET(self.siret) }
-      let service = try global.openService(writing: true)
+      let service = try await global.openService(writing: true)
       let current = try await perform { () throws(RegistryError) in
         try await service.state(of: siret)
       }.profile
@@ -79,7 +79,7 @@ struct ServiceCommand: AsyncParsableCommand {
       let instant = try at.map { text throws(CLIError) in
         try parseInput { () throws(DomainError) in try Instant(parsing: text) }
       }
-      let service = try global.openService()
+      let service = try await global.openService()
       let state = try await perform { () throws(RegistryError) in
         try await service.state(of: siret, at: instant)
       }
@@ -112,7 +112,7 @@ struct ServiceCommand: AsyncParsableCommand {
         }
         return standing
       }
-      let service = try global.openService()
+      let service = try await global.openService()
       let states = try await perform { () throws(RegistryError) in try await service.allServices() }
         .filter { state in
           (region == nil || state.profile.region == region)
@@ -149,7 +149,7 @@ struct ServiceCommand: AsyncParsableCommand {
       guard let text = String(validating: bytes, as: UTF8.self) else {
         throw CLIError("\(file) is not UTF-8 text; export it from the spreadsheet as CSV UTF-8")
       }
-      let service = try global.openService(writing: true)
+      let service = try await global.openService(writing: true)
       let summary = try await perform { () throws(RegistryError) in
         try await service.importCSV(text)
       }

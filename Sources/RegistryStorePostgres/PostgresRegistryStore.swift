@@ -50,6 +50,9 @@ public final class PostgresRegistryStore: RestorableStore {
     case migrate
     /// Refuse a database whose schema is not exactly this version's.
     case requireCurrent
+    /// Check nothing: for `amexist migrate`, which calls ``PostgresRegistryStore/migrate(writer:)``
+    /// itself.
+    case unchecked
   }
 
   /// Where the database is.
@@ -93,6 +96,7 @@ public final class PostgresRegistryStore: RestorableStore {
       switch schema {
       case .migrate: _ = try await store.migrate()
       case .requireCurrent: try await store.requireCurrentSchema()
+      case .unchecked: break
       }
       return store
     } catch {

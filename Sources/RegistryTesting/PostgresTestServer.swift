@@ -13,6 +13,9 @@ public final class PostgresTestServer: Sendable {
   /// Why a server could not be started or used.
   public struct Failure: Error, CustomStringConvertible {
     public let description: String
+
+    /// A failure described by `description`.
+    public init(description: String) { self.description = description }
   }
 
   /// The folder holding the data directory, the socket and the log.
