@@ -132,6 +132,15 @@ let package = Package(
       path: "Benchmarks/LogSpeed",
       swiftSettings: strictSettings
     ),
+    .executableTarget(
+      name: "amexist-store-benchmark",
+      dependencies: [
+        "AmexistDomain", "Attestation", "RegistryStore", "RegistryStorePostgres",
+        "RegistryStoreSQLite", "TransparencyLog",
+      ],
+      path: "Benchmarks/StoreSpeed",
+      swiftSettings: strictSettings
+    ),
     .target(
       name: "RegistryTesting",
       dependencies: [

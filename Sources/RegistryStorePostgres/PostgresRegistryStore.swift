@@ -35,12 +35,13 @@ public final class PostgresRegistryStore: RestorableStore {
     public var maximumConnections = 8
     /// Operations that may wait for a connection; more are refused at once.
     public var queueLimit = 64
-    /// How long an operation waits for a connection before it is refused.
-    public var maximumWait: Duration = .seconds(2)
+    /// How long an operation waits for a connection before it is refused (appends queue behind
+    /// the sequencer lock while holding theirs, so a burst of writes needs some patience).
+    public var maximumWait: Duration = .seconds(10)
     /// How long an append waits for another instance's append to finish.
     public var lockTimeout: Duration = .seconds(20)
 
-    /// The defaults: 8 connections, 64 waiting operations, 2 s wait, 20 s lock wait.
+    /// The defaults: 8 connections, 64 waiting operations, 10 s wait, 20 s lock wait.
     public init() {}
   }
 

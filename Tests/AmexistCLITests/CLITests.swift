@@ -278,8 +278,8 @@ struct CLITests {
         ], 1, "no service with SIRET"
       ),
       (
-        ["service", "show", "73282932000074", "--database", "postgres://localhost/amexist"], 1,
-        "PostgreSQL"
+        ["service", "show", "73282932000074", "--database", "postgres://localhost/amexist"], 2,
+        "PostgreSQL URL names no user"
       ),
     ]
   )
