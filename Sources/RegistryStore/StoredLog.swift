@@ -52,16 +52,42 @@ public struct StoredLog: Sendable {
     self.attestations = attestations
   }
 
-  /// The entries decoded, each checked to be canonical: what an engine stores beside the bytes.
-  public func loggedEvents() throws -> [LoggedEvent] {
-    try entries.enumerated().map { index, bytes in
+  /// Writes the whole log into `target`, inside the target engine's one transaction, after
+  /// checking that the target holds nothing; every entry is decoded (and so checked canonical)
+  /// for the columns stored beside its bytes.
+  public func write(into target: some LogRestoreTransaction, path: String) throws {
+    guard try target.count() == 0, try target.latestCheckpoint() == nil else {
+      throw StoreError.unavailable(
+        "the registry database \(path) is not empty: a copy goes into an empty registry")
+    }
+    for (index, bytes) in entries.enumerated() {
+      let event: LoggedEvent
       do {
-        return try LoggedEvent(index: Int64(index), canonicalBytes: bytes)
+        event = try LoggedEvent(index: Int64(index), canonicalBytes: bytes)
       } catch {
         throw StoreError.corrupt("the entry at index \(index) does not decode: \(error)")
       }
+      try target.insertEvent(event)
+    }
+    try target.appendStoredHashes(treeHashes, from: 0)
+    for checkpoint in checkpoints {
+      try target.insertCheckpoint(size: checkpoint.size, note: checkpoint.note)
+    }
+    for kept in attestations {
+      try target.insertAttestation(
+        kept.id, index: kept.stored.index, document: kept.stored.signedDocument)
     }
   }
+}
+
+/// The row writes a copy needs, inside one transaction of the target engine.
+public protocol LogRestoreTransaction: LogWriteTransaction {
+  /// Stores an event row (the engine refuses an index that is not the next one).
+  func insertEvent(_ event: LoggedEvent) throws
+  /// Stores a checkpoint row as it is (the engine refuses a size that does not grow).
+  func insertCheckpoint(size: Int64, note: String) throws
+  /// Stores the attestation `id` logged at `index`, with its signed document.
+  func insertAttestation(_ id: String, index: Int64, document: String?) throws
 }
 
 /// A store that can receive a whole log copied from another.

@@ -71,7 +71,7 @@ public final class PostgresRegistryStore: RestorableStore {
     self.logger = logger
     var configuration = location.clientConfiguration()
     configuration.options.maximumConnections = options.maximumConnections
-    configuration.options.connectTimeout = .seconds(5)
+    configuration.options.connectTimeout = Self.connectTimeout
     configuration.options.additionalStartupParameters = [("application_name", "amexist")]
     let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
     self.client = client
@@ -200,14 +200,8 @@ public final class PostgresRegistryStore: RestorableStore {
   ) async throws -> Result {
     let path = location.description
     return try await withSession(retrying: true) { session in
-      try session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-      do {
-        let result = try body(Snapshot(session: session, path: path))
-        try session.execute("COMMIT")
-        return result
-      } catch {
-        try? session.execute("ROLLBACK")
-        throw error
+      try session.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {
+        try body(Snapshot(session: session, path: path))
       }
     }
   }
@@ -233,33 +227,10 @@ public final class PostgresRegistryStore: RestorableStore {
 
   public func restore(_ log: StoredLog) async throws {
     let path = location.description
-    let events = try log.loggedEvents()
     try await withSession(retrying: false) { session in
       try session.transaction {
         try session.execute("SELECT pg_advisory_xact_lock(\(Self.sequencerLock))")
-        let snapshot = Snapshot(session: session, path: path)
-        guard try snapshot.count() == 0, try snapshot.latestCheckpoint() == nil else {
-          throw StoreError.unavailable(
-            "the registry database \(path) is not empty: a copy goes into an empty registry")
-        }
-        for event in events {
-          try session.execute(
-            """
-            INSERT INTO events (idx, subject, kind, recorded_at, body) VALUES (\(event.index), \
-            \(event.event.subject.description), \(event.event.kind), \(event.recordedAt.description), \
-            \(ByteBuffer(bytes: event.canonicalBytes)))
-            """)
-        }
-        try snapshot.appendStoredHashes(log.treeHashes, from: 0)
-        for checkpoint in log.checkpoints {
-          try session.execute(
-            "INSERT INTO checkpoints (size, note) VALUES (\(checkpoint.size), \(checkpoint.note))")
-        }
-        for kept in log.attestations {
-          try session.execute(
-            "INSERT INTO attestations (attestation_id, idx, jws) VALUES (\(kept.id), \(kept.stored.index), \(kept.stored.signedDocument))"
-          )
-        }
+        try log.write(into: Snapshot(session: session, path: path), path: path)
       }
     }
   }
@@ -290,16 +261,10 @@ public final class PostgresRegistryStore: RestorableStore {
         var logged: [LoggedEvent] = []
         for event in recorded {
           let entry = LoggedEvent(index: next, recorded: event)
-          try session.execute(
-            """
-            INSERT INTO events (idx, subject, kind, recorded_at, body) VALUES (\(entry.index), \
-            \(event.event.subject.description), \(event.event.kind), \(event.recordedAt.description), \
-            \(ByteBuffer(bytes: entry.canonicalBytes)))
-            """)
+          try snapshot.insertEvent(entry)
           if case .attestationIssued(let issued) = event.event {
-            try session.execute(
-              "INSERT INTO attestations (attestation_id, idx, jws) VALUES (\(issued.attestationID), \(entry.index), \(event.signedDocument))"
-            )
+            try snapshot.insertAttestation(
+              issued.attestationID, index: entry.index, document: event.signedDocument)
           }
           logged.append(entry)
           next += 1
@@ -351,6 +316,9 @@ public final class PostgresRegistryStore: RestorableStore {
 
   // MARK: Connections
 
+  /// How long an operation waits for a connection to be made before it fails.
+  static let connectTimeout: Duration = .seconds(5)
+
   /// The advisory lock key that serialises appends across instances ("amexist seq").
   static let sequencerLock: Int64 = 0x616D_6578_7365_7100
   /// The advisory lock key that serialises migrations across instances.
@@ -400,10 +368,11 @@ public final class PostgresRegistryStore: RestorableStore {
         }
       }
       group.addTask {
-        try await Task.sleep(for: .seconds(5))
+        try await Task.sleep(for: Self.connectTimeout)
         if race.claim() {
           throw StoreError.unavailable(
-            "cannot connect to the registry database \(location) (no answer within 5 s)")
+            "cannot connect to the registry database \(location) (no answer within \(Self.connectTimeout))"
+          )
         }
         return nil
       }
@@ -535,11 +504,14 @@ struct Session: Sendable {
   }
 
   /// Runs `body` in a transaction, committed when it returns and rolled back when it throws.
-  func transaction(_ body: () throws -> Void) throws {
-    try execute("BEGIN")
+  func transaction<Result>(_ begin: PostgresQuery = "BEGIN", _ body: () throws -> Result) throws
+    -> Result
+  {
+    try execute(begin)
     do {
-      try body()
+      let result = try body()
       try execute("COMMIT")
+      return result
     } catch {
       try? execute("ROLLBACK")
       throw error

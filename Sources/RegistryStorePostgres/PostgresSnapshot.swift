@@ -6,7 +6,7 @@ import TransparencyLog
 
 /// A snapshot over one connection inside a transaction: a `REPEATABLE READ` read, or an append
 /// holding the sequencer lock (only the sequencer writes through it, inside an append).
-struct Snapshot: LogWriteTransaction {
+struct Snapshot: LogRestoreTransaction {
   let session: Session
   let path: String
 
@@ -161,9 +161,28 @@ struct Snapshot: LogWriteTransaction {
   }
 
   func insertCheckpoint(_ checkpoint: SignedCheckpoint) throws {
+    try insertCheckpoint(size: checkpoint.checkpoint.size, note: checkpoint.note)
+  }
+
+  /// Stores a checkpoint row (the triggers refuse a size that does not grow).
+  func insertCheckpoint(size: Int64, note: String) throws {
+    try session.execute("INSERT INTO checkpoints (size, note) VALUES (\(size), \(note))")
+  }
+
+  /// Stores an event row (the triggers refuse an index that is not the next one).
+  func insertEvent(_ event: LoggedEvent) throws {
     try session.execute(
-      "INSERT INTO checkpoints (size, note) VALUES (\(checkpoint.checkpoint.size), \(checkpoint.note))"
-    )
+      """
+      INSERT INTO events (idx, subject, kind, recorded_at, body) VALUES (\(event.index), \
+      \(event.event.subject.description), \(event.event.kind), \(event.recordedAt.description), \
+      \(ByteBuffer(bytes: event.canonicalBytes)))
+      """)
+  }
+
+  /// Stores the attestation `id` logged at `index`, with its signed document.
+  func insertAttestation(_ id: String, index: Int64, document: String?) throws {
+    try session.execute(
+      "INSERT INTO attestations (attestation_id, idx, jws) VALUES (\(id), \(index), \(document))")
   }
 
   private func checkpoint(_ row: PostgresRow) throws -> StoredCheckpoint {

@@ -83,20 +83,12 @@ public final class SQLiteRegistryStore: RestorableStore {
         var next = try snapshot.count()
         var logged: [LoggedEvent] = []
         logged.reserveCapacity(recorded.count)
-        let insert = try db.cachedStatement(
-          sql: "INSERT INTO events (idx, subject, kind, recorded_at, body) VALUES (?, ?, ?, ?, ?)")
         for event in recorded {
           let entry = LoggedEvent(index: next, recorded: event)
-          try insert.execute(
-            arguments: [
-              entry.index, event.event.subject.description, event.event.kind,
-              event.recordedAt.description, Data(entry.canonicalBytes),
-            ]
-          )
+          try snapshot.insertEvent(entry)
           if case .attestationIssued(let issued) = event.event {
-            try db.execute(
-              sql: "INSERT INTO attestations (attestation_id, idx, jws) VALUES (?, ?, ?)",
-              arguments: [issued.attestationID, entry.index, event.signedDocument])
+            try snapshot.insertAttestation(
+              issued.attestationID, index: entry.index, document: event.signedDocument)
           }
           logged.append(entry)
           next += 1
@@ -111,34 +103,9 @@ public final class SQLiteRegistryStore: RestorableStore {
 
   public func restore(_ log: StoredLog) async throws {
     let path = self.path
-    let events = try log.loggedEvents()
     do {
       try await pool.write { db in
-        let snapshot = Snapshot(db: db, path: path)
-        guard try snapshot.count() == 0, try snapshot.latestCheckpoint() == nil else {
-          throw StoreError.unavailable(
-            "the registry database \(path) is not empty: a copy goes into an empty registry")
-        }
-        for event in events {
-          try db.execute(
-            sql:
-              "INSERT INTO events (idx, subject, kind, recorded_at, body) VALUES (?, ?, ?, ?, ?)",
-            arguments: [
-              event.index, event.event.subject.description, event.event.kind,
-              event.recorded.recordedAt.description, Data(event.canonicalBytes),
-            ])
-        }
-        try snapshot.appendStoredHashes(log.treeHashes, from: 0)
-        for checkpoint in log.checkpoints {
-          try db.execute(
-            sql: "INSERT INTO checkpoints (size, note) VALUES (?, ?)",
-            arguments: [checkpoint.size, checkpoint.note])
-        }
-        for kept in log.attestations {
-          try db.execute(
-            sql: "INSERT INTO attestations (attestation_id, idx, jws) VALUES (?, ?, ?)",
-            arguments: [kept.id, kept.stored.index, kept.stored.signedDocument])
-        }
+        try log.write(into: Snapshot(db: db, path: path), path: path)
       }
     } catch let error as DatabaseError {
       throw Self.storeError(error, path: path)
@@ -202,7 +169,7 @@ public final class SQLiteRegistryStore: RestorableStore {
 
 /// A snapshot over one GRDB connection, valid inside the read or write closure (only the
 /// sequencer writes through it, inside an append).
-private struct Snapshot: LogWriteTransaction {
+private struct Snapshot: LogRestoreTransaction {
   let db: Database
   let path: String
 
@@ -333,9 +300,30 @@ private struct Snapshot: LogWriteTransaction {
   }
 
   func insertCheckpoint(_ checkpoint: SignedCheckpoint) throws {
+    try insertCheckpoint(size: checkpoint.checkpoint.size, note: checkpoint.note)
+  }
+
+  /// Stores a checkpoint row (the triggers refuse a size that does not grow).
+  func insertCheckpoint(size: Int64, note: String) throws {
     try db.execute(
-      sql: "INSERT INTO checkpoints (size, note) VALUES (?, ?)",
-      arguments: [checkpoint.checkpoint.size, checkpoint.note])
+      sql: "INSERT INTO checkpoints (size, note) VALUES (?, ?)", arguments: [size, note])
+  }
+
+  /// Stores an event row (the triggers refuse an index that is not the next one).
+  func insertEvent(_ event: LoggedEvent) throws {
+    let insert = try db.cachedStatement(
+      sql: "INSERT INTO events (idx, subject, kind, recorded_at, body) VALUES (?, ?, ?, ?, ?)")
+    try insert.execute(arguments: [
+      event.index, event.event.subject.description, event.event.kind,
+      event.recordedAt.description, Data(event.canonicalBytes),
+    ])
+  }
+
+  /// Stores the attestation `id` logged at `index`, with its signed document.
+  func insertAttestation(_ id: String, index: Int64, document: String?) throws {
+    try db.execute(
+      sql: "INSERT INTO attestations (attestation_id, idx, jws) VALUES (?, ?, ?)",
+      arguments: [id, index, document])
   }
 
   /// Decodes a row, refusing any whose bytes are not a canonical event or whose subject

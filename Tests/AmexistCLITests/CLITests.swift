@@ -281,6 +281,15 @@ struct CLITests {
         ["service", "show", "73282932000074", "--database", "postgres://localhost/amexist"], 2,
         "PostgreSQL URL names no user"
       ),
+      (["migrate", "--writer", "amexist_app"], 2, "--writer applies to PostgreSQL databases"),
+      (
+        ["copy", "--from", "Registry/registry.sqlite", "--to", "Registry/registry.sqlite"], 2,
+        "--from and --to are the same database"
+      ),
+      (
+        ["copy", "--from", "Registry/registry.sqlite", "--to", "mysql://x/y"], 2,
+        "unsupported database location"
+      ),
     ]
   )
   func errors(_ arguments: [String], _ status: Int32, _ fragment: String) throws {

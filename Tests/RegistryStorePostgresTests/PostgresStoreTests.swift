@@ -157,13 +157,10 @@ struct PostgresStoreTests {
     _ = try await writer.append(signer: TestValues.logSigner) { _ in [try Self.event(2)] }
     #expect(try await writer.read { try $0.count() } == 2)
     await writer.close()
-    for table in ["events", "tree_hashes", "checkpoints"] {
+    for (table, key) in [("events", "idx"), ("tree_hashes", "idx"), ("checkpoints", "size")] {
       for statement in [
-        "UPDATE \(table) SET idx = idx", "DELETE FROM \(table)", "TRUNCATE \(table) CASCADE",
-      ].map({
-        $0.replacingOccurrences(
-          of: "SET idx = idx", with: table == "checkpoints" ? "SET size = size" : "SET idx = idx")
-      }) {
+        "UPDATE \(table) SET \(key) = \(key)", "DELETE FROM \(table)", "TRUNCATE \(table) CASCADE",
+      ] {
         for user in [server.superuser, role] {
           await #expect(throws: (any Error).self, "\(user): \(statement)") {
             try await server.sql(statement, database: name, user: user)
