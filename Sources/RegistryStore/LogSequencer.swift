@@ -13,6 +13,28 @@ public import TransparencyLog
 /// - the batch's entries are read back from the store and must be the bytes just written;
 /// - leaf hashes are computed from the bytes read back, never from memory.
 public enum LogSequencer {
+  /// Inserts `recorded` after every stored entry (an attestation's signed document beside its
+  /// event) and seals the batch: what every engine's append does inside its write transaction.
+  public static func append(
+    _ recorded: [RecordedEvent], to store: some LogInsertTransaction, signer: LogSigner,
+    path: String
+  ) throws -> AppendReceipt {
+    let first = try store.count()
+    var logged: [LoggedEvent] = []
+    logged.reserveCapacity(recorded.count)
+    for (offset, event) in recorded.enumerated() {
+      let entry = LoggedEvent(index: first + Int64(offset), recorded: event)
+      try store.insertEvent(entry)
+      if case .attestationIssued(let issued) = event.event {
+        try store.insertAttestation(
+          issued.attestationID, index: entry.index, document: event.signedDocument)
+      }
+      logged.append(entry)
+    }
+    return AppendReceipt(
+      events: logged, checkpoint: try seal(logged, in: store, signer: signer, path: path))
+  }
+
   /// Extends the tree for `batch` (the events just inserted, in index order) and stores the
   /// checkpoint of the new size signed by `signer`.
   ///

@@ -55,7 +55,7 @@ public struct StoredLog: Sendable {
   /// Writes the whole log into `target`, inside the target engine's one transaction, after
   /// checking that the target holds nothing; every entry is decoded (and so checked canonical)
   /// for the columns stored beside its bytes.
-  public func write(into target: some LogRestoreTransaction, path: String) throws {
+  public func write(into target: some LogInsertTransaction, path: String) throws {
     guard try target.count() == 0, try target.latestCheckpoint() == nil else {
       throw StoreError.unavailable(
         "the registry database \(path) is not empty: a copy goes into an empty registry")
@@ -80,8 +80,8 @@ public struct StoredLog: Sendable {
   }
 }
 
-/// The row writes a copy needs, inside one transaction of the target engine.
-public protocol LogRestoreTransaction: LogWriteTransaction {
+/// The row writes of an append and of a copy, inside one transaction of the engine.
+public protocol LogInsertTransaction: LogWriteTransaction {
   /// Stores an event row (the engine refuses an index that is not the next one).
   func insertEvent(_ event: LoggedEvent) throws
   /// Stores a checkpoint row as it is (the engine refuses a size that does not grow).

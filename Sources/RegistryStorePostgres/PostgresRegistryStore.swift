@@ -256,21 +256,8 @@ public final class PostgresRegistryStore: RestorableStore {
         try session.execute(PostgresQuery(unsafeSQL: "SET LOCAL lock_timeout = \(lockTimeout)"))
         try session.execute("SELECT pg_advisory_xact_lock(\(Self.sequencerLock))")
         let snapshot = Snapshot(session: session, path: path)
-        let recorded = try body(snapshot)
-        var next = try snapshot.count()
-        var logged: [LoggedEvent] = []
-        for event in recorded {
-          let entry = LoggedEvent(index: next, recorded: event)
-          try snapshot.insertEvent(entry)
-          if case .attestationIssued(let issued) = event.event {
-            try snapshot.insertAttestation(
-              issued.attestationID, index: entry.index, document: event.signedDocument)
-          }
-          logged.append(entry)
-          next += 1
-        }
-        let checkpoint = try LogSequencer.seal(logged, in: snapshot, signer: signer, path: path)
-        receipt = AppendReceipt(events: logged, checkpoint: checkpoint)
+        receipt = try LogSequencer.append(
+          try body(snapshot), to: snapshot, signer: signer, path: path)
       } catch {
         try? session.execute("ROLLBACK")
         if Self.isConnectionLoss(error) {

@@ -6,7 +6,7 @@ import TransparencyLog
 
 /// A snapshot over one connection inside a transaction: a `REPEATABLE READ` read, or an append
 /// holding the sequencer lock (only the sequencer writes through it, inside an append).
-struct Snapshot: LogRestoreTransaction {
+struct Snapshot: LogInsertTransaction {
   let session: Session
   let path: String
 

@@ -79,22 +79,7 @@ public final class SQLiteRegistryStore: RestorableStore {
     do {
       return try await pool.write { db in
         let snapshot = Snapshot(db: db, path: path)
-        let recorded = try body(snapshot)
-        var next = try snapshot.count()
-        var logged: [LoggedEvent] = []
-        logged.reserveCapacity(recorded.count)
-        for event in recorded {
-          let entry = LoggedEvent(index: next, recorded: event)
-          try snapshot.insertEvent(entry)
-          if case .attestationIssued(let issued) = event.event {
-            try snapshot.insertAttestation(
-              issued.attestationID, index: entry.index, document: event.signedDocument)
-          }
-          logged.append(entry)
-          next += 1
-        }
-        let checkpoint = try LogSequencer.seal(logged, in: snapshot, signer: signer, path: path)
-        return AppendReceipt(events: logged, checkpoint: checkpoint)
+        return try LogSequencer.append(try body(snapshot), to: snapshot, signer: signer, path: path)
       }
     } catch let error as DatabaseError {
       throw Self.storeError(error, path: path)
@@ -169,7 +154,7 @@ public final class SQLiteRegistryStore: RestorableStore {
 
 /// A snapshot over one GRDB connection, valid inside the read or write closure (only the
 /// sequencer writes through it, inside an append).
-private struct Snapshot: LogRestoreTransaction {
+private struct Snapshot: LogInsertTransaction {
   let db: Database
   let path: String
 
