@@ -211,7 +211,7 @@ let package = Package(
       name: "AmexistCLITests",
       dependencies: [
         "amexist", "AmexistDomain", "RegistryService", "RegistryStore", "RegistryStorePostgres",
-        "RegistryTesting",
+        "RegistryStoreSQLite", "RegistryTesting",
       ],
       swiftSettings: strictSettings
     ),

@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import Prometheus
 import RegistryService
+import RegistryStore
 import Synchronization
 
 /// What the admin API needs beyond the registry: the keys folder (issuer key, trust file) and
@@ -81,7 +82,25 @@ struct AdminAPI: Sendable {
     }
     do {
       let body = try AdminBody(bytes, contentType: request.headers[.contentType])
-      var reply = try await perform(token, body)
+      var reply: Reply
+      do {
+        reply = try await AppliedRequest.$current.withValue(
+          key.map {
+            AppliedRequest(key: PayloadHash.hex(of: Array($0.utf8)), fingerprint: fingerprint)
+          }
+        ) { try await perform(token, body) }
+      } catch RegistryError.replayed(.applied(let first, let entries)) {
+        // Applied before this process knew the key (another instance, or before a restart):
+        // the original answer is gone, the entries it wrote are named instead.
+        if let key { replays.abandon(key) }
+        var replayed = Reply.json(
+          .object([
+            "replayed": .bool(true), "index": .integer(first), "entries": .integer(entries),
+          ]), status: .ok)
+        replayed.cacheControl = "no-store"
+        replayed.extraHeaders[.idempotentReplayed] = "true"
+        return replayed.response(to: request)
+      }
       reply.cacheControl = "no-store"
       site.generation.invalidate()
       logger.info(

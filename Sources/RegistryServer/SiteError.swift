@@ -91,6 +91,7 @@ enum SiteError: Error, Sendable {
     case .importRejected(_, let reason): self = .badRequest(reason)
     case .log(let reason): self = .badRequest(reason)
     case .storage, .keys: self = .unavailable
+    case .replayed: self = .conflict(error.description)
     }
   }
 }

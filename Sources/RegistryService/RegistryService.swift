@@ -158,6 +158,7 @@ public struct RegistryService: Sendable {
     } catch {
       throw RegistryError(error)
     }
+    CrashPoint.afterCommit.reach()
     if let checkpoint = receipt.checkpoint {
       try? publishedCheckpoint?.publish(checkpoint, log: logSigner.verifier)
     }
@@ -209,6 +210,9 @@ public enum RegistryError: Error, Hashable, Sendable, CustomStringConvertible {
   /// The log refuses the operation: the database disagrees with a checkpoint the log signed,
   /// or a proof was asked for outside the log.
   case log(String)
+  /// A keyed request was applied before, or its key was used for another request; nothing
+  /// was written this time.
+  case replayed(RequestReplay)
 
   /// Wraps any error thrown through the store.
   init(_ error: any Error) {
@@ -216,6 +220,7 @@ public enum RegistryError: Error, Hashable, Sendable, CustomStringConvertible {
     case let error as RegistryError: self = error
     case let error as DomainError: self = .refused(error)
     case let error as StoreError: self = .storage(error)
+    case let replay as RequestReplay: self = .replayed(replay)
     default: self = .storage(.unavailable("registry store: \(error)"))
     }
   }
@@ -229,6 +234,7 @@ public enum RegistryError: Error, Hashable, Sendable, CustomStringConvertible {
       return "line \(line): \(reason); nothing was imported"
     case .storage(let error): return error.description
     case .keys(let message), .log(let message): return message
+    case .replayed(let replay): return replay.description
     }
   }
 }

@@ -13,12 +13,22 @@ public import TransparencyLog
 /// - the batch's entries are read back from the store and must be the bytes just written;
 /// - leaf hashes are computed from the bytes read back, never from memory.
 public enum LogSequencer {
-  /// Inserts `recorded` after every stored entry (an attestation's signed document beside its
-  /// event) and seals the batch: what every engine's append does inside its write transaction.
+  /// Inserts the events `body` returns after every stored entry (an attestation's signed
+  /// document beside its event) and seals the batch: what every engine's append does inside its
+  /// write transaction.
+  ///
+  /// For a keyed `request` (engines pass the ``AppliedRequest/current`` of the task that called
+  /// their append), a request already applied is not run again: ``RequestReplay`` is thrown
+  /// before `body` runs; otherwise the key is stored with the batch.
   public static func append(
-    _ recorded: [RecordedEvent], to store: some LogInsertTransaction, signer: LogSigner,
-    path: String
+    _ body: () throws -> [RecordedEvent], to store: some LogInsertTransaction, signer: LogSigner,
+    request: AppliedRequest?, path: String
   ) throws -> AppendReceipt {
+    if let request, let applied = try store.appliedRequest(key: request.key) {
+      guard applied.fingerprint == request.fingerprint else { throw RequestReplay.keyReused }
+      throw RequestReplay.applied(first: applied.firstIndex, entries: applied.entries)
+    }
+    let recorded = try body()
     let first = try store.count()
     var logged: [LoggedEvent] = []
     logged.reserveCapacity(recorded.count)
@@ -30,6 +40,12 @@ public enum LogSequencer {
           issued.attestationID, index: entry.index, document: event.signedDocument)
       }
       logged.append(entry)
+    }
+    if let request, !logged.isEmpty {
+      try store.insertAppliedRequest(
+        key: request.key,
+        AppliedRequestRecord(
+          fingerprint: request.fingerprint, firstIndex: first, entries: Int64(logged.count)))
     }
     return AppendReceipt(
       events: logged, checkpoint: try seal(logged, in: store, signer: signer, path: path))
@@ -77,6 +93,7 @@ public enum LogSequencer {
     try store.appendStoredHashes(tree.added, from: tree.firstNewIndex)
     let root = try StoredTree.rootHash(size: newSize, reader: tree)
     let checkpoint = try signer.sign(size: newSize, root: root)
+    CrashPoint.afterSign.reach()
     try store.insertCheckpoint(checkpoint)
     return checkpoint
   }

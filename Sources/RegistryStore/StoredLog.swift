@@ -88,6 +88,10 @@ public protocol LogInsertTransaction: LogWriteTransaction {
   func insertCheckpoint(size: Int64, note: String) throws
   /// Stores the attestation `id` logged at `index`, with its signed document.
   func insertAttestation(_ id: String, index: Int64, document: String?) throws
+  /// The record of the request applied with `key`, if any.
+  func appliedRequest(key: String) throws -> AppliedRequestRecord?
+  /// Records that the request `key` appended `record`'s entries.
+  func insertAppliedRequest(key: String, _ record: AppliedRequestRecord) throws
 }
 
 /// A store that can receive a whole log copied from another.

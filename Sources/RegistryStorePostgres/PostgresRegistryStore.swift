@@ -139,6 +139,7 @@ public final class PostgresRegistryStore: RestorableStore {
           for statement in migration.statements {
             try session.execute(PostgresQuery(unsafeSQL: statement))
           }
+          CrashPoint.midMigration.reach()
           try session.execute("INSERT INTO amexist_migrations (id) VALUES (\(migration.id))")
           applied.append(migration.id)
         }
@@ -245,6 +246,7 @@ public final class PostgresRegistryStore: RestorableStore {
   ) async throws -> AppendReceipt {
     let path = location.description
     let lockTimeout = Int(options.lockTimeout.components.seconds * 1000)
+    let request = AppliedRequest.current
     enum Outcome: Sendable {
       case done(AppendReceipt)
       case commitLost(AppendReceipt, String)
@@ -257,7 +259,7 @@ public final class PostgresRegistryStore: RestorableStore {
         try session.execute("SELECT pg_advisory_xact_lock(\(Self.sequencerLock))")
         let snapshot = Snapshot(session: session, path: path)
         receipt = try LogSequencer.append(
-          try body(snapshot), to: snapshot, signer: signer, path: path)
+          { try body(snapshot) }, to: snapshot, signer: signer, request: request, path: path)
       } catch {
         try? session.execute("ROLLBACK")
         if Self.isConnectionLoss(error) {

@@ -16,7 +16,9 @@ enum PostgresSchema {
   static let migrationsTable = "amexist_migrations"
 
   /// The tables the registry writes, which a writer role may read and insert into.
-  static let tables = ["events", "tree_hashes", "checkpoints", "attestations"]
+  static let tables = [
+    "events", "tree_hashes", "checkpoints", "attestations", "applied_requests",
+  ]
 
   /// Every migration, in order.
   static let migrations: [(id: String, statements: [String])] = [
@@ -97,6 +99,21 @@ enum PostgresSchema {
         )
         """
       ] + appendOnly("attestations", gapless: false)
+    ),
+    (
+      // Idempotency keys of applied admin requests, written with their batch (see the SQLite
+      // engine's migration of the same name).
+      "v4-applied-requests",
+      [
+        """
+        CREATE TABLE applied_requests (
+            request_key text PRIMARY KEY,
+            fingerprint text NOT NULL,
+            first_index bigint NOT NULL REFERENCES events (idx),
+            entries bigint NOT NULL CHECK (entries > 0)
+        )
+        """
+      ] + appendOnly("applied_requests", gapless: false)
     ),
   ]
 

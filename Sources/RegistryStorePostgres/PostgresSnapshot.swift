@@ -185,6 +185,23 @@ struct Snapshot: LogInsertTransaction {
       "INSERT INTO attestations (attestation_id, idx, jws) VALUES (\(id), \(index), \(document))")
   }
 
+  func appliedRequest(key: String) throws -> AppliedRequestRecord? {
+    try session.rows(
+      "SELECT fingerprint, first_index, entries FROM applied_requests WHERE request_key = \(key)"
+    ).first.map { row in
+      let (fingerprint, first, entries) = try row.decode((String, Int64, Int64).self)
+      return AppliedRequestRecord(fingerprint: fingerprint, firstIndex: first, entries: entries)
+    }
+  }
+
+  func insertAppliedRequest(key: String, _ record: AppliedRequestRecord) throws {
+    try session.execute(
+      """
+      INSERT INTO applied_requests (request_key, fingerprint, first_index, entries) VALUES \
+      (\(key), \(record.fingerprint), \(record.firstIndex), \(record.entries))
+      """)
+  }
+
   private func checkpoint(_ row: PostgresRow) throws -> StoredCheckpoint {
     let (size, note) = try row.decode((Int64, String).self)
     return StoredCheckpoint(size: size, note: note)

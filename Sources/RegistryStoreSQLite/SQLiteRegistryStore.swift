@@ -76,10 +76,12 @@ public final class SQLiteRegistryStore: RestorableStore {
     signer: LogSigner, _ body: @escaping @Sendable (any RegistrySnapshot) throws -> [RecordedEvent]
   ) async throws -> AppendReceipt {
     let path = self.path
+    let request = AppliedRequest.current
     do {
       return try await pool.write { db in
         let snapshot = Snapshot(db: db, path: path)
-        return try LogSequencer.append(try body(snapshot), to: snapshot, signer: signer, path: path)
+        return try LogSequencer.append(
+          { try body(snapshot) }, to: snapshot, signer: signer, request: request, path: path)
       }
     } catch let error as DatabaseError {
       throw Self.storeError(error, path: path)
@@ -309,6 +311,24 @@ private struct Snapshot: LogInsertTransaction {
     try db.execute(
       sql: "INSERT INTO attestations (attestation_id, idx, jws) VALUES (?, ?, ?)",
       arguments: [id, index, document])
+  }
+
+  func appliedRequest(key: String) throws -> AppliedRequestRecord? {
+    try Row.fetchOne(
+      db,
+      sql: "SELECT fingerprint, first_index, entries FROM applied_requests WHERE request_key = ?",
+      arguments: [key]
+    ).map { row in
+      AppliedRequestRecord(
+        fingerprint: row["fingerprint"], firstIndex: row["first_index"], entries: row["entries"])
+    }
+  }
+
+  func insertAppliedRequest(key: String, _ record: AppliedRequestRecord) throws {
+    try db.execute(
+      sql:
+        "INSERT INTO applied_requests (request_key, fingerprint, first_index, entries) VALUES (?, ?, ?, ?)",
+      arguments: [key, record.fingerprint, record.firstIndex, record.entries])
   }
 
   /// Decodes a row, refusing any whose bytes are not a canonical event or whose subject

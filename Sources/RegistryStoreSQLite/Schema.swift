@@ -1,4 +1,5 @@
 import GRDB
+import RegistryStore
 
 /// The database schema, as versioned migrations.
 ///
@@ -7,7 +8,7 @@ import GRDB
 enum Schema {
   static var migrator: DatabaseMigrator {
     var migrator = DatabaseMigrator()
-    migrator.registerMigration("v1-events") { db in
+    register("v1-events", in: &migrator) { db in
       try db.execute(
         sql: """
           CREATE TABLE events (
@@ -29,7 +30,7 @@ enum Schema {
           """
       )
     }
-    migrator.registerMigration("v2-log") { db in
+    register("v2-log", in: &migrator) { db in
       try db.execute(
         sql: """
           CREATE TABLE tree_hashes (
@@ -57,7 +58,7 @@ enum Schema {
           """
       )
     }
-    migrator.registerMigration("v3-attestations") { db in
+    register("v3-attestations", in: &migrator) { db in
       // Attestations issued before this migration are indexed too, without their documents.
       try db.execute(
         sql: """
@@ -76,6 +77,35 @@ enum Schema {
           """
       )
     }
+    register("v4-applied-requests", in: &migrator) { db in
+      // Idempotency keys of applied admin requests, written with their batch: a retry after a
+      // lost answer (even after a crash) finds its entries instead of appending them again.
+      try db.execute(
+        sql: """
+          CREATE TABLE applied_requests (
+              request_key TEXT PRIMARY KEY,
+              fingerprint TEXT NOT NULL,
+              first_index INTEGER NOT NULL REFERENCES events (idx),
+              entries INTEGER NOT NULL CHECK (entries > 0)
+          ) STRICT;
+          CREATE TRIGGER applied_requests_are_append_only_update BEFORE UPDATE ON applied_requests
+          BEGIN SELECT RAISE(ABORT, 'applied_requests are append-only: UPDATE is not allowed'); END;
+          CREATE TRIGGER applied_requests_are_append_only_delete BEFORE DELETE ON applied_requests
+          BEGIN SELECT RAISE(ABORT, 'applied_requests are append-only: DELETE is not allowed'); END;
+          """
+      )
+    }
     return migrator
+  }
+
+  /// Registers a migration that the crash tests can interrupt before its transaction commits.
+  private static func register(
+    _ id: String, in migrator: inout DatabaseMigrator,
+    _ body: @escaping @Sendable (Database) throws -> Void
+  ) {
+    migrator.registerMigration(id) { db in
+      try body(db)
+      CrashPoint.midMigration.reach()
+    }
   }
 }

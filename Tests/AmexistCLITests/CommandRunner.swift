@@ -74,6 +74,52 @@ struct CommandRunner {
     )
   }
 
+  /// Starts `amexist serve --port 0` (its standard error into `serve.log` of the folder) and
+  /// returns the process and its base URL once it listens.
+  func serve(environment: [String: String] = [:]) throws -> (Process, URL) {
+    let process = Process()
+    process.executableURL = Self.executable
+    process.arguments = ["serve", "--port", "0"]
+    process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
+    var env = ProcessInfo.processInfo.environment
+    env.removeValue(forKey: "AMEXIST_DATABASE_URL")
+    env.removeValue(forKey: "AMEXIST_TEST_CRASH_AT")
+    env.merge(environment) { $1 }
+    process.environment = env
+    let out = Pipe()
+    process.standardOutput = out
+    let log = path("serve.log")
+    if !FileManager.default.fileExists(atPath: log) {
+      _ = FileManager.default.createFile(atPath: log, contents: nil)
+    }
+    let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+    try errors.seekToEnd()
+    process.standardError = errors
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    try errors.close()
+    var text = ""
+    let deadline = Date().addingTimeInterval(30)
+    while Date() < deadline, !text.contains("/ (Ctrl-C") {
+      let data = out.fileHandleForReading.availableData
+      if data.isEmpty { break }
+      text += String(decoding: data, as: UTF8.self)
+    }
+    guard let start = text.range(of: "Serving the registry on "),
+      let end = text.range(of: "/ (Ctrl-C", range: start.upperBound..<text.endIndex),
+      let base = URL(string: String(text[start.upperBound..<end.lowerBound]))
+    else {
+      process.terminate()
+      throw ServeFailure(description: "serve did not start: \(text)")
+    }
+    return (process, base)
+  }
+
+  /// `amexist serve` did not start.
+  struct ServeFailure: Error, CustomStringConvertible {
+    let description: String
+  }
+
   /// The path of `name` in the folder.
   func path(_ name: String) -> String { folder.file(name) }
 }

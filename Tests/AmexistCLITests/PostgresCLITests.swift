@@ -25,26 +25,6 @@ struct PostgresCLITests {
     return (cli, environment)
   }
 
-  /// Starts `amexist serve --port 0` and returns the process and its base URL.
-  func serve(_ cli: CommandRunner, environment: [String: String]) throws -> (Process, URL) {
-    let (process, out, _) = try cli.start(["serve", "--port", "0"], environment: environment)
-    var text = ""
-    let deadline = Date().addingTimeInterval(30)
-    while Date() < deadline, !text.contains("/ (Ctrl-C") {
-      let data = out.fileHandleForReading.availableData
-      if data.isEmpty { break }
-      text += String(decoding: data, as: UTF8.self)
-    }
-    guard let start = text.range(of: "Serving the registry on "),
-      let end = text.range(of: "/ (Ctrl-C", range: start.upperBound..<text.endIndex),
-      let base = URL(string: String(text[start.upperBound..<end.lowerBound]))
-    else {
-      process.terminate()
-      throw PostgresTestServer.Failure(description: "serve did not start: \(text)")
-    }
-    return (process, base)
-  }
-
   /// One admin write: its status and, when acknowledged, the log index it reports.
   static func post(_ url: URL, token: String, body: String) async throws -> (Int, Int64?) {
     var request = URLRequest(url: url)
@@ -84,7 +64,7 @@ struct PostgresCLITests {
     }
     var started: [URL] = []
     for _ in 0..<servers {
-      let (process, base) = try serve(cli, environment: environment)
+      let (process, base) = try cli.serve(environment: environment)
       processes.append(process)
       started.append(base)
     }
@@ -171,7 +151,8 @@ struct PostgresCLITests {
     _ = try await server.sql("CREATE ROLE \(role) LOGIN", database: name)
     let migrated = try cli.run(["migrate", "--database", url, "--writer", role])
     #expect(migrated.status == 0, "\(migrated.stderr)")
-    #expect(migrated.stdout.contains("Applied v1-events, v2-log, v3-attestations"))
+    #expect(
+      migrated.stdout.contains("Applied v1-events, v2-log, v3-attestations, v4-applied-requests"))
     #expect(try cli.run(["migrate", "--database", url]).stdout.contains("up to date"))
     let copied = try cli.run([
       "copy", "--from", cli.folder.file("Registry/registry.sqlite"), "--to", url, "--json",

@@ -6,7 +6,9 @@ import HummingbirdTesting
 import NIOCore
 import RegistryServer
 import RegistryService
+import RegistryStore
 import RegistryTesting
+import Synchronization
 import Testing
 
 @Suite("Admin API")
@@ -169,6 +171,44 @@ struct AdminAPITests {
       #expect(fresh.status == .created)
       #expect(try await harness.service.eventCount() == count + 1)
     }
+  }
+
+  @Test(
+    "D14, F2: a key applied by another server instance (or before a restart) is not applied twice")
+  func durableIdempotency() async throws {
+    let harness = try await ServerHarness()
+    defer { harness.folder.remove() }
+    let token = try harness.token()
+    let (siret, _) = harness.activeSample
+    let key: HTTPFields = [.init("Idempotency-Key")!: "issue-2026-11-25-2"]
+    let path = "/admin/services/\(siret)/attestations"
+    let index = Mutex<Int64?>(nil)
+    try await harness.test { client in
+      let first = try await post(client, path, token: token, json: "{}", headers: key)
+      #expect(first.status == .created)
+      guard case .integer(let logged) = try first.json()["index"] else {
+        Issue.record("no index: \(first.text)")
+        return
+      }
+      index.withLock { $0 = logged }
+    }
+    let count = try await harness.service.eventCount()
+    // A new server on the same registry: its memory holds no key, the store does.
+    try await harness.test { client in
+      let retry = try await post(client, path, token: token, json: "{}", headers: key)
+      #expect(retry.status == .ok)
+      #expect(retry.headers[.init("Idempotent-Replayed")!] == "true")
+      let body = try retry.json()
+      #expect(body["index"] == index.withLock { $0 }.map(JSONValue.integer))
+      #expect(body["entries"] == .integer(1))
+      #expect(body["replayed"] == .bool(true))
+      let other = try await post(
+        client, "/admin/services/\(siret)/decisions", token: token,
+        json: "{\"decision\":\"suspend\",\"reason\":\"x\"}", headers: key)
+      #expect(other.status == .conflict)
+      #expect(try other.json()["message"] == .string(RequestReplay.keyReused.description))
+    }
+    #expect(try await harness.service.eventCount() == count)
   }
 
   @Test(

@@ -99,9 +99,12 @@ struct PostgresStoreTests {
       }
       try await group.waitForAll()
     }
-    #expect(try await server.sql("SELECT count(*) FROM amexist_migrations", database: name) == "3")
+    #expect(try await server.sql("SELECT count(*) FROM amexist_migrations", database: name) == "4")
     let store = try await PostgresRegistryStore.open(location, schema: .requireCurrent)
-    #expect(try await store.appliedMigrations() == ["v1-events", "v2-log", "v3-attestations"])
+    #expect(
+      try await store.appliedMigrations() == [
+        "v1-events", "v2-log", "v3-attestations", "v4-applied-requests",
+      ])
     #expect(try await store.migrate() == [])
     await store.close()
     _ = try await server.sql(

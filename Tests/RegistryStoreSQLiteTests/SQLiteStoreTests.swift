@@ -47,7 +47,8 @@ struct SQLiteStoreTests {
     #expect(settings.journalMode == "wal")
     // 2 is FULL: every commit is synced before it is acknowledged.
     #expect(settings.synchronous == 2)
-    #expect(settings.migrations == ["v1-events", "v2-log", "v3-attestations"])
+    #expect(
+      settings.migrations == ["v1-events", "v2-log", "v3-attestations", "v4-applied-requests"])
   }
 
   /// D13: opened directly, the file still refuses UPDATE and DELETE of events.
