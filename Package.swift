@@ -141,12 +141,31 @@ let package = Package(
       path: "Benchmarks/StoreSpeed",
       swiftSettings: strictSettings
     ),
+    // The parsers under libFuzzer (Fuzz/run.sh); without -DFUZZING the executable replays inputs.
+    .target(
+      name: "FuzzTargets",
+      dependencies: [
+        "AmexistDomain", "Attestation", "Documents", "RegistryService", "TransparencyLog",
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "CryptoExtras", package: "swift-crypto"),
+      ],
+      swiftSettings: strictSettings
+    ),
+    .executableTarget(
+      name: "amexist-fuzz", dependencies: ["FuzzTargets"], swiftSettings: strictSettings),
+    // Test-only: an SQLite VFS that simulates power loss (catalogue F3).
+    .target(name: "SQLitePowerLoss", linkerSettings: [.linkedLibrary("sqlite3")]),
     .target(
       name: "RegistryTesting",
       dependencies: [
         "AmexistDomain", "RegistryStore", "RegistryService", "TransparencyLog", "Attestation",
         .product(name: "Crypto", package: "swift-crypto"),
       ],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "FuzzRegressionTests",
+      dependencies: ["FuzzTargets", "RegistryTesting"],
       swiftSettings: strictSettings
     ),
     .testTarget(
@@ -177,7 +196,8 @@ let package = Package(
     .testTarget(
       name: "RegistryStoreSQLiteTests",
       dependencies: [
-        "AmexistDomain", "RegistryStore", "RegistryStoreSQLite", "RegistryTesting",
+        "AmexistDomain", "RegistryService", "RegistryStore", "RegistryStoreSQLite",
+        "RegistryTesting", "SQLitePowerLoss", "TransparencyLog",
         .product(name: "GRDB", package: "GRDB.swift"),
       ],
       swiftSettings: strictSettings

@@ -63,7 +63,7 @@ struct AdminAPI: Sendable {
   /// Runs a write: authorized for `scope`, with its JSON body, at most once per idempotency key.
   func write(
     _ request: Request, context: RegistryRequestContext, scope: AdminScope,
-    _ perform: @Sendable (AdminToken, AdminBody) async throws -> Reply
+    _ perform: @Sendable (AdminToken, AdminRequestBody) async throws -> Reply
   ) async throws -> Response {
     let token = try authorize(request, context: context, scope: scope)
     let bytes = Array(
@@ -81,7 +81,8 @@ struct AdminAPI: Sendable {
       }
     }
     do {
-      let body = try AdminBody(bytes, contentType: request.headers[.contentType])
+      let body = try AdminRequestBody(
+        bytes, mediaType: MediaRange.mediaType(request.headers[.contentType]))
       var reply: Reply
       do {
         reply = try await AppliedRequest.$current.withValue(
@@ -110,6 +111,7 @@ struct AdminAPI: Sendable {
       return reply.response(to: request)
     } catch {
       if let key { replays.abandon(key) }
+      if let refused = error as? AdminRequestError { throw SiteError(refused) }
       throw error
     }
   }
@@ -249,139 +251,6 @@ struct AdminAPI: Sendable {
 extension HTTPField.Name {
   static let idempotencyKey = Self("Idempotency-Key")!
   static let idempotentReplayed = Self("Idempotent-Replayed")!
-}
-
-/// A strict admin request body: JSON without duplicate or unknown members (or CSV for imports).
-struct AdminBody: Sendable {
-  let members: [String: JSONValue]
-  let text: String?
-
-  init(_ bytes: [UInt8], contentType: String?) throws(SiteError) {
-    switch MediaRange.mediaType(contentType) {
-    case "text/csv":
-      guard let text = String(validating: bytes, as: UTF8.self) else {
-        throw .badRequest("the CSV is not UTF-8")
-      }
-      members = [:]
-      self.text = text
-    case "application/json":
-      guard case .object(let members) = try? StrictJSONParser(maximumSize: 16_384).parse(bytes)
-      else {
-        throw .badRequest("the body must be one JSON object, without duplicate members")
-      }
-      self.members = members
-      text = nil
-    case "" where bytes.isEmpty:
-      members = [:]
-      text = nil
-    default:
-      throw .unsupportedMediaType
-    }
-  }
-
-  /// Refuses members not in `allowed` (no mass assignment).
-  func only(_ allowed: Set<String>) throws(SiteError) {
-    if let unknown = members.keys.sorted().first(where: { !allowed.contains($0) }) {
-      throw .badRequest("unknown member \"\(unknown.prefix(40))\"")
-    }
-  }
-
-  func optionalString(_ name: String) throws(SiteError) -> String? {
-    switch members[name] {
-    case nil, .null: return nil
-    case .string(let value): return value
-    default: throw .badRequest("\(name) must be a string")
-    }
-  }
-
-  func string(_ name: String) throws(SiteError) -> String {
-    guard let value = try optionalString(name) else { throw .badRequest("\(name) is required") }
-    return value
-  }
-
-  func siret(_ name: String) throws(SiteError) -> SIRET {
-    do { return try SIRET(try string(name)) } catch { throw .badRequest("\(error)") }
-  }
-
-  func date(_ name: String) throws(SiteError) -> CalendarDate? {
-    try optionalString(name).map { text throws(SiteError) in
-      do { return try CalendarDate(parsing: text) } catch { throw .badRequest("\(error)") }
-    }
-  }
-
-  func csv() throws(SiteError) -> String {
-    guard let text else { throw .unsupportedMediaType }
-    return text
-  }
-
-  func profile() throws(SiteError) -> ServiceProfile {
-    do {
-      return try ServiceProfile(
-        name: try string("name"), address: try optionalString("address"),
-        city: try optionalString("city"), region: try optionalString("region"),
-        website: try optionalString("website"))
-    } catch let error as SiteError {
-      throw error
-    } catch {
-      throw .badRequest("\(error)")
-    }
-  }
-
-  /// The decision event the body describes (`"decision"`: grant, renew, suspend, reinstate or
-  /// withdraw, with that decision's members only).
-  func decision(_ siret: SIRET, today: CalendarDate) throws(SiteError) -> Event {
-    let kind = try string("decision")
-    let decided = try date("decided") ?? today
-    do {
-      switch kind {
-      case "grant":
-        try only([
-          "decision", "level", "decided", "validFrom", "validUntil", "evaluator", "reference",
-          "corrects",
-        ])
-        guard case .integer(let number) = members["level"], let level = Level(rawValue: Int(number))
-        else {
-          throw SiteError.badRequest("level must be 1, 2 or 3")
-        }
-        var corrects: Int64?
-        if case .integer(let index) = members["corrects"] { corrects = index }
-        guard let validUntil = try date("validUntil") else {
-          throw SiteError.badRequest("validUntil is required")
-        }
-        return .levelGranted(
-          try LevelGranted(
-            siret: siret, level: level, decided: decided, validFrom: try date("validFrom"),
-            validUntil: validUntil, evaluator: try optionalString("evaluator"),
-            reference: try optionalString("reference"), corrects: corrects))
-      case "renew":
-        try only(["decision", "decided", "validUntil", "evaluator", "reference"])
-        guard let validUntil = try date("validUntil") else {
-          throw SiteError.badRequest("validUntil is required")
-        }
-        return .levelRenewed(
-          try LevelRenewed(
-            siret: siret, decided: decided, validUntil: validUntil,
-            evaluator: try optionalString("evaluator"), reference: try optionalString("reference")))
-      case "suspend":
-        try only(["decision", "decided", "reason"])
-        return .levelSuspended(
-          try LevelSuspended(siret: siret, decided: decided, reason: try string("reason")))
-      case "reinstate":
-        try only(["decision", "decided"])
-        return .levelReinstated(LevelReinstated(siret: siret, decided: decided))
-      case "withdraw":
-        try only(["decision", "decided", "reason"])
-        return .levelWithdrawn(
-          try LevelWithdrawn(siret: siret, decided: decided, reason: try string("reason")))
-      default:
-        throw SiteError.badRequest("decision must be grant, renew, suspend, reinstate or withdraw")
-      }
-    } catch let error as SiteError {
-      throw error
-    } catch {
-      throw .badRequest("\(error)")
-    }
-  }
 }
 
 /// Replies to writes, kept by idempotency key so that a retried request returns the original

@@ -82,6 +82,14 @@ enum SiteError: Error, Sendable {
     }
   }
 
+  /// The refusal a refused admin request body becomes: 400, or 415 for its media type.
+  init(_ error: AdminRequestError) {
+    switch error {
+    case .badRequest(let message): self = .badRequest(message)
+    case .unsupportedMediaType: self = .unsupportedMediaType
+    }
+  }
+
   /// The refusal a registry error becomes: unknown things are 404, refused input 400 or 409,
   /// failures of the registry itself 503 (never a 5xx for bad input).
   init(_ error: RegistryError) {

@@ -95,24 +95,23 @@ public enum CSV {
   }
 
   /// One CSV line (without its line end) for `fields`, quoting those that need it.
+  ///
+  /// Works on Unicode scalars, as ``parse(_:)`` does: a separator or quote followed by a
+  /// combining mark is one `Character` but still a separator or quote to the reader.
   public static func line(_ fields: [String]) -> String {
-    fields.map { field in
-      guard
-        field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == ";" })
-      else {
-        return field
+    // A lone empty field is written quoted: an empty line would read back as no record.
+    if fields == [""] { return "\"\"" }
+    let special: Set<Unicode.Scalar> = [",", "\"", "\n", "\r", ";"]
+    return fields.map { field in
+      guard field.unicodeScalars.contains(where: special.contains) else { return field }
+      var quoted = String.UnicodeScalarView()
+      quoted.append("\"")
+      for scalar in field.unicodeScalars {
+        if scalar == "\"" { quoted.append("\"") }
+        quoted.append(scalar)
       }
-      return "\"" + field.replacingOccurrences("\"", with: "\"\"") + "\""
+      quoted.append("\"")
+      return String(quoted)
     }.joined(separator: ",")
-  }
-}
-
-extension String {
-  fileprivate func replacingOccurrences(_ target: Character, with replacement: String) -> String {
-    var result = ""
-    for character in self {
-      if character == target { result += replacement } else { result.append(character) }
-    }
-    return result
   }
 }

@@ -34,4 +34,15 @@ struct CSVTests {
     #expect(line == #"plain,"with,comma","with ""quote""","two"# + "\nlines\",\"semi;colon\",")
     #expect(try CSV.parse(line).first?.fields == fields)
   }
+
+  @Test(
+    "a quote or separator followed by a combining mark is still quoted; a lone empty field is kept (found by fuzzing)",
+    arguments: [["72;\u{06D7}7Z"], ["a\"\u{0301}b", "c"], ["x,\u{0301}"], [""]])
+  func combiningMarks(_ fields: [String]) throws {
+    let records = try CSV.parse(CSV.line(fields))
+    #expect(records.count == 1)
+    #expect(
+      records.first?.fields.map { Array($0.unicodeScalars) }
+        == fields.map { Array($0.unicodeScalars) })
+  }
 }
