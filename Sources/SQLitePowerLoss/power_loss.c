@@ -39,6 +39,14 @@ static sqlite3_vfs *platform;
 static sqlite3_vfs vfs;
 static char *tracked_prefix;
 static tracked_file *tracked_files;
+static int failing_writes, failing_syncs;
+
+void amexist_power_loss_fail_next(int writes, int syncs) {
+  pthread_mutex_lock(&lock);
+  failing_writes = writes;
+  failing_syncs = syncs;
+  pthread_mutex_unlock(&lock);
+}
 
 static tracked_file *tracked(const char *path) {
   for (tracked_file *file = tracked_files; file; file = file->next) {
@@ -101,6 +109,11 @@ static int pl_read(sqlite3_file *f, void *buffer, int amount, sqlite3_int64 offs
 static int pl_write(sqlite3_file *f, const void *buffer, int amount, sqlite3_int64 offset) {
   power_loss_file *handle = (power_loss_file *)f;
   pthread_mutex_lock(&lock);
+  if (failing_writes > 0) {
+    failing_writes--;
+    pthread_mutex_unlock(&lock);
+    return SQLITE_IOERR_WRITE;
+  }
   int rc = remember(handle, offset / SECTOR, (offset + amount - 1) / SECTOR);
   if (rc == SQLITE_OK) rc = handle->real->pMethods->xWrite(handle->real, buffer, amount, offset);
   pthread_mutex_unlock(&lock);
@@ -121,6 +134,11 @@ static int pl_truncate(sqlite3_file *f, sqlite3_int64 size) {
 static int pl_sync(sqlite3_file *f, int flags) {
   power_loss_file *handle = (power_loss_file *)f;
   pthread_mutex_lock(&lock);
+  if (failing_syncs > 0) {
+    failing_syncs--;
+    pthread_mutex_unlock(&lock);
+    return SQLITE_IOERR_FSYNC;
+  }
   int rc = handle->real->pMethods->xSync(handle->real, flags);
   if (rc == SQLITE_OK) {
     sqlite3_int64 size = 0;

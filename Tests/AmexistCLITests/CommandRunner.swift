@@ -75,11 +75,21 @@ struct CommandRunner {
   }
 
   /// Starts `amexist serve --port 0` (its standard error into `serve.log` of the folder) and
-  /// returns the process and its base URL once it listens.
-  func serve(environment: [String: String] = [:]) throws -> (Process, URL) {
+  /// returns the process and its base URL once it listens; with `fileSizeLimit` (KiB), under
+  /// that `ulimit -f`.
+  func serve(environment: [String: String] = [:], fileSizeLimit: Int? = nil) throws -> (
+    Process, URL
+  ) {
     let process = Process()
-    process.executableURL = Self.executable
-    process.arguments = ["serve", "--port", "0"]
+    if let fileSizeLimit {
+      process.executableURL = URL(fileURLWithPath: "/bin/bash")
+      process.arguments = [
+        "-c", "ulimit -f \(fileSizeLimit) && exec \"$0\" serve --port 0", Self.executable.path,
+      ]
+    } else {
+      process.executableURL = Self.executable
+      process.arguments = ["serve", "--port", "0"]
+    }
     process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
     var env = ProcessInfo.processInfo.environment
     env.removeValue(forKey: "AMEXIST_DATABASE_URL")

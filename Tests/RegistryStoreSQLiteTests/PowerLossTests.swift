@@ -2,6 +2,7 @@ import AmexistDomain
 import Foundation
 import GRDB
 import RegistryService
+import RegistryStore
 import RegistryStoreSQLite
 import RegistryTesting
 import SQLitePowerLoss
@@ -121,6 +122,44 @@ struct PowerLossTests {
     #expect(counts["FULL"] == 50, "FULL keeps every acknowledged commit")
     #expect(
       (counts["NORMAL"] ?? 50) < 50, "NORMAL loses the unsynced commits: the VFS simulates loss")
+  }
+
+  @Test(
+    "F5: a failed write or fsync fails the append (503), writes nothing visible, and the next append works",
+    arguments: [(1, 0), (0, 1), (3, 0)])
+  func ioErrors(writes: Int32, syncs: Int32) async throws {
+    let folder = try TemporaryFolder()
+    defer { folder.remove() }
+    #expect(amexist_power_loss_track(folder.path + "/") == 0)
+    defer { _ = amexist_power_loss_track("/nonexistent/") }
+    let service = RegistryService(
+      store: try SQLiteRegistryStore(path: folder.file("registry.sqlite"), create: true),
+      logSigner: TestValues.logSigner)
+    for number in 0..<3 {
+      try await service.register(
+        TestValues.generatedSIRET(40_000 + number), profile: try ServiceProfile(name: "S\(number)"))
+    }
+    amexist_power_loss_fail_next(writes, syncs)
+    let failed = TestValues.generatedSIRET(40_100)
+    do {
+      try await service.register(failed, profile: try ServiceProfile(name: "Failed"))
+      Issue.record("the append succeeded through a failed write or fsync")
+    } catch {
+      // The store's I/O failure, which the server answers with 503.
+      guard case .storage(.unavailable(let message))? = error as? RegistryError, !message.isEmpty else {
+        Issue.record("unexpected error \(error)")
+        return
+      }
+    }
+    amexist_power_loss_fail_next(0, 0)
+    // Not retried blindly; the next write goes through on the same store.
+    try await service.register(
+      TestValues.generatedSIRET(40_101), profile: try ServiceProfile(name: "After"))
+    #expect(try await service.eventCount() == 4)
+    await #expect(throws: RegistryError.self) { try await service.state(of: failed) }
+    let audit = try await service.audit(log: TestValues.logSigner.verifier)
+    #expect(audit.problem == nil)
+    #expect(audit.entries == 4)
   }
 }
 

@@ -35,6 +35,11 @@ int amexist_power_loss_track(const char *prefix);
 int amexist_power_loss_image(const char *destination, unsigned int seed,
                              amexist_power_loss_mode mode);
 
+/// Makes the next `writes` writes and the next `syncs` syncs of tracked files fail with an I/O
+/// error (SQLITE_IOERR_WRITE, SQLITE_IOERR_FSYNC) without touching the file: the EIO and
+/// failed-fsync faults of catalogue F5.
+void amexist_power_loss_fail_next(int writes, int syncs);
+
 /// The number of sectors written and not yet synced, over all tracked files.
 long amexist_power_loss_unsynced_sectors(void);
 
