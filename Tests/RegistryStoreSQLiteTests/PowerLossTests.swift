@@ -146,7 +146,8 @@ struct PowerLossTests {
       Issue.record("the append succeeded through a failed write or fsync")
     } catch {
       // The store's I/O failure, which the server answers with 503.
-      guard case .storage(.unavailable(let message))? = error as? RegistryError, !message.isEmpty else {
+      guard case .storage(.unavailable(let message))? = error as? RegistryError, !message.isEmpty
+      else {
         Issue.record("unexpected error \(error)")
         return
       }
