@@ -75,7 +75,8 @@ struct CopyCommand: AsyncParsableCommand {
       "Copy the whole registry to an empty database (SQLite to PostgreSQL or back), then audit the copy.",
     discussion: """
       Entries, tree hashes, checkpoints and attestation documents are copied byte for byte, in \
-      one transaction; nothing is signed again. The copy is then audited with the trust file's \
+      one transaction, from one snapshot of the source (which may be in use); nothing is \
+      signed again. The copy is then audited with the trust file's \
       log key (every leaf, node and checkpoint recomputed and verified) and must have the \
       source's size and root. Exit status: 0 copied and audited; 1 not copied (the target is \
       not empty, a database cannot be opened); 6 the audit of the copy failed.
@@ -96,15 +97,15 @@ struct CopyCommand: AsyncParsableCommand {
     }
     let log = try LogCommand.logVerifier(trust: trust, global: global)
     let sourceStore = try await source.open(create: false)
-    let sourceAudit = try await perform { () throws(RegistryError) in
-      try await RegistryService(store: sourceStore, logVerifier: log).audit(log: log)
+    // One snapshot of the source: a server may go on writing to it during the copy.
+    let (sourceAudit, stored) = try await perform { () throws(RegistryError) in
+      try await RegistryService(store: sourceStore, logVerifier: log).auditedLog(log: log)
     }
     if let problem = sourceAudit.problem {
       throw CLIError(
         "the source \(source) does not pass its audit, nothing was copied: \(problem)",
         exitCode: AmexistCLI.logInvalid)
     }
-    let stored = try await storeOrExit { try await sourceStore.read { try StoredLog(reading: $0) } }
     let targetStore = try await target.open(create: true)
     try await storeOrExit { try await targetStore.restore(stored) }
     let copyAudit = try await perform { () throws(RegistryError) in

@@ -23,11 +23,19 @@ struct ServerOptions: ParsableArguments {
   var trustedProxy: [String] = []
   @Option(help: "Public requests per second allowed to one client (bursts of four times as many).")
   var clientRate: Double = 50
+  @Option(
+    help:
+      "Verifications (POST /verify) per second allowed to one client (bursts of six times as many)."
+  )
+  var verifyRate: Double = 5
 
   func validate() throws {
     guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
     guard clientRate >= 1, clientRate <= 1_000_000 else {
       throw ValidationError("--client-rate must be 1 to 1000000")
+    }
+    guard verifyRate >= 1, verifyRate <= 1_000_000 else {
+      throw ValidationError("--verify-rate must be 1 to 1000000")
     }
     if let baseURL { try validateBaseURL(baseURL) }
   }
@@ -57,6 +65,7 @@ struct ServerOptions: ParsableArguments {
     var settings = RegistryServerSettings(
       host: host, port: port, publicOrigin: origin, trustedProxies: Set(trustedProxy))
     settings.limits.publicRate = RateLimit(perSecond: clientRate, burst: clientRate * 4)
+    settings.limits.verifyRate = RateLimit(perSecond: verifyRate, burst: verifyRate * 6)
     do {
       let app = try RegistryServer.application(
         registry: service, issuer: issuer, settings: settings, admin: admin

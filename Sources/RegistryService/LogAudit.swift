@@ -1,4 +1,4 @@
-import RegistryStore
+public import RegistryStore
 public import TransparencyLog
 
 /// What an audit of the log found wrong, naming the first index that does not match where the
@@ -173,5 +173,15 @@ extension RegistryService {
     async throws(RegistryError) -> AuditReport
   {
     try await read { snapshot in try LogAudit.run(snapshot, log: log, since: since) }
+  }
+
+  /// The whole log as stored (for a copy) and its audit, from one snapshot: what is copied is
+  /// exactly what was audited, even while a server goes on writing.
+  public func auditedLog(log: NoteVerifier) async throws(RegistryError) -> (
+    AuditReport, StoredLog
+  ) {
+    try await read { snapshot in
+      (try LogAudit.run(snapshot, log: log, since: nil), try StoredLog(reading: snapshot))
+    }
   }
 }

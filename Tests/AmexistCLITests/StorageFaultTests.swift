@@ -163,4 +163,57 @@ struct StorageFaultTests {
     again.waitUntilExit()
     try Self.checkAfterwards(cli, initial: initial, acknowledged: acknowledged)
   }
+
+  @Test(
+    "F8, D3: a copy taken while the server writes passes the audit; restored over newer writes, it is refused for writing"
+  )
+  func backupDuringWrites() async throws {
+    let cli = try CommandRunner()
+    defer { cli.folder.remove() }
+    let token = try Self.registry(cli)
+    let initial = try Self.entries(cli)
+    let (process, base) = try cli.serve()
+    defer { if process.isRunning { process.terminate() } }
+    let writer = Task {
+      var acknowledged: [Int64] = []
+      for number in 0..<80 {
+        let (_, index) = try await Self.register(2_000 + number, base: base, token: token)
+        if let index { acknowledged.append(index) }
+      }
+      return acknowledged
+    }
+    try await Task.sleep(for: .milliseconds(150))
+    let copied = try cli.run([
+      "copy", "--from", cli.path("Registry/registry.sqlite"), "--to", cli.path("backup.sqlite"),
+      "--json",
+    ])
+    #expect(copied.status == 0, "\(copied.stderr)")
+    let acknowledged = try await writer.value
+    #expect(acknowledged.count == 80)
+    let audit = try cli.run(["log", "audit", "--database", "backup.sqlite", "--json"])
+    #expect(audit.status == 0, "\(audit.stderr)")
+    guard case .object(let report) = try json(audit),
+      case .integer(let copiedEntries) = report["entries"]
+    else { return }
+    #expect(report["ok"] == .bool(true))
+    #expect(copiedEntries >= initial && copiedEntries <= initial + 80)
+    process.terminate()
+    process.waitUntilExit()
+    // The copy restored in place of the live registry, which went on after it.
+    for suffix in ["", "-wal", "-shm"] {
+      try? FileManager.default.removeItem(atPath: cli.path("Registry/registry.sqlite" + suffix))
+    }
+    try FileManager.default.copyItem(
+      atPath: cli.path("backup.sqlite"), toPath: cli.path("Registry/registry.sqlite"))
+    let (restored, restoredBase) = try cli.serve()
+    defer { if restored.isRunning { restored.terminate() } }
+    if copiedEntries < initial + 80 {
+      let (status, index) = try await Self.register(9_000, base: restoredBase, token: token)
+      #expect(index == nil && status >= 400, "an older copy is not written to (D3): \(status)")
+    }
+    #expect(try await Self.get("services.json", base: restoredBase) == 200, "reads go on")
+    restored.terminate()
+    restored.waitUntilExit()
+    #expect(try Self.entries(cli) == copiedEntries, "nothing was written to the older copy")
+  }
 }
