@@ -10,42 +10,12 @@ cd "$(dirname "$0")/.."
 seconds=${1:-20}
 connections=${2:-64}
 soak=${3:-60}
-swift build -c release --product amexist >/dev/null
-amexist=$(swift build -c release --show-bin-path)/amexist
-work=$(mktemp -d)
-cleanup() {
-  [ -n "${server:-}" ] && kill "$server" 2>/dev/null || true
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work"
-"$amexist" demo --no-serve >/dev/null
+source Benchmarks/demo-server.sh
 siret=90122334500017
 port=18181
 nginx_port=18182
-taskset -c 0 "$amexist" serve --port "$port" --client-rate 1000000 --read-only >server.log 2>&1 &
-server=$!
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
-mkdir -p www/services
-curl -sf -H 'Accept: application/json' "http://127.0.0.1:$port/services/$siret" >"www/services/$siret.json"
-chmod -R a+rX "$work" # nginx's workers do not run as root
-cat >nginx.conf <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  default_type application/json;
-  server {
-    listen 127.0.0.1:$nginx_port;
-    location / { root $work/www; }
-  }
-}
-CONF
-taskset -c 0 nginx -c "$work/nginx.conf"
-sleep 0.5
+start_server "$port"
+start_nginx "$nginx_port" "$port" "$siret"
 
 # Runs wrk on core 1; prints "requests/s p99(ms)".
 measure() {
@@ -55,7 +25,6 @@ measure() {
     / Non-2xx/ { bad = $5 }
     END { printf "%.0f %.2f %s\n", rps, p99, (bad == "" ? 0 : bad) }'
 }
-rss() { awk '/VmRSS/ { print $2 }' "/proc/$server/status"; }
 
 curl -sf -o /dev/null -H 'Accept: application/json' "http://127.0.0.1:$port/services/$siret"
 measure -H 'Accept: application/json' "http://127.0.0.1:$port/services/$siret" >/dev/null # warm-up

@@ -14,29 +14,10 @@ seconds=${1:-60}
 rate=${2:-2000}
 idle=${3:-1000}
 here=$PWD
-swift build -c release --product amexist >/dev/null
-amexist=$(swift build -c release --show-bin-path)/amexist
-work=$(mktemp -d)
-cleanup() {
-  [ -n "${server:-}" ] && kill "$server" 2>/dev/null || true
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work"
-ulimit -n 8192
-"$amexist" demo --no-serve >/dev/null
+source Benchmarks/demo-server.sh
 port=18191
 nginx_port=18192
-start_server() {
-  taskset -c 0 "$amexist" serve --port "$port" --client-rate 1000000 --verify-rate 1000000 --read-only >>server.log 2>&1 &
-  server=$!
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && return; sleep 0.1; done
-  echo "the server did not start" >&2
-  exit 1
-}
-rss() { awk '/VmRSS/ { print $2 }' "/proc/$server/status"; }
-start_server
+start_server "$port"
 
 # The mix: service pages as JSON (active, suspended, unknown), a search, an attestation's live
 # status page, and bundles posted to /verify (one genuine, one with its signature altered).
@@ -58,28 +39,8 @@ cat >mix.txt <<MIX
 15 POST /verify $PWD/$bundle
 5 POST /verify $PWD/altered.json
 MIX
-mkdir -p www/services
-curl -sf -H 'Accept: application/json' "http://127.0.0.1:$port/services/90122334500017" >www/services/90122334500017.json
-chmod -R a+rX "$work"
-cat >nginx.conf <<CONF
-worker_processes 1;
-worker_rlimit_nofile 8192;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_timeout 30s;
-  default_type application/json;
-  server {
-    listen 127.0.0.1:$nginx_port;
-    location / { root $work/www; }
-  }
-}
-CONF
-taskset -c 0 nginx -c "$work/nginx.conf"
+start_nginx "$nginx_port" "$port" 90122334500017
 echo "1 GET /services/90122334500017.json" >nginx-mix.txt
-sleep 0.5
 
 generate() { taskset -c 1 python3 "$here/Benchmarks/load.py" "$@"; }
 # Warm-up (not reported).
@@ -90,7 +51,7 @@ measured=$(generate load --port "$port" --rate "$rate" --seconds "$seconds" --id
 after=$(rss)
 kill "$server"
 wait "$server" 2>/dev/null || true
-start_server
+start_server "$port"
 restarted=$(rss)
 echo "1 GET /services/90122334500017" >herd.txt
 herd=$(generate herd --port "$port" --count 1000 --paths herd.txt)
