@@ -74,6 +74,9 @@ struct CLITests {
     expectError(
       try cli.run(["serve", "--client-rate", "0"]), status: 2,
       containing: "--client-rate must be 1 to 1000000")
+    expectError(
+      try cli.run(["serve", "--verify-rate", "0"]), status: 2,
+      containing: "--verify-rate must be 1 to 1000000")
   }
 
   @Test("init creates the registry once and is safe to run again")

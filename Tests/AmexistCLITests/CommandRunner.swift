@@ -35,14 +35,7 @@ struct CommandRunner {
   func start(_ arguments: [String], environment: [String: String] = [:]) throws -> (
     Process, Pipe, Pipe
   ) {
-    let process = Process()
-    process.executableURL = Self.executable
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
-    var env = ProcessInfo.processInfo.environment
-    env.removeValue(forKey: "AMEXIST_DATABASE_URL")
-    env.merge(environment) { $1 }
-    process.environment = env
+    let process = command(arguments, environment: environment)
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
@@ -50,6 +43,31 @@ struct CommandRunner {
     process.standardInput = FileHandle.nullDevice
     try process.run()
     return (process, out, err)
+  }
+
+  /// `amexist` with `arguments`, in the folder, with the test process's environment (without
+  /// its database URL or crash switch) and `environment` over it; not started.
+  private func command(_ arguments: [String], environment: [String: String]) -> Process {
+    let process = Process()
+    process.executableURL = Self.executable
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
+    var env = ProcessInfo.processInfo.environment
+    env.removeValue(forKey: "AMEXIST_DATABASE_URL")
+    env.removeValue(forKey: "AMEXIST_TEST_CRASH_AT")
+    env.merge(environment) { $1 }
+    process.environment = env
+    return process
+  }
+
+  /// The entries and checkpoints `amexist log audit` counts.
+  func audited(environment: [String: String] = [:]) throws -> (entries: Int64, checkpoints: Int64) {
+    let audit = try run(["log", "audit", "--json"], environment: environment)
+    guard case .object(let report) = try json(audit),
+      case .integer(let entries) = report["entries"],
+      case .integer(let checkpoints) = report["checkpoints"]
+    else { throw ServeFailure(description: "no audit: \(audit.stderr)") }
+    return (entries, checkpoints)
   }
 
   /// Waits for a started command, killing it after a minute.
@@ -80,22 +98,13 @@ struct CommandRunner {
   func serve(environment: [String: String] = [:], fileSizeLimit: Int? = nil) throws -> (
     Process, URL
   ) {
-    let process = Process()
+    let process = command(["serve", "--port", "0"], environment: environment)
     if let fileSizeLimit {
       process.executableURL = URL(fileURLWithPath: "/bin/bash")
       process.arguments = [
         "-c", "ulimit -f \(fileSizeLimit) && exec \"$0\" serve --port 0", Self.executable.path,
       ]
-    } else {
-      process.executableURL = Self.executable
-      process.arguments = ["serve", "--port", "0"]
     }
-    process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
-    var env = ProcessInfo.processInfo.environment
-    env.removeValue(forKey: "AMEXIST_DATABASE_URL")
-    env.removeValue(forKey: "AMEXIST_TEST_CRASH_AT")
-    env.merge(environment) { $1 }
-    process.environment = env
     let out = Pipe()
     process.standardOutput = out
     let log = path("serve.log")

@@ -218,6 +218,13 @@ final class CrashHarness: Sendable {
     return .acknowledged(index, replayed: replayed == "true")
   }
 
+  /// Records `write`, the first of `client`'s queue, as acknowledged at `index`.
+  func record(_ write: KeyedWrite, at index: Int64, replayed: Bool, client: Int) {
+    if replayed { replays.add(1, ordering: .relaxed) }
+    acknowledged.withLock { $0[write.key] = (index, write) }
+    _ = queues.withLock { $0[client].removeFirst() }
+  }
+
   /// One client: sends its queue's writes in order until the server stops answering or the
   /// cycle's time is up.
   func client(_ number: Int, base: URL, until deadline: ContinuousClock.Instant) async {
@@ -228,9 +235,7 @@ final class CrashHarness: Sendable {
       }
       switch await send(write, to: base) {
       case .acknowledged(let index, let replayed):
-        if replayed { replays.add(1, ordering: .relaxed) }
-        acknowledged.withLock { $0[write.key] = (index, write) }
-        _ = queues.withLock { $0[number].removeFirst() }
+        record(write, at: index, replayed: replayed, client: number)
       case .unanswered:
         unanswered.add(1, ordering: .relaxed)
         return
@@ -248,7 +253,7 @@ final class CrashHarness: Sendable {
   /// Runs `cycles` crash cycles then one clean cycle that settles every unanswered write, and
   /// checks the registry after each (with `engineCheck` for the engine's own integrity check).
   func run(cycles: Int, engineCheck: () async throws -> Void) async throws {
-    let initial = try audited()
+    let initial = try cli.audited(environment: environment)
     var named = 0
     for cycle in 0..<cycles {
       // Every fourth cycle dies at a named point of a write, after 1 to 4 writes.
@@ -286,9 +291,7 @@ final class CrashHarness: Sendable {
       while let write = queues.withLock({ $0[number].first }) {
         switch await send(write, to: base) {
         case .acknowledged(let index, let replayed):
-          if replayed { replays.add(1, ordering: .relaxed) }
-          acknowledged.withLock { $0[write.key] = (index, write) }
-          _ = queues.withLock { $0[number].removeFirst() }
+          record(write, at: index, replayed: replayed, client: number)
         case .unanswered, .refused:
           Issue.record("write \(write.key) failed on a server that was not killed")
           _ = queues.withLock { $0[number].removeFirst() }
@@ -304,15 +307,6 @@ final class CrashHarness: Sendable {
     print(
       "crash loop (\(environment.isEmpty ? "SQLite" : "PostgreSQL")): \(cycles) cycles, \(written) writes acknowledged, \(unanswered.load(ordering: .relaxed)) unanswered and retried, \(replays.load(ordering: .relaxed)) answered as replays, 0 lost"
     )
-  }
-
-  /// The audit's count of entries and checkpoints.
-  func audited() throws -> (entries: Int64, checkpoints: Int64) {
-    let audit = try cli.run(["log", "audit", "--json"], environment: environment)
-    guard case .object(let report) = try json(audit), case .integer(let size) = report["entries"],
-      case .integer(let checkpoints) = report["checkpoints"]
-    else { throw CommandRunner.ServeFailure(description: "no audit: \(audit.stderr)") }
-    return (size, checkpoints)
   }
 
   /// The invariants after a crash: the audit passes, every acknowledged write is where it was

@@ -34,14 +34,6 @@ struct StorageFaultTests {
       .trimmingCharacters(in: .whitespacesAndNewlines)
   }
 
-  /// The number of entries the audit counts.
-  static func entries(_ cli: CommandRunner) throws -> Int64 {
-    guard case .object(let report) = try json(try cli.run(["log", "audit", "--json"])),
-      case .integer(let entries) = report["entries"]
-    else { throw CommandRunner.ServeFailure(description: "no audit") }
-    return entries
-  }
-
   /// Registers service `number` through the admin API: the status and the index acknowledged.
   static func register(_ number: Int, base: URL, token: String) async throws -> (Int, Int64?) {
     let siret = TestValues.generatedSIRET(50_000 + number).description
@@ -79,7 +71,9 @@ struct StorageFaultTests {
 
   /// The audit after the fault: the log verifies, holds exactly the acknowledged writes after
   /// `initial`, and SQLite's integrity check passes.
-  static func checkAfterwards(_ cli: CommandRunner, initial: Int64, acknowledged: [Int64]) throws {
+  static func checkAfterwards(_ cli: CommandRunner, initial: Int64, acknowledged: [Int64])
+    async throws
+  {
     let audit = try cli.run(["log", "audit", "--json"])
     #expect(audit.status == 0, "\(audit.stdout) \(audit.stderr)")
     guard case .object(let report) = try json(audit) else { return }
@@ -87,15 +81,8 @@ struct StorageFaultTests {
     #expect(
       report["entries"] == .integer(initial + Int64(acknowledged.count)), "nothing half-written")
     #expect(acknowledged == Array(initial..<initial + Int64(acknowledged.count)))
-    let check = Pipe()
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-    process.arguments = [cli.path("Registry/registry.sqlite"), "PRAGMA integrity_check"]
-    process.standardOutput = check
-    try process.run()
-    process.waitUntilExit()
-    let text = String(decoding: check.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
+    #expect(
+      try await sqlite3([cli.path("Registry/registry.sqlite"), "PRAGMA integrity_check"]) == "ok")
   }
 
   @Test("F4: a full disk refuses writes with 503, keeps serving reads, and recovers by itself")
@@ -106,7 +93,7 @@ struct StorageFaultTests {
     try #require(mounted == 0, "mounting a tmpfs needs root (the catalogue's method for F4)")
     defer { _ = try? Self.shell("umount -l '\(cli.folder.path)'") }
     let token = try Self.registry(cli)
-    let initial = try Self.entries(cli)
+    let initial = try cli.audited().entries
     let (process, base) = try cli.serve()
     defer { if process.isRunning { process.terminate() } }
     var acknowledged: [Int64] = []
@@ -130,7 +117,7 @@ struct StorageFaultTests {
     if let index { acknowledged.append(index) }
     process.terminate()
     process.waitUntilExit()
-    try Self.checkAfterwards(cli, initial: initial, acknowledged: acknowledged)
+    try await Self.checkAfterwards(cli, initial: initial, acknowledged: acknowledged)
   }
 
   @Test("F6: the file-size limit refuses writes with 503 instead of killing the server")
@@ -143,7 +130,7 @@ struct StorageFaultTests {
       (try FileManager.default.attributesOfItem(atPath: cli.path("Registry/" + $0))[.size]
         as? Int) ?? 0
     }
-    let initial = try Self.entries(cli)
+    let initial = try cli.audited().entries
     let (process, base) = try cli.serve(fileSizeLimit: (sizes.max() ?? 0) / 1024 + 48)
     defer { if process.isRunning { process.terminate() } }
     var acknowledged: [Int64] = []
@@ -161,7 +148,7 @@ struct StorageFaultTests {
     if let index { acknowledged.append(index) }
     again.terminate()
     again.waitUntilExit()
-    try Self.checkAfterwards(cli, initial: initial, acknowledged: acknowledged)
+    try await Self.checkAfterwards(cli, initial: initial, acknowledged: acknowledged)
   }
 
   @Test(
@@ -171,7 +158,7 @@ struct StorageFaultTests {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
     let token = try Self.registry(cli)
-    let initial = try Self.entries(cli)
+    let initial = try cli.audited().entries
     let (process, base) = try cli.serve()
     defer { if process.isRunning { process.terminate() } }
     let writer = Task {
@@ -214,6 +201,6 @@ struct StorageFaultTests {
     #expect(try await Self.get("services.json", base: restoredBase) == 200, "reads go on")
     restored.terminate()
     restored.waitUntilExit()
-    #expect(try Self.entries(cli) == copiedEntries, "nothing was written to the older copy")
+    #expect(try cli.audited().entries == copiedEntries, "nothing was written to the older copy")
   }
 }
