@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NIOCore
 import NIOPosix
+import RegistryService
 
 /// The `amexist` command line as a library, so that the executable is a few lines and tests can
 /// run commands in process.
@@ -69,6 +70,16 @@ struct CLIError: Error {
   init(_ message: String, exitCode: Int32 = AmexistCLI.failure) {
     self.message = message
     self.exitCode = exitCode
+  }
+
+  /// A registry error with its exit status: 6 when the database does not match its log, 2 for
+  /// a value the operation does not accept, 1 otherwise.
+  init(_ error: RegistryError) {
+    switch error {
+    case .integrity: self.init(error.description, exitCode: AmexistCLI.logInvalid)
+    case .invalidArgument: self.init(error.description, exitCode: AmexistCLI.usageError)
+    default: self.init(error.description)
+    }
   }
 }
 

@@ -144,7 +144,7 @@ func perform<Result>(_ operation: () async throws(RegistryError) -> Result) asyn
   do {
     return try await operation()
   } catch {
-    throw CLIError(error.description)
+    throw CLIError(error)
   }
 }
 
@@ -154,7 +154,7 @@ func performNow<Result>(_ operation: () throws(RegistryError) -> Result) throws(
   do {
     return try operation()
   } catch {
-    throw CLIError(error.description)
+    throw CLIError(error)
   }
 }
 

@@ -24,8 +24,27 @@ struct InitCommand: AsyncParsableCommand {
   func run() async throws {
     let location = try global.databaseLocation()
     let existed = await location.exists()
-    let service = try await openForWriting(
-      global: global, algorithm: algorithm, issuer: issuer, logOrigin: logOrigin)
+    let folder = global.keyFolder
+    if folder.hasTrustFile, !existed {
+      throw CLIError(
+        "\(folder.trustPath) exists but there is no registry at \(location): restore the registry that goes with these keys, or move \(folder.path) aside to create a new registry; nothing was created"
+      )
+    }
+    let keysExisted = FileManager.default.fileExists(atPath: folder.path)
+    let service: RegistryService
+    do {
+      service = try await openForWriting(
+        global: global, algorithm: algorithm, issuer: issuer, logOrigin: logOrigin)
+    } catch {
+      // A failed first init leaves nothing behind: no half-made registry to mislead the next.
+      if !existed, case .sqlite(let path) = location {
+        for suffix in ["", "-wal", "-shm"] {
+          try? FileManager.default.removeItem(atPath: path + suffix)
+        }
+      }
+      if !keysExisted { try? FileManager.default.removeItem(atPath: folder.path) }
+      throw error
+    }
     let count = try await perform { () throws(RegistryError) in try await service.eventCount() }
     Console.out(
       existed

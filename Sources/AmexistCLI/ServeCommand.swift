@@ -66,6 +66,12 @@ struct ServerOptions: ParsableArguments {
       host: host, port: port, publicOrigin: origin, trustedProxies: Set(trustedProxy))
     settings.limits.publicRate = RateLimit(perSecond: clientRate, burst: clientRate * 4)
     settings.limits.verifyRate = RateLimit(perSecond: verifyRate, burst: verifyRate * 6)
+    // One verified pass over the log before the first request; later reads extend it.
+    do {
+      _ = try await service.eventCount()
+    } catch {
+      Console.error("\(error.description); every page will answer 503 until it is repaired")
+    }
     do {
       let app = try RegistryServer.application(
         registry: service, issuer: issuer, settings: settings, admin: admin

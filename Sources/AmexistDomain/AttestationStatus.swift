@@ -46,12 +46,20 @@ public enum AttestationStatus: String, CaseIterable, Hashable, Sendable, CustomS
   /// of the question) and the history of the key that signed it, if known.
   ///
   /// The gravest reason wins: a revoked key, then a withdrawal, a suspension, a later decision,
-  /// and expiry. A key revoked at or before the attestation's log index makes it revoked, the
-  /// rule the offline verifier applies with the trust file's `revocationIndex`.
+  /// and expiry. The key's revocation applies by ``KeyRevocation/revokes(revokedAt:revocationIndex:validFrom:logIndex:)``,
+  /// the rule the offline verifier applies with the trust file; the attestation's `validFrom`
+  /// is its entry's recording instant.
+  ///
+  /// Every place that reports an attestation's status (its page, the service page, JSON, the
+  /// badge, `verify --online`) calls this function with the key that signed it.
   public static func of(
     _ attestation: AttestationRecord, in state: ServiceState, signingKey: KeyRecord?
   ) -> AttestationStatus {
-    if let revocation = signingKey?.revocationIndex, revocation <= attestation.index {
+    if let key = signingKey, let revokedAt = key.revokedAt,
+      KeyRevocation.revokes(
+        revokedAt: revokedAt, revocationIndex: key.revocationIndex,
+        validFrom: attestation.recordedAt, logIndex: attestation.index)
+    {
       return .revoked
     }
     switch state.standing {

@@ -63,3 +63,19 @@ public struct KeyRecord: Hashable, Sendable {
     )
   }
 }
+
+/// The one rule for what a key revocation takes back (DESIGN, "Keys/"; catalogue B1, B13).
+public enum KeyRevocation {
+  /// Whether an attestation logged at `logIndex` with `validFrom` is revoked by a revocation
+  /// effective from `revokedAt` and logged at `revocationIndex`: it is when its `validFrom` is
+  /// at or after `revokedAt` (the revocation may be set back to a suspected compromise), or
+  /// when its entry is not proven to precede the revocation's entry in the log (log order is
+  /// evidence the key's thief cannot choose). A nil `logIndex` means no proof of order.
+  public static func revokes(
+    revokedAt: Instant, revocationIndex: Int64?, validFrom: Instant, logIndex: Int64?
+  ) -> Bool {
+    if validFrom >= revokedAt { return true }
+    guard let logIndex, let revocationIndex else { return true }
+    return logIndex >= revocationIndex
+  }
+}

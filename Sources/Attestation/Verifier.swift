@@ -229,9 +229,12 @@ public struct AttestationVerifier: Sendable {
       return report(.logProof(error.description))
     }
     // A revoked key's signature stands only on independent evidence that the log held the
-    // attestation before the revocation (B1): its proven index precedes the revocation's.
+    // attestation before the revocation (B1), and only for what it dated before the
+    // revocation's instant (B13).
     if let revokedAt = key.revokedAt,
-      !(key.revocationIndex.map { inclusion!.index < $0 } ?? false)
+      KeyRevocation.revokes(
+        revokedAt: revokedAt, revocationIndex: key.revocationIndex,
+        validFrom: claims.validFrom, logIndex: inclusion?.index)
     {
       return report(.keyRevoked(kid: key.kid, at: revokedAt))
     }

@@ -233,7 +233,7 @@ struct AdminAPI: Sendable {
           do { return try Instant(parsing: text) } catch { throw SiteError.badRequest("\(error)") }
         }
         try await site.registry.revokeIssuerKey(
-          kid, at: at, reason: try body.string("reason"), folder: access.folder)
+          kid, at: at, reason: try body.string("reason"), backdating: false, folder: access.folder)
         return .json(.object(["kid": .string(kid), "revoked": .bool(true)]))
       }
     }

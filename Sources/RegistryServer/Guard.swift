@@ -2,6 +2,7 @@ import Documents
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import Prometheus
 import RegistryService
@@ -22,6 +23,12 @@ struct GuardMiddleware: RouterMiddleware {
       response = try await next(request, context)
     } catch {
       let refusal = Self.refusal(for: error)
+      if case .integrity(let reason) = error as? RegistryError {
+        // The body stays generic; the operator reads which index in the server's log.
+        context.logger.error(
+          "the registry database does not match its log: nothing was shown",
+          metadata: ["integrity.reason": "\(reason)"])
+      }
       if case .tooMany = refusal { site.metrics.rateLimited.increment() }
       response = site.refusal(
         refusal, language: PageLanguage.of(request),

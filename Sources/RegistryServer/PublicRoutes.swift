@@ -101,7 +101,8 @@ extension Site {
       throw SiteError.badRequest("not a SIRET: 14 digits with a valid checksum are expected")
     }
     return try await cached(request, key: "service/\(siret.digits)/\(language)/\(format)") {
-      let state: ServiceState = try await registry.state(of: siret)
+      let report = try await registry.report(of: siret)
+      let state = report.state
       switch format {
       case .json:
         guard case .object(var members) = StateJSON.service(state) else { return .json(.null) }
@@ -112,7 +113,7 @@ extension Site {
               "id": .string(record.id), "index": .integer(record.index),
               "decision": .integer(record.decisionIndex),
               "recordedAt": .string(record.recordedAt.description),
-              "status": .string(AttestationStatus.of(record, in: state, signingKey: nil).rawValue),
+              "status": .string(report.status(of: record).rawValue),
               "url": .string("/attestations/\(Self.uuid(of: record.id))"),
             ])
           })
@@ -120,12 +121,13 @@ extension Site {
       case .html:
         return page(
           "service", title: state.profile.name, language: language,
-          path: "/services/\(siret.digits)", values: serviceView(state, language))
+          path: "/services/\(siret.digits)", values: serviceView(report, language))
       }
     }
   }
 
-  func serviceView(_ state: ServiceState, _ language: PageLanguage) -> [String: Any] {
+  func serviceView(_ report: ServiceReport, _ language: PageLanguage) -> [String: Any] {
+    let state = report.state
     var view = summaryView(state, language)
     view["city"] = state.profile.city
     view["website"] = state.profile.website
@@ -142,7 +144,7 @@ extension Site {
     }
     view["standingNote"] = state.suspension?.reason ?? state.withdrawal?.reason
     let attestations = state.attestations.reversed().map { record -> [String: Any] in
-      let status = AttestationStatus.of(record, in: state, signingKey: nil)
+      let status = report.status(of: record)
       return [
         "uuid": Self.uuid(of: record.id),
         "issued": DateWords.date(CalendarDate(parisDayOf: record.recordedAt), language),

@@ -39,25 +39,54 @@ extension RegistryService {
       else {
         throw RegistryError.attestationNotFound(id)
       }
-      var signingKey: KeyRecord?
-      var document: String?
-      var claims: AttestationClaims?
-      if let token = stored.signedDocument {
-        let keys = KeyLookup(snapshot)
-        if let verified = try? CompactJWS.verify(
-          Array(token.utf8), key: keys.publicKey, expectedType: AttestationClaims.jwsType),
-          PayloadHash.hex(of: verified.payload) == record.payloadSHA256,
-          let decoded = try? AttestationClaims(verifiedPayload: verified.payload)
-        {
-          signingKey = keys.record(verified.header.kid)
-          document = token
-          claims = decoded
-        }
-      }
+      let keys = KeyLookup(snapshot)
+      let signed = keys.verifiedDocument(stored, record: record)
+      let signingKey = signed?.key
       return AttestationLookup(
         record: record, service: state,
         status: AttestationStatus.of(record, in: state, signingKey: signingKey),
-        signedDocument: document, signingKey: signingKey, claims: claims)
+        signedDocument: signed?.token, signingKey: signingKey, claims: signed?.claims)
+    }
+  }
+}
+
+/// A service's state with the live status of each of its attestations.
+public struct ServiceReport: Sendable {
+  /// The service's state at the moment of the question.
+  public let state: ServiceState
+  /// The status of each attestation, by log index, computed with the key that signed it.
+  public let statuses: [Int64: AttestationStatus]
+
+  /// The status of `record`, one of `state.attestations`.
+  public func status(of record: AttestationRecord) -> AttestationStatus {
+    statuses[record.index] ?? AttestationStatus.of(record, in: state, signingKey: nil)
+  }
+}
+
+extension RegistryService {
+  /// The state of the service with `siret` at `instant` (now by default) and the live status of
+  /// each of its attestations, each computed with the record of the key that signed it (so a
+  /// revoked key's attestations say `revoked` on every page).
+  ///
+  /// - Throws: ``RegistryError/notFound(_:)`` when no such service is registered.
+  public func report(of siret: SIRET, at instant: Instant? = nil) async throws(RegistryError)
+    -> ServiceReport
+  {
+    let moment = instant ?? clock.now()
+    return try await read { snapshot in
+      guard let state = ServiceState.fold(try snapshot.events(about: .service(siret)), at: moment)
+      else {
+        throw RegistryError.notFound(siret)
+      }
+      let keys = KeyLookup(snapshot)
+      var statuses: [Int64: AttestationStatus] = [:]
+      for record in state.attestations {
+        let key = try snapshot.attestation(id: record.id).flatMap {
+          keys.verifiedDocument($0, record: record)?.key
+        }
+        statuses[record.index] = AttestationStatus.of(record, in: state, signingKey: key)
+      }
+      return ServiceReport(state: state, statuses: statuses)
     }
   }
 }
@@ -78,5 +107,19 @@ private final class KeyLookup {
 
   func publicKey(_ kid: String) -> PublicKey? {
     record(kid).flatMap { try? JWK.publicKey($0.publicKey) }
+  }
+
+  /// The kept document of `record` when it verifies with the issuer key it names (from the log)
+  /// and its payload hash is the one the log recorded, with that key and its claims.
+  func verifiedDocument(_ stored: StoredAttestation, record: AttestationRecord) -> (
+    token: String, key: KeyRecord?, claims: AttestationClaims
+  )? {
+    guard let token = stored.signedDocument,
+      let verified = try? CompactJWS.verify(
+        Array(token.utf8), key: publicKey, expectedType: AttestationClaims.jwsType),
+      PayloadHash.hex(of: verified.payload) == record.payloadSHA256,
+      let claims = try? AttestationClaims(verifiedPayload: verified.payload)
+    else { return nil }
+    return (token, self.record(verified.header.kid), claims)
   }
 }

@@ -73,14 +73,40 @@ extension RegistryService {
     return kid
   }
 
-  /// Revokes key `kid` from `instant` (now by default, never later): nothing it signed from
-  /// then on verifies.
-  public func revokeKey(_ kid: String, at instant: Instant? = nil, reason: String)
-    async throws(RegistryError)
-  {
+  /// Revokes key `kid` from `instant` (now by default): nothing it signed from then on, and
+  /// nothing logged after the revocation, verifies.
+  ///
+  /// - Parameter backdating: whether `instant` may be earlier than now (an operator's decision
+  ///   at the registry host's command line, never the admin API's).
+  /// - Throws: ``RegistryError/invalidArgument(_:)`` when `instant` is in the future, before
+  ///   the key's start, or in the past without `backdating`; ``RegistryError/keys(_:)`` for an
+  ///   unknown key.
+  public func revokeKey(
+    _ kid: String, at instant: Instant? = nil, reason: String, backdating: Bool = true
+  ) async throws(RegistryError) {
     let now = clock.now()
     let at = instant ?? now
-    guard at <= now else { throw .keys("a revocation cannot be dated in the future") }
+    guard at <= now else {
+      throw .invalidArgument("a revocation cannot be dated in the future (now is \(now))")
+    }
+    guard
+      let record = try await read({ snapshot in
+        KeyRecord.fold(try snapshot.events(about: .key(kid)))
+      })
+    else {
+      throw .keys("no issuer key \(kid) is in the log (`amexist keys list`)")
+    }
+    guard at >= record.validFrom else {
+      throw .invalidArgument(
+        "key \(kid) started at \(record.validFrom): a revocation cannot be dated before it")
+    }
+    // One minute of leeway for a client's clock; anything earlier is a decision to set the
+    // revocation back in time.
+    guard backdating || at >= now.adding(milliseconds: -60_000) else {
+      throw .invalidArgument(
+        "the admin API revokes from now on; a revocation set back in time is decided with `amexist keys revoke KID --at TIME` on the registry host"
+      )
+    }
     let revocation = try Self.refusing { () throws(DomainError) in
       try KeyRevoked(kid: kid, at: at, reason: reason)
     }

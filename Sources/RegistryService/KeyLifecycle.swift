@@ -31,12 +31,14 @@ extension RegistryService {
     return (kid, active)
   }
 
-  /// Revokes `kid` at `instant` (now by default) and republishes the trust file.
+  /// Revokes `kid` at `instant` (now by default; earlier only with `backdating`, see
+  /// ``revokeKey(_:at:reason:backdating:)``) and republishes the trust file.
   public func revokeIssuerKey(
-    _ kid: String, at instant: Instant? = nil, reason: String, folder: KeyFolder
+    _ kid: String, at instant: Instant? = nil, reason: String, backdating: Bool = true,
+    folder: KeyFolder
   ) async throws(RegistryError) {
     let trust = try folder.loadTrust()
-    try await revokeKey(kid, at: instant, reason: reason)
+    try await revokeKey(kid, at: instant, reason: reason, backdating: backdating)
     try await publishTrust(folder: folder, issuer: trust.issuer)
   }
 

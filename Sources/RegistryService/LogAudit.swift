@@ -90,12 +90,7 @@ enum LogAudit {
         problem = .checkpointInvalid(size: stored.size, reason: "\(error)")
       }
     }
-    // The right spine of the recomputed tree: hashes of complete subtrees, largest first.
-    var spine: [MerkleHash] = []
-    func root() -> MerkleHash {
-      guard let last = spine.last else { return Merkle.emptyRoot }
-      return spine.dropLast().reversed().reduce(last) { Merkle.nodeHash($1, $0) }
-    }
+    var tree = CompactRange()
     var entries: Int64 = 0
     var nextCheckpoint = 0
     var lastGoodSize: Int64 = 0
@@ -108,13 +103,7 @@ enum LogAudit {
             throw Stop()
           }
           let leaf = Merkle.leafHash(bytes)
-          var hashes = [leaf]
-          var hash = leaf
-          for _ in 0..<UInt64(index + 1).trailingZeroBitCount {
-            hash = Merkle.nodeHash(spine.removeLast(), hash)
-            hashes.append(hash)
-          }
-          spine.append(hash)
+          let hashes = tree.append(leafHash: leaf)
           let first = StoredTree.index(level: 0, n: index)
           if index < latestSize {
             let stored = try? snapshot.storedHashes(
@@ -132,14 +121,14 @@ enum LogAudit {
           while nextCheckpoint < checkpoints.count,
             checkpoints[nextCheckpoint].stored.size == entries
           {
-            guard checkpoints[nextCheckpoint].root == root() else {
+            guard checkpoints[nextCheckpoint].root == tree.root else {
               problem = .checkpointMismatch(size: entries, firstSuspect: lastGoodSize)
               throw Stop()
             }
             lastGoodSize = entries
             nextCheckpoint += 1
           }
-          if let since, since.checkpoint.size == entries, since.checkpoint.root != root() {
+          if let since, since.checkpoint.size == entries, since.checkpoint.root != tree.root {
             problem = .fork(
               size: entries, given: since.note,
               stored: try snapshot.checkpoint(size: entries)?.note)
@@ -162,7 +151,7 @@ enum LogAudit {
       problem = .treeMismatch(index: entries)
     }
     return AuditReport(
-      entries: entries, checkpoints: checkpoints.count, root: root(), problem: problem)
+      entries: entries, checkpoints: checkpoints.count, root: tree.root, problem: problem)
   }
 }
 
@@ -172,7 +161,7 @@ extension RegistryService {
   public func audit(log: NoteVerifier, since: SignedCheckpoint? = nil)
     async throws(RegistryError) -> AuditReport
   {
-    try await read { snapshot in try LogAudit.run(snapshot, log: log, since: since) }
+    try await uncheckedRead { snapshot in try LogAudit.run(snapshot, log: log, since: since) }
   }
 
   /// The whole log as stored (for a copy) and its audit, from one snapshot: what is copied is
@@ -180,7 +169,7 @@ extension RegistryService {
   public func auditedLog(log: NoteVerifier) async throws(RegistryError) -> (
     AuditReport, StoredLog
   ) {
-    try await read { snapshot in
+    try await uncheckedRead { snapshot in
       (try LogAudit.run(snapshot, log: log, since: nil), try StoredLog(reading: snapshot))
     }
   }

@@ -32,6 +32,8 @@ public struct RegistryService: Sendable {
   public let logVerifier: NoteVerifier?
   /// Where the newest signed checkpoint is kept outside the database, if anywhere.
   public let publishedCheckpoint: CheckpointFile?
+  /// What the service's reads have verified of the log so far (shared by its copies).
+  public let verifiedLog: VerifiedLogCache
 
   /// A service over `store`, stamping events with `clock`, sealing every write with a
   /// checkpoint signed by `logSigner` and recording it in `publishedCheckpoint`.
@@ -47,6 +49,7 @@ public struct RegistryService: Sendable {
     self.logVerifier = logSigner?.verifier ?? logVerifier
     self.publishedCheckpoint = publishedCheckpoint
     self.clock = clock
+    self.verifiedLog = VerifiedLogCache()
   }
 
   /// Today's date in Paris, by the service's clock.
@@ -112,8 +115,50 @@ public struct RegistryService: Sendable {
     try await read { snapshot in try snapshot.count() }
   }
 
-  /// Reads from a consistent snapshot, mapping store failures to ``RegistryError``.
+  /// Reads from a consistent snapshot whose every entry was verified (DESIGN, "Reads that prove
+  /// themselves"): the snapshot's entries have the root of its latest checkpoint, signed by the
+  /// log key; the database is not older than the checkpoint kept outside it; lookups are taken
+  /// from the verified entries, never from lookup columns, and every entry read is checked
+  /// against its verified leaf hash. Use it for whatever is signed or shown.
+  ///
+  /// - Throws: ``RegistryError/integrity(_:)`` when the database does not match its log;
+  ///   ``RegistryError/keys(_:)`` without the log's key; store failures.
   public func read<Result: Sendable>(
+    _ body: @escaping @Sendable (any RegistrySnapshot) throws -> Result
+  )
+    async throws(RegistryError) -> Result
+  {
+    guard let log = logVerifier else {
+      throw .keys("the log key is not known (no trust file), so nothing read can be verified")
+    }
+    let cache = verifiedLog
+    let published = publishedCheckpoint
+    var attempt = 0
+    while true {
+      do {
+        return try await store.read { snapshot in
+          try body(
+            try VerifiedSnapshot.make(
+              snapshot, cache: cache, log: log,
+              published: { () throws(RegistryError) in try published?.read(log: log) }))
+        }
+      } catch let older as VerifiedSnapshot.OlderThanVerified {
+        // A snapshot taken just before a write committed is older than what that write
+        // published; a fresh one is not. A database that stays older was rolled back.
+        attempt += 1
+        if attempt < 3 { continue }
+        throw .integrity(
+          "it holds \(older.size) entries but the log already verified or published \(older.verified) (rolled back, or an older backup restored)"
+        )
+      } catch {
+        throw RegistryError(error)
+      }
+    }
+  }
+
+  /// Reads the store as it is, nothing verified: for the audit, copies and the log's own
+  /// proofs (which whoever receives them verifies). Never sign or show what it returns.
+  public func uncheckedRead<Result: Sendable>(
     _ body: @escaping @Sendable (any RegistrySnapshot) throws -> Result
   )
     async throws(RegistryError) -> Result
@@ -149,12 +194,21 @@ public struct RegistryService: Sendable {
       throw .keys("the log key is not loaded, so nothing can be written")
     }
     let published = try publishedCheckpoint?.read(log: logSigner.verifier)
+    let cache = verifiedLog
     let receipt: AppendReceipt
     do {
       receipt = try await store.append(signer: logSigner) { snapshot in
         if let published { try CheckpointFile.check(snapshot, against: published) }
-        return try body(snapshot)
+        // The rules and the issuer's claims see only verified entries: nothing the log does
+        // not prove is signed.
+        return try body(
+          try VerifiedSnapshot.make(
+            snapshot, cache: cache, log: logSigner.verifier, published: { published }))
       }
+    } catch let older as VerifiedSnapshot.OlderThanVerified {
+      throw .integrity(
+        "it holds \(older.size) entries but the log already verified or published \(older.verified) (rolled back, or an older backup restored)"
+      )
     } catch {
       throw RegistryError(error)
     }
@@ -210,6 +264,12 @@ public enum RegistryError: Error, Hashable, Sendable, CustomStringConvertible {
   /// The log refuses the operation: the database disagrees with a checkpoint the log signed,
   /// or a proof was asked for outside the log.
   case log(String)
+  /// A value given to the operation is outside what it accepts (a usage error).
+  case invalidArgument(String)
+  /// The database does not hold what the log proves (an entry, a lookup column, a derived
+  /// table or checkpoint edited, moved or deleted, or the database older than a checkpoint the
+  /// log published): nothing was read, signed or written. The message names the index.
+  case integrity(String)
   /// A keyed request was applied before, or its key was used for another request; nothing
   /// was written this time.
   case replayed(RequestReplay)
@@ -233,7 +293,10 @@ public enum RegistryError: Error, Hashable, Sendable, CustomStringConvertible {
     case .importRejected(let line, let reason):
       return "line \(line): \(reason); nothing was imported"
     case .storage(let error): return error.description
-    case .keys(let message), .log(let message): return message
+    case .keys(let message), .log(let message), .invalidArgument(let message): return message
+    case .integrity(let message):
+      return
+        "the registry database does not match its log: \(message); nothing was read or signed (run `amexist log audit`)"
     case .replayed(let replay): return replay.description
     }
   }

@@ -110,6 +110,12 @@ public protocol RegistrySnapshot: StoredHashReader {
   func forEachEntry(from start: Int64, below end: Int64, _ body: (Int64, [UInt8]) throws -> Void)
     throws
 
+  /// Calls `body` with each entry from `start` up to (not including) `end` as stored: its bytes
+  /// and the columns kept beside them for lookups, none of them checked (what a verified pass
+  /// and an audit compare).
+  func forEachStoredEntry(from start: Int64, below end: Int64, _ body: (StoredEntry) throws -> Void)
+    throws
+
   /// The number of stored tree hashes.
   func storedHashCount() throws -> Int64
 
@@ -128,6 +134,39 @@ public protocol RegistrySnapshot: StoredHashReader {
 
   /// Calls `body` with each attestation's id and what is kept of it, in log order.
   func forEachAttestation(_ body: (String, StoredAttestation) throws -> Void) throws
+}
+
+/// An entry exactly as stored: the leaf bytes and the lookup columns derived from them when it
+/// was appended. Nothing here is checked: whoever can write the database can change any of it.
+public struct StoredEntry: Sendable {
+  /// The stored index.
+  public let index: Int64
+  /// The stored bytes (the leaf).
+  public let bytes: [UInt8]
+  /// The `subject` column (``EventSubject/description``).
+  public let subject: String
+  /// The `kind` column (``Event/kind``).
+  public let kind: String
+  /// The `recorded_at` column (``Instant/description``).
+  public let recordedAt: String
+
+  /// An entry as read from the store.
+  public init(index: Int64, bytes: [UInt8], subject: String, kind: String, recordedAt: String) {
+    self.index = index
+    self.bytes = bytes
+    self.subject = subject
+    self.kind = kind
+    self.recordedAt = recordedAt
+  }
+
+  /// The first lookup column that does not say what `event` (decoded from ``bytes``) says, or
+  /// nil when they all agree.
+  public func mislabelledColumn(for event: LoggedEvent) -> String? {
+    if subject != event.event.subject.description { return "subject" }
+    if kind != event.event.kind { return "kind" }
+    if recordedAt != event.recordedAt.description { return "recorded_at" }
+    return nil
+  }
 }
 
 /// An issued attestation as the store finds it by id.

@@ -83,6 +83,29 @@ struct Snapshot: LogInsertTransaction {
     }
   }
 
+  func forEachStoredEntry(
+    from start: Int64, below end: Int64, _ body: (StoredEntry) throws -> Void
+  ) throws {
+    var next = start
+    while next < end {
+      let rows = try session.rows(
+        """
+        SELECT idx, body, subject, kind, recorded_at FROM events WHERE idx >= \(next) \
+        AND idx < \(end) ORDER BY idx LIMIT \(Self.page)
+        """)
+      for row in rows {
+        let (index, bytes, subject, kind, recordedAt) = try row.decode(
+          (Int64, ByteBuffer, String, String, String).self)
+        try body(
+          StoredEntry(
+            index: index, bytes: Array(bytes.readableBytesView), subject: subject, kind: kind,
+            recordedAt: recordedAt))
+        next = index + 1
+      }
+      if rows.count < Self.page { return }
+    }
+  }
+
   func storedHashCount() throws -> Int64 {
     try session.rows("SELECT COALESCE(MAX(idx) + 1, 0)::bigint FROM tree_hashes")[0].decode(
       Int64.self)

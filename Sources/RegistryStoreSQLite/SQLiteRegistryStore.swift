@@ -226,6 +226,23 @@ private struct Snapshot: LogInsertTransaction {
     }
   }
 
+  func forEachStoredEntry(
+    from start: Int64, below end: Int64, _ body: (StoredEntry) throws -> Void
+  ) throws {
+    let rows = try Row.fetchCursor(
+      db,
+      sql:
+        "SELECT idx, body, subject, kind, recorded_at FROM events WHERE idx >= ? AND idx < ? ORDER BY idx",
+      arguments: [start, end])
+    while let row = try rows.next() {
+      let bytes: Data = row["body"]
+      try body(
+        StoredEntry(
+          index: row["idx"], bytes: Array(bytes), subject: row["subject"], kind: row["kind"],
+          recordedAt: row["recorded_at"]))
+    }
+  }
+
   func storedHashCount() throws -> Int64 {
     try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM tree_hashes") ?? 0
   }

@@ -227,10 +227,31 @@ struct AttestationCLITests {
     #expect(index < revocationIndex)
     #expect(try cli.run(["verify", second]).status == 0)
     #expect(try cli.run(["keys", "revoke", firstKid, "--reason", "again"]).status == 1)
+    // Item 3: a revocation in the future, or before the key's start, is a usage error.
     #expect(
       try cli.run([
         "keys", "revoke", secondKid, "--reason", "future", "--at", "2100-01-01T00:00:00Z",
-      ]).status == 1)
+      ]).status == 2)
+    #expect(
+      try cli.run([
+        "keys", "revoke", secondKid, "--reason", "before", "--at", "2020-01-01T00:00:00Z",
+      ]).status == 2)
+    // B13 set back in time: revoked from the second key's start, its attestation (logged before
+    // the revocation, but dated after the revocation's instant) is revoked: exit 4.
+    guard case .array(let records) = try json(try cli.run(["keys", "list", "--json"])),
+      let secondStart = records.first(where: { $0["kid"] == .string(secondKid) })?["validFrom"]?
+        .stringValue
+    else {
+      Issue.record("no key list")
+      return
+    }
+    let backdated = try cli.run([
+      "keys", "revoke", secondKid, "--reason", "Compromission présumée", "--at", secondStart,
+    ])
+    #expect(backdated.status == 0, "\(backdated.stderr)")
+    let secondRevoked = try cli.run(["verify", second])
+    #expect(secondRevoked.status == 4, "\(secondRevoked.stdout)")
+    #expect(try cli.run(["verify", first]).status == 0)
     let history = try cli.run(["export", "--format", "jsonl"])
     #expect(history.status == 0)
   }
@@ -344,7 +365,9 @@ struct AttestationCLITests {
     try FileManager.default.removeItem(atPath: cli.path("Registry"))
     let again = try cli.run(["init"])
     #expect(again.status == 1)
-    #expect(again.stderr.contains("exists but this registry has no issuer key in its log"))
+    #expect(again.stderr.contains("exists but there is no registry at Registry/registry.sqlite"))
+    // Item 2: a failed init leaves nothing behind.
+    #expect(!FileManager.default.fileExists(atPath: cli.path("Registry/registry.sqlite")))
   }
 
   @Test("ES256 issuer keys work end to end")

@@ -42,7 +42,7 @@ struct TamperHarness {
   }
 
   func checkpointSizes() async throws -> [Int64] {
-    try await service.read { snapshot in
+    try await service.uncheckedRead { snapshot in
       var sizes: [Int64] = []
       try snapshot.forEachCheckpoint { sizes.append($0.size) }
       return sizes
@@ -158,7 +158,7 @@ struct LogIntegrityTests {
     #expect(try await registry.checkpointSizes() == sizes)
   }
 
-  @Test("D3: a restored older copy of the database is refused for writing")
+  @Test("D3, D26: a restored older copy of the database is refused for writing and reading")
   func restoredBackup() async throws {
     let registry = try await TamperHarness()
     defer { registry.harness.folder.remove() }
@@ -176,12 +176,20 @@ struct LogIntegrityTests {
     let restored = RegistryService(
       store: try SQLiteRegistryStore(path: backup), logSigner: TestValues.logSigner,
       publishedCheckpoint: registry.service.publishedCheckpoint, clock: registry.harness.clock)
-    let count = try await restored.eventCount()
+    let count = try await restored.uncheckedRead { try $0.count() }
     await #expect(throws: RegistryError.self) {
       try await restored.register(
         TestValues.generatedSIRET(4), profile: try ServiceProfile(name: "Sur la copie"))
     }
-    #expect(try await restored.eventCount() == count)
+    // Older than the checkpoint kept outside it: verified reads refuse too.
+    await #expect(
+      throws: RegistryError.integrity(
+        "it holds \(count) entries but the log already verified or published \(count + 1) (rolled back, or an older backup restored)"
+      )
+    ) {
+      try await restored.eventCount()
+    }
+    #expect(try await restored.uncheckedRead { try $0.count() } == count)
     // The copy is sound on its own; against the newer checkpoint it is a rollback.
     #expect(try await restored.audit(log: TestValues.logSigner.verifier).problem == nil)
     let rollback = try await restored.audit(log: TestValues.logSigner.verifier, since: published)
@@ -289,23 +297,25 @@ struct LogIntegrityTests {
     #expect(try race.read(log: log.verifier)?.checkpoint.size == 40)
   }
 
-  /// A database written before the log existed (entries, no tree, no checkpoint) is reported
-  /// unsealed by the audit and sealed whole by its next write.
-  @Test("entries without a tree are sealed by the next write")
-  func catchUp() async throws {
+  /// Entries sealed by no checkpoint (a database written before the log existed, or rows
+  /// appended behind the log's back) are reported unsealed by the audit, and neither read nor
+  /// sealed by the next write: nothing the log does not prove is signed.
+  @Test("D26: entries without a checkpoint are refused by reads and writes")
+  func unsealedEntries() async throws {
     let registry = try await TamperHarness()
     defer { registry.harness.folder.remove() }
     try registry.tamper("DELETE FROM checkpoints; DELETE FROM tree_hashes")
     #expect(try await registry.audit().problem == .unsealed(from: 0))
-    // The published checkpoint belongs to the tree just removed: start a new log file.
     let upgraded = RegistryService(
       store: try SQLiteRegistryStore(path: registry.path), logSigner: TestValues.logSigner,
       clock: registry.harness.clock)
-    try await upgraded.register(
-      TestValues.generatedSIRET(11), profile: try ServiceProfile(name: "Première écriture"))
-    let report = try await upgraded.audit(log: TestValues.logSigner.verifier)
-    #expect(report.problem == nil)
-    #expect(report.checkpoints == 1)
-    #expect(report.entries == (try await upgraded.eventCount()))
+    await #expect(
+      throws: RegistryError.integrity("entries from index 0 are not sealed by a checkpoint")
+    ) {
+      try await upgraded.register(
+        TestValues.generatedSIRET(11), profile: try ServiceProfile(name: "Première écriture"))
+    }
+    await #expect(throws: RegistryError.self) { try await upgraded.allServices() }
+    #expect(try await registry.audit().problem == .unsealed(from: 0))
   }
 }

@@ -1,0 +1,333 @@
+import AmexistDomain
+import Attestation
+import RegistryStore
+import Synchronization
+import TransparencyLog
+
+/// What one pass over the log's stored bytes established, entry by entry: the tree they make
+/// (checked against the checkpoint signed by the log key), each entry's leaf hash, and which
+/// entries are about which subject, taken from the decoded bytes and never from a lookup column.
+///
+/// It is what makes a read complete as well as genuine (DESIGN, "Reads that prove themselves"):
+/// a suspension whose `subject` column was moved to another SIRET is still found under its own
+/// SIRET, and is refused as soon as its row is read.
+struct VerifiedLog: Sendable {
+  /// An `attestationIssued` entry as the bytes say.
+  struct IssuedEntry: Hashable, Sendable {
+    let index: Int64
+    let payloadSHA256: String
+  }
+
+  /// The tree of the entries verified so far.
+  private(set) var tree = CompactRange()
+  /// The leaf hash of each verified entry, by index.
+  private(set) var leafHashes: [MerkleHash] = []
+  /// The verified entries about each subject, in log order.
+  private(set) var subjects: [EventSubject: [Int64]] = [:]
+  /// Each registered service with the index of its registration, in log order.
+  private(set) var registrations: [(siret: SIRET, index: Int64)] = []
+  /// Each added issuer key with the index of its addition, in log order.
+  private(set) var keyAdditions: [(kid: String, index: Int64)] = []
+  /// Each attestation id's issuance entry.
+  private(set) var attestations: [String: IssuedEntry] = [:]
+  /// The signed note of the checkpoint the verified entries were last found to match.
+  private(set) var checkpointNote: String?
+
+  /// The number of verified entries.
+  var size: Int64 { tree.size }
+
+  /// Adds the next entry after checking that its lookup columns say what its bytes say.
+  mutating func add(_ entry: StoredEntry) throws(RegistryError) {
+    guard entry.index == size else {
+      throw .integrity(
+        "entry \(size) is missing from the registry database (entries out of order or deleted)")
+    }
+    let logged: LoggedEvent
+    do {
+      logged = try LoggedEvent(index: entry.index, canonicalBytes: entry.bytes)
+    } catch {
+      throw .integrity("entry \(entry.index) is not a canonical event")
+    }
+    if let column = entry.mislabelledColumn(for: logged) {
+      throw .integrity("entry \(entry.index) has an edited \(column) column")
+    }
+    let leaf = Merkle.leafHash(entry.bytes)
+    tree.append(leafHash: leaf)
+    leafHashes.append(leaf)
+    subjects[logged.event.subject, default: []].append(entry.index)
+    switch logged.event {
+    case .serviceRegistered(let registered):
+      registrations.append((registered.siret, entry.index))
+    case .keyAdded(let added):
+      keyAdditions.append((added.kid, entry.index))
+    case .attestationIssued(let issued):
+      attestations[issued.attestationID] = IssuedEntry(
+        index: entry.index, payloadSHA256: issued.payloadSHA256)
+    default:
+      break
+    }
+  }
+
+  /// Records that the verified entries have the root of `checkpoint` (its note verified).
+  mutating func sealed(by checkpoint: StoredCheckpoint) {
+    checkpointNote = checkpoint.note
+  }
+
+  /// Whether the entry stored at `index` with `bytes` is the verified one.
+  func holds(_ bytes: [UInt8], at index: Int64) -> Bool {
+    index >= 0 && index < size && leafHashes[Int(index)] == Merkle.leafHash(bytes)
+  }
+
+  /// Checks the document kept for an attestation against its verified entry: the row must be
+  /// at the entry's index, and its signed payload must be the one the entry hashed.
+  func check(_ stored: StoredAttestation?, entry: IssuedEntry) throws(RegistryError) {
+    guard let stored else {
+      throw .integrity(
+        "the attestation of entry \(entry.index) is missing from the attestations table")
+    }
+    guard stored.index == entry.index else {
+      throw .integrity(
+        "the attestations table places the attestation of entry \(entry.index) at \(stored.index)")
+    }
+    if let document = stored.signedDocument,
+      Self.payloadSHA256(ofCompactJWS: document) != entry.payloadSHA256
+    {
+      throw .integrity("the signed document kept for entry \(entry.index) is not the one logged")
+    }
+  }
+
+  /// SHA-256 (hex) of a compact JWS's payload, nil when it is not one.
+  static func payloadSHA256(ofCompactJWS token: String) -> String? {
+    let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+    guard parts.count == 3, let payload = Base64URL.decode(parts[1]) else { return nil }
+    return PayloadHash.hex(of: payload)
+  }
+}
+
+/// The verified log a service keeps between reads: built by one verified pass over the whole
+/// log on the first read, then extended entry by entry as the log grows. A server holds one
+/// for its lifetime; a command makes its pass once.
+public final class VerifiedLogCache: Sendable {
+  let state = Mutex(VerifiedLog())
+
+  /// An empty cache: the next read makes the whole pass.
+  public init() {}
+
+  /// The number of entries verified so far.
+  public var verifiedSize: Int64 { state.withLock { $0.size } }
+}
+
+/// A snapshot whose reads return only entries whose bytes are the verified ones, selected by
+/// the verified log rather than by lookup columns.
+///
+/// Made by ``make(_:cache:log:published:)``, which first brings the verified log up to the
+/// snapshot's size and checks it against the signed checkpoint and the checkpoint kept outside
+/// the database. Any disagreement is ``RegistryError/integrity(_:)``: nothing is returned that
+/// the log does not prove.
+struct VerifiedSnapshot: RegistrySnapshot {
+  let base: any RegistrySnapshot
+  let cache: VerifiedLogCache
+  /// The snapshot's number of entries (all verified).
+  let size: Int64
+
+  /// Thrown when the snapshot is older than what was verified or published: a read that raced
+  /// a write is retried; one that keeps seeing an older log is a rollback.
+  struct OlderThanVerified: Error {
+    let size: Int64
+    let verified: Int64
+  }
+
+  /// Verifies `base` up to its size and wraps it.
+  ///
+  /// - Parameters:
+  ///   - log: the log's key; the latest stored checkpoint must verify with it and have the
+  ///     root of the verified entries.
+  ///   - published: reads the checkpoint kept outside the database; the database may not be
+  ///     older, nor have another root at its size.
+  static func make(
+    _ base: any RegistrySnapshot, cache: VerifiedLogCache, log: NoteVerifier,
+    published: () throws(RegistryError) -> SignedCheckpoint?
+  ) throws -> VerifiedSnapshot {
+    let count = try base.count()
+    let latest = try base.latestCheckpoint()
+    try cache.state.withLock { verified in
+      if count == verified.size, latest?.note == verified.checkpointNote, count > 0 { return }
+      guard count >= verified.size else {
+        throw OlderThanVerified(size: count, verified: verified.size)
+      }
+      let outside = try published()
+      if let outside, outside.checkpoint.size > count {
+        throw OlderThanVerified(size: count, verified: outside.checkpoint.size)
+      }
+      var extended = verified
+      let fresh = extended.size == 0
+      try base.forEachStoredEntry(from: extended.size, below: count) { entry in
+        try extended.add(entry)
+        if let outside, outside.checkpoint.size == extended.size,
+          outside.checkpoint.root != extended.tree.root
+        {
+          throw RegistryError.integrity(
+            "the database's tree at size \(extended.size) is not the one the log signed (a fork)")
+        }
+      }
+      guard extended.size == count else {
+        throw RegistryError.integrity(
+          "entry \(extended.size) is missing from the registry database (entries deleted)")
+      }
+      if count > 0 {
+        guard let latest else {
+          throw RegistryError.integrity("entries from index 0 are not sealed by a checkpoint")
+        }
+        let signed: SignedCheckpoint
+        do {
+          signed = try latest.verified(by: log)
+        } catch {
+          throw RegistryError.integrity(
+            "the latest checkpoint (size \(latest.size)) does not verify with the log key")
+        }
+        guard signed.checkpoint.size == count else {
+          throw RegistryError.integrity(
+            signed.checkpoint.size < count
+              ? "entries from index \(signed.checkpoint.size) are not sealed by a checkpoint"
+              : "a checkpoint of size \(signed.checkpoint.size) was signed but only \(count) entries remain"
+          )
+        }
+        guard signed.checkpoint.root == extended.tree.root else {
+          throw RegistryError.integrity(
+            "the entries from index \(verified.size) to \(count - 1) do not have the root signed at size \(count)"
+          )
+        }
+        extended.sealed(by: latest)
+      } else if let latest {
+        throw RegistryError.integrity(
+          "a checkpoint of size \(latest.size) was signed but the registry database holds no entries"
+        )
+      }
+      if fresh {
+        var rows = 0
+        try base.forEachAttestation { id, stored in
+          rows += 1
+          guard let entry = extended.attestations[id] else {
+            throw RegistryError.integrity(
+              "the attestations table names \(id) at \(stored.index), which no entry issued")
+          }
+          try extended.check(stored, entry: entry)
+        }
+        guard rows == extended.attestations.count else {
+          throw RegistryError.integrity(
+            "the attestations table lacks \(extended.attestations.count - rows) of the logged attestations"
+          )
+        }
+      } else {
+        for (id, entry) in extended.attestations where entry.index >= verified.size {
+          try extended.check(try base.attestation(id: id), entry: entry)
+        }
+      }
+      verified = extended
+    }
+    return VerifiedSnapshot(base: base, cache: cache, size: count)
+  }
+
+  /// The verified entry at `index`, read and checked against its verified leaf hash.
+  private func verifiedEvent(at index: Int64) throws -> LoggedEvent {
+    var found: LoggedEvent?
+    try base.forEachEntry(from: index, below: index + 1) { stored, bytes in
+      guard stored == index, cache.state.withLock({ $0.holds(bytes, at: index) }) else {
+        throw RegistryError.integrity("entry \(index) was changed in the registry database")
+      }
+      found = try LoggedEvent(index: index, canonicalBytes: bytes)
+    }
+    guard let found else {
+      throw RegistryError.integrity("entry \(index) is missing from the registry database")
+    }
+    return found
+  }
+
+  func count() throws -> Int64 { size }
+
+  func events(about subject: EventSubject) throws -> [LoggedEvent] {
+    let indexes = cache.state.withLock { $0.subjects[subject] ?? [] }
+    return try indexes.lazy.filter { $0 < size }.map(verifiedEvent(at:))
+  }
+
+  func event(at index: Int64) throws -> LoggedEvent? {
+    guard index >= 0, index < size else { return nil }
+    return try verifiedEvent(at: index)
+  }
+
+  func registeredServices() throws -> [SIRET] {
+    cache.state.withLock { $0.registrations.filter { $0.index < size }.map(\.siret) }
+  }
+
+  func addedKeyIDs() throws -> [String] {
+    cache.state.withLock { $0.keyAdditions.filter { $0.index < size }.map(\.kid) }
+  }
+
+  func forEachEvent(from start: Int64, _ body: (LoggedEvent) throws -> Void) throws {
+    try forEachEntry(from: start, below: size) { index, bytes in
+      try body(try LoggedEvent(index: index, canonicalBytes: bytes))
+    }
+  }
+
+  func forEachEntry(from start: Int64, below end: Int64, _ body: (Int64, [UInt8]) throws -> Void)
+    throws
+  {
+    var next = max(start, 0)
+    let end = min(end, size)
+    try base.forEachEntry(from: next, below: end) { index, bytes in
+      guard index == next, cache.state.withLock({ $0.holds(bytes, at: index) }) else {
+        throw RegistryError.integrity("entry \(next) was changed in the registry database")
+      }
+      try body(index, bytes)
+      next += 1
+    }
+    guard next >= end else {
+      throw RegistryError.integrity("entry \(next) is missing from the registry database")
+    }
+  }
+
+  func forEachStoredEntry(from start: Int64, below end: Int64, _ body: (StoredEntry) throws -> Void)
+    throws
+  {
+    try base.forEachStoredEntry(from: start, below: min(end, size), body)
+  }
+
+  func storedHashCount() throws -> Int64 { try base.storedHashCount() }
+
+  func storedHashes(at indexes: [Int64]) throws -> [MerkleHash] {
+    try base.storedHashes(at: indexes)
+  }
+
+  func latestCheckpoint() throws -> StoredCheckpoint? { try base.checkpoint(size: size) }
+
+  func checkpoint(size: Int64) throws -> StoredCheckpoint? {
+    size <= self.size ? try base.checkpoint(size: size) : nil
+  }
+
+  func forEachCheckpoint(_ body: (StoredCheckpoint) throws -> Void) throws {
+    try base.forEachCheckpoint { checkpoint in
+      if checkpoint.size <= size { try body(checkpoint) }
+    }
+  }
+
+  func attestation(id: String) throws -> StoredAttestation? {
+    guard let entry = cache.state.withLock({ $0.attestations[id] }), entry.index < size else {
+      return nil
+    }
+    let stored = try base.attestation(id: id)
+    try cache.state.withLock { try $0.check(stored, entry: entry) }
+    return stored
+  }
+
+  func forEachAttestation(_ body: (String, StoredAttestation) throws -> Void) throws {
+    let verified = cache.state.withLock { $0.attestations }
+    try base.forEachAttestation { id, stored in
+      guard let entry = verified[id] else {
+        throw RegistryError.integrity("the attestations table names \(id), which no entry issued")
+      }
+      guard entry.index < size else { return }
+      try cache.state.withLock { try $0.check(stored, entry: entry) }
+      try body(id, stored)
+    }
+  }
+}
