@@ -21,6 +21,9 @@ public enum AuditProblem: Hashable, Sendable, CustomStringConvertible {
   case unsealed(from: Int64)
   /// The log holds fewer entries than a checkpoint it signed (given with `--since`).
   case rollback(size: Int64, entries: Int64)
+  /// A lookup column or derived table says something else than the entry's bytes (a column or
+  /// an attestations row edited, moved or deleted): reads refuse it until it is repaired.
+  case derivedMismatch(index: Int64, reason: String)
   /// The given checkpoint and the log disagree at its size: a split view. Both notes are the
   /// evidence (the stored one is nil when the log signed no checkpoint of that size).
   case fork(size: Int64, given: String, stored: String?)
@@ -28,7 +31,8 @@ public enum AuditProblem: Hashable, Sendable, CustomStringConvertible {
   /// The first index that does not match, when the problem names one.
   public var firstIndex: Int64? {
     switch self {
-    case .missingEntry(let index), .entryMismatch(let index), .treeMismatch(let index):
+    case .missingEntry(let index), .entryMismatch(let index), .treeMismatch(let index),
+      .derivedMismatch(let index, _):
       return index
     case .checkpointMismatch(_, let first): return first
     case .checkpointBeyondLog(_, let entries), .rollback(_, let entries): return entries
@@ -43,6 +47,7 @@ public enum AuditProblem: Hashable, Sendable, CustomStringConvertible {
     case .entryMismatch(let index):
       return "entry \(index) does not match the log (its leaf hash differs from the stored tree)"
     case .treeMismatch(let index): return "the stored tree is damaged from entry \(index)"
+    case .derivedMismatch(_, let reason): return reason
     case .checkpointInvalid(let size, let reason):
       return "the checkpoint of size \(size) does not verify: \(reason)"
     case .checkpointMismatch(let size, let first):
@@ -77,9 +82,10 @@ public struct AuditReport: Hashable, Sendable {
 enum LogAudit {
   private struct Stop: Error {}
 
-  static func run(_ snapshot: any RegistrySnapshot, log: NoteVerifier, since: SignedCheckpoint?)
-    throws -> AuditReport
-  {
+  static func run(
+    _ snapshot: any RegistrySnapshot, log: NoteVerifier, since: SignedCheckpoint?,
+    published: SignedCheckpoint? = nil
+  ) throws -> AuditReport {
     var checkpoints: [(stored: StoredCheckpoint, root: MerkleHash)] = []
     var problem: AuditProblem?
     try snapshot.forEachCheckpoint { stored in
@@ -91,13 +97,16 @@ enum LogAudit {
       }
     }
     var tree = CompactRange()
+    var verified = VerifiedLog()
+    let held = [since, published].compactMap { $0 }
     var entries: Int64 = 0
     var nextCheckpoint = 0
     var lastGoodSize: Int64 = 0
     let latestSize = checkpoints.last?.stored.size ?? 0
     if problem == nil {
       do {
-        try snapshot.forEachEntry(from: 0) { index, bytes in
+        try snapshot.forEachStoredEntry(from: 0, below: .max) { entry in
+          let (index, bytes) = (entry.index, entry.bytes)
           guard index == entries else {
             problem = .missingEntry(index: entries)
             throw Stop()
@@ -117,6 +126,13 @@ enum LogAudit {
               throw Stop()
             }
           }
+          // The bytes are the log's: the lookup columns beside them must say the same.
+          do {
+            try verified.add(entry)
+          } catch {
+            problem = .derivedMismatch(index: index, reason: Self.reason(error))
+            throw Stop()
+          }
           entries += 1
           while nextCheckpoint < checkpoints.count,
             checkpoints[nextCheckpoint].stored.size == entries
@@ -128,7 +144,8 @@ enum LogAudit {
             lastGoodSize = entries
             nextCheckpoint += 1
           }
-          if let since, since.checkpoint.size == entries, since.checkpoint.root != tree.root {
+          for since in held
+          where since.checkpoint.size == entries && since.checkpoint.root != tree.root {
             problem = .fork(
               size: entries, given: since.note,
               stored: try snapshot.checkpoint(size: entries)?.note)
@@ -141,8 +158,13 @@ enum LogAudit {
       problem = .checkpointBeyondLog(
         size: checkpoints[nextCheckpoint].stored.size, entries: entries)
     }
-    if problem == nil, let since, since.checkpoint.size > entries {
+    if problem == nil, let since = held.max(by: { $0.checkpoint.size < $1.checkpoint.size }),
+      since.checkpoint.size > entries
+    {
       problem = .rollback(size: since.checkpoint.size, entries: entries)
+    }
+    if problem == nil {
+      problem = try attestationsTableProblem(snapshot, verified: verified)
     }
     if problem == nil, entries > latestSize {
       problem = .unsealed(from: latestSize)
@@ -155,13 +177,58 @@ enum LogAudit {
   }
 }
 
+extension LogAudit {
+  /// The first row of the attestations table that is not what the entries say (each logged
+  /// attestation once, at its entry, with the document whose payload the entry hashed).
+  static func attestationsTableProblem(_ snapshot: any RegistrySnapshot, verified: VerifiedLog)
+    throws -> AuditProblem?
+  {
+    var problem: AuditProblem?
+    var seen: Set<String> = []
+    try snapshot.forEachAttestation { id, stored in
+      guard problem == nil else { return }
+      seen.insert(id)
+      guard let entry = verified.attestations[id] else {
+        problem = .derivedMismatch(
+          index: stored.index, reason: "the attestations table names \(id), which no entry issued")
+        return
+      }
+      do {
+        try verified.check(stored, entry: entry)
+      } catch {
+        problem = .derivedMismatch(index: entry.index, reason: reason(error))
+      }
+    }
+    if problem == nil,
+      let missing = verified.attestations.filter({ !seen.contains($0.key) }).map(\.value.index)
+        .min()
+    {
+      problem = .derivedMismatch(
+        index: missing,
+        reason: "the attestation of entry \(missing) is missing from the attestations table")
+    }
+    return problem
+  }
+
+  /// The reason inside a verified log's refusal.
+  static func reason(_ error: any Error) -> String {
+    if case .integrity(let reason) = error as? RegistryError { return reason }
+    return "\(error)"
+  }
+}
+
 extension RegistryService {
-  /// Audits the whole log against its stored tree and checkpoints (verified with `log`), and
-  /// against `since`, a checkpoint of this log the caller holds.
+  /// Audits the whole log against its stored tree and checkpoints (verified with `log`), every
+  /// lookup column and the attestations table against the entries' bytes, and against `since`,
+  /// a checkpoint of this log the caller holds, and the checkpoint kept outside the database
+  /// when there is one (an older restored copy is a rollback, not a log that holds together).
   public func audit(log: NoteVerifier, since: SignedCheckpoint? = nil)
     async throws(RegistryError) -> AuditReport
   {
-    try await uncheckedRead { snapshot in try LogAudit.run(snapshot, log: log, since: since) }
+    let published = try publishedCheckpoint?.read(log: log)
+    return try await uncheckedRead { snapshot in
+      try LogAudit.run(snapshot, log: log, since: since, published: published)
+    }
   }
 
   /// The whole log as stored (for a copy) and its audit, from one snapshot: what is copied is
