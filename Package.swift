@@ -133,6 +133,15 @@ let package = Package(
       swiftSettings: strictSettings
     ),
     .executableTarget(
+      name: "amexist-read-benchmark",
+      dependencies: [
+        "AmexistDomain", "Attestation", "RegistryService", "RegistryStore", "RegistryStoreSQLite",
+        "TransparencyLog",
+      ],
+      path: "Benchmarks/ReadSpeed",
+      swiftSettings: strictSettings
+    ),
+    .executableTarget(
       name: "amexist-store-benchmark",
       dependencies: [
         "AmexistDomain", "Attestation", "RegistryStore", "RegistryStorePostgres",

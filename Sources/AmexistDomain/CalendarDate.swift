@@ -85,6 +85,15 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
     CalendarDate(daysSinceEpoch: daysSinceEpoch + count)
   }
 
+  /// The same day `count` years later (earlier when negative), by the calendar: 29 February
+  /// becomes 28 February in a year that has none.
+  public func adding(years count: Int) -> CalendarDate {
+    let year = self.year + count
+    let day = min(self.day, Self.daysIn(month: month, year: year))
+    let first = (try? CalendarDate(year: year, month: month, day: 1)) ?? self
+    return first.adding(days: day - 1)
+  }
+
   /// The instant this day begins in Europe/Paris (midnight local time, never in a DST gap there).
   public var parisStart: Instant {
     let midnightAsUTC = Int64(daysSinceEpoch) * 86_400_000
