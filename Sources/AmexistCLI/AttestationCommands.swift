@@ -31,6 +31,11 @@ struct AttestCommand: AsyncParsableCommand {
 
   func run() async throws {
     let siret = try parseInput { () throws(DomainError) in try SIRET(self.siret) }
+    if OutputFile.isInside(OutputFile.resolved(out), folder: OutputFile.resolved(global.keys)) {
+      throw CLIError(
+        "--out \(out) is in the keys folder \(global.keys): choose another folder",
+        exitCode: AmexistCLI.usageError)
+    }
     let service = try await global.openService(writing: true)
     let paths = try await issueAndWrite(
       siret, service: service, folder: global.keyFolder, outFolder: out,
@@ -74,36 +79,32 @@ func issueAndWrite(
   }
   let uuid = issued.claims.uuid
   let bundle = CanonicalJSON.encode(issued.bundle.json) + [UInt8(ascii: "\n")]
-  var files = [(uuid + ".amexist.json", bundle)]
-  if let pdf, let origin {
-    do {
-      files.append(
-        (
-          uuid + ".pdf",
-          try AttestationPDF.render(
-            bundle: bundle, verifiedBy: AttestationVerifier(trust: signer.trust),
-            at: issued.claims.validFrom, language: pdf.language,
-            origin: origin)
-        ))
-    } catch {
-      throw CLIError(
-        "the attestation \(issued.claims.id) was logged but its PDF could not be made: \(error)")
-    }
-  }
-  var paths: [String] = []
-  for (name, bytes) in files {
+  func write(_ name: String, _ bytes: [UInt8]) throws(CLIError) -> String {
     let path = (outFolder as NSString).appendingPathComponent(name)
     do {
       try FileManager.default.createDirectory(atPath: outFolder, withIntermediateDirectories: true)
       try Data(bytes).write(to: URL(fileURLWithPath: path), options: .withoutOverwriting)
     } catch {
       throw CLIError(
-        "the attestation \(issued.claims.id) was logged but \(path) could not be written: \(error.localizedDescription)"
+        "the attestation \(issued.claims.id) was logged but \(path) could not be written: \(error.localizedDescription) (`amexist bundle` can write it again)"
       )
     }
-    paths.append(path)
+    return path
   }
-  return paths
+  // The bundle first: whatever happens to the PDF, the logged attestation is in hand.
+  let bundlePath = try write(uuid + ".amexist.json", bundle)
+  guard let pdf, let origin else { return [bundlePath] }
+  let document: [UInt8]
+  do {
+    document = try AttestationPDF.render(
+      bundle: bundle, verifiedBy: AttestationVerifier(trust: signer.trust),
+      at: issued.claims.validFrom, language: pdf.language, origin: origin)
+  } catch {
+    throw CLIError(
+      "the attestation \(issued.claims.id) was logged and its bundle written to \(bundlePath), but its PDF could not be made: \(error)"
+    )
+  }
+  return [bundlePath, try write(uuid + ".pdf", document)]
 }
 
 /// `amexist verify FILE`

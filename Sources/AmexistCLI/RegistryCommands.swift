@@ -137,21 +137,37 @@ struct ExportCommand: AsyncParsableCommand {
 
   @OptionGroup var global: GlobalOptions
   @Option(help: "csv or jsonl.") var format: Format = .csv
-  @Option(help: "Write to this file instead of standard output.") var out: String?
+  @Option(
+    help: "Write to this file instead of standard output (never an existing file without --force).")
+  var out: String?
+  @Flag(
+    help: "Replace the --out file if it exists (never a database or a file in the keys folder).")
+  var force = false
+  @Flag(help: "CSV for French spreadsheets: ';' separated, with a UTF-8 byte order mark.")
+  var excel = false
+
+  func validate() throws {
+    if excel, format != .csv { throw ValidationError("--excel applies to --format csv only") }
+  }
 
   func run() async throws {
+    let target = try out.map { out throws(CLIError) in
+      try OutputFile(out, force: force, global: global)
+    }
     let service = try await global.openService()
     let text = try await perform { () throws(RegistryError) in
       switch format {
-      case .csv: return try await service.exportCSV()
+      case .csv: return try await service.exportCSV(dialect: excel ? .excel : .standard)
       case .jsonl: return try await service.exportJSONLines()
       }
     }
-    if let out {
-      guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8)) else {
-        throw CLIError("cannot write \(out)")
+    if let target {
+      try target.write(Array(text.utf8))
+      if global.json {
+        Console.out(CanonicalJSON.string(.object(["written": .string(target.path)])))
+      } else {
+        Console.out(target.path)
       }
-      Console.out(out)
     } else {
       FileHandle.standardOutput.write(Data(text.utf8))
     }

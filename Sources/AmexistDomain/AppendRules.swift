@@ -3,10 +3,13 @@ public enum AppendRules {
   /// Checks that `event`, recorded at `instant`, may follow `history`: every logged event with
   /// the same subject, in log order.
   ///
+  /// Decisions are also held to `scheme`'s bounds (earliest decision date, longest validity).
+  ///
   /// - Throws: ``DomainError/ruleViolated(_:)`` naming the rule, or a value error.
-  public static func check(_ event: Event, recordedAt instant: Instant, history: [LoggedEvent])
-    throws(DomainError)
-  {
+  public static func check(
+    _ event: Event, recordedAt instant: Instant, history: [LoggedEvent],
+    scheme: Scheme = .amexist
+  ) throws(DomainError) {
     switch event {
     case .keyAdded, .keyRetired, .keyRevoked:
       try checkKeyEvent(event, history: history)
@@ -24,14 +27,24 @@ public enum AppendRules {
       }
       try checkServiceEvent(
         event, siret: siret, state: state, history: history,
-        today: CalendarDate(parisDayOf: instant))
+        today: CalendarDate(parisDayOf: instant), scheme: scheme)
     }
   }
 
   private static func checkServiceEvent(
-    _ event: Event, siret: SIRET, state: ServiceState, history: [LoggedEvent], today: CalendarDate
+    _ event: Event, siret: SIRET, state: ServiceState, history: [LoggedEvent], today: CalendarDate,
+    scheme: Scheme
   ) throws(DomainError) {
     if let decided = event.decisionDate {
+      switch event {
+      case .levelGranted(let grant):
+        try scheme.check(decided: decided, level: grant.level, validUntil: grant.validUntil)
+      case .levelRenewed(let renewal):
+        try scheme.check(
+          decided: decided, level: state.decision?.level, validUntil: renewal.validUntil)
+      default:
+        try scheme.check(decided: decided, level: nil, validUntil: nil)
+      }
       guard decided <= today else {
         throw .ruleViolated(.decisionInFuture(decided: decided, today: today))
       }

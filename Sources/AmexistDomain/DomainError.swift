@@ -62,6 +62,8 @@ public enum SIRETProblem: Hashable, Sendable, CustomStringConvertible {
   case wrongLength(Int)
   /// The Luhn checksum (or the La Poste rule) does not hold.
   case badChecksum
+  /// The SIREN (the first nine digits) is all zeros: no company has it.
+  case zeroSIREN
 
   public var description: String {
     switch self {
@@ -71,6 +73,7 @@ public enum SIRETProblem: Hashable, Sendable, CustomStringConvertible {
         "character \(Printable.quoted(String(character))) at position \(position) is not a digit"
     case .wrongLength(let count): return "a SIRET has 14 digits, this one has \(count)"
     case .badChecksum: return "the check digit does not match (a typing error?)"
+    case .zeroSIREN: return "its SIREN (the first nine digits) is all zeros, which no company has"
     }
   }
 }
@@ -99,6 +102,10 @@ public enum RuleViolation: Hashable, Sendable, CustomStringConvertible {
   case keyAlreadyRetired(kid: String)
   case keyAlreadyRevoked(kid: String)
   case keyValidityInverted(kid: String)
+  /// The decision is dated before the scheme's earliest decision date.
+  case decisionBeforeScheme(decided: CalendarDate, earliest: CalendarDate, scheme: String)
+  /// The validity goes beyond the scheme's longest validity for the level.
+  case validityTooLong(validUntil: CalendarDate, latest: CalendarDate, level: Level, scheme: String)
 
   public var description: String {
     switch self {
@@ -148,6 +155,12 @@ public enum RuleViolation: Hashable, Sendable, CustomStringConvertible {
       return "key \(Printable.quoted(kid)) is already revoked"
     case .keyValidityInverted(let kid):
       return "key \(Printable.quoted(kid)) must become valid before it stops being valid"
+    case .decisionBeforeScheme(let decided, let earliest, let scheme):
+      return
+        "the decision date \(decided) is before \(earliest), the earliest decision of the \(scheme) scheme"
+    case .validityTooLong(let until, let latest, let level, let scheme):
+      return
+        "valid until \(until) is beyond \(latest): the \(scheme) scheme holds level \(level.rawValue) at most until the decision date + the longest validity − 1 day"
     }
   }
 }

@@ -35,6 +35,9 @@ public struct SIRET: Hashable, Comparable, Sendable, CustomStringConvertible {
     guard digits.count == 14 else {
       throw .invalidSIRET(input: input, problem: .wrongLength(digits.count))
     }
+    guard digits.prefix(9).contains(where: { $0 != 0 }) else {
+      throw .invalidSIRET(input: input, problem: .zeroSIREN)
+    }
     let text = String(decoding: digits.map { $0 + UInt8(ascii: "0") }, as: UTF8.self)
     guard Self.checksumHolds(digits: digits, isLaPoste: text.hasPrefix(Self.laPosteSIREN)) else {
       throw .invalidSIRET(input: input, problem: .badChecksum)

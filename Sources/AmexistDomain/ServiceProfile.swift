@@ -2,6 +2,13 @@ import Foundation
 
 /// What the registry publishes about a service besides its SIRET.
 public struct ServiceProfile: Hashable, Sendable {
+  /// The longest street address accepted, in characters.
+  public static let maximumAddressLength = 300
+  /// The longest city accepted, in characters.
+  public static let maximumCityLength = 100
+  /// The longest address a credential carries: the street address, `, ` and the city.
+  public static let maximumPostalAddressLength = maximumAddressLength + 2 + maximumCityLength
+
   /// The service's name, as it should appear on attestations.
   public let name: String
   /// Street address, if published.
@@ -25,8 +32,9 @@ public struct ServiceProfile: Hashable, Sendable {
     throws(DomainError)
   {
     self.name = try TextRules.required(name, field: "name", maximumLength: 200)
-    self.address = try TextRules.optional(address, field: "address", maximumLength: 300)
-    self.city = try TextRules.optional(city, field: "city", maximumLength: 100)
+    self.address = try TextRules.optional(
+      address, field: "address", maximumLength: Self.maximumAddressLength)
+    self.city = try TextRules.optional(city, field: "city", maximumLength: Self.maximumCityLength)
     let regionCode = try TextRules.optional(region, field: "region", maximumLength: 3)
     self.region = try regionCode.map { code throws(DomainError) in try Region(code: code) }
     self.website = try TextRules.optional(website, field: "website", maximumLength: 200).map {

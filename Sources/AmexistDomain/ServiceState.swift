@@ -44,6 +44,11 @@ public struct Decision: Hashable, Sendable {
   public let evaluator: String?
   /// Reference of the latest evaluation.
   public let reference: String?
+  /// Last day of the grant itself, before any renewal.
+  public let grantValidUntil: CalendarDate
+
+  /// Whether a renewal extended the grant.
+  public var isRenewed: Bool { latestIndex != grantIndex }
 }
 
 /// A suspension or withdrawal: when it was decided and why.
@@ -149,7 +154,7 @@ public struct ServiceState: Hashable, Sendable {
           decided: event.decided,
           grantedOn: event.decided, validFrom: event.validFrom, validUntil: event.validUntil,
           evaluator: event.evaluator,
-          reference: event.reference
+          reference: event.reference, grantValidUntil: event.validUntil
         )
         suspension = nil
         withdrawal = nil
@@ -160,7 +165,8 @@ public struct ServiceState: Hashable, Sendable {
           level: current.level, grantIndex: current.grantIndex, latestIndex: logged.index,
           decided: event.decided, grantedOn: current.grantedOn, validFrom: current.validFrom,
           validUntil: event.validUntil,
-          evaluator: event.evaluator ?? current.evaluator, reference: event.reference
+          evaluator: event.evaluator ?? current.evaluator, reference: event.reference,
+          grantValidUntil: current.grantValidUntil
         )
       case .levelSuspended(let event):
         suspension = StandingNote(decided: event.decided, reason: event.reason)

@@ -127,7 +127,8 @@ public struct AttestationClaims: Hashable, Sendable {
       decisionIndex = index
       evaluator = try subject.optionalString("evaluator")
       address = try subject.optionalString("address").map { text throws(DomainError) in
-        try TextRules.required(text, field: "address", maximumLength: 400)
+        try TextRules.required(
+          text, field: "address", maximumLength: ServiceProfile.maximumPostalAddressLength)
       }
       try subject.finish()
     } catch let error as DomainError {

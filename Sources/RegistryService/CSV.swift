@@ -98,7 +98,7 @@ public enum CSV {
   ///
   /// Works on Unicode scalars, as ``parse(_:)`` does: a separator or quote followed by a
   /// combining mark is one `Character` but still a separator or quote to the reader.
-  public static func line(_ fields: [String]) -> String {
+  public static func line(_ fields: [String], separator: Character = ",") -> String {
     // A lone empty field is written quoted: an empty line would read back as no record.
     if fields == [""] { return "\"\"" }
     let special: Set<Unicode.Scalar> = [",", "\"", "\n", "\r", ";"]
@@ -112,6 +112,26 @@ public enum CSV {
       }
       quoted.append("\"")
       return String(quoted)
-    }.joined(separator: ",")
+    }.joined(separator: String(separator))
+  }
+
+  /// The first characters that make a spreadsheet read a cell as a formula (OWASP, "CSV
+  /// Injection"): `=`, `+`, `-`, `@`, tab and carriage return.
+  static let formulaStarts: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r"]
+
+  /// `cell` made inert for spreadsheets: a cell that would start a formula is prefixed with `'`,
+  /// which spreadsheets show as text. ``readingNeutralised(_:)`` takes the prefix off again.
+  public static func neutralised(_ cell: String) -> String {
+    guard let first = cell.unicodeScalars.first, formulaStarts.contains(first) else { return cell }
+    return "'" + cell
+  }
+
+  /// A cell as written by ``neutralised(_:)``, read back.
+  public static func readingNeutralised(_ cell: String) -> String {
+    let scalars = cell.unicodeScalars
+    guard scalars.first == "'", let second = scalars.dropFirst().first,
+      formulaStarts.contains(second)
+    else { return cell }
+    return String(scalars.dropFirst())
   }
 }

@@ -1,4 +1,5 @@
 public import AmexistDomain
+import Foundation
 import RegistryStore
 
 /// What an import wrote.
@@ -23,7 +24,7 @@ extension RegistryService {
   public static let importColumns = [
     "siret", "name", "address", "city", "region", "website", "level", "decided", "valid_from",
     "valid_until",
-    "evaluator", "reference",
+    "evaluator", "reference", "renewed", "granted_until",
   ]
 
   /// Largest import file accepted, in bytes.
@@ -67,6 +68,7 @@ extension RegistryService {
 
     var events: [(Event, Int?)] = []
     var summary = (registered: 0, updated: 0, decisions: 0)
+    var lineOf: [SIRET: Int] = [:]
     for record in records.dropFirst() {
       guard record.fields.count == header.fields.count else {
         throw .importRejected(
@@ -76,11 +78,34 @@ extension RegistryService {
       }
       func value(_ column: String) -> String? {
         guard let index = columns[column] else { return nil }
-        let text = record.fields[index]
+        let text = CSV.readingNeutralised(record.fields[index])
         return text.allSatisfy(\.isWhitespace) ? nil : text
       }
+      let siretText = value("siret") ?? ""
+      if let siret = try? SIRET(siretText),
+        let first = lineOf.updateValue(record.line, forKey: siret)
+      {
+        throw .importRejected(
+          line: record.line,
+          reason:
+            "SIRET \(siret.digits) is on line \(first) and line \(record.line): a file names each service once"
+        )
+      }
       do throws(DomainError) {
-        let siret = try SIRET(value("siret") ?? "")
+        let siret: SIRET
+        do {
+          siret = try SIRET(siretText)
+        } catch {
+          let digits = siretText.filter(\.isNumber)
+          if digits.count == 13, (try? SIRET("0" + digits)) != nil {
+            throw DomainError.invalidText(
+              field: "siret",
+              reason:
+                "\(digits) has 13 digits: a spreadsheet dropped its leading zero (0\(digits)); format the column as text and write the 14 digits"
+            )
+          }
+          throw error
+        }
         let profile = try ServiceProfile(
           name: value("name") ?? "", address: value("address"), city: value("city"),
           region: value("region"), website: value("website")
@@ -106,16 +131,33 @@ extension RegistryService {
             validFrom: try value("valid_from").map { text throws(DomainError) in
               try CalendarDate(parsing: text)
             },
-            validUntil: try CalendarDate(parsing: untilText), evaluator: value("evaluator"),
-            reference: value("reference")
+            validUntil: try CalendarDate(parsing: value("granted_until") ?? untilText),
+            evaluator: value("evaluator"), reference: value("reference")
           )
+          // A renewed decision is the grant as it was decided, then its latest renewal.
+          var renewal: LevelRenewed?
+          if let renewedText = value("renewed") {
+            guard value("granted_until") != nil else {
+              throw DomainError.invalidText(
+                field: "decision", reason: "a renewed decision needs granted_until")
+            }
+            renewal = try LevelRenewed(
+              siret: siret, decided: try CalendarDate(parsing: renewedText),
+              validUntil: try CalendarDate(parsing: untilText), evaluator: value("evaluator"),
+              reference: value("reference"))
+          }
+          let terms = DecisionTerms(grant, renewedUntil: renewal?.validUntil)
           // Importing the same file again records nothing new.
-          if decisions[siret] != DecisionTerms(grant) {
+          if decisions[siret] != terms {
             events.append((.levelGranted(grant), record.line))
-            decisions[siret] = DecisionTerms(grant)
+            if let renewal { events.append((.levelRenewed(renewal), record.line)) }
+            decisions[siret] = terms
             summary.decisions += 1
           }
-        } else if ["decided", "valid_from", "valid_until", "evaluator", "reference"].contains(
+        } else if [
+          "decided", "valid_from", "valid_until", "evaluator", "reference", "renewed",
+          "granted_until",
+        ].contains(
           where: { value($0) != nil })
         {
           throw DomainError.invalidText(
@@ -143,26 +185,45 @@ extension RegistryService {
     )
   }
 
+  /// How an exported CSV file is laid out.
+  public enum CSVDialect: Sendable {
+    /// RFC 4180: `,` separated, UTF-8 without a byte order mark (open data).
+    case standard
+    /// What French spreadsheets open directly: `;` separated, UTF-8 with a byte order mark.
+    case excel
+  }
+
   /// Every service's current state as CSV, with the columns of the import file followed by
   /// `region_name`, `level_name` and `standing`, so that an export can be imported again.
-  /// `decided` is the date of the grant; a renewal shows in `valid_until`.
-  public func exportCSV(at instant: Instant? = nil) async throws(RegistryError) -> String {
-    var lines = [CSV.line(Self.importColumns + ["region_name", "level_name", "standing"])]
+  /// `decided` is the date of the grant; a renewal shows in `valid_until`. A cell that a
+  /// spreadsheet would run as a formula is written with a leading `'` (import removes it).
+  public func exportCSV(at instant: Instant? = nil, dialect: CSVDialect = .standard)
+    async throws(RegistryError) -> String
+  {
+    let separator: Character = dialect == .excel ? ";" : ","
+    var lines = [
+      CSV.line(
+        Self.importColumns + ["region_name", "level_name", "standing"], separator: separator)
+    ]
     for state in try await allServices(at: instant) {
       let decision = state.decision
       lines.append(
-        CSV.line([
-          state.siret.digits, state.profile.name, state.profile.address ?? "",
-          state.profile.city ?? "",
-          state.profile.region?.code ?? "", state.profile.website ?? "",
-          decision.map { "\($0.level.rawValue)" } ?? "", decision.map { "\($0.grantedOn)" } ?? "",
-          decision.map { "\($0.validFrom)" } ?? "", decision.map { "\($0.validUntil)" } ?? "",
-          decision?.evaluator ?? "", decision?.reference ?? "", state.profile.region?.name ?? "",
-          decision?.level.frenchName ?? "", state.standing.rawValue,
-        ])
+        CSV.line(
+          [
+            state.siret.digits, state.profile.name, state.profile.address ?? "",
+            state.profile.city ?? "",
+            state.profile.region?.code ?? "", state.profile.website ?? "",
+            decision.map { "\($0.level.rawValue)" } ?? "", decision.map { "\($0.grantedOn)" } ?? "",
+            decision.map { "\($0.validFrom)" } ?? "", decision.map { "\($0.validUntil)" } ?? "",
+            decision?.evaluator ?? "", decision?.reference ?? "",
+            decision.flatMap { $0.isRenewed ? "\($0.decided)" : nil } ?? "",
+            decision.flatMap { $0.isRenewed ? "\($0.grantValidUntil)" : nil } ?? "",
+            state.profile.region?.name ?? "",
+            decision?.level.frenchName ?? "", state.standing.rawValue,
+          ].map(CSV.neutralised), separator: separator)
       )
     }
-    return lines.joined(separator: "\r\n") + "\r\n"
+    return (dialect == .excel ? "\u{FEFF}" : "") + lines.joined(separator: "\r\n") + "\r\n"
   }
 
   /// Every service's current state as JSON lines: one canonical JSON object per service.
@@ -180,9 +241,9 @@ extension RegistryService {
     let evaluator: String?
     let reference: String?
 
-    init(_ grant: LevelGranted) {
+    init(_ grant: LevelGranted, renewedUntil: CalendarDate?) {
       (level, decided, validFrom, validUntil) = (
-        grant.level, grant.decided, grant.validFrom, grant.validUntil
+        grant.level, grant.decided, grant.validFrom, renewedUntil ?? grant.validUntil
       )
       (evaluator, reference) = (grant.evaluator, grant.reference)
     }
@@ -198,7 +259,8 @@ extension RegistryService {
   private static func columnIndexes(_ header: CSVRecord) throws(RegistryError) -> [String: Int] {
     var indexes: [String: Int] = [:]
     for (index, rawName) in header.fields.enumerated() {
-      let name = rawName.trimmingSpaces().lowercased()
+      let written = rawName.trimmingSpaces().lowercased()
+      let name = frenchColumns[Self.folded(written)] ?? written
       // Exported files carry derived columns: names are ignored, the standing is checked.
       if ["region_name", "level_name"].contains(name) { continue }
       guard importColumns.contains(name) || name == "standing" else {
@@ -212,6 +274,28 @@ extension RegistryService {
       throw .importRejected(line: header.line, reason: "the header has no \"\(required)\" column")
     }
     return indexes
+  }
+}
+
+extension RegistryService {
+  /// French column names (as French registries and spreadsheets write them), folded by
+  /// ``folded(_:)``, and the column each one means.
+  static let frenchColumns: [String: String] = [
+    "siret": "siret", "nom": "name", "raison sociale": "name", "denomination": "name",
+    "adresse": "address", "ville": "city", "commune": "city", "region": "region",
+    "code region": "region", "site web": "website", "site internet": "website",
+    "niveau": "level", "date de decision": "decided", "decision": "decided",
+    "date decision": "decided", "valable du": "valid_from", "debut de validite": "valid_from",
+    "valable jusqu'au": "valid_until", "fin de validite": "valid_until",
+    "evaluateur": "evaluator", "reference": "reference", "situation": "standing",
+    "nom de la region": "region_name", "nom du niveau": "level_name",
+  ]
+
+  /// A header cell without accents, with `_` and `-` read as spaces.
+  static func folded(_ name: String) -> String {
+    name.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil)
+      .replacingOccurrences(of: "_", with: " ").replacingOccurrences(of: "-", with: " ")
+      .replacingOccurrences(of: "’", with: "'")
   }
 }
 

@@ -152,6 +152,17 @@ extension RegistryService {
           "key \(kid) may not sign now (retired, revoked or unknown): run `amexist keys rotate`")
       }
       let payload = claims.payload
+      // Nothing unverifiable is ever logged: the credential must read back as a verifier reads it.
+      do {
+        _ = try AttestationClaims(verifiedPayload: payload)
+      } catch {
+        throw RegistryError.refused(
+          .invalidText(
+            field: "attestation",
+            reason:
+              "it would not verify (\(error)); nothing was issued: correct the service's profile"
+          ))
+      }
       let jws: String
       do {
         jws = try CompactJWS.sign(

@@ -82,12 +82,16 @@ public struct KeyFolder: Sendable {
     }
   }
 
-  /// Writes the trust file atomically.
+  /// Writes the trust file atomically; the file it replaces is kept as `trust.json.previous`.
   public func writeTrust(_ trust: TrustFile) throws(RegistryError) {
     do {
       try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-      let bytes = CanonicalJSON.encode(trust.json) + [UInt8(ascii: "\n")]
-      try Data(bytes).write(to: URL(fileURLWithPath: trustPath), options: .atomic)
+      let bytes = Data(CanonicalJSON.encode(trust.json) + [UInt8(ascii: "\n")])
+      // The file being replaced stays beside it, so that a mistaken change can be undone.
+      if let previous = FileManager.default.contents(atPath: trustPath), previous != bytes {
+        try previous.write(to: URL(fileURLWithPath: trustPath + ".previous"), options: .atomic)
+      }
+      try bytes.write(to: URL(fileURLWithPath: trustPath), options: .atomic)
     } catch {
       throw .keys("cannot write \(trustPath): \(error.localizedDescription)")
     }
