@@ -7,6 +7,9 @@ import RegistryService
 /// The `amexist` command line as a library, so that the executable is a few lines and tests can
 /// run commands in process.
 public enum AmexistCLI {
+  /// The version `amexist --version` prints.
+  public static let version = "0.15.0"
+
   /// Exit status for success.
   public static let success: Int32 = 0
   /// Exit status when the registry refused the request or failed.
@@ -88,6 +91,7 @@ struct AmexistCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "amexist",
     abstract: "The AMEXIST Registry: the public, tamper-evident register of AMEXIST levels.",
+    version: AmexistCLI.version,
     subcommands: [
       InitCommand.self, DemoCommand.self, ServeCommand.self, ServiceCommand.self,
       DecisionCommand.self,
@@ -103,6 +107,11 @@ enum Console {
   /// Writes `text` and a line end to standard output.
   static func out(_ text: String) {
     FileHandle.standardOutput.write(Data((text + "\n").utf8))
+  }
+
+  /// Writes `amexist: warning: ` and `text` as one line to standard error.
+  static func warning(_ text: String) {
+    error("warning: " + text)
   }
 
   /// Writes `amexist: ` and `text` as one line to standard error; line breaks in `text` are

@@ -40,7 +40,11 @@ struct AttestCommand: AsyncParsableCommand {
     let paths = try await issueAndWrite(
       siret, service: service, folder: global.keyFolder, outFolder: out,
       pdf: pdf ? (lang, baseURL) : nil)
-    for path in paths { Console.out(path) }
+    if global.json {
+      Console.out(CanonicalJSON.string(.object(["files": .array(paths.map(JSONValue.string))])))
+    } else {
+      for path in paths { Console.out(path) }
+    }
   }
 }
 

@@ -14,6 +14,7 @@ struct DecisionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Grant a level (replaces any earlier decision).")
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var write: WriteOptions
     @Argument(help: "The service's SIRET.") var siret: String
     @Option(help: "The level: 1, 2 or 3.") var level: String
     @Option(help: "Decision date, YYYY-MM-DD.") var decided: String
@@ -38,7 +39,8 @@ struct DecisionCommand: AsyncParsableCommand {
           corrects: corrects
         )
       }
-      try await record(.levelGranted(grant), siret: grant.siret, global: global)
+      try await record(
+        .levelGranted(grant), siret: grant.siret, global: global, dryRun: write.dryRun)
     }
   }
 
@@ -46,6 +48,7 @@ struct DecisionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Extend the current level's validity.")
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var write: WriteOptions
     @Argument(help: "The service's SIRET.") var siret: String
     @Option(help: "Decision date, YYYY-MM-DD.") var decided: String
     @Option(name: .customLong("valid-until"), help: "New last valid day, YYYY-MM-DD.")
@@ -61,13 +64,15 @@ struct DecisionCommand: AsyncParsableCommand {
           reference: reference
         )
       }
-      try await record(.levelRenewed(renewal), siret: renewal.siret, global: global)
+      try await record(
+        .levelRenewed(renewal), siret: renewal.siret, global: global, dryRun: write.dryRun)
     }
   }
 
   struct Suspend: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Suspend the current level.")
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var write: WriteOptions
     @Argument(help: "The service's SIRET.") var siret: String
     @Option(help: "Why the level is suspended (published).") var reason: String
     @Option(help: "Decision date, YYYY-MM-DD (default: today in Paris).") var decided: String?
@@ -79,13 +84,15 @@ struct DecisionCommand: AsyncParsableCommand {
           siret: try SIRET(siret), decided: try decisionDate(decided, service), reason: reason)
       }
       try await record(
-        .levelSuspended(suspension), siret: suspension.siret, global: global, service: service)
+        .levelSuspended(suspension), siret: suspension.siret, global: global, service: service,
+        dryRun: write.dryRun)
     }
   }
 
   struct Reinstate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Lift a suspension.")
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var write: WriteOptions
     @Argument(help: "The service's SIRET.") var siret: String
     @Option(help: "Decision date, YYYY-MM-DD (default: today in Paris).") var decided: String?
 
@@ -96,13 +103,14 @@ struct DecisionCommand: AsyncParsableCommand {
       }
       try await record(
         .levelReinstated(reinstatement), siret: reinstatement.siret, global: global,
-        service: service)
+        service: service, dryRun: write.dryRun)
     }
   }
 
   struct Withdraw: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Withdraw the level.")
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var write: WriteOptions
     @Argument(help: "The service's SIRET.") var siret: String
     @Option(help: "Why the level is withdrawn (published).") var reason: String
     @Option(help: "Decision date, YYYY-MM-DD (default: today in Paris).") var decided: String?
@@ -114,7 +122,8 @@ struct DecisionCommand: AsyncParsableCommand {
           siret: try SIRET(siret), decided: try decisionDate(decided, service), reason: reason)
       }
       try await record(
-        .levelWithdrawn(withdrawal), siret: withdrawal.siret, global: global, service: service)
+        .levelWithdrawn(withdrawal), siret: withdrawal.siret, global: global, service: service,
+        dryRun: write.dryRun)
     }
   }
 }
@@ -128,7 +137,8 @@ private func decisionDate(_ text: String?, _ service: RegistryService) throws(Do
 
 /// Records a decision and prints the outcome.
 private func record(
-  _ event: Event, siret: SIRET, global: GlobalOptions, service opened: RegistryService? = nil
+  _ event: Event, siret: SIRET, global: GlobalOptions, service opened: RegistryService? = nil,
+  dryRun: Bool
 ) async throws {
   let service: RegistryService
   if let opened {
@@ -136,6 +146,9 @@ private func record(
   } else {
     service = try await global.openService(writing: true)
   }
-  let logged = try await perform { () throws(RegistryError) in try await service.decide(event) }
+  let logged = try await perform { () throws(RegistryError) in
+    try await service.decide(event, dryRun: dryRun)
+  }
+  if dryRun { return printDryRun([logged], global: global) }
   try await printWrite(logged, siret: siret, service: service, global: global)
 }

@@ -56,7 +56,7 @@ struct KeysCommand: AsyncParsableCommand {
         return
       }
       var table = TextTable(headers: [
-        "Key id", "Alg", "Valid from", "Valid until", "Revoked at", "Status",
+        "Key id", "Alg", "Valid from", "Valid until", "Revoked at", "Status", "Private file",
       ])
       for record in records {
         let status =
@@ -66,6 +66,8 @@ struct KeysCommand: AsyncParsableCommand {
           record.kid, record.algorithm, record.validFrom.description,
           record.validUntil?.description ?? "—",
           record.revokedAt?.description ?? "—", status,
+          global.keyFolder.hasPrivateKey(record.kid)
+            ? "here" : record.maySign(at: now) ? "MISSING: this key cannot sign here" : "not here",
         ])
       }
       Console.out(records.isEmpty ? "No issuer key: run `amexist init`." : table.render())
@@ -87,6 +89,15 @@ struct KeysCommand: AsyncParsableCommand {
       let (kid, active) = try await perform { () throws(RegistryError) in
         try await service.rotateIssuerKey(algorithm, folder: folder)
       }
+      if global.json {
+        Console.out(
+          CanonicalJSON.string(
+            .object([
+              "kid": .string(kid), "alg": .string(algorithm.rawValue),
+              "retired": .array(active.map(JSONValue.string)), "trust": .string(folder.trustPath),
+            ])))
+        return
+      }
       Console.out(
         "New issuer key \(kid) (\(algorithm.rawValue)) signs from now on; retired: \(active.isEmpty ? "none" : active.joined(separator: ", "))."
       )
@@ -99,6 +110,7 @@ struct KeysCommand: AsyncParsableCommand {
       abstract: "Revoke an issuer key: nothing it signed from the revocation time on verifies."
     )
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var write: WriteOptions
     @Argument(help: "The key id.") var kid: String
     @Option(help: "Why the key is revoked (published in the log).") var reason: String
     @Option(help: "Revocation time, RFC 3339 (default: now; never in the future).") var at: String?
@@ -109,6 +121,12 @@ struct KeysCommand: AsyncParsableCommand {
       }
       let service = try await global.openService(writing: true)
       let folder = global.keyFolder
+      if write.dryRun {
+        let entry = try await perform { () throws(RegistryError) in
+          try await service.revokeKey(kid, at: at, reason: reason, dryRun: true)
+        }
+        return printDryRun([entry], global: global)
+      }
       try await perform { () throws(RegistryError) in
         try await service.revokeIssuerKey(kid, at: at, reason: reason, folder: folder)
       }

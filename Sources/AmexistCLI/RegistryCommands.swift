@@ -5,6 +5,7 @@ import Documents
 import Foundation
 import RegistryServer
 import RegistryService
+import TransparencyLog
 
 /// `amexist init`
 struct InitCommand: AsyncParsableCommand {
@@ -34,7 +35,8 @@ struct InitCommand: AsyncParsableCommand {
     let service: RegistryService
     do {
       service = try await openForWriting(
-        global: global, algorithm: algorithm, issuer: issuer, logOrigin: logOrigin)
+        global: global, algorithm: algorithm, issuer: issuer, logOrigin: logOrigin,
+        report: global.json ? { _ in } : Console.out)
     } catch {
       // A failed first init leaves nothing behind: no half-made registry to mislead the next.
       if !existed, case .sqlite(let path) = location {
@@ -46,10 +48,28 @@ struct InitCommand: AsyncParsableCommand {
       throw error
     }
     let count = try await perform { () throws(RegistryError) in try await service.eventCount() }
+    let trust = try performNow { () throws(RegistryError) in try folder.loadTrust() }
+    if trust.issuer == defaultIssuer {
+      Console.warning(
+        "the issuer is the example \(defaultIssuer): for a real registry, run `amexist init --issuer https://…` with a new keys folder"
+      )
+    }
+    if global.json {
+      Console.out(
+        CanonicalJSON.string(
+          .object([
+            "database": .string(location.description), "created": .bool(!existed),
+            "entries": .integer(count), "issuer": .string(trust.issuer),
+            "logOrigin": .string(trust.log.name), "trust": .string(folder.trustPath),
+          ])))
+      return
+    }
     Console.out(
       existed
         ? "Registry \(location) already exists (\(count) entries)."
         : "Created the registry \(location).")
+    Console.out(
+      "Issuer: \(trust.issuer) (written in every attestation and in \(folder.trustPath)).")
   }
 }
 
@@ -70,7 +90,7 @@ func defaultLogOrigin(issuer: String) -> String {
 /// with the trust file, self-test).
 func openForWriting(
   global: GlobalOptions, algorithm: SigningAlgorithm = .edDSA, issuer: String = defaultIssuer,
-  logOrigin: String? = nil
+  logOrigin: String? = nil, report: (String) -> Void = Console.out
 ) async throws(CLIError) -> RegistryService {
   let folder = global.keyFolder
   if folder.hasTrustFile {
@@ -85,20 +105,18 @@ func openForWriting(
     let signer = try await perform { () throws(RegistryError) in
       try await service.signer(from: folder)
     }
-    Console.out("Issuer key \(signer.kid) is ready (\(folder.trustPath)).")
+    report("Issuer key \(signer.kid) is ready (\(folder.trustPath)).")
     return service
   }
   let origin = logOrigin ?? defaultLogOrigin(issuer: issuer)
   let logSigner = try performNow { () throws(RegistryError) in
     try folder.createLogKey(origin: origin)
   }
-  Console.out(
-    "Created the log key for \(origin) in \(folder.privateKeyPath(KeyFolder.logKeyName)).")
+  report("Created the log key for \(origin) in \(folder.privateKeyPath(KeyFolder.logKeyName)).")
   let service = try await global.openService(create: true, logSigner: logSigner)
   let kid = try await createIssuerKey(algorithm, service: service, folder: folder, issuer: issuer)
-  Console.out(
-    "Created the issuer key \(kid) (\(algorithm.rawValue)) in \(folder.privateKeyPath(kid)).")
-  Console.out("Created the trust file \(folder.trustPath): publish it for verifiers.")
+  report("Created the issuer key \(kid) (\(algorithm.rawValue)) in \(folder.privateKeyPath(kid)).")
+  report("Created the trust file \(folder.trustPath): publish it for verifiers.")
   return service
 }
 

@@ -162,8 +162,19 @@ struct TokenCommand: AsyncParsableCommand {
           name: name, scopes: scopes, regions: regions.isEmpty ? nil : Set(regions),
           validFor: Int64(days) * 86_400_000, now: clock.now())
       }
+      if global.json {
+        Console.out(
+          CanonicalJSON.string(
+            .object([
+              "token": .string(secret), "id": .string(token.id), "name": .string(token.name),
+              "scopes": .array(token.scopes.map(\.rawValue).sorted().map(JSONValue.string)),
+              "expiresAt": .string(token.expiresAt.description),
+            ])))
+        return
+      }
+      // The secret alone on the first line, for scripts; the confirmation after it.
       Console.out(secret)
-      Console.error(
+      Console.out(
         "Token \(token.id) for \(token.name) (\(token.scopes.map(\.rawValue).sorted().joined(separator: ", "))) expires \(token.expiresAt); it is not shown again."
       )
     }
@@ -177,13 +188,32 @@ struct TokenCommand: AsyncParsableCommand {
       let store = global.keyFolder.adminTokens
       let tokens = try performNow { () throws(RegistryError) in try store.list() }
       let now = SystemClock().now()
+      func status(_ token: AdminToken) -> String {
+        token.revokedAt != nil ? "revoked" : token.isUsable(at: now) ? "active" : "expired"
+      }
+      if global.json {
+        Console.out(
+          CanonicalJSON.string(
+            .array(
+              tokens.map { token in
+                .object([
+                  "id": .string(token.id), "name": .string(token.name),
+                  "scopes": .array(token.scopes.map(\.rawValue).sorted().map(JSONValue.string)),
+                  "regions": token.regions.map {
+                    .array($0.map(\.code).sorted().map(JSONValue.string))
+                  } ?? .null,
+                  "expiresAt": .string(token.expiresAt.description),
+                  "status": .string(status(token)),
+                ])
+              })))
+        return
+      }
       var table = TextTable(headers: ["Id", "Name", "Scopes", "Regions", "Expires", "Status"])
       for token in tokens {
         table.rows.append([
           token.id, token.name, token.scopes.map(\.rawValue).sorted().joined(separator: ","),
           token.regions.map { $0.map(\.code).sorted().joined(separator: ",") } ?? "all",
-          token.expiresAt.description,
-          token.revokedAt != nil ? "revoked" : token.isUsable(at: now) ? "active" : "expired",
+          token.expiresAt.description, status(token),
         ])
       }
       Console.out(tokens.isEmpty ? "No admin token." : table.render())

@@ -136,6 +136,7 @@ struct ServiceCommand: AsyncParsableCommand {
         "Columns: \(RegistryService.importColumns.joined(separator: ", ")). siret and name are required."
     )
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var write: WriteOptions
     @Argument(help: "The CSV file (UTF-8; , or ; separated).") var file: String
 
     func run() async throws {
@@ -151,9 +152,11 @@ struct ServiceCommand: AsyncParsableCommand {
       }
       let service = try await global.openService(writing: true)
       let summary = try await perform { () throws(RegistryError) in
-        try await service.importCSV(text)
+        try await service.importCSV(text, dryRun: write.dryRun)
       }
-      if global.json {
+      if write.dryRun {
+        printDryRun(summary.events, global: global)
+      } else if global.json {
         Console.out(
           CanonicalJSON.string(
             .object([
@@ -175,6 +178,36 @@ struct ServiceCommand: AsyncParsableCommand {
 }
 
 /// Prints the outcome of a write: the logged entry and the service's state after it.
+/// Options of the commands that append to the log.
+struct WriteOptions: ParsableArguments {
+  @Flag(help: "Make every check and print the entries that would be appended; write nothing.")
+  var dryRun = false
+}
+
+/// Prints what a dry run would append: one line an entry, or JSON.
+func printDryRun(_ entries: [LoggedEvent], global: GlobalOptions) {
+  if global.json {
+    Console.out(
+      CanonicalJSON.string(
+        .object([
+          "dryRun": .bool(true),
+          "entries": .array(
+            entries.map { entry in
+              guard case .object(var members) = EventCoding.json(entry.recorded) else {
+                return .null
+              }
+              members["index"] = .integer(entry.index)
+              return .object(members)
+            }),
+        ])))
+    return
+  }
+  Console.out("Dry run: nothing was written. The log would record \(entries.count) entries:")
+  for entry in entries {
+    Console.out("  #\(entry.index) \(entry.event.kind): \(Describe.details(entry.event))")
+  }
+}
+
 func printWrite(
   _ logged: LoggedEvent, siret: SIRET, service: RegistryService, global: GlobalOptions
 ) async throws {

@@ -9,13 +9,19 @@ public struct ImportSummary: Hashable, Sendable {
   public let decisionsRecorded: Int
   /// Data rows read (the header excluded).
   public let rows: Int
+  /// The entries appended (or, for a dry run, that would be).
+  public let events: [LoggedEvent]
 
   /// A summary with the given counts.
-  public init(servicesRegistered: Int, servicesUpdated: Int, decisionsRecorded: Int, rows: Int) {
+  public init(
+    servicesRegistered: Int, servicesUpdated: Int, decisionsRecorded: Int, rows: Int,
+    events: [LoggedEvent] = []
+  ) {
     self.servicesRegistered = servicesRegistered
     self.servicesUpdated = servicesUpdated
     self.decisionsRecorded = decisionsRecorded
     self.rows = rows
+    self.events = events
   }
 }
 
@@ -41,7 +47,11 @@ extension RegistryService {
   ///
   /// - Throws: ``RegistryError/importRejected(line:reason:)`` for the first bad row, with its
   ///   line number; nothing is written then.
-  public func importCSV(_ text: String) async throws(RegistryError) -> ImportSummary {
+  ///
+  /// With `dryRun`, every row is checked as for an import and nothing is written.
+  public func importCSV(_ text: String, dryRun: Bool = false) async throws(RegistryError)
+    -> ImportSummary
+  {
     guard text.utf8.count <= Self.maximumImportSize else {
       throw .importRejected(
         line: 1, reason: "the file is larger than \(Self.maximumImportSize / 1_048_576) MiB")
@@ -178,10 +188,10 @@ extension RegistryService {
         throw .importRejected(line: record.line, reason: error.description)
       }
     }
-    if !events.isEmpty { _ = try await appendChecked(events) }
+    let appended = events.isEmpty ? [] : try await appendChecked(events, dryRun: dryRun)
     return ImportSummary(
       servicesRegistered: summary.registered, servicesUpdated: summary.updated,
-      decisionsRecorded: summary.decisions, rows: records.count - 1
+      decisionsRecorded: summary.decisions, rows: records.count - 1, events: appended
     )
   }
 

@@ -81,9 +81,14 @@ extension RegistryService {
   /// - Throws: ``RegistryError/invalidArgument(_:)`` when `instant` is in the future, before
   ///   the key's start, or in the past without `backdating`; ``RegistryError/keys(_:)`` for an
   ///   unknown key.
+  ///
+  /// With `dryRun`, every check is made and the entry that would be appended is returned;
+  /// nothing is written.
+  @discardableResult
   public func revokeKey(
-    _ kid: String, at instant: Instant? = nil, reason: String, backdating: Bool = true
-  ) async throws(RegistryError) {
+    _ kid: String, at instant: Instant? = nil, reason: String, backdating: Bool = true,
+    dryRun: Bool = false
+  ) async throws(RegistryError) -> LoggedEvent {
     let now = clock.now()
     let at = instant ?? now
     guard at <= now else {
@@ -110,7 +115,7 @@ extension RegistryService {
     let revocation = try Self.refusing { () throws(DomainError) in
       try KeyRevoked(kid: kid, at: at, reason: reason)
     }
-    try await append([.keyRevoked(revocation)])
+    return try await append([.keyRevoked(revocation)], dryRun: dryRun)[0]
   }
 
   /// Runs `build`, turning a refused value into ``RegistryError/refused(_:)``.

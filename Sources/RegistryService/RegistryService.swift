@@ -60,9 +60,14 @@ public struct RegistryService: Sendable {
   ///
   /// - Throws: ``RegistryError/refused(_:)`` naming the broken rule, or
   ///   ``RegistryError/storage(_:)``.
+  ///
+  /// With `dryRun`, every check is made and the entries that would be appended are returned;
+  /// nothing is written or signed.
   @discardableResult
-  public func append(_ events: [Event]) async throws(RegistryError) -> [LoggedEvent] {
-    try await appendChecked(events.map { ($0, nil) })
+  public func append(_ events: [Event], dryRun: Bool = false) async throws(RegistryError)
+    -> [LoggedEvent]
+  {
+    try await appendChecked(events.map { ($0, nil) }, dryRun: dryRun)
   }
 
   /// Registers a new service.
@@ -81,10 +86,13 @@ public struct RegistryService: Sendable {
     try await append([.serviceUpdated(ServiceUpdated(siret: siret, profile: profile))])[0]
   }
 
-  /// Records one decision (grant, renewal, suspension, reinstatement or withdrawal).
+  /// Records one decision (grant, renewal, suspension, reinstatement or withdrawal); with
+  /// `dryRun`, checks it and returns the entry it would be, writing nothing.
   @discardableResult
-  public func decide(_ decision: Event) async throws(RegistryError) -> LoggedEvent {
-    try await append([decision])[0]
+  public func decide(_ decision: Event, dryRun: Bool = false) async throws(RegistryError)
+    -> LoggedEvent
+  {
+    try await append([decision], dryRun: dryRun)[0]
   }
 
   /// The state of the service with `siret` at `instant` (now by default).
@@ -219,31 +227,51 @@ public struct RegistryService: Sendable {
     return receipt
   }
 
-  /// Appends events, each with an optional source line for error messages.
-  func appendChecked(_ events: [(Event, Int?)]) async throws(RegistryError) -> [LoggedEvent] {
+  /// Appends events, each with an optional source line for error messages; with `dryRun`,
+  /// makes every check on a verified snapshot and returns the entries that would be appended,
+  /// writing and signing nothing.
+  func appendChecked(_ events: [(Event, Int?)], dryRun: Bool = false) async throws(RegistryError)
+    -> [LoggedEvent]
+  {
     let clock = self.clock
-    return try await sealedAppend { snapshot in
-      let count = try snapshot.count()
-      let now = try Self.recordingInstant(snapshot, clock: clock)
-      var pending: [EventSubject: [LoggedEvent]] = [:]
-      var recorded: [RecordedEvent] = []
-      for (offset, (event, line)) in events.enumerated() {
-        let subject = event.subject
-        if pending[subject] == nil { pending[subject] = try snapshot.events(about: subject) }
-        do throws(DomainError) {
-          try AppendRules.check(event, recordedAt: now, history: pending[subject]!)
-        } catch {
-          if let line {
-            throw RegistryError.importRejected(line: line, reason: error.description)
-          }
-          throw RegistryError.refused(error)
+    if dryRun {
+      return try await read { snapshot in
+        let first = try snapshot.count()
+        return try Self.checkedBatch(events, snapshot: snapshot, clock: clock).enumerated().map {
+          LoggedEvent(index: first + Int64($0.offset), recorded: $0.element)
         }
-        let entry = RecordedEvent(recordedAt: now, event: event)
-        pending[subject]!.append(LoggedEvent(index: count + Int64(offset), recorded: entry))
-        recorded.append(entry)
       }
-      return recorded
+    }
+    return try await sealedAppend { snapshot in
+      try Self.checkedBatch(events, snapshot: snapshot, clock: clock)
     }.events
+  }
+
+  /// The events as they would be recorded after `snapshot`, each checked against the rules
+  /// and the events before it (later events of the batch see the earlier ones).
+  static func checkedBatch(
+    _ events: [(Event, Int?)], snapshot: any RegistrySnapshot, clock: any RegistryClock
+  ) throws -> [RecordedEvent] {
+    let count = try snapshot.count()
+    let now = try Self.recordingInstant(snapshot, clock: clock)
+    var pending: [EventSubject: [LoggedEvent]] = [:]
+    var recorded: [RecordedEvent] = []
+    for (offset, (event, line)) in events.enumerated() {
+      let subject = event.subject
+      if pending[subject] == nil { pending[subject] = try snapshot.events(about: subject) }
+      do throws(DomainError) {
+        try AppendRules.check(event, recordedAt: now, history: pending[subject]!)
+      } catch {
+        if let line {
+          throw RegistryError.importRejected(line: line, reason: error.description)
+        }
+        throw RegistryError.refused(error)
+      }
+      let entry = RecordedEvent(recordedAt: now, event: event)
+      pending[subject]!.append(LoggedEvent(index: count + Int64(offset), recorded: entry))
+      recorded.append(entry)
+    }
+    return recorded
   }
 }
 

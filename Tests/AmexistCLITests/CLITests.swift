@@ -32,7 +32,9 @@ struct CLITests {
       "--region", "84", "--days", "30",
     ])
     #expect(created.status == 0, "\(created.stderr)")
-    let secret = created.stdout.trimmingCharacters(in: .newlines)
+    let secret = created.stdout.firstLine
+    #expect(created.stdout.contains("it is not shown again"))
+    #expect(created.stderr.isEmpty)
     #expect(secret.hasPrefix("amx_") && secret.utf8.count == 56)
     let id = String(secret.dropFirst(4).prefix(8))
     let listed = try cli.run(["token", "list"])
@@ -89,7 +91,10 @@ struct CLITests {
       first.stdout.hasPrefix(
         "Created the log key for registry.amexist.example/log in Keys/private/log.pem.\nCreated the issuer key "
       ))
-    #expect(first.stdout.hasSuffix("Created the registry Registry/registry.sqlite.\n"))
+    #expect(
+      first.stdout.hasSuffix(
+        "Created the registry Registry/registry.sqlite.\nIssuer: https://registry.amexist.example (written in every attestation and in Keys/trust.json).\n"
+      ))
     #expect(first.stdout.contains("Created the trust file Keys/trust.json"))
     #expect(FileManager.default.fileExists(atPath: cli.path("Keys/trust.json")))
     #expect(FileManager.default.fileExists(atPath: cli.path("Registry/registry.sqlite")))

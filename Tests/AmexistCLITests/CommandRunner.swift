@@ -148,3 +148,10 @@ func json(_ output: CommandRunner.Output) throws -> JSONValue {
   try StrictJSONParser(maximumSize: 10_000_000).parse(
     Array(output.stdout.trimmingCharacters(in: .newlines).utf8))
 }
+
+extension String {
+  /// The first line, without its line end (the secret `amexist token create` prints first).
+  var firstLine: String {
+    split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+  }
+}

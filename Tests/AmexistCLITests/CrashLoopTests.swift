@@ -169,7 +169,7 @@ final class CrashHarness: Sendable {
         "token", "create", "--name", "crash", "--scope", "services", "--scope", "decisions",
         "--scope", "attestations",
       ], environment: environment
-    ).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    ).stdout.firstLine
     queues = Mutex(Array(repeating: [], count: clients))
   }
 

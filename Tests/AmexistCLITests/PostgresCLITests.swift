@@ -56,7 +56,7 @@ struct PostgresCLITests {
         "token", "create", "--name", "load", "--scope", "services", "--scope", "decisions",
         "--scope", "attestations",
       ], environment: environment
-    ).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    ).stdout.firstLine
     #expect(token.hasPrefix("amx_"))
     var processes: [Process] = []
     defer {

@@ -31,7 +31,7 @@ struct StorageFaultTests {
     let created = try cli.run(["init"])
     #expect(created.status == 0, "\(created.stderr)")
     return try cli.run(["token", "create", "--name", "faults", "--scope", "services"]).stdout
-      .trimmingCharacters(in: .whitespacesAndNewlines)
+      .firstLine
   }
 
   /// Registers service `number` through the admin API: the status and the index acknowledged.
