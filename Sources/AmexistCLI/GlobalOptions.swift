@@ -124,7 +124,14 @@ enum DatabaseLocation: CustomStringConvertible {
               atPath: folder, withIntermediateDirectories: true)
           }
         }
-        return try SQLiteRegistryStore(path: path, create: create)
+        // A registry this user cannot write (an auditor's copy) is still read.
+        let folder = (path as NSString).deletingLastPathComponent
+        let writable =
+          FileManager.default.isWritableFile(atPath: path)
+          && FileManager.default.isWritableFile(atPath: folder.isEmpty ? "." : folder)
+        return try SQLiteRegistryStore(
+          path: path, create: create,
+          readOnly: !create && FileManager.default.fileExists(atPath: path) && !writable)
       case .postgres(let location):
         return try await PostgresRegistryStore.open(
           location, schema: create ? .migrate : .requireCurrent)

@@ -14,7 +14,8 @@ public import TransparencyLog
 public final class SQLiteRegistryStore: RestorableStore {
   /// The database file.
   public let path: String
-  private let pool: DatabasePool
+  /// A pool of connections; for a read-only store, one immutable connection.
+  private let pool: any DatabaseWriter
 
   /// Opens the registry at `path`, creating it (and its schema) when `create` is true.
   ///
@@ -24,11 +25,17 @@ public final class SQLiteRegistryStore: RestorableStore {
   ///   - busyTimeout: how long a writer waits for another process's write lock.
   /// - Throws: ``StoreError`` when the file is missing, damaged, newer than this version or
   ///   cannot be opened.
-  public init(path: String, create: Bool = false, busyTimeout: TimeInterval = 30) throws {
+  public init(
+    path: String, create: Bool = false, readOnly: Bool = false, busyTimeout: TimeInterval = 30
+  ) throws {
     self.path = path
     let exists = FileManager.default.fileExists(atPath: path)
     guard exists || create else {
       throw StoreError.unavailable("no registry at \(path): run `amexist init` first")
+    }
+    if readOnly {
+      pool = try Self.openImmutable(path: path)
+      return
     }
     var configuration = Configuration()
     configuration.busyMode = .timeout(busyTimeout)
@@ -96,6 +103,50 @@ public final class SQLiteRegistryStore: RestorableStore {
       }
     } catch let error as DatabaseError {
       throw Self.storeError(error, path: path)
+    }
+  }
+
+  /// One read-only connection to a file that this process cannot write (an auditor's copy, a
+  /// folder without write permission), opened immutable: SQLite then needs no `-shm` file. A
+  /// file whose write-ahead log still holds commits is refused, since an immutable reader would
+  /// not see them.
+  private static func openImmutable(path: String) throws -> DatabaseQueue {
+    let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int
+    guard (wal ?? 0) == 0 else {
+      throw StoreError.unavailable(
+        "the registry database \(path) cannot be written and its write-ahead log still holds commits: read it as its owner, or copy it first (`amexist copy`)"
+      )
+    }
+    var configuration = Configuration()
+    configuration.readonly = true
+    configuration.label = "registry (read-only)"
+    let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+    let escaped =
+      absolute.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? absolute
+    do {
+      let queue = try DatabaseQueue(
+        path: "file:\(escaped)?immutable=1", configuration: configuration)
+      let check = try queue.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+      guard check == ["ok"] else {
+        throw StoreError.corrupt(
+          "the registry database \(path) is damaged (integrity check failed): restore it from a backup"
+        )
+      }
+      try queue.read { db in
+        if try Schema.migrator.hasBeenSuperseded(db) {
+          throw StoreError.tooNew(
+            "the registry database \(path) was written by a newer version of amexist")
+        }
+        guard try Schema.migrator.hasCompletedMigrations(db) else {
+          throw StoreError.unavailable(
+            "the registry database \(path) needs `amexist migrate`, which its owner must run")
+        }
+      }
+      return queue
+    } catch let error as StoreError {
+      throw error
+    } catch {
+      throw storeError(error, path: path)
     }
   }
 

@@ -31,6 +31,20 @@ struct CommandRunner {
     return try finish(process)
   }
 
+  /// Runs `amexist` as another (unprivileged) `user`, which needs root.
+  func run(asUser user: String, _ arguments: [String]) throws -> Output {
+    let process = command(arguments, environment: [:])
+    process.arguments = ["-u", user, "--", Self.executable.path] + arguments
+    process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    return try finish((process, out, err))
+  }
+
   /// Starts `amexist` without waiting.
   func start(_ arguments: [String], environment: [String: String] = [:]) throws -> (
     Process, Pipe, Pipe

@@ -119,4 +119,38 @@ struct HonestOutputTests {
     try FileManager.default.removeItem(atPath: cli.path("Keys/private/\(signing).pem"))
     #expect(try cli.run(["keys", "list"]).stdout.contains("MISSING"))
   }
+
+  /// An unprivileged account to run commands as (root ignores permission bits).
+  static let reader: String? = ["nobody", "postgres"].first { name in getpwnam(name) != nil }
+
+  @Test(
+    "item 7: read commands work on a registry folder the user cannot write",
+    .enabled(if: getuid() == 0 && reader != nil, "needs root to run as another user"))
+  func readOnlyRegistry() throws {
+    let cli = try registry()
+    defer { cli.folder.remove() }
+    #expect(
+      try cli.run([
+        "decision", "grant", siret, "--level", "2", "--decided", "2026-01-10", "--valid-until",
+        "2029-01-09",
+      ]).status == 0)
+    let bundle = try cli.run(["attest", siret, "--out", "out"]).stdout.firstLine
+    // Readable by everyone, writable by its owner only: an auditor's copy.
+    let chmod = Process()
+    chmod.executableURL = URL(fileURLWithPath: "/bin/chmod")
+    chmod.arguments = ["-R", "a+rX,go-w", cli.folder.path]
+    try chmod.run()
+    chmod.waitUntilExit()
+    guard let user = Self.reader else { return }
+    for arguments in [
+      ["service", "list"], ["service", "show", siret], ["history", siret], ["log", "audit"],
+      ["verify", bundle], ["export"], ["keys", "list"],
+    ] {
+      let output = try cli.run(asUser: user, arguments)
+      #expect(output.status == 0, "\(arguments.joined(separator: " ")): \(output.stderr)")
+    }
+    let write = try cli.run(asUser: user, ["decision", "suspend", siret, "--reason", "Essai"])
+    #expect(write.status != 0 && !write.stderr.isEmpty)
+    #expect(try cli.run(["service", "show", siret]).stdout.contains("active"))
+  }
 }
