@@ -77,9 +77,11 @@ func issueAndWrite(
         "\(error): give --base-url (no attestation was issued)", exitCode: AmexistCLI.usageError)
     }
   }
+  let language = pdf?.language ?? .french
   let issued = try await perform { () throws(RegistryError) in
     try await service.issueAttestation(
-      siret: siret, signer: signer.key, kid: signer.kid, issuer: signer.trust.issuer)
+      siret: siret, signer: signer.key, kid: signer.kid, issuer: signer.trust.issuer,
+      lang: language.rawValue, document: AttestationPDF.checkFits)
   }
   let uuid = issued.claims.uuid
   let bundle = CanonicalJSON.encode(issued.bundle.json) + [UInt8(ascii: "\n")]
@@ -181,25 +183,24 @@ struct VerifyCommand: AsyncParsableCommand {
     let online = try self.online.map { url throws(CLIError) in
       try OnlineCheck(url: url, trust: trustFile)
     }
-    var (report, link) = AttestationPDFVerifier(
-      verifier: AttestationVerifier(trust: trustFile),
-      origins: baseURLs.isEmpty ? [trustFile.issuer] : baseURLs
+    // --base-url adds origins to the issuer's: a printed page may link to any of them.
+    let checked = AttestationPDFVerifier(
+      verifier: AttestationVerifier(trust: trustFile), origins: [trustFile.issuer] + baseURLs
     ).verifyUpload(input, now: instant)
+    var report = checked.report
     if let online { report = await online.check(report) }
     Console.out(
       global.json
-        ? CanonicalJSON.string(Self.json(report, printedLink: link))
-        : Self.describe(report, printedLink: link))
+        ? CanonicalJSON.string(Self.json(report, page: checked.page))
+        : Self.describe(report, page: checked.page))
     if let failure = report.failure {
       throw CLIError(failure.description, exitCode: failure.exitCode)
     }
   }
 
-  /// The verification for people: only verified fields, then the verdict. `printedLink` is
-  /// the QR code's link of a PDF whose page was checked against its attestation.
-  static func describe(_ report: VerificationReport, printedLink: VerificationLink? = nil)
-    -> String
-  {
+  /// The verification for people: only verified fields, then the verdict. `page` is what a
+  /// PDF's page was found to be.
+  static func describe(_ report: VerificationReport, page: PrintedCheck.Page? = nil) -> String {
     var lines: [(String, String)] = []
     if let attestation = report.attestation {
       let claims = attestation.claims
@@ -224,9 +225,17 @@ struct VerifyCommand: AsyncParsableCommand {
           "entry \(inclusion.index) of \(checkpoint.origin), proven in its tree of \(checkpoint.size) entries"
         ))
     }
-    if let printedLink {
+    switch page {
+    case .genuine(let link):
+      lines.append(("Printed page", "the registry's own for this attestation; QR code \(link)"))
+    case .resaved:
       lines.append(
-        ("Printed page", "the registry's own for this attestation; QR code \(printedLink)"))
+        (
+          "Printed page",
+          "NOT CHECKED: the PDF was re-saved by another program; the verdict is its attached attestation's, and only the fields above are verified"
+        ))
+    case nil:
+      break
     }
     lines.append(("Checked at", report.checkedAt.description))
     lines.append(("Verdict", report.failure.map { "NOT VALID: \($0)" } ?? "VALID"))
@@ -234,14 +243,23 @@ struct VerifyCommand: AsyncParsableCommand {
   }
 
   /// The verification for programs.
-  static func json(_ report: VerificationReport, printedLink: VerificationLink? = nil) -> JSONValue
-  {
+  static func json(_ report: VerificationReport, page: PrintedCheck.Page? = nil) -> JSONValue {
+    var printedLink: VerificationLink?
+    var printedPage: JSONValue = .null
+    switch page {
+    case .genuine(let link):
+      printedLink = link
+      printedPage = .string("genuine")
+    case .resaved: printedPage = .string("resaved")
+    case nil: break
+    }
     var members: [String: JSONValue] = [
       "valid": .bool(report.isValid), "checkedAt": .string(report.checkedAt.description),
       "reason": report.failure.map { .string($0.code) } ?? .null,
       "message": report.failure.map { .string($0.description) } ?? .null,
       "exitCode": .integer(Int64(report.exitCode)),
       "printedLink": printedLink.map { .string($0.description) } ?? .null,
+      "printedPage": printedPage,
       "log": report.inclusion.map { inclusion in
         .object([
           "index": .integer(inclusion.index),

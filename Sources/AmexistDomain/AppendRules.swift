@@ -14,6 +14,7 @@ public enum AppendRules {
     case .keyAdded, .keyRetired, .keyRevoked:
       try checkKeyEvent(event, history: history)
     case .serviceRegistered(let registration):
+      try registration.profile.checkPrintable()
       if history.contains(where: { if case .serviceRegistered = $0.event { true } else { false } })
       {
         throw .ruleViolated(.serviceAlreadyRegistered(registration.siret))
@@ -55,8 +56,10 @@ public enum AppendRules {
     }
     switch event {
     case .serviceUpdated(let update):
+      try update.profile.checkPrintable()
       guard update.profile != state.profile else { throw .ruleViolated(.profileUnchanged(siret)) }
     case .levelGranted(let grant):
+      try TextRules.checkPrintable(grant.evaluator, field: "evaluator")
       if grant.level.requiresThirdPartyEvaluator, grant.evaluator == nil {
         throw .ruleViolated(.levelThreeNeedsEvaluator)
       }
@@ -81,6 +84,7 @@ public enum AppendRules {
         }
       }
     case .levelRenewed(let renewal):
+      try TextRules.checkPrintable(renewal.evaluator, field: "evaluator")
       guard let decision = state.decision, state.standing == .active || state.standing == .none
       else {
         throw .ruleViolated(.nothingToRenew(siret, standing: state.standing))

@@ -102,6 +102,8 @@ public enum RuleViolation: Hashable, Sendable, CustomStringConvertible {
   case keyAlreadyRetired(kid: String)
   case keyAlreadyRevoked(kid: String)
   case keyValidityInverted(kid: String)
+  /// New text that goes on printed attestations holds a character they cannot show.
+  case notPrintable(field: String, character: Unicode.Scalar)
   /// The decision is dated before the scheme's earliest decision date.
   case decisionBeforeScheme(decided: CalendarDate, earliest: CalendarDate, scheme: String)
   /// The validity goes beyond the scheme's longest validity for the level.
@@ -155,6 +157,9 @@ public enum RuleViolation: Hashable, Sendable, CustomStringConvertible {
       return "key \(Printable.quoted(kid)) is already revoked"
     case .keyValidityInverted(let kid):
       return "key \(Printable.quoted(kid)) must become valid before it stops being valid"
+    case .notPrintable(let field, let character):
+      return
+        "\(field): character \(Printable.quoted(String(character))) (U+\(String(character.value, radix: 16, uppercase: true))) cannot be printed on attestations (their fonts hold Latin-1 and the French typographic characters); write it without it"
     case .decisionBeforeScheme(let decided, let earliest, let scheme):
       return
         "the decision date \(decided) is before \(earliest), the earliest decision of the \(scheme) scheme"

@@ -43,6 +43,15 @@ public struct ServiceProfile: Hashable, Sendable {
   }
 }
 
+extension ServiceProfile {
+  /// Refuses a profile whose name, address or city a printed attestation could not show.
+  public func checkPrintable() throws(DomainError) {
+    try TextRules.checkPrintable(name, field: "name")
+    try TextRules.checkPrintable(address, field: "address")
+    try TextRules.checkPrintable(city, field: "city")
+  }
+}
+
 /// Rules for the free text the registry stores, shows and signs.
 public enum TextRules {
   /// Trims and normalises `text` and checks it: not empty, at most `maximumLength` characters,
@@ -77,6 +86,34 @@ public enum TextRules {
       return nil
     }
     return try required(text, field: field, maximumLength: maximumLength)
+  }
+
+  /// The first character of `text` that printed attestations cannot show, or nil.
+  ///
+  /// The PDF's standard fonts use the Windows-1252 repertoire (Latin-1 and 27 typographic
+  /// characters: every French letter, œ, €, quotes and dashes); anything else would print as
+  /// something it is not, so new text that goes on a document is refused at input instead.
+  public static func firstUnprintable(_ text: String) -> Unicode.Scalar? {
+    text.unicodeScalars.first { scalar in
+      switch scalar.value {
+      case 0x20...0x7E, 0xA0...0xFF: return false
+      default: return !windows1252Extras.contains(scalar.value)
+      }
+    }
+  }
+
+  /// The characters Windows-1252 puts at 0x80–0x9F.
+  static let windows1252Extras: Set<UInt32> = [
+    0x20AC, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039,
+    0x0152, 0x017D, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122,
+    0x0161, 0x203A, 0x0153, 0x017E, 0x0178,
+  ]
+
+  /// Refuses `text` (of `field`) when a printed attestation could not show one of its
+  /// characters.
+  static func checkPrintable(_ text: String?, field: String) throws(DomainError) {
+    guard let text, let bad = firstUnprintable(text) else { return }
+    throw .ruleViolated(.notPrintable(field: field, character: bad))
   }
 
   /// Whether `scalar` may never appear in stored text.

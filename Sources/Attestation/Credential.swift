@@ -10,7 +10,10 @@ public import AmexistDomain
 /// `siret`, `name`, `level`, `levelName` (French), `decisionDate`, `levelValidFrom`,
 /// `levelValidUntil`, `decision` (log index of the decision attested), `address` when the
 /// registry has one (the printed attestation shows it, so it is signed too) and, unless the
-/// federation evaluated the service, `evaluator`.
+/// federation evaluated the service, `evaluator`; and the printed document's `layout` (its
+/// version) and `lang` (`fr` or `en`), so that the page is rebuilt as it was issued and no one
+/// can re-render a genuine attestation with another layout (absent from attestations issued
+/// before layouts were named: those were made with the first layout).
 public struct AttestationClaims: Hashable, Sendable {
   public let id: String
   public let issuer: String
@@ -30,6 +33,15 @@ public struct AttestationClaims: Hashable, Sendable {
   public let evaluator: String?
   /// Log index of the decision the attestation states.
   public let decisionIndex: Int64
+  /// The printed document's layout version; nil for attestations issued before it was named.
+  public let layout: String?
+  /// The printed document's language (`fr`, `en`); nil as for ``layout``.
+  public let lang: String?
+
+  /// The layout new attestations are issued with.
+  public static let currentLayout = "amexist-a4/2"
+  /// The languages a printed attestation is made in.
+  public static let languages: Set<String> = ["fr", "en"]
 
   /// The attestation's UUID: its id without `urn:uuid:`.
   public var uuid: String { String(id.dropFirst("urn:uuid:".count)) }
@@ -44,8 +56,13 @@ public struct AttestationClaims: Hashable, Sendable {
   /// Claims for the decision in force of `state`, issued at `instant` by `issuer` with `id`.
   ///
   /// - Returns: nil when the state has no decision.
-  public init?(state: ServiceState, id: String, issuer: String, issuedAt instant: Instant) {
+  public init?(
+    state: ServiceState, id: String, issuer: String, issuedAt instant: Instant,
+    layout: String = Self.currentLayout, lang: String = "fr"
+  ) {
     guard let decision = state.decision else { return nil }
+    self.layout = layout
+    self.lang = lang
     self.id = id
     self.issuer = issuer
     self.validFrom = instant
@@ -75,11 +92,14 @@ public struct AttestationClaims: Hashable, Sendable {
     ]
     if let evaluator { subject["evaluator"] = .string(evaluator) }
     if let address { subject["address"] = .string(address) }
-    return .object([
+    var members: [String: JSONValue] = [
       "@context": Self.context, "type": Self.types, "id": .string(id), "issuer": .string(issuer),
       "validFrom": .string(validFrom.description), "validUntil": .string(validUntil.description),
       "credentialSubject": .object(subject),
-    ])
+    ]
+    if let layout { members["layout"] = .string(layout) }
+    if let lang { members["lang"] = .string(lang) }
+    return .object(members)
   }
 
   /// The payload bytes that are signed: canonical JSON.
@@ -137,6 +157,15 @@ public struct AttestationClaims: Hashable, Sendable {
       throw error
     } catch {
       throw ClaimsError("unreadable claims")
+    }
+    layout = try top.optionalString("layout")
+    lang = try top.optionalString("lang")
+    if let layout, layout.isEmpty || layout.utf8.count > 40 {
+      throw ClaimsError("layout is not a layout name")
+    }
+    if let lang, !Self.languages.contains(lang) { throw ClaimsError("lang is not fr or en") }
+    guard (layout == nil) == (lang == nil) else {
+      throw ClaimsError("layout and lang go together")
     }
     try top.finish()
     guard validUntil > validFrom else { throw ClaimsError("validUntil is not after validFrom") }

@@ -30,6 +30,9 @@ public enum VerificationFailure: Hashable, Sendable, CustomStringConvertible {
   /// A printed attestation (PDF) whose page or link is not the one the registry makes for the
   /// signed bundle it carries.
   case documentAltered(String)
+  /// A printed attestation whose QR code links to an origin the verifier did not pin (the
+  /// page may be genuine; the link is not one this verifier trusts).
+  case unpinnedLink(String)
 
   /// The exit status of `amexist verify` for this reason (0 is valid).
   public var exitCode: Int32 {
@@ -40,7 +43,7 @@ public enum VerificationFailure: Hashable, Sendable, CustomStringConvertible {
     case .keyRevoked: return 4
     case .statusUnknown: return 5
     case .logProof: return 6
-    case .untrustedKey: return 7
+    case .untrustedKey, .unpinnedLink: return 7
     }
   }
 
@@ -58,6 +61,7 @@ public enum VerificationFailure: Hashable, Sendable, CustomStringConvertible {
     case .notInForce(let status): return status.rawValue
     case .logProof: return "log-proof"
     case .documentAltered: return "document-altered"
+    case .unpinnedLink: return "unpinned-link"
     }
   }
 
@@ -75,6 +79,7 @@ public enum VerificationFailure: Hashable, Sendable, CustomStringConvertible {
     case .notInForce(let status): return "the registry reports it \(status.englishName)"
     case .logProof(let reason): return "not proven logged: \(reason)"
     case .documentAltered(let reason): return "altered document: \(reason)"
+    case .unpinnedLink(let reason): return "links to an origin you did not pin: \(reason)"
     }
   }
 }

@@ -129,11 +129,14 @@ public enum DocumentError: Error, Hashable, Sendable, CustomStringConvertible {
   case badOrigin(String)
   /// The file is not a PDF attestation of this registry.
   case malformed(String)
+  /// The attestation's values do not fit its page.
+  case doesNotFit(String)
 
   public var description: String {
     switch self {
     case .badOrigin(let reason): "bad public base URL: \(reason)"
     case .malformed(let reason): "not an AMEXIST attestation PDF: \(reason)"
+    case .doesNotFit(let reason): "the printed attestation cannot be made: \(reason)"
     }
   }
 }
@@ -150,10 +153,18 @@ public enum AttestationPDF {
   /// The largest PDF read, in bytes.
   public static let maximumSize = 262_144
 
-  /// The PDF of `sheet`, attaching `bundle` (the bundle file's exact bytes).
+  /// The PDF of `sheet` in `layout` (by default the one its claims name), attaching `bundle`
+  /// (the bundle file's exact bytes).
   public static func render(
-    _ sheet: AttestationSheet, bundle: [UInt8], language: PageLanguage, link: VerificationLink
+    _ sheet: AttestationSheet, bundle: [UInt8], language: PageLanguage, link: VerificationLink,
+    layout: AttestationLayoutVersion? = nil
   ) throws(DocumentError) -> [UInt8] {
+    guard let layout = layout ?? AttestationLayoutVersion(claims: sheet.claims) else {
+      throw .malformed("its layout \(sheet.claims.layout ?? "?") is not one this amexist knows")
+    }
+    if let signed = sheet.claims.lang, signed != language.rawValue {
+      throw .malformed("the attestation was signed for a page in \(signed)")
+    }
     guard link.uuid == sheet.uuid else {
       throw .malformed("the link names another attestation")
     }
@@ -171,7 +182,8 @@ public enum AttestationPDF {
       "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
     let bold = writer.add(
       "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>")
-    let drawn = AttestationLayout.draw(sheet, language: language, link: link, code: code)
+    let drawn = try AttestationLayout.draw(
+      sheet, language: language, link: link, code: code, version: layout)
     let content = writer.addStream("", drawn.content)
     let annotation = writer.add(
       "<< /Type /Annot /Subtype /Link /Rect [\(drawn.linkArea)] /Border [0 0 0] "
@@ -323,11 +335,11 @@ public struct AttestationPDFVerifier: Sendable {
   public static func isPDF(_ input: [UInt8]) -> Bool { input.starts(with: Array("%PDF-".utf8)) }
 
   /// The report for `input` at `now`: a PDF as ``verifyDocument(_:now:)`` does, anything else
-  /// (a bundle, a JWS) as the bundle verifier does; the link when a PDF's page was genuine.
-  public func verifyUpload(_ input: [UInt8], now: Instant) -> (
-    report: VerificationReport, link: VerificationLink?
-  ) {
-    Self.isPDF(input) ? verifyDocument(input, now: now) : (verifier.verify(input, now: now), nil)
+  /// (a bundle, a JWS) as the bundle verifier does.
+  public func verifyUpload(_ input: [UInt8], now: Instant) -> PrintedCheck {
+    Self.isPDF(input)
+      ? verifyDocument(input, now: now)
+      : PrintedCheck(report: verifier.verify(input, now: now), page: nil)
   }
 
   /// The report for the PDF `pdf` at `now`. A document failure takes precedence over the
@@ -336,46 +348,85 @@ public struct AttestationPDFVerifier: Sendable {
     verifyDocument(pdf, now: now).report
   }
 
-  /// The report for the PDF `pdf` at `now`, and the link of its QR code when the page was
-  /// found to be the registry's rendering of the attached attestation.
-  public func verifyDocument(_ pdf: [UInt8], now: Instant) -> (
-    report: VerificationReport, link: VerificationLink?
-  ) {
+  /// The report for the PDF `pdf` at `now`, and what was found of its page: the registry's
+  /// own rendering of the attached attestation (with its QR code's link), or a file that
+  /// another program re-saved, whose page cannot be checked (the verdict is then its attached
+  /// bundle's).
+  public func verifyDocument(_ pdf: [UInt8], now: Instant) -> PrintedCheck {
     let contents: AttestationPDF.Contents
     do {
       contents = try AttestationPDF.contents(of: pdf)
     } catch {
-      return (.refused(.malformed(error.description), at: now), nil)
+      if let bundle = ResavedPDF.attachedBundle(of: pdf) {
+        return PrintedCheck(report: verifier.verify(bundle, now: now), page: .resaved)
+      }
+      return PrintedCheck(report: .refused(.malformed(error.description), at: now), page: nil)
     }
     let report = verifier.verify(contents.bundle, now: now)
     guard let attestation = report.attestation, let inclusion = report.inclusion else {
-      return (report, nil)
+      return PrintedCheck(report: report, page: nil)
     }
     let sheet = AttestationSheet(attestation, inclusion)
+    let path = "/v/" + sheet.uuid
+    guard contents.link.hasSuffix(path) else {
+      return PrintedCheck(
+        report: report.replacingFailure(
+          .documentAltered("its QR code links to \(contents.link.prefix(120)), not to \(path)")),
+        page: nil)
+    }
     guard
       let link = origins.lazy.compactMap({ try? VerificationLink(origin: $0, uuid: sheet.uuid) })
         .first(where: { $0.description == contents.link })
     else {
-      let pinned = origins.isEmpty ? "a pinned origin" : origins.joined(separator: " or ")
-      return (
-        report.replacingFailure(
-          .documentAltered(
-            "its QR code links to \(contents.link.prefix(120)), not to /v/\(sheet.uuid) on \(pinned)"
+      let pinned = origins.isEmpty ? "none" : origins.joined(separator: ", ")
+      return PrintedCheck(
+        report: report.replacingFailure(
+          .unpinnedLink(
+            "its QR code links to \(contents.link.prefix(120)); pinned: \(pinned) (verify --base-url ORIGIN adds one you trust)"
           )),
-        nil
-      )
+        page: nil)
+    }
+    guard let layout = AttestationLayoutVersion(claims: sheet.claims) else {
+      return PrintedCheck(
+        report: report.replacingFailure(
+          .malformed(
+            "its page layout \(sheet.claims.layout ?? "?") is not one this version of amexist knows: update amexist"
+          )),
+        page: nil)
     }
     let expected = try? AttestationPDF.render(
-      sheet, bundle: contents.bundle, language: contents.language, link: link)
+      sheet, bundle: contents.bundle, language: contents.language, link: link, layout: layout)
     guard expected == pdf else {
-      return (
-        report.replacingFailure(
+      return PrintedCheck(
+        report: report.replacingFailure(
           .documentAltered(
             "the file is not the registry's PDF of the signed attestation it carries")),
-        nil
-      )
+        page: nil)
     }
-    return (report, link)
+    return PrintedCheck(report: report, page: .genuine(link))
+  }
+}
+
+/// What verifying an upload (bundle, JWS or PDF) found.
+public struct PrintedCheck: Sendable {
+  /// What a PDF's page was found to be.
+  public enum Page: Hashable, Sendable {
+    /// The registry's own rendering of the attached attestation, linking to `link`.
+    case genuine(VerificationLink)
+    /// Re-saved by another program: the page was not checked; the verdict is the attached
+    /// bundle's.
+    case resaved
+  }
+
+  /// The verdict.
+  public let report: VerificationReport
+  /// For a PDF whose attached attestation verified: its page; nil otherwise.
+  public let page: Page?
+
+  /// The QR code's link of a genuine page.
+  public var link: VerificationLink? {
+    if case .genuine(let link) = page { return link }
+    return nil
   }
 }
 
@@ -394,6 +445,25 @@ enum PDFDate {
 }
 
 extension AttestationPDF {
+  /// Checks, before an attestation with `claims` is signed, that its page can be made in the
+  /// layout and language the claims name, whatever key, log index and origin it gets.
+  ///
+  /// - Throws: ``DocumentError`` when it cannot (an unknown layout, values that do not fit).
+  @Sendable public static func checkFits(_ claims: AttestationClaims) throws {
+    guard let layout = AttestationLayoutVersion(claims: claims) else {
+      throw DocumentError.malformed("unknown layout \(claims.layout ?? "?")")
+    }
+    // The longest key id, log index and log origin a page may show.
+    let sheet = AttestationSheet(
+      claims: claims, kid: "es256-" + String(repeating: "W", count: 43), algorithm: .es256,
+      logIndex: 9_999_999_999, logOrigin: String(repeating: "w", count: 100))
+    let link = try VerificationLink(origin: "https://registry.example", uuid: sheet.uuid)
+    let code = try QRCode(text: link.description)
+    _ = try AttestationLayout.draw(
+      sheet, language: PageLanguage(rawValue: claims.lang ?? "fr") ?? .french, link: link,
+      code: code, version: layout)
+  }
+
   /// The PDF of the bundle file `bundle`, made only from what verifies in it: the signature with
   /// a key `verifier` trusts and the log proof (an attestation since expired or withdrawn is
   /// still printed as it was issued; its verification says so).

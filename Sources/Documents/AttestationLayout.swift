@@ -1,6 +1,30 @@
 import AmexistDomain
 import Attestation
 
+/// A released layout of the printed attestation, named in the credentials issued with it.
+///
+/// Every released layout stays, with the days it was issued on: a PDF is rebuilt with the
+/// layout its credential names, so a later change of wording never turns a genuine PDF into an
+/// altered one, and a defective layout can be refused by name.
+public enum AttestationLayoutVersion: String, CaseIterable, Sendable {
+  /// Issued until 2026-12-02 (credentials without `layout`): every field at 11.5 points, so
+  /// fields at their length limits could push the QR block off the page.
+  case first = "amexist-a4/1"
+  /// Issued from 2026-12-02: the fields' size shrinks (down to 7 points) so that the QR block
+  /// always stays on the page.
+  case fitted = "amexist-a4/2"
+
+  /// The layout `claims` name (the first for claims that name none); nil for one this version
+  /// of amexist does not know.
+  public init?(claims: AttestationClaims) {
+    guard let name = claims.layout else {
+      self = .first
+      return
+    }
+    self.init(rawValue: name)
+  }
+}
+
 /// The page of the printed attestation: A4 portrait, 2 cm margins, the fields in two columns
 /// (label, value), the QR code and the link under them, a notice at the foot.
 struct AttestationLayout {
@@ -8,6 +32,7 @@ struct AttestationLayout {
   let language: PageLanguage
   let link: VerificationLink
   let code: QRCode
+  let version: AttestationLayoutVersion
 
   private static let pageHeight = 841.89
   private static let left = 56.69
@@ -21,26 +46,51 @@ struct AttestationLayout {
   private var linkArea = ""
 
   private init(
-    sheet: AttestationSheet, language: PageLanguage, link: VerificationLink, code: QRCode
+    sheet: AttestationSheet, language: PageLanguage, link: VerificationLink, code: QRCode,
+    version: AttestationLayoutVersion
   ) {
     self.sheet = sheet
     self.language = language
     self.link = link
     self.code = code
+    self.version = version
   }
 
   private var french: Bool { language == .french }
 
   /// The page's content stream, and the rectangle (`x1 y1 x2 y2`) of the QR code and its link.
+  ///
+  /// - Throws: `DocumentError.doesNotFit` when the fields cannot fit above the QR block even at
+  ///   the smallest size (never for values within the registry's length limits).
   static func draw(
-    _ sheet: AttestationSheet, language: PageLanguage, link: VerificationLink, code: QRCode
-  ) -> (content: [UInt8], linkArea: String) {
-    var layout = AttestationLayout(sheet: sheet, language: language, link: link, code: code)
-    let content = layout.contentStream()
+    _ sheet: AttestationSheet, language: PageLanguage, link: VerificationLink, code: QRCode,
+    version: AttestationLayoutVersion
+  ) throws(DocumentError) -> (content: [UInt8], linkArea: String) {
+    var layout = AttestationLayout(
+      sheet: sheet, language: language, link: link, code: code, version: version)
+    let content = try layout.contentStream()
     return (content, layout.linkArea)
   }
 
-  private mutating func contentStream() -> [UInt8] {
+  /// The lowest baseline the fields may reach: the QR block (at most 150 points of code, its
+  /// quiet zone and the text beside it) and the notice at the foot stay below.
+  private static let fieldsFloor = 300.0
+
+  /// The size of the fields' values: 11.5 points, or for the fitted layout the largest of a few
+  /// smaller sizes at which every field fits above ``fieldsFloor``.
+  private func valueSize(startingAt top: Double) throws(DocumentError) -> Double {
+    guard version == .fitted else { return 11.5 }
+    let width = Self.right - Self.valueColumn
+    for size in [11.5, 10.5, 9.5, 8.5, 7.5, 7] {
+      let height = fields.reduce(0.0) { total, field in
+        total + Double(Self.wrap(field.1, field.2, size, width: width).count) * (size * 1.3) + 6
+      }
+      if top - height >= Self.fieldsFloor { return size }
+    }
+    throw .doesNotFit("the service's name, address and evaluator are too long for one page")
+  }
+
+  private mutating func contentStream() throws(DocumentError) -> [UInt8] {
     var y = Self.pageHeight - 76
     text("AMEXIST", .bold, 28, x: Self.left, y: y, colour: Self.green)
     y -= 26
@@ -58,12 +108,15 @@ struct AttestationLayout {
     y -= 10
     rule(y: y)
     y -= 24
+    let size = try valueSize(startingAt: y)
+    // The first layout's 15-point lines, kept for what it issued.
+    let lineHeight = version == .first ? 15 : size * 1.3
     for (label, value, font) in fields {
-      let lines = Self.wrap(value, font, 11.5, width: Self.right - Self.valueColumn)
+      let lines = Self.wrap(value, font, size, width: Self.right - Self.valueColumn)
       text(label, .regular, 9.5, x: Self.left, y: y + 0.5, colour: "0.3 0.3 0.3")
       for line in lines {
-        text(line, font, 11.5, x: Self.valueColumn, y: y)
-        y -= 15
+        text(line, font, size, x: Self.valueColumn, y: y)
+        y -= lineHeight
       }
       y -= 6
     }

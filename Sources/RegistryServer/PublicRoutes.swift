@@ -194,17 +194,21 @@ extension Site {
   }
 
   /// `/attestations/{id}/pdf`: the printable attestation, its bundle attached, in the language
-  /// the request asks for, its QR code linking to this registry's public origin.
+  /// its credential names (or, for one issued before languages were signed, the language the
+  /// request asks for), its QR code linking to this registry's public origin.
   func printable(_ request: Request, context: RegistryRequestContext) async throws -> Response {
     let uuid = try Self.attestationUUID(try context.parameters.require("id"))
     let language = PageLanguage.of(request)
     return try await cached(request, key: "pdf/\(uuid)/\(language)") {
       let bundle = try await bundleBytes(uuid)
+      let signed = try await registry.attestation(id: "urn:uuid:" + uuid).claims?.lang
       let pdf: [UInt8]
       do {
         pdf = try AttestationPDF.render(
           bundle: bundle, verifiedBy: AttestationVerifier(trust: try await trust()),
-          at: registry.clock.now(), language: language, origin: settings.publicOrigin)
+          at: registry.clock.now(),
+          language: signed.flatMap(PageLanguage.init(rawValue:)) ?? language,
+          origin: settings.publicOrigin)
       } catch {
         // The registry's own bundle does not verify with its own trust file: not servable.
         throw SiteError.unavailable

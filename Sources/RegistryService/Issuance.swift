@@ -133,9 +133,15 @@ extension RegistryService {
   /// rebuild it from the signed claims; the bundle carries its inclusion proof in the
   /// checkpoint that sealed the issuance. Refused unless the standing is active and `kid` may
   /// sign now.
-  public func issueAttestation(siret: SIRET, signer: SigningKey, kid: String, issuer: String)
-    async throws(RegistryError) -> IssuedAttestation
-  {
+  ///
+  /// - Parameters:
+  ///   - lang: the language of the printed document the credential names (`fr`, `en`).
+  ///   - document: checks the claims before anything is signed (that the printed page can be
+  ///     made); what it throws refuses the issuance, and nothing is logged.
+  public func issueAttestation(
+    siret: SIRET, signer: SigningKey, kid: String, issuer: String, lang: String = "fr",
+    document: (@Sendable (AttestationClaims) throws -> Void)? = nil
+  ) async throws(RegistryError) -> IssuedAttestation {
     let clock = self.clock
     let id = "urn:uuid:" + UUID().uuidString.lowercased()
     let issued = Mutex<(AttestationClaims, String)?>(nil)
@@ -146,7 +152,8 @@ extension RegistryService {
         throw RegistryError.notFound(siret)
       }
       guard state.standing == .active,
-        let claims = AttestationClaims(state: state, id: id, issuer: issuer, issuedAt: now)
+        let claims = AttestationClaims(
+          state: state, id: id, issuer: issuer, issuedAt: now, lang: lang)
       else {
         throw RegistryError.refused(
           .ruleViolated(.attestationNeedsActiveLevel(siret, standing: state.standing)))
@@ -167,6 +174,14 @@ extension RegistryService {
             reason:
               "it would not verify (\(error)); nothing was issued: correct the service's profile"
           ))
+      }
+      do {
+        try document?(claims)
+      } catch {
+        throw RegistryError.refused(
+          .invalidText(
+            field: "attestation",
+            reason: "its printed page cannot be made (\(error)); nothing was issued"))
       }
       let jws: String
       do {

@@ -194,14 +194,16 @@ struct PrintableCLITests {
         try Self.altered(
           pdf, Array("/URI (\(Self.origin)/v/".utf8), Array("/URI (\(link)/v/".utf8)),
         "link\(index).pdf")
-      #expect(relinked.status == 1, "\(link)")
+      // Item 8: said as it is, not as an altered page (exit 7, an untrusted link).
+      #expect(relinked.status == 7, "\(link)")
       #expect(
-        relinked.stderr.contains("altered document: its QR code links to"), "\(relinked.stderr)")
+        relinked.stderr.contains("links to an origin you did not pin: its QR code links to"),
+        "\(relinked.stderr)")
     }
     // The genuine file, but the verifier pins another origin (the issuer's, by default).
     let unpinned = try verify(pdf, "genuine.pdf", extra: [])
-    #expect(unpinned.status == 1)
-    #expect(unpinned.stderr.contains("not to /v/"), "\(unpinned.stderr)")
+    #expect(unpinned.status == 7)
+    #expect(unpinned.stderr.contains("did not pin"), "\(unpinned.stderr)")
 
     // Not a PDF of the registry: truncated, or with a second attached bundle.
     let truncated = try verify(Array(pdf.prefix(pdf.count / 2)), "truncated.pdf")
