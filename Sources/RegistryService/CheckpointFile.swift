@@ -64,12 +64,13 @@ public struct CheckpointFile: Sendable {
   }
 
   /// Checks, inside a write transaction, that the store extends `published`: its latest
-  /// checkpoint is at least as large and its tree has the same root at the published size.
+  /// checkpoint is at least as large and its tree has the same root at the published size
+  /// (``RegistryError/integrity(_:)`` otherwise: an older copy or a fork).
   static func check(_ snapshot: any RegistrySnapshot, against published: SignedCheckpoint) throws {
     let size = published.checkpoint.size
     let stored = try snapshot.latestCheckpoint()?.size ?? 0
     guard stored >= size else {
-      throw RegistryError.log(
+      throw RegistryError.integrity(
         "the log already signed a checkpoint of size \(size) but this database holds \(stored) entries under checkpoints: it is an older copy (a restored backup?); writing to it would fork the log, so nothing was written. Restore the newest database."
       )
     }
@@ -77,10 +78,10 @@ public struct CheckpointFile: Sendable {
     do {
       root = try StoredTree.rootHash(size: size, reader: snapshot)
     } catch {
-      throw RegistryError.log("the database's tree cannot be read at size \(size): \(error)")
+      throw RegistryError.integrity("the database's tree cannot be read at size \(size): \(error)")
     }
     guard root == published.checkpoint.root else {
-      throw RegistryError.log(
+      throw RegistryError.integrity(
         "this database is not the one the log signed (its tree at size \(size) has another root): writing would fork the log, so nothing was written"
       )
     }

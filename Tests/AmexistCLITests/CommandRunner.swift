@@ -36,20 +36,18 @@ struct CommandRunner {
     let process = command(arguments, environment: [:])
     process.arguments = ["-u", user, "--", Self.executable.path] + arguments
     process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    return try finish((process, out, err))
+    return try finish(Self.launch(process))
   }
 
   /// Starts `amexist` without waiting.
   func start(_ arguments: [String], environment: [String: String] = [:]) throws -> (
     Process, Pipe, Pipe
   ) {
-    let process = command(arguments, environment: environment)
+    try Self.launch(command(arguments, environment: environment))
+  }
+
+  /// Starts `process` with pipes for its output and no input.
+  static func launch(_ process: Process) throws -> (Process, Pipe, Pipe) {
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out

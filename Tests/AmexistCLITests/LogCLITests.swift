@@ -91,7 +91,7 @@ struct LogCLITests {
       "service", "add", "\(TestValues.generatedSIRET(21))", "--name", "Sur la copie", "--database",
       "backup.sqlite",
     ])
-    #expect(write.status == 1)
+    #expect(write.status == 6)
     #expect(write.stderr.contains("older copy"))
     let audit = try cli.run([
       "log", "audit", "--database", "backup.sqlite", "--since", "latest.checkpoint",

@@ -37,23 +37,14 @@ struct ReadmeTourTests {
     environment["PATH"] =
       CommandRunner.executable.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "")
     process.environment = environment
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let output = out.fileHandleForReading.readDataToEndOfFile()
-    let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    let lastCommand = errors.split(separator: "\n").last { $0.hasPrefix("+ amexist") } ?? ""
+    let result = try cli.finish(CommandRunner.launch(process))
+    let lastCommand = result.stderr.split(separator: "\n").last { $0.hasPrefix("+ amexist") } ?? ""
     #expect(
-      process.terminationStatus == 0,
-      "the README tour stopped at \(lastCommand): \(errors.suffix(600))")
+      result.status == 0, "the README tour stopped at \(lastCommand): \(result.stderr.suffix(600))")
     // What the tour says it writes is where it says.
     let written = try FileManager.default.contentsOfDirectory(atPath: cli.path("out"))
     #expect(written.filter { $0.hasSuffix(".amexist.json") }.count == 3)
     #expect(written.filter { $0.hasSuffix(".pdf") }.count == 1)
-    #expect(String(decoding: output, as: UTF8.self).contains("Verdict       VALID"))
+    #expect(result.stdout.contains("Verdict       VALID"))
   }
 }

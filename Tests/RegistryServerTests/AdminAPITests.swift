@@ -262,4 +262,27 @@ struct AdminAPITests {
       #expect(notRegistered.status == .notFound)
     }
   }
+
+  @Test("item 3: the admin API revokes from now on; a revocation set back in time is the CLI's")
+  func noBackdatedRevocation() async throws {
+    let harness = try await ServerHarness()
+    defer { harness.folder.remove() }
+    let token = try harness.token()
+    let kid = try #require(try await harness.service.keyRecords().first?.kid)
+    // A day after the key's start: a revocation an hour back is within its window.
+    harness.clock.advance(days: 1)
+    let hourAgo = harness.clock.now().adding(milliseconds: -3_600_000)
+    try await harness.test { client in
+      let backdated = try await post(
+        client, "/admin/keys/\(kid)/revoke", token: token,
+        json: "{\"reason\":\"Compromission\",\"at\":\"\(hourAgo)\"}")
+      #expect(backdated.status == .badRequest)
+      #expect(String(buffer: backdated.body).contains("amexist keys revoke"))
+      let future = try await post(
+        client, "/admin/keys/\(kid)/revoke", token: token,
+        json: "{\"reason\":\"Plus tard\",\"at\":\"2100-01-01T00:00:00Z\"}")
+      #expect(future.status == .badRequest)
+    }
+    #expect(try await harness.service.keyRecords().first?.revokedAt == nil)
+  }
 }
