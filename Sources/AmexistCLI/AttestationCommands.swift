@@ -81,7 +81,8 @@ func issueAndWrite(
   let issued = try await perform { () throws(RegistryError) in
     try await service.issueAttestation(
       siret: siret, signer: signer.key, kid: signer.kid, issuer: signer.trust.issuer,
-      lang: language.rawValue, document: AttestationPDF.checkFits)
+      issuerName: signer.trust.issuerName, lang: language.rawValue,
+      document: AttestationPDF.checkFits)
   }
   let uuid = issued.claims.uuid
   let bundle = CanonicalJSON.encode(issued.bundle.json) + [UInt8(ascii: "\n")]
@@ -211,7 +212,10 @@ struct VerifyCommand: AsyncParsableCommand {
         ("Decided", claims.decisionDate.description),
         ("Level valid", "\(claims.levelValidFrom) to \(claims.levelValidUntil)"),
         ("Evaluator", Describe.evaluator(claims.evaluator)),
-        ("Issued", "\(claims.validFrom) by \(claims.issuer)"),
+        (
+          "Issued",
+          "\(claims.validFrom) by \(claims.issuerName.map { "\($0), " } ?? "")\(claims.issuer)"
+        ),
         ("Valid until", claims.validUntil.description),
         ("Signed with", "\(attestation.kid) (\(attestation.algorithm.rawValue))"),
         ("Payload hash", "sha256:\(attestation.payloadSHA256)"),

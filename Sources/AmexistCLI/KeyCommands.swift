@@ -13,10 +13,12 @@ extension GlobalOptions {
 
 /// Creates an issuer key, its private file, its log event and the new trust file.
 func createIssuerKey(
-  _ algorithm: SigningAlgorithm, service: RegistryService, folder: KeyFolder, issuer: String
+  _ algorithm: SigningAlgorithm, service: RegistryService, folder: KeyFolder, issuer: String,
+  issuerName: String? = nil
 ) async throws(CLIError) -> String {
   try await perform { () throws(RegistryError) in
-    try await service.createIssuerKey(algorithm, folder: folder, issuer: issuer)
+    try await service.createIssuerKey(
+      algorithm, folder: folder, issuer: issuer, issuerName: issuerName)
   }
 }
 

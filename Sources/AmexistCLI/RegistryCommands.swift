@@ -19,6 +19,23 @@ struct InitCommand: AsyncParsableCommand {
     .edDSA
   @Option(help: "Issuer identifier written in attestations (a URL).")
   var issuer = defaultIssuer
+  @Option(help: "The issuer's organisation name, printed on attestations (the federation's).")
+  var issuerName: String?
+
+  func validate() throws {
+    guard let issuerName else { return }
+    let name: String
+    do {
+      name = try TextRules.required(issuerName, field: "--issuer-name", maximumLength: 200)
+    } catch {
+      throw ValidationError("\(error)")
+    }
+    if let bad = TextRules.firstUnprintable(name) {
+      throw ValidationError(
+        "--issuer-name: character U+\(String(bad.value, radix: 16, uppercase: true)) cannot be printed on attestations"
+      )
+    }
+  }
   @Option(help: "Origin of the log's checkpoints (default: the issuer's host and path + /log).")
   var logOrigin: String?
 
@@ -35,8 +52,8 @@ struct InitCommand: AsyncParsableCommand {
     let service: RegistryService
     do {
       service = try await openForWriting(
-        global: global, algorithm: algorithm, issuer: issuer, logOrigin: logOrigin,
-        report: global.json ? { _ in } : Console.out)
+        global: global, algorithm: algorithm, issuer: issuer, issuerName: issuerName,
+        logOrigin: logOrigin, report: global.json ? { _ in } : Console.out)
     } catch {
       // A failed first init leaves nothing behind: no half-made registry to mislead the next.
       if !existed, case .sqlite(let path) = location {
@@ -69,7 +86,8 @@ struct InitCommand: AsyncParsableCommand {
         ? "Registry \(location) already exists (\(count) entries)."
         : "Created the registry \(location).")
     Console.out(
-      "Issuer: \(trust.issuer) (written in every attestation and in \(folder.trustPath)).")
+      "Issuer: \(trust.issuerName.map { "\($0), " } ?? "")\(trust.issuer) (written in every attestation and in \(folder.trustPath))."
+    )
   }
 }
 
@@ -90,7 +108,7 @@ func defaultLogOrigin(issuer: String) -> String {
 /// with the trust file, self-test).
 func openForWriting(
   global: GlobalOptions, algorithm: SigningAlgorithm = .edDSA, issuer: String = defaultIssuer,
-  logOrigin: String? = nil, report: (String) -> Void = Console.out
+  issuerName: String? = nil, logOrigin: String? = nil, report: (String) -> Void = Console.out
 ) async throws(CLIError) -> RegistryService {
   let folder = global.keyFolder
   if folder.hasTrustFile {
@@ -106,6 +124,14 @@ func openForWriting(
       try await service.signer(from: folder)
     }
     report("Issuer key \(signer.kid) is ready (\(folder.trustPath)).")
+    // A name given to an existing registry goes into its trust file (and new attestations).
+    if let issuerName, issuerName != signer.trust.issuerName {
+      try await perform { () throws(RegistryError) in
+        try await service.publishTrust(
+          folder: folder, issuer: signer.trust.issuer, issuerName: issuerName)
+      }
+      report("The issuer is now named \(issuerName) in \(folder.trustPath): publish it.")
+    }
     return service
   }
   let origin = logOrigin ?? defaultLogOrigin(issuer: issuer)
@@ -114,7 +140,8 @@ func openForWriting(
   }
   report("Created the log key for \(origin) in \(folder.privateKeyPath(KeyFolder.logKeyName)).")
   let service = try await global.openService(create: true, logSigner: logSigner)
-  let kid = try await createIssuerKey(algorithm, service: service, folder: folder, issuer: issuer)
+  let kid = try await createIssuerKey(
+    algorithm, service: service, folder: folder, issuer: issuer, issuerName: issuerName)
   report("Created the issuer key \(kid) (\(algorithm.rawValue)) in \(folder.privateKeyPath(kid)).")
   report("Created the trust file \(folder.trustPath): publish it for verifiers.")
   return service
@@ -250,7 +277,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
     guard !noServe else { return }
     let admin = AdminAccess(folder: global.keyFolder, tokens: global.keyFolder.adminTokens)
-    try await server.serve(service, issuer: trust.issuer, origin: origin, admin: admin) { base in
+    try await server.serve(service, trust: trust, origin: origin, admin: admin) { base in
       Console.out("\nThe registry is served on \(base)/ (Ctrl-C stops it):")
       Console.out("  search        \(base)/")
       if let active = states.first(where: { $0.standing == .active }) {

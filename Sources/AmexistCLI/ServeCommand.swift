@@ -56,10 +56,10 @@ struct ServerOptions: ParsableArguments {
     }
   }
 
-  /// Serves `service` until SIGINT or SIGTERM with the public origin `origin`; `ready` is told
-  /// the local base URL once listening.
+  /// Serves `service` for the issuer of `trust` until SIGINT or SIGTERM with the public origin
+  /// `origin`; `ready` is told the local base URL once listening.
   func serve(
-    _ service: RegistryService, issuer: String, origin: String, admin: AdminAccess?,
+    _ service: RegistryService, trust: TrustFile, origin: String, admin: AdminAccess?,
     ready: @escaping @Sendable (String) -> Void
   ) async throws(CLIError) {
     var settings = RegistryServerSettings(
@@ -74,7 +74,8 @@ struct ServerOptions: ParsableArguments {
     }
     do {
       let app = try RegistryServer.application(
-        registry: service, issuer: issuer, settings: settings, admin: admin
+        registry: service, issuer: trust.issuer, issuerName: trust.issuerName,
+        settings: settings, admin: admin
       ) { [self] port in
         ready(localOrigin(port: port))
       }
@@ -107,7 +108,7 @@ struct ServeCommand: AsyncParsableCommand {
     let service = try await global.openService(writing: writing)
     let admin = writing ? AdminAccess(folder: folder, tokens: folder.adminTokens) : nil
     let origin = try server.publicOrigin(fallback: trust.issuer)
-    try await server.serve(service, issuer: trust.issuer, origin: origin, admin: admin) { base in
+    try await server.serve(service, trust: trust, origin: origin, admin: admin) { base in
       Console.out("Serving the registry on \(base)/ (Ctrl-C stops it); public origin \(origin).")
       Console.out(
         writing

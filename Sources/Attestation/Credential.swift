@@ -16,7 +16,11 @@ public import AmexistDomain
 /// before layouts were named: those were made with the first layout).
 public struct AttestationClaims: Hashable, Sendable {
   public let id: String
+  /// The issuer's identifier (a URL), compared with the trust file's.
   public let issuer: String
+  /// The issuer's organisation name, when the registry has one: the credential's `issuer` is
+  /// then `{"id", "name"}` (W3C VC 2.0), and the printed page names it.
+  public let issuerName: String?
   /// When the attestation was issued; it is not valid before.
   public let validFrom: Instant
   /// When the attested level ends; the attestation is expired from then on.
@@ -57,10 +61,11 @@ public struct AttestationClaims: Hashable, Sendable {
   ///
   /// - Returns: nil when the state has no decision.
   public init?(
-    state: ServiceState, id: String, issuer: String, issuedAt instant: Instant,
-    layout: String = Self.currentLayout, lang: String = "fr"
+    state: ServiceState, id: String, issuer: String, issuerName: String? = nil,
+    issuedAt instant: Instant, layout: String = Self.currentLayout, lang: String = "fr"
   ) {
     guard let decision = state.decision else { return nil }
+    self.issuerName = issuerName
     self.layout = layout
     self.lang = lang
     self.id = id
@@ -93,7 +98,9 @@ public struct AttestationClaims: Hashable, Sendable {
     if let evaluator { subject["evaluator"] = .string(evaluator) }
     if let address { subject["address"] = .string(address) }
     var members: [String: JSONValue] = [
-      "@context": Self.context, "type": Self.types, "id": .string(id), "issuer": .string(issuer),
+      "@context": Self.context, "type": Self.types, "id": .string(id),
+      "issuer": issuerName.map { .object(["id": .string(issuer), "name": .string($0)]) }
+        ?? .string(issuer),
       "validFrom": .string(validFrom.description), "validUntil": .string(validUntil.description),
       "credentialSubject": .object(subject),
     ]
@@ -123,7 +130,16 @@ public struct AttestationClaims: Hashable, Sendable {
     }
     do {
       id = try Identifiers.attestationID(try top.string("id"))
-      issuer = try top.string("issuer")
+      switch try top.take("issuer") {
+      case .string(let text):
+        (issuer, issuerName) = (text, nil)
+      case let object:
+        var named = try Members(object, "issuer")
+        issuer = try named.string("id")
+        issuerName = try TextRules.required(
+          try named.string("name"), field: "issuer name", maximumLength: 200)
+        try named.finish()
+      }
       validFrom = try Instant(parsing: try top.string("validFrom"))
       validUntil = try Instant(parsing: try top.string("validUntil"))
       var subject = try Members(try top.take("credentialSubject"), "credentialSubject")

@@ -37,7 +37,7 @@ public struct TrustedKey: Hashable, Sendable {
 
 /// `Keys/trust.json`: who issues attestations and with which keys. Public, meant to be published.
 ///
-/// Format `amexist-trust/1`: `{"format", "issuer", "keys": [{"kid", "alg", "jwk", "validFrom",
+/// Format `amexist-trust/1`: `{"format", "issuer", ["issuerName",] "keys": [{"kid", "alg", "jwk", "validFrom",
 /// "validUntil", "revokedAt", "revocationIndex"}], "log": {"origin", "key"}}` with `null` for an
 /// absent value; `log.key` is the log's note verifier key (`origin+hash+key`). Loading refuses
 /// unknown members, another format (a newer file needs a newer amexist), duplicate key ids, keys
@@ -51,14 +51,17 @@ public struct TrustFile: Hashable, Sendable {
 
   /// The issuer identifier written in every attestation.
   public let issuer: String
+  /// The issuer's organisation name, printed on attestations; nil when the registry has none.
+  public let issuerName: String?
   /// Issuer keys, oldest first.
   public let keys: [TrustedKey]
   /// The log's checkpoint verifier; its name is the log's origin.
   public let log: NoteVerifier
 
   /// A trust file for `issuer` with `keys`, whose attestations are logged in `log`.
-  public init(issuer: String, keys: [TrustedKey], log: NoteVerifier) {
+  public init(issuer: String, issuerName: String? = nil, keys: [TrustedKey], log: NoteVerifier) {
     self.issuer = issuer
+    self.issuerName = issuerName
     self.keys = keys
     self.log = log
   }
@@ -83,13 +86,25 @@ public struct TrustFile: Hashable, Sendable {
       }
       throw .invalidTrustFile("not an AMEXIST trust file")
     }
-    if let unknown = Set(members.keys).subtracting(["format", "issuer", "keys", "log"]).sorted()
+    if let unknown = Set(members.keys).subtracting([
+      "format", "issuer", "issuerName", "keys", "log",
+    ]).sorted()
       .first
     {
       throw .invalidTrustFile("unknown member \"\(unknown.prefix(32))\"")
     }
     guard case .string(let issuer) = members["issuer"], !issuer.isEmpty else {
       throw .invalidTrustFile("no issuer")
+    }
+    switch members["issuerName"] {
+    case nil: issuerName = nil
+    case .string(let name):
+      do {
+        issuerName = try TextRules.required(name, field: "issuerName", maximumLength: 200)
+      } catch {
+        throw .invalidTrustFile("\(error)")
+      }
+    default: throw .invalidTrustFile("issuerName is not a string")
     }
     guard case .array(let entries) = members["keys"], entries.count <= 256 else {
       throw .invalidTrustFile("keys must be a list of at most 256 keys")
@@ -187,7 +202,7 @@ public struct TrustFile: Hashable, Sendable {
 
   /// The file's JSON.
   public var json: JSONValue {
-    .object([
+    var members: [String: JSONValue] = [
       "format": .string(Self.format), "issuer": .string(issuer),
       "keys": .array(
         keys.map { key in
@@ -201,6 +216,8 @@ public struct TrustFile: Hashable, Sendable {
         }
       ),
       "log": .object(["origin": .string(log.name), "key": .string(log.verifierKey)]),
-    ])
+    ]
+    if let issuerName { members["issuerName"] = .string(issuerName) }
+    return .object(members)
   }
 }

@@ -154,7 +154,13 @@ struct AttestationLayout {
         french ? "Délivrée le" : "Issued", DateWords.instant(claims.validFrom, language),
         .regular
       ),
-      (french ? "Émetteur" : "Issuer", claims.issuer, .regular),
+      (
+        french ? "Émetteur" : "Issuer",
+        // The fitted layout names the issuing organisation when the credential does.
+        version == .fitted
+          ? claims.issuerName.map { "\($0) (\(claims.issuer))" } ?? claims.issuer
+          : claims.issuer, .regular
+      ),
       (french ? "Identifiant" : "Attestation id", sheet.uuid, .regular),
       (
         french ? "Clé de signature" : "Signing key",

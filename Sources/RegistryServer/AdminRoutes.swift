@@ -197,7 +197,7 @@ struct AdminAPI: Sendable {
         try body.only([])
         let (key, kid, trust) = try await signer()
         let issued = try await site.registry.issueAttestation(
-          siret: siret, signer: key, kid: kid, issuer: trust.issuer)
+          siret: siret, signer: key, kid: kid, issuer: trust.issuer, issuerName: trust.issuerName)
         let uuid = Site.uuid(of: issued.claims.id)
         return .json(
           .object([

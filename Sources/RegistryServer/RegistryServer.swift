@@ -6,16 +6,18 @@ public import RegistryService
 
 /// The registry's HTTP server: public lookup and verification, the log, and the admin API.
 public enum RegistryServer {
-  /// The server application over `registry`, answering for `issuer` (the trust file's issuer),
-  /// listening and limited as `settings` say. `onServerRunning` is told the bound port.
+  /// The server application over `registry`, answering for `issuer` (the trust file's issuer,
+  /// named `issuerName`), listening and limited as `settings` say. `onServerRunning` is told the bound port.
   ///
   /// The admin API is served under `/admin/` when `admin` is given and the registry can write.
   public static func application(
-    registry: RegistryService, issuer: String, settings: RegistryServerSettings = .init(),
+    registry: RegistryService, issuer: String, issuerName: String? = nil,
+    settings: RegistryServerSettings = .init(),
     admin: AdminAccess? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
   ) throws -> some ApplicationProtocol {
-    let site = try Site(registry: registry, settings: settings, issuer: issuer)
+    let site = try Site(
+      registry: registry, settings: settings, issuer: issuer, issuerName: issuerName)
     let limits = settings.limits
     let http = HTTP1Channel.Configuration(
       idleTimeout: .seconds(max(1, limits.idleTimeout.components.seconds)),

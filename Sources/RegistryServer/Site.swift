@@ -14,6 +14,8 @@ struct Site: Sendable {
   let registry: RegistryService
   let settings: RegistryServerSettings
   let issuer: String
+  /// The issuer's organisation name, kept in the trust file the server rebuilds.
+  let issuerName: String?
   let library: MustacheLibrary
   let stylesheet: Reply
   let script: Reply
@@ -29,10 +31,14 @@ struct Site: Sendable {
   let verifyLimiter: RateLimiter
   let failedAuthLimiter: RateLimiter
 
-  init(registry: RegistryService, settings: RegistryServerSettings, issuer: String) throws {
+  init(
+    registry: RegistryService, settings: RegistryServerSettings, issuer: String,
+    issuerName: String? = nil
+  ) throws {
     self.registry = registry
     self.settings = settings
     self.issuer = issuer
+    self.issuerName = issuerName
     self.library = try ServerResources.templates()
     self.stylesheet = Reply(
       contentType: "text/css; charset=utf-8", bytes: try ServerResources.bytes("style", ext: "css"),
@@ -64,7 +70,7 @@ struct Site: Sendable {
   func trust() async throws -> TrustFile {
     let generation = try await currentGeneration()
     return try await trustFiles.value(for: generation) { () async throws(RegistryError) in
-      try await registry.trustFile(issuer: issuer)
+      try await registry.trustFile(issuer: issuer, issuerName: issuerName)
     }
   }
 

@@ -23,8 +23,11 @@ extension RegistryService {
     }
   }
 
-  /// The trust file for `issuer` from the keys in the log, with the log's verifier key.
-  public func trustFile(issuer: String) async throws(RegistryError) -> TrustFile {
+  /// The trust file for `issuer` (named `issuerName`) from the keys in the log, with the log's
+  /// verifier key.
+  public func trustFile(issuer: String, issuerName: String? = nil) async throws(RegistryError)
+    -> TrustFile
+  {
     guard let log = logVerifier else {
       throw .keys("the log key is not loaded, so the trust file cannot name it")
     }
@@ -43,7 +46,7 @@ extension RegistryService {
         throw .keys("key \(record.kid) in the log is not usable: \(error)")
       }
     }
-    return TrustFile(issuer: issuer, keys: keys, log: log)
+    return TrustFile(issuer: issuer, issuerName: issuerName, keys: keys, log: log)
   }
 
   /// Adds `key` to the log, signing from now on, and retires the keys in `retiring` now, in one
@@ -139,7 +142,8 @@ extension RegistryService {
   ///   - document: checks the claims before anything is signed (that the printed page can be
   ///     made); what it throws refuses the issuance, and nothing is logged.
   public func issueAttestation(
-    siret: SIRET, signer: SigningKey, kid: String, issuer: String, lang: String = "fr",
+    siret: SIRET, signer: SigningKey, kid: String, issuer: String, issuerName: String? = nil,
+    lang: String = "fr",
     document: (@Sendable (AttestationClaims) throws -> Void)? = nil
   ) async throws(RegistryError) -> IssuedAttestation {
     let clock = self.clock
@@ -153,7 +157,7 @@ extension RegistryService {
       }
       guard state.standing == .active,
         let claims = AttestationClaims(
-          state: state, id: id, issuer: issuer, issuedAt: now, lang: lang)
+          state: state, id: id, issuer: issuer, issuerName: issuerName, issuedAt: now, lang: lang)
       else {
         throw RegistryError.refused(
           .ruleViolated(.attestationNeedsActiveLevel(siret, standing: state.standing)))

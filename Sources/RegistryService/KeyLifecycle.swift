@@ -3,17 +3,19 @@ public import Attestation
 
 extension RegistryService {
   /// Creates an issuer key of `algorithm`: its private file in `folder`, its `keyAdded` event
-  /// (retiring the keys in `retiring` in the same batch), then the trust file for `issuer`.
+  /// (retiring the keys in `retiring` in the same batch), then the trust file for `issuer`
+  /// (named `issuerName`).
   ///
   /// - Returns: the new key's id.
   public func createIssuerKey(
-    _ algorithm: SigningAlgorithm, folder: KeyFolder, issuer: String, retiring: [String] = []
+    _ algorithm: SigningAlgorithm, folder: KeyFolder, issuer: String, issuerName: String? = nil,
+    retiring: [String] = []
   ) async throws(RegistryError) -> String {
     let key = SigningKey(generating: algorithm)
     let kid = key.publicKey.keyID
     try folder.writePrivateKey(key, kid: kid)
     _ = try await addKey(key, retiring: retiring)
-    try await publishTrust(folder: folder, issuer: issuer)
+    try await publishTrust(folder: folder, issuer: issuer, issuerName: issuerName)
     return kid
   }
 
@@ -27,7 +29,8 @@ extension RegistryService {
     let now = clock.now()
     let active = try await keyRecords().filter { $0.maySign(at: now) }.map(\.kid)
     let kid = try await createIssuerKey(
-      algorithm, folder: folder, issuer: trust.issuer, retiring: active)
+      algorithm, folder: folder, issuer: trust.issuer, issuerName: trust.issuerName,
+      retiring: active)
     return (kid, active)
   }
 
@@ -39,11 +42,13 @@ extension RegistryService {
   ) async throws(RegistryError) {
     let trust = try folder.loadTrust()
     try await revokeKey(kid, at: instant, reason: reason, backdating: backdating)
-    try await publishTrust(folder: folder, issuer: trust.issuer)
+    try await publishTrust(folder: folder, issuer: trust.issuer, issuerName: trust.issuerName)
   }
 
   /// Rewrites the trust file of `folder` from the log's key history.
-  public func publishTrust(folder: KeyFolder, issuer: String) async throws(RegistryError) {
-    try folder.writeTrust(try await trustFile(issuer: issuer))
+  public func publishTrust(folder: KeyFolder, issuer: String, issuerName: String? = nil)
+    async throws(RegistryError)
+  {
+    try folder.writeTrust(try await trustFile(issuer: issuer, issuerName: issuerName))
   }
 }

@@ -134,4 +134,31 @@ struct PrintableLimitsTests {
     #expect(
       try cli.run(["service", "update", siret, "--name", "Œuvre « Santé » – 2026 €"]).status == 0)
   }
+
+  @Test("item 8: the page names the issuing organisation, from the signed credential")
+  func issuerName() async throws {
+    let cli = try CommandRunner()
+    defer { cli.folder.remove() }
+    let name = "Fédération nationale des SPSTI (exemple)"
+    for arguments in [
+      ["init", "--issuer", Self.origin, "--issuer-name", name],
+      ["service", "add", siret, "--name", "Santé Travail Lyon"],
+      [
+        "decision", "grant", siret, "--level", "2", "--decided", "2026-01-10", "--valid-until",
+        "2029-01-09",
+      ],
+    ] {
+      let output = try cli.run(arguments)
+      #expect(output.status == 0, "\(output.stderr)")
+    }
+    let (bundle, pdf) = try attestPDF(cli)
+    let report = try json(try cli.run(["verify", bundle, "--json"]))
+    #expect(report["attestation"]?["issuer"]?["name"] == .string(name))
+    #expect(report["attestation"]?["issuer"]?["id"] == .string(Self.origin))
+    #expect(try cli.run(["verify", pdf]).status == 0)
+    let text = try await ExternalTool.run("pdftotext", ["-layout", pdf, "-"])
+    #expect(text.text.contains(name), "\(text.text)")
+    #expect(
+      try cli.run(["init", "--issuer-name", "Fédération 健康"]).status == 2, "refused at input")
+  }
 }
