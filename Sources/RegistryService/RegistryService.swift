@@ -137,7 +137,9 @@ public struct RegistryService: Sendable {
     async throws(RegistryError) -> Result
   {
     guard let log = logVerifier else {
-      throw .keys("the log key is not known (no trust file), so nothing read can be verified")
+      throw .keys(
+        "the log key is not known, so nothing read can be verified: give the registry's published trust file (--keys DIR holding trust.json)"
+      )
     }
     let cache = verifiedLog
     let published = publishedCheckpoint

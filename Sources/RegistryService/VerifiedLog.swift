@@ -37,7 +37,12 @@ struct VerifiedLog: Sendable {
   var size: Int64 { tree.size }
 
   /// Adds the next entry after checking that its lookup columns say what its bytes say.
-  mutating func add(_ entry: StoredEntry) throws(RegistryError) {
+  ///
+  /// - Returns: the attestation id and entry when the entry issued one.
+  @discardableResult
+  mutating func add(_ entry: StoredEntry) throws(RegistryError) -> (
+    id: String, entry: IssuedEntry
+  )? {
     guard entry.index == size else {
       throw .integrity(
         "entry \(size) is missing from the registry database (entries out of order or deleted)")
@@ -61,11 +66,13 @@ struct VerifiedLog: Sendable {
     case .keyAdded(let added):
       keyAdditions.append((added.kid, entry.index))
     case .attestationIssued(let issued):
-      attestations[issued.attestationID] = IssuedEntry(
-        index: entry.index, payloadSHA256: issued.payloadSHA256)
+      let kept = IssuedEntry(index: entry.index, payloadSHA256: issued.payloadSHA256)
+      attestations[issued.attestationID] = kept
+      return (issued.attestationID, kept)
     default:
       break
     }
+    return nil
   }
 
   /// Records that the verified entries have the root of `checkpoint` (its note verified).
@@ -159,73 +166,98 @@ struct VerifiedSnapshot: RegistrySnapshot {
       if let outside, outside.checkpoint.size > count {
         throw OlderThanVerified(size: count, verified: outside.checkpoint.size)
       }
-      var extended = verified
-      let fresh = extended.size == 0
-      try base.forEachStoredEntry(from: extended.size, below: count) { entry in
-        try extended.add(entry)
-        if let outside, outside.checkpoint.size == extended.size,
-          outside.checkpoint.root != extended.tree.root
-        {
-          throw RegistryError.integrity(
-            "the database's tree at size \(extended.size) is not the one the log signed (a fork)")
+      // Extended in place (a copy would cost the whole log at every write); whatever fails
+      // empties it, so that the next read makes the whole pass again.
+      let start = verified.size
+      do {
+        var issued: [(id: String, entry: VerifiedLog.IssuedEntry)] = []
+        try base.forEachStoredEntry(from: start, below: count) { entry in
+          if let attestation = try verified.add(entry) { issued.append(attestation) }
+          if let outside, outside.checkpoint.size == verified.size,
+            outside.checkpoint.root != verified.tree.root
+          {
+            throw RegistryError.integrity(
+              "the database's tree at size \(verified.size) is not the one the log signed (a fork)")
+          }
         }
+        try Self.checkSealed(&verified, count: count, from: start, latest: latest, log: log)
+        if start == 0 {
+          try Self.checkAttestationsTable(base, verified: verified)
+        } else {
+          for (id, entry) in issued {
+            try verified.check(try base.attestation(id: id), entry: entry)
+          }
+        }
+      } catch {
+        verified = VerifiedLog()
+        throw error
       }
-      guard extended.size == count else {
-        throw RegistryError.integrity(
-          "entry \(extended.size) is missing from the registry database (entries deleted)")
-      }
-      if count > 0 {
-        guard let latest else {
-          throw RegistryError.integrity("entries from index 0 are not sealed by a checkpoint")
-        }
-        let signed: SignedCheckpoint
-        do {
-          signed = try latest.verified(by: log)
-        } catch {
-          throw RegistryError.integrity(
-            "the latest checkpoint (size \(latest.size)) does not verify with the log key")
-        }
-        guard signed.checkpoint.size == count else {
-          throw RegistryError.integrity(
-            signed.checkpoint.size < count
-              ? "entries from index \(signed.checkpoint.size) are not sealed by a checkpoint"
-              : "a checkpoint of size \(signed.checkpoint.size) was signed but only \(count) entries remain"
-          )
-        }
-        guard signed.checkpoint.root == extended.tree.root else {
-          throw RegistryError.integrity(
-            "the entries from index \(verified.size) to \(count - 1) do not have the root signed at size \(count)"
-          )
-        }
-        extended.sealed(by: latest)
-      } else if let latest {
-        throw RegistryError.integrity(
+    }
+    return VerifiedSnapshot(base: base, cache: cache, size: count)
+  }
+
+  /// Checks that `verified`, just extended from `start` to `count` entries, is sealed by the
+  /// latest stored checkpoint, signed by `log`, with the same root.
+  private static func checkSealed(
+    _ verified: inout VerifiedLog, count: Int64, from start: Int64, latest: StoredCheckpoint?,
+    log: NoteVerifier
+  ) throws(RegistryError) {
+    guard verified.size == count else {
+      throw .integrity(
+        "entry \(verified.size) is missing from the registry database (entries deleted)")
+    }
+    guard count > 0 else {
+      if let latest {
+        throw .integrity(
           "a checkpoint of size \(latest.size) was signed but the registry database holds no entries"
         )
       }
-      if fresh {
-        var rows = 0
-        try base.forEachAttestation { id, stored in
-          rows += 1
-          guard let entry = extended.attestations[id] else {
-            throw RegistryError.integrity(
-              "the attestations table names \(id) at \(stored.index), which no entry issued")
-          }
-          try extended.check(stored, entry: entry)
-        }
-        guard rows == extended.attestations.count else {
-          throw RegistryError.integrity(
-            "the attestations table lacks \(extended.attestations.count - rows) of the logged attestations"
-          )
-        }
-      } else {
-        for (id, entry) in extended.attestations where entry.index >= verified.size {
-          try extended.check(try base.attestation(id: id), entry: entry)
-        }
-      }
-      verified = extended
+      return
     }
-    return VerifiedSnapshot(base: base, cache: cache, size: count)
+    guard let latest else {
+      throw .integrity("entries from index 0 are not sealed by a checkpoint")
+    }
+    let signed: SignedCheckpoint
+    do {
+      signed = try latest.verified(by: log)
+    } catch {
+      throw .integrity(
+        "the latest checkpoint (size \(latest.size)) does not verify with the log key")
+    }
+    guard signed.checkpoint.size == count else {
+      throw .integrity(
+        signed.checkpoint.size < count
+          ? "entries from index \(signed.checkpoint.size) are not sealed by a checkpoint"
+          : "a checkpoint of size \(signed.checkpoint.size) was signed but only \(count) entries remain"
+      )
+    }
+    guard signed.checkpoint.root == verified.tree.root else {
+      throw .integrity(
+        "the entries from index \(start) to \(count - 1) do not have the root signed at size \(count)"
+      )
+    }
+    verified.sealed(by: latest)
+  }
+
+  /// Checks the whole attestations table against the verified entries: one row per logged
+  /// attestation, at its entry, with the document whose payload it hashed.
+  private static func checkAttestationsTable(_ base: any RegistrySnapshot, verified: VerifiedLog)
+    throws
+  {
+    var rows = 0
+    try base.forEachAttestation { id, stored in
+      rows += 1
+      guard let entry = verified.attestations[id] else {
+        throw RegistryError.integrity(
+          "the attestations table names \(id) at \(stored.index), which no entry issued")
+      }
+      try verified.check(stored, entry: entry)
+    }
+    guard rows == verified.attestations.count else {
+      throw RegistryError.integrity(
+        "the attestations table lacks \(verified.attestations.count - rows) of the logged attestations"
+      )
+    }
   }
 
   /// The verified entry at `index`, read and checked against its verified leaf hash.
