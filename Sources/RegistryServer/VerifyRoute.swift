@@ -29,9 +29,10 @@ extension Site {
     let now = registry.clock.now()
     let verifier = AttestationVerifier(trust: try await trust())
     // A printed attestation may link to this registry, under its public origin or the issuer's.
-    var report = AttestationPDFVerifier(
+    let checked = AttestationPDFVerifier(
       verifier: verifier, origins: [settings.publicOrigin, verifier.trust.issuer]
-    ).verifyUpload(input, now: now).report
+    ).verifyUpload(input, now: now)
+    var report = checked.report
     if report.isValid, let verified = report.attestation {
       do {
         let lookup = try await registry.attestation(id: verified.claims.id, at: now)
@@ -47,7 +48,7 @@ extension Site {
         throw SiteError(error)
       }
     }
-    let result = VerifyResult(report: report)
+    let result = VerifyResult(report: report, page: checked.page)
     switch format {
     case .json: return Reply.json(result.json).response(to: request)
     case .html:
@@ -89,6 +90,8 @@ extension Site {
 /// A verification's verdict, with the fields that were verified and nothing else.
 struct VerifyResult {
   let report: VerificationReport
+  /// What an uploaded PDF's page was found to be; nil for a bundle or a JWS.
+  var page: PrintedCheck.Page? = nil
 
   var code: String { report.failure?.code ?? "valid" }
 
@@ -121,6 +124,11 @@ struct VerifyResult {
       ])
     } else {
       members["log"] = .null
+    }
+    switch page {
+    case .genuine: members["printedPage"] = .string("genuine")
+    case .resaved: members["printedPage"] = .string("resaved")
+    case nil: members["printedPage"] = .null
     }
     return .object(members)
   }
@@ -158,6 +166,19 @@ struct VerifyResult {
         add(
           "Entrée du journal", "Log entry",
           "\(inclusion.index) / \(inclusion.checkpoint.checkpoint.size)")
+      }
+      switch page {
+      case .genuine:
+        add("Page imprimée", "Printed page", french ? "celle du registre" : "the registry's own")
+      case .resaved:
+        add(
+          "Page imprimée", "Printed page",
+          french
+            ? "non vérifiée : PDF réenregistré par un autre logiciel ; seuls les champs ci-dessus sont vérifiés"
+            : "not checked: the PDF was re-saved by another program; only the fields above are verified"
+        )
+      case nil:
+        break
       }
     }
     view["fields"] = fields

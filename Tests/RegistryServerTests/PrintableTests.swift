@@ -29,6 +29,30 @@ struct PrintableTests {
   }
 
   @Test(
+    "item 8: POST /verify of a PDF re-saved by qpdf says its page was not checked, with its bundle's verdict"
+  )
+  func resavedUpload() async throws {
+    let harness = try await ServerHarness()
+    defer { harness.folder.remove() }
+    let (_, issued) = harness.activeSample
+    let uuid = String(issued.claims.id.dropFirst("urn:uuid:".count))
+    try await harness.test { client in
+      let pdf = Array(buffer: try await client.get("/attestations/\(uuid)/pdf").body)
+      let original = harness.folder.file("original.pdf")
+      let resaved = harness.folder.file("resaved.pdf")
+      try Data(pdf).write(to: URL(fileURLWithPath: original))
+      #expect(try await ExternalTool.run("qpdf", [original, resaved]).status == 0)
+      let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: resaved)))
+      #expect(bytes != pdf)
+      let verdict = try await Self.verify(client, bytes, type: "application/pdf")
+      #expect(verdict["valid"] == .bool(true), "\(verdict)")
+      #expect(verdict["printedPage"] == .string("resaved"))
+      let genuine = try await Self.verify(client, pdf, type: "application/pdf")
+      #expect(genuine["printedPage"] == .string("genuine"))
+    }
+  }
+
+  @Test(
     "GET /attestations/{id}/pdf gives the PDF, POST /verify accepts it raw or from the form; an altered page or link is refused (H4)"
   )
   func printableAttestation() async throws {
