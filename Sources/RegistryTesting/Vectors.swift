@@ -1,14 +1,14 @@
 public import AmexistDomain
 import Foundation
 
-/// Public conformance data from `../shared/vectors/` beside the project. Tests that need it
-/// fail (they do not skip) when the folder is missing.
+/// Public conformance data, kept with their licences in `Tests/Vectors/` (copied from the
+/// sources its README names), so that a fresh clone tests itself. Tests that need it fail (they
+/// do not skip) when the folder is missing.
 public enum Vectors {
-  /// The vectors folder: `$AMEXIST_VECTORS`, or `../shared/vectors` from the package root.
+  /// The vectors folder: `$AMEXIST_VECTORS`, or `Tests/Vectors` in the package.
   public static var folder: String {
     if let override = ProcessInfo.processInfo.environment["AMEXIST_VECTORS"] { return override }
-    return URL(fileURLWithPath: packageRoot).deletingLastPathComponent()
-      .appendingPathComponent("shared/vectors").path
+    return URL(fileURLWithPath: packageRoot).appendingPathComponent("Tests/Vectors").path
   }
 
   /// The package root.
@@ -27,7 +27,7 @@ public enum Vectors {
     let path = (folder as NSString).appendingPathComponent(relativePath)
     guard let data = FileManager.default.contents(atPath: path) else {
       throw Missing(
-        description: "test vectors missing: \(path) (../shared/vectors must be beside the project)")
+        description: "test vectors missing: \(path) (Tests/Vectors is part of the repository)")
     }
     return try StrictJSONParser(maximumSize: 64 << 20, maximumDepth: 64).parse([UInt8](data))
   }

@@ -4,7 +4,7 @@ import Foundation
 import RegistryTesting
 import Testing
 
-/// Wycheproof vectors (C2SP/wycheproof, `testvectors_v1`), read from `../shared/vectors`.
+/// Wycheproof vectors (C2SP/wycheproof, `testvectors_v1`), read from `Tests/Vectors`.
 @Suite("Wycheproof")
 struct WycheproofTests {
   /// Checks every test of a Wycheproof signature file: valid ones verify, all others fail.
