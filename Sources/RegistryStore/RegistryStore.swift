@@ -23,7 +23,32 @@ public import TransparencyLog
 ///   ``LogSequencer`` after it re-read the batch and checked the stored tree against the last
 ///   checkpoint. Checkpoint sizes only grow, one checkpoint per size, whatever the number of
 ///   writers.
+/// How much of a store's connection pool is in use.
+public struct ConnectionUsage: Hashable, Sendable {
+  /// Connections lent out now.
+  public let inUse: Int
+  /// Requests waiting for a connection.
+  public let waiting: Int
+  /// Connections the pool lends at most.
+  public let limit: Int
+
+  /// `inUse` of `limit` connections lent, `waiting` requests queued.
+  public init(inUse: Int, waiting: Int, limit: Int) {
+    self.inUse = inUse
+    self.waiting = waiting
+    self.limit = limit
+  }
+}
+
+extension RegistryStore {
+  /// The store's connection pool use; nil for a store without a pool (SQLite).
+  public var connectionUsage: ConnectionUsage? { nil }
+}
+
 public protocol RegistryStore: Sendable {
+  /// The store's connection pool use, as of now; nil for a store without a pool.
+  var connectionUsage: ConnectionUsage? { get }
+
   /// Runs `body` on a consistent snapshot of the store.
   func read<Result: Sendable>(_ body: @escaping @Sendable (any RegistrySnapshot) throws -> Result)
     async throws

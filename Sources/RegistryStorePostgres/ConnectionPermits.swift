@@ -1,3 +1,4 @@
+import RegistryStore
 import Synchronization
 
 /// A bounded number of permits to use a database connection, with a bounded queue and a bounded
@@ -16,14 +17,23 @@ final class ConnectionPermits: Sendable {
   }
 
   private let state: Mutex<State>
+  private let total: Int
   private let queueLimit: Int
   private let maximumWait: Duration
 
   /// `permits` at once, at most `queueLimit` callers waiting, each at most `maximumWait`.
   init(permits: Int, queueLimit: Int, maximumWait: Duration) {
     state = Mutex(State(available: permits))
+    total = permits
     self.queueLimit = queueLimit
     self.maximumWait = maximumWait
+  }
+
+  /// The permits in use, the callers waiting and the permits in all, as of now.
+  var usage: ConnectionUsage {
+    state.withLock { state in
+      ConnectionUsage(inUse: total - state.available, waiting: state.waiters.count, limit: total)
+    }
   }
 
   /// Takes a permit, waiting at most the maximum wait; false when none could be had.

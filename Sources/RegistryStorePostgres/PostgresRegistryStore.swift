@@ -40,8 +40,11 @@ public final class PostgresRegistryStore: RestorableStore {
     public var maximumWait: Duration = .seconds(10)
     /// How long an append waits for another instance's append to finish.
     public var lockTimeout: Duration = .seconds(20)
+    /// How long an operation waits for the database to answer its connection.
+    public var connectTimeout: Duration = .seconds(5)
 
-    /// The defaults: 8 connections, 64 waiting operations, 10 s wait, 20 s lock wait.
+    /// The defaults: 8 connections, 64 waiting operations, 10 s wait, 20 s lock wait, 5 s to
+    /// connect.
     public init() {}
   }
 
@@ -62,6 +65,9 @@ public final class PostgresRegistryStore: RestorableStore {
   private let clientTask: Task<Void, Never>
   private let threads: NIOThreadPool
   private let permits: ConnectionPermits
+
+  /// The database connections in use and the requests waiting for one.
+  public var connectionUsage: ConnectionUsage? { permits.usage }
   private let options: Options
   private let logger: Logger
 
@@ -71,7 +77,7 @@ public final class PostgresRegistryStore: RestorableStore {
     self.logger = logger
     var configuration = location.clientConfiguration()
     configuration.options.maximumConnections = options.maximumConnections
-    configuration.options.connectTimeout = Self.connectTimeout
+    configuration.options.connectTimeout = options.connectTimeout
     configuration.options.additionalStartupParameters = [("application_name", "amexist")]
     let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
     self.client = client
@@ -306,7 +312,6 @@ public final class PostgresRegistryStore: RestorableStore {
   // MARK: Connections
 
   /// How long an operation waits for a connection to be made before it fails.
-  static let connectTimeout: Duration = .seconds(5)
 
   /// The advisory lock key that serialises appends across instances ("amexist seq").
   static let sequencerLock: Int64 = 0x616D_6578_7365_7100
@@ -344,6 +349,7 @@ public final class PostgresRegistryStore: RestorableStore {
     let threads = self.threads
     let client = self.client
     let location = self.location
+    let connectTimeout = options.connectTimeout
     // A server that is down makes the pool retry without end; the caller is answered within the
     // connect time instead. Exactly one of the lease and the timer wins.
     let race = FirstClaim()
@@ -357,10 +363,10 @@ public final class PostgresRegistryStore: RestorableStore {
         }
       }
       group.addTask {
-        try await Task.sleep(for: Self.connectTimeout)
+        try await Task.sleep(for: connectTimeout)
         if race.claim() {
           throw StoreError.unavailable(
-            "cannot connect to the registry database \(location) (no answer within \(Self.connectTimeout))"
+            "cannot connect to the registry database \(location) (no answer within \(connectTimeout))"
           )
         }
         return nil

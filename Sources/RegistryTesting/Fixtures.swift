@@ -122,3 +122,21 @@ public enum TestValues {
     )
   }
 }
+
+/// How big the slow tests' loops are. `swift test` runs them at smoke sizes, so that a developer
+/// runs the whole suite in about a minute and a half; `AMEXIST_FULL_TESTS=1` (as `.ci/run` sets)
+/// runs the catalogue's full counts, and each count can also be set by its own variable.
+public enum TestScale {
+  /// Whether the full counts were asked for (`AMEXIST_FULL_TESTS=1`).
+  public static var isFull: Bool {
+    ProcessInfo.processInfo.environment["AMEXIST_FULL_TESTS"] == "1"
+  }
+
+  /// The count set by `variable`, else `full` under `AMEXIST_FULL_TESTS=1`, else `smoke`.
+  public static func count(_ variable: String, smoke: Int, full: Int) -> Int {
+    if let given = ProcessInfo.processInfo.environment[variable].flatMap(Int.init), given > 0 {
+      return given
+    }
+    return isFull ? full : smoke
+  }
+}

@@ -122,7 +122,7 @@ public final class PostgresTestServer: Sendable {
 
   private func startProcess() throws {
     try shell(
-      "'\(binaries)/pg_ctl' -D '\(folder)/data' -l '\(folder)/server.log' -w -t 60 -o \"-c listen_addresses='' -k '\(folder)' -c max_connections=200 -c fsync=on\" start >/dev/null"
+      "'\(binaries)/pg_ctl' -D '\(folder)/data' -l '\(folder)/server.log' -w -t 60 -o \"-c listen_addresses='' -k '\(folder)' -c max_connections=600 -c fsync=on\" start >/dev/null"
     )
   }
 

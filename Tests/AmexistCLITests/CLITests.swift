@@ -23,11 +23,11 @@ struct CLITests {
   }
 
   @Test("token create prints the secret once; list never shows it; revoke marks it revoked")
-  func tokens() throws {
+  func tokens() async throws {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
-    _ = try cli.run(["init"])
-    let created = try cli.run([
+    _ = try await cli.run(["init"])
+    let created = try await cli.run([
       "token", "create", "--name", "ops", "--scope", "decisions", "--scope", "attestations",
       "--region", "84", "--days", "30",
     ])
@@ -37,55 +37,56 @@ struct CLITests {
     #expect(created.stderr.isEmpty)
     #expect(secret.hasPrefix("amx_") && secret.utf8.count == 56)
     let id = String(secret.dropFirst(4).prefix(8))
-    let listed = try cli.run(["token", "list"])
+    let listed = try await cli.run(["token", "list"])
     #expect(listed.stdout.contains(id) && listed.stdout.contains("attestations,decisions"))
     #expect(listed.stdout.contains("active"))
     #expect(!listed.stdout.contains(String(secret.suffix(43))))
     let stored = try String(
       contentsOfFile: cli.path("Keys/private/admin-tokens.json"), encoding: .utf8)
     #expect(!stored.contains(String(secret.suffix(43))))
-    #expect(try cli.run(["token", "revoke", id]).status == 0)
-    #expect(try cli.run(["token", "list"]).stdout.contains("revoked"))
+    #expect(try await cli.run(["token", "revoke", id]).status == 0)
+    #expect(try await cli.run(["token", "list"]).stdout.contains("revoked"))
     expectError(
-      try cli.run(["token", "revoke", "ffffffff"]), status: 1,
+      try await cli.run(["token", "revoke", "ffffffff"]), status: 1,
       containing: "no admin token has the id")
   }
 
   @Test("bad token and server options are usage errors, each with one clear line")
-  func tokenAndServerUsage() throws {
+  func tokenAndServerUsage() async throws {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
-    _ = try cli.run(["init"])
+    _ = try await cli.run(["init"])
     expectError(
-      try cli.run(["token", "create", "--name", "x", "--scope", "gold"]), status: 2,
+      try await cli.run(["token", "create", "--name", "x", "--scope", "gold"]), status: 2,
       containing: "unknown scope gold")
     expectError(
-      try cli.run(["token", "create", "--name", "x", "--scope", "keys", "--days", "400"]),
+      try await cli.run(["token", "create", "--name", "x", "--scope", "keys", "--days", "400"]),
       status: 2, containing: "--days must be 1 to 366")
     expectError(
-      try cli.run(["token", "create", "--name", "x", "--scope", "keys", "--region", "999"]),
+      try await cli.run(["token", "create", "--name", "x", "--scope", "keys", "--region", "999"]),
       status: 2, containing: "region")
     expectError(
-      try cli.run(["serve", "--public-origin", "http://registre.example"]), status: 2,
+      try await cli.run(["serve", "--public-origin", "http://registre.example"]), status: 2,
       containing: "is not an https:// origin")
     expectError(
-      try cli.run(["serve", "--base-url", "https://registre.example/chemin?x=1"]), status: 2,
+      try await cli.run(["serve", "--base-url", "https://registre.example/chemin?x=1"]), status: 2,
       containing: "scheme and host only")
     expectError(
-      try cli.run(["serve", "--port", "70000"]), status: 2, containing: "--port must be 0 to 65535")
+      try await cli.run(["serve", "--port", "70000"]), status: 2,
+      containing: "flag --port: the port must be 0 to 65535")
     expectError(
-      try cli.run(["serve", "--client-rate", "0"]), status: 2,
-      containing: "--client-rate must be 1 to 1000000")
+      try await cli.run(["serve", "--client-rate", "0"]), status: 2,
+      containing: "flag --client-rate: http.client-rate must be 1 to 1000000")
     expectError(
-      try cli.run(["serve", "--verify-rate", "0"]), status: 2,
-      containing: "--verify-rate must be 1 to 1000000")
+      try await cli.run(["serve", "--verify-rate", "0"]), status: 2,
+      containing: "flag --verify-rate: http.verify-rate must be 1 to 1000000")
   }
 
   @Test("init creates the registry once and is safe to run again")
-  func initCommand() throws {
+  func initCommand() async throws {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
-    let first = try cli.run(["init"])
+    let first = try await cli.run(["init"])
     #expect(first.status == 0)
     #expect(
       first.stdout.hasPrefix(
@@ -98,7 +99,7 @@ struct CLITests {
     #expect(first.stdout.contains("Created the trust file Keys/trust.json"))
     #expect(FileManager.default.fileExists(atPath: cli.path("Keys/trust.json")))
     #expect(FileManager.default.fileExists(atPath: cli.path("Registry/registry.sqlite")))
-    let second = try cli.run(["init"])
+    let second = try await cli.run(["init"])
     #expect(second.status == 0)
     // The issuer key's addition is the first entry of the log.
     #expect(second.stdout.contains("already exists (1 entries)"))
@@ -106,18 +107,18 @@ struct CLITests {
   }
 
   @Test("a service's life: add, grant, suspend, reinstate, renew, withdraw, with history")
-  func lifecycle() throws {
+  func lifecycle() async throws {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
-    _ = try cli.run(["init"])
-    let add = try cli.run([
+    _ = try await cli.run(["init"])
+    let add = try await cli.run([
       "service", "add", "732 829 320 00074", "--name", "Santé Travail Lyon", "--city", "Lyon",
       "--region", "84", "--website", "https://example.org",
     ])
     #expect(add.status == 0, "\(add.stderr)")
     #expect(add.stdout.contains("Recorded #1 serviceRegistered for 73282932000074"))
 
-    let grant = try cli.run([
+    let grant = try await cli.run([
       "decision", "grant", siret, "--level", "2", "--decided", "2026-01-10", "--valid-until",
       "2029-01-09", "--reference", "DPST-7", "--json",
     ])
@@ -129,39 +130,41 @@ struct CLITests {
     #expect(
       granted["service"]?["decision"]?["levelName"] == .string("Attestation de mise en œuvre"))
 
-    let show = try cli.run(["service", "show", siret])
+    let show = try await cli.run(["service", "show", siret])
     #expect(show.status == 0)
     #expect(show.stdout.contains("2 · Attestation de mise en œuvre"))
     #expect(show.stdout.contains("active (en vigueur)"))
     #expect(show.stdout.contains("732 829 320 00074"))
 
     #expect(
-      try cli.run([
+      try await cli.run([
         "decision", "suspend", siret, "--reason", "Audit de suivi en retard", "--decided",
         "2026-02-01",
       ]).status == 0)
     #expect(
-      try json(try cli.run(["service", "show", siret, "--json"]))["standing"]
+      try json(try await cli.run(["service", "show", siret, "--json"]))["standing"]
         == .string("suspended"))
     expectError(
-      try cli.run([
+      try await cli.run([
         "decision", "renew", siret, "--decided", "2026-02-02", "--valid-until", "2031-01-01",
       ]), status: 1, containing: "no level that can be renewed")
-    #expect(try cli.run(["decision", "reinstate", siret, "--decided", "2026-02-03"]).status == 0)
     #expect(
-      try cli.run([
+      try await cli.run(["decision", "reinstate", siret, "--decided", "2026-02-03"]).status == 0)
+    #expect(
+      try await cli.run([
         "decision", "renew", siret, "--decided", "2026-02-04", "--valid-until", "2031-01-01",
       ]).status == 0)
     let past = try json(
-      try cli.run(["service", "show", siret, "--json", "--at", "2026-02-01T12:00:00+01:00"]))
+      try await cli.run(["service", "show", siret, "--json", "--at", "2026-02-01T12:00:00+01:00"]))
     #expect(past["standing"] == .string("suspended"))
     #expect(
-      try cli.run(["decision", "withdraw", siret, "--reason", "Objectifs non tenus"]).status == 0)
+      try await cli.run(["decision", "withdraw", siret, "--reason", "Objectifs non tenus"]).status
+        == 0)
     expectError(
-      try cli.run(["decision", "reinstate", siret]), status: 1,
+      try await cli.run(["decision", "reinstate", siret]), status: 1,
       containing: "only a suspended level can be reinstated")
 
-    let history = try cli.run(["history", siret])
+    let history = try await cli.run(["history", siret])
     #expect(history.status == 0)
     for kind in [
       "serviceRegistered", "levelGranted", "levelSuspended", "levelReinstated", "levelRenewed",
@@ -169,7 +172,8 @@ struct CLITests {
     ] {
       #expect(history.stdout.contains(kind))
     }
-    guard case .array(let entries) = try json(try cli.run(["history", siret, "--json"])) else {
+    guard case .array(let entries) = try json(try await cli.run(["history", siret, "--json"]))
+    else {
       Issue.record("history --json is not an array")
       return
     }
@@ -179,11 +183,11 @@ struct CLITests {
   }
 
   @Test("list shows an aligned table with French level names, and filters")
-  func list() throws {
+  func list() async throws {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
-    #expect(try cli.run(["demo", "--no-serve"]).status == 0)
-    let table = try cli.run(["service", "list"])
+    #expect(try await cli.run(["demo", "--no-serve"]).status == 0)
+    let table = try await cli.run(["service", "list"])
     #expect(table.status == 0)
     let lines = table.stdout.split(separator: "\n")
     #expect(lines.count == 1 + SampleRegistry.serviceCount)
@@ -193,65 +197,66 @@ struct CLITests {
     }
     #expect(table.stdout.contains("Attestation d'engagement"))
     #expect(table.stdout.contains("Certification"))
-    let suspended = try json(try cli.run(["service", "list", "--standing", "suspended", "--json"]))
+    let suspended = try json(
+      try await cli.run(["service", "list", "--standing", "suspended", "--json"]))
     guard case .array(let items) = suspended else {
       Issue.record("not an array")
       return
     }
     #expect(items.map { $0["siret"] } == [.string("90344556700014")])
-    let region = try cli.run(["service", "list", "--region", "84"])
+    let region = try await cli.run(["service", "list", "--region", "84"])
     #expect(region.stdout.split(separator: "\n").count == 2)
     expectError(
-      try cli.run(["service", "list", "--standing", "gold"]), status: 2,
+      try await cli.run(["service", "list", "--standing", "gold"]), status: 2,
       containing: "unknown standing")
   }
 
   @Test("demo loads every level and standing, and shows an existing registry as it is")
-  func demo() throws {
+  func demo() async throws {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
-    let first = try cli.run(["demo", "--no-serve"])
+    let first = try await cli.run(["demo", "--no-serve"])
     #expect(first.status == 0, "\(first.stderr)")
     #expect(first.stdout.contains("Loaded 11 fictional services"))
     for standing in Standing.allCases { #expect(first.stdout.contains(standing.rawValue)) }
     for level in Level.allCases { #expect(first.stdout.contains(level.frenchName)) }
-    let second = try cli.run(["demo", "--no-serve"])
+    let second = try await cli.run(["demo", "--no-serve"])
     #expect(second.stdout.contains("already holds"))
-    #expect(try cli.run(["service", "show", SampleRegistry.sirets[0]]).status == 0)
+    #expect(try await cli.run(["service", "show", SampleRegistry.sirets[0]]).status == 0)
   }
 
   @Test("export writes CSV and JSON lines; import reports a bad row by line and writes nothing")
-  func exportAndImport() throws {
+  func exportAndImport() async throws {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
-    _ = try cli.run(["demo", "--no-serve"])
-    let csv = try cli.run(["export", "--format", "csv"])
+    _ = try await cli.run(["demo", "--no-serve"])
+    let csv = try await cli.run(["export", "--format", "csv"])
     #expect(csv.status == 0)
     #expect(
       csv.stdout.hasPrefix(
         "siret,name,address,city,region,website,level,decided,valid_from,valid_until,evaluator,reference,renewed,granted_until,region_name,level_name,standing\r\n"
       ))
     #expect(csv.stdout.split(separator: "\r\n").count == 1 + SampleRegistry.serviceCount)
-    let jsonl = try cli.run(["export", "--format", "jsonl", "--out", "services.jsonl"])
+    let jsonl = try await cli.run(["export", "--format", "jsonl", "--out", "services.jsonl"])
     #expect(jsonl.stdout == "services.jsonl\n")
     let written = try String(contentsOfFile: cli.path("services.jsonl"), encoding: .utf8)
     #expect(written.split(separator: "\n").count == SampleRegistry.serviceCount)
 
-    let before = try cli.run(["export"]).stdout
+    let before = try await cli.run(["export"]).stdout
     try "siret,name,level,decided,valid_until\n91011223400018,Ok,,,\n90011223400018,Bad,,,\n".write(
       toFile: cli.path("bad.csv"), atomically: true, encoding: .utf8)
     expectError(
-      try cli.run(["service", "import", "bad.csv"]), status: 1,
+      try await cli.run(["service", "import", "bad.csv"]), status: 1,
       containing: "line 3: invalid SIRET \"90011223400018\"")
-    #expect(try cli.run(["export"]).stdout == before)
+    #expect(try await cli.run(["export"]).stdout == before)
 
     try "siret;name;region\n900 112 234 00019;Nouveau service;53\n".write(
       toFile: cli.path("good.csv"), atomically: true, encoding: .utf8)
-    let imported = try cli.run(["service", "import", "good.csv", "--json"])
+    let imported = try await cli.run(["service", "import", "good.csv", "--json"])
     #expect(imported.status == 0, "\(imported.stderr)")
     #expect(try json(imported)["servicesUpdated"] == .integer(1))
     expectError(
-      try cli.run(["service", "import", "missing.csv"]), status: 1,
+      try await cli.run(["service", "import", "missing.csv"]), status: 1,
       containing: "cannot read missing.csv")
   }
 
@@ -300,31 +305,32 @@ struct CLITests {
       ),
     ]
   )
-  func errors(_ arguments: [String], _ status: Int32, _ fragment: String) throws {
+  func errors(_ arguments: [String], _ status: Int32, _ fragment: String) async throws {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
-    _ = try cli.run(["init"])
-    expectError(try cli.run(arguments), status: status, containing: fragment)
+    _ = try await cli.run(["init"])
+    expectError(try await cli.run(arguments), status: status, containing: fragment)
   }
 
   @Test("commands other than init refuse a missing registry")
-  func missingRegistry() throws {
+  func missingRegistry() async throws {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
     expectError(
-      try cli.run(["service", "list"]), status: 1, containing: "run `amexist init` first")
+      try await cli.run(["service", "list"]), status: 1, containing: "run `amexist init` first")
     #expect(!FileManager.default.fileExists(atPath: cli.path("Registry")))
   }
 
   @Test("--registry and AMEXIST_DATABASE_URL choose the database")
-  func locations() throws {
+  func locations() async throws {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
-    #expect(try cli.run(["init", "--registry", "Other"]).status == 0)
+    #expect(try await cli.run(["init", "--registry", "Other"]).status == 0)
     #expect(FileManager.default.fileExists(atPath: cli.path("Other/registry.sqlite")))
     #expect(
-      try cli.run(["service", "add", siret, "--name", "A", "--registry", "Other"]).status == 0)
-    let viaEnvironment = try cli.run(
+      try await cli.run(["service", "add", siret, "--name", "A", "--registry", "Other"]).status == 0
+    )
+    let viaEnvironment = try await cli.run(
       ["service", "list", "--json"],
       environment: ["AMEXIST_DATABASE_URL": "sqlite:Other/registry.sqlite"])
     #expect(viaEnvironment.status == 0, "\(viaEnvironment.stderr)")
@@ -332,38 +338,38 @@ struct CLITests {
   }
 
   @Test("help exits 0")
-  func help() throws {
+  func help() async throws {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
-    let help = try cli.run(["--help"])
+    let help = try await cli.run(["--help"])
     #expect(help.status == 0)
     #expect(help.stdout.contains("decision"))
   }
 
   /// F7 through the CLI: the operator gets one line that says the file is damaged.
   @Test("F7: a damaged database is refused with a clear message and left as it was")
-  func corrupted() throws {
+  func corrupted() async throws {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
-    _ = try cli.run(["demo", "--no-serve"])
+    _ = try await cli.run(["demo", "--no-serve"])
     let path = cli.path("Registry/registry.sqlite")
     var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
     for offset in 0..<16 { bytes[offset] = 0x58 }
     try Data(bytes).write(to: URL(fileURLWithPath: path))
     for arguments in [["service", "list"], ["service", "add", siret, "--name", "X"], ["init"]] {
-      expectError(try cli.run(arguments), status: 1, containing: "is damaged")
+      expectError(try await cli.run(arguments), status: 1, containing: "is damaged")
     }
     #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) == bytes)
   }
 
   /// G2 across processes: decisions from several processes at once are all kept, serialised.
   @Test("G2: concurrent processes deciding for one service lose nothing")
-  func concurrentProcesses() throws {
+  func concurrentProcesses() async throws {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
-    _ = try cli.run(["init"])
-    _ = try cli.run(["service", "add", siret, "--name", "Service 0"])
-    _ = try cli.run([
+    _ = try await cli.run(["init"])
+    _ = try await cli.run(["service", "add", siret, "--name", "Service 0"])
+    _ = try await cli.run([
       "decision", "grant", siret, "--level", "1", "--decided", "2026-01-01", "--valid-until",
       "2028-12-31",
     ])
@@ -375,15 +381,18 @@ struct CLITests {
         "decision", "suspend", siret, "--reason", "Essai \(attempt)", "--decided", "2026-02-01",
       ])
     }
-    let updates = try started.map { try cli.finish($0) }
-    let suspended = try suspensions.map { try cli.finish($0) }
+    var updates: [CommandRunner.Output] = []
+    for process in started { updates.append(try await cli.finish(process)) }
+    var suspended: [CommandRunner.Output] = []
+    for process in suspensions { suspended.append(try await cli.finish(process)) }
     #expect(updates.allSatisfy { $0.status == 0 }, "\(updates.map(\.stderr))")
     #expect(suspended.filter { $0.status == 0 }.count == 1)
     #expect(
       suspended.filter {
         $0.status == 1 && $0.stderr.contains("only an active level can be suspended")
       }.count == 3)
-    guard case .array(let entries) = try json(try cli.run(["history", siret, "--json"])) else {
+    guard case .array(let entries) = try json(try await cli.run(["history", siret, "--json"]))
+    else {
       Issue.record("history --json is not an array")
       return
     }

@@ -25,18 +25,30 @@ struct CommandRunner {
     return URL(fileURLWithPath: Vectors.packageRoot).appendingPathComponent(".build/debug/amexist")
   }()
 
-  /// Runs `amexist` with `arguments` in the folder and waits (at most a minute) for it to end.
-  func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Output {
-    let process = try start(arguments, environment: environment)
-    return try finish(process)
+  /// Runs `amexist` with `arguments` in the folder and waits (at most a minute) for it to end,
+  /// on a thread of its own: the tests' few concurrency threads stay free for the others.
+  func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Output {
+    let runner = self
+    return try await Self.slots.withSlot {
+      try await offPool {
+        try runner.finishBlocking(runner.start(arguments, environment: environment))
+      }
+    }
   }
 
+  /// At most as many commands run at once as the machine has cores, plus one: more only makes
+  /// every test (and the servers under test) slower on a two-core machine.
+  static let slots = Slots(ProcessInfo.processInfo.activeProcessorCount + 1)
+
   /// Runs `amexist` as another (unprivileged) `user`, which needs root.
-  func run(asUser user: String, _ arguments: [String]) throws -> Output {
-    let process = command(arguments, environment: [:])
-    process.arguments = ["-u", user, "--", Self.executable.path] + arguments
-    process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-    return try finish(Self.launch(process))
+  func run(asUser user: String, _ arguments: [String]) async throws -> Output {
+    let runner = self
+    return try await offPool {
+      let process = runner.command(arguments, environment: [:])
+      process.arguments = ["-u", user, "--", Self.executable.path] + arguments
+      process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+      return try runner.finishBlocking(Self.launch(process))
+    }
   }
 
   /// Starts `amexist` without waiting.
@@ -58,23 +70,23 @@ struct CommandRunner {
   }
 
   /// `amexist` with `arguments`, in the folder, with the test process's environment (without
-  /// its database URL or crash switch) and `environment` over it; not started.
+  /// any `AMEXIST_*` setting or switch of its own) and `environment` over it; not started.
   private func command(_ arguments: [String], environment: [String: String]) -> Process {
     let process = Process()
     process.executableURL = Self.executable
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
-    var env = ProcessInfo.processInfo.environment
-    env.removeValue(forKey: "AMEXIST_DATABASE_URL")
-    env.removeValue(forKey: "AMEXIST_TEST_CRASH_AT")
+    var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AMEXIST_") }
     env.merge(environment) { $1 }
     process.environment = env
     return process
   }
 
   /// The entries and checkpoints `amexist log audit` counts.
-  func audited(environment: [String: String] = [:]) throws -> (entries: Int64, checkpoints: Int64) {
-    let audit = try run(["log", "audit", "--json"], environment: environment)
+  func audited(environment: [String: String] = [:]) async throws -> (
+    entries: Int64, checkpoints: Int64
+  ) {
+    let audit = try await run(["log", "audit", "--json"], environment: environment)
     guard case .object(let report) = try json(audit),
       case .integer(let entries) = report["entries"],
       case .integer(let checkpoints) = report["checkpoints"]
@@ -82,8 +94,14 @@ struct CommandRunner {
     return (entries, checkpoints)
   }
 
-  /// Waits for a started command, killing it after a minute.
-  func finish(_ started: (Process, Pipe, Pipe)) throws -> Output {
+  /// Waits for a started command (on a thread of its own), killing it after a minute.
+  func finish(_ started: (Process, Pipe, Pipe)) async throws -> Output {
+    let runner = self
+    return try await offPool { try runner.finishBlocking(started) }
+  }
+
+  /// Waits for a started command, blocking the calling thread, killing it after a minute.
+  private func finishBlocking(_ started: (Process, Pipe, Pipe)) throws -> Output {
     let (process, out, err) = started
     let deadline = Date().addingTimeInterval(60)
     // Read while waiting so that a large output cannot fill the pipe and block the child.
@@ -107,7 +125,17 @@ struct CommandRunner {
   /// Starts `amexist serve --port 0` (its standard error into `serve.log` of the folder) and
   /// returns the process and its base URL once it listens; with `fileSizeLimit` (KiB), under
   /// that `ulimit -f`.
-  func serve(environment: [String: String] = [:], fileSizeLimit: Int? = nil) throws -> (
+  func serve(environment: [String: String] = [:], fileSizeLimit: Int? = nil) async throws -> (
+    Process, URL
+  ) {
+    let runner = self
+    let started = try await offPool {
+      Unchecked(try runner.serveBlocking(environment: environment, fileSizeLimit: fileSizeLimit))
+    }
+    return started.value
+  }
+
+  private func serveBlocking(environment: [String: String], fileSizeLimit: Int?) throws -> (
     Process, URL
   ) {
     let process = command(["serve", "--port", "0"], environment: environment)
@@ -153,6 +181,47 @@ struct CommandRunner {
 
   /// The path of `name` in the folder.
   func path(_ name: String) -> String { folder.file(name) }
+}
+
+/// A counting semaphore for async code.
+actor Slots {
+  private var free: Int
+  private var waiting: [CheckedContinuation<Void, Never>] = []
+
+  init(_ count: Int) { free = count }
+
+  /// Runs `body` once a slot is free, holding it meanwhile.
+  nonisolated func withSlot<Result: Sendable>(_ body: () async throws -> Result) async throws
+    -> Result
+  {
+    await acquire()
+    do {
+      let result = try await body()
+      await release()
+      return result
+    } catch {
+      await release()
+      throw error
+    }
+  }
+
+  private func acquire() async {
+    if free > 0 {
+      free -= 1
+      return
+    }
+    await withCheckedContinuation { waiting.append($0) }
+  }
+
+  private func release() {
+    if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+  }
+}
+
+/// A value handed across threads by its only user.
+struct Unchecked<Value>: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
 }
 
 /// The JSON a command printed on standard output, parsed strictly.

@@ -19,25 +19,22 @@ import Testing
 /// Writes that got no answer are retried with their idempotency key after the restart; at the
 /// end the log holds exactly one entry per write.
 ///
-/// Cycle counts: `AMEXIST_CRASH_CYCLES` (SQLite, 200 by default) and
-/// `AMEXIST_CRASH_CYCLES_POSTGRES` (50), for longer runs by hand.
+/// Cycle counts: `AMEXIST_CRASH_CYCLES` (SQLite) and `AMEXIST_CRASH_CYCLES_POSTGRES`; by
+/// default 15 and 5 (smoke), 200 and 50 under `AMEXIST_FULL_TESTS=1` (`.ci/run`).
 @Suite("Crash loops: kill -9 during issuance", .serialized)
 struct CrashLoopTests {
-  static func cycles(_ variable: String, default value: Int) -> Int {
-    ProcessInfo.processInfo.environment[variable].flatMap(Int.init) ?? value
-  }
 
   @Test("F1, F2, D9, D14: SQLite survives kill -9 during issuance, at random and at named points")
   func sqlite() async throws {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
-    let created = try cli.run(["init"])
+    let created = try await cli.run(["init"])
     #expect(created.status == 0, "\(created.stderr)")
     let path = cli.path("Registry/registry.sqlite")
-    let harness = try CrashHarness(cli: cli, environment: [:]) {
+    let harness = try await CrashHarness(cli: cli, environment: [:]) {
       try SQLiteRegistryStore(path: path)
     }
-    try await harness.run(cycles: Self.cycles("AMEXIST_CRASH_CYCLES", default: 200)) {
+    try await harness.run(cycles: TestScale.count("AMEXIST_CRASH_CYCLES", smoke: 15, full: 200)) {
       let check = try await sqlite3([path, "PRAGMA integrity_check"])
       #expect(check == "ok", "F1 integrity")
     }
@@ -50,27 +47,30 @@ struct CrashLoopTests {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
     let environment = ["AMEXIST_DATABASE_URL": url]
-    let created = try cli.run(["init"], environment: environment)
+    let created = try await cli.run(["init"], environment: environment)
     #expect(created.status == 0, "\(created.stderr)")
-    let harness = try CrashHarness(cli: cli, environment: environment) {
-      try await PostgresRegistryStore.open(try PostgresLocation(url: url), schema: .requireCurrent)
+    let harness = try await CrashHarness(cli: cli, environment: environment) {
+      try await PostgresRegistryStore.open(
+        try PostgresLocation(url: url), options: .underTest, schema: .requireCurrent)
     }
-    try await harness.run(cycles: Self.cycles("AMEXIST_CRASH_CYCLES_POSTGRES", default: 50)) {}
+    try await harness.run(
+      cycles: TestScale.count("AMEXIST_CRASH_CYCLES_POSTGRES", smoke: 5, full: 50)
+    ) {}
   }
 
   @Test("F2, F11: SQLite killed in the middle of a migration migrates whole on the next start")
   func sqliteMidMigration() async throws {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
-    _ = try cli.run(["init"])
-    _ = try cli.run(["service", "add", "\(TestValues.generatedSIRET(1))", "--name", "S1"])
+    _ = try await cli.run(["init"])
+    _ = try await cli.run(["service", "add", "\(TestValues.generatedSIRET(1))", "--name", "S1"])
     let path = cli.path("Registry/registry.sqlite")
     // The registry as the previous version left it: without the last migration.
     _ = try await sqlite3([
       path,
       "DROP TABLE applied_requests; DELETE FROM grdb_migrations WHERE identifier = 'v4-applied-requests';",
     ])
-    let killed = try cli.run(
+    let killed = try await cli.run(
       ["service", "list"], environment: ["AMEXIST_TEST_CRASH_AT": "mid-migration"])
     #expect(killed.status != 0, "the switch must kill the process mid-migration")
     let tables = try await sqlite3([
@@ -79,12 +79,12 @@ struct CrashLoopTests {
     #expect(tables == "0", "rolled back whole")
     let check = try await sqlite3([path, "PRAGMA integrity_check"])
     #expect(check == "ok")
-    let listed = try cli.run(["service", "list"])
+    let listed = try await cli.run(["service", "list"])
     #expect(listed.status == 0, "\(listed.stderr)")
     #expect(listed.stdout.contains("S1"))
     let store = try SQLiteRegistryStore(path: path)
     #expect(try await store.settings().migrations.last == "v4-applied-requests")
-    #expect(try cli.run(["log", "audit"]).status == 0)
+    #expect(try await cli.run(["log", "audit"]).status == 0)
   }
 
   @Test("F2, F11: PostgreSQL migrate killed in the middle of a migration; servers refuse, then run")
@@ -95,23 +95,23 @@ struct CrashLoopTests {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
     let environment = ["AMEXIST_DATABASE_URL": url]
-    _ = try cli.run(["init"], environment: environment)
+    _ = try await cli.run(["init"], environment: environment)
     _ = try await server.sql(
       "DROP TABLE applied_requests; DELETE FROM amexist_migrations WHERE id = 'v4-applied-requests'",
       database: name)
-    let killed = try cli.run(
+    let killed = try await cli.run(
       ["migrate"],
       environment: environment.merging(["AMEXIST_TEST_CRASH_AT": "mid-migration"]) {
         $1
       })
     #expect(killed.status != 0, "the switch must kill the process mid-migration")
-    let refused = try cli.run(["service", "list"], environment: environment)
+    let refused = try await cli.run(["service", "list"], environment: environment)
     #expect(refused.status != 0)
     #expect(refused.stderr.contains("amexist migrate"), "\(refused.stderr)")
-    let migrated = try cli.run(["migrate"], environment: environment)
+    let migrated = try await cli.run(["migrate"], environment: environment)
     #expect(migrated.status == 0, "\(migrated.stderr)")
     #expect(migrated.stdout.contains("v4-applied-requests"))
-    #expect(try cli.run(["log", "audit"], environment: environment).status == 0)
+    #expect(try await cli.run(["log", "audit"], environment: environment).status == 0)
   }
 }
 
@@ -160,11 +160,11 @@ final class CrashHarness: Sendable {
   init(
     cli: CommandRunner, environment: [String: String],
     openStore: @escaping @Sendable () async throws -> any RegistryStore
-  ) throws {
+  ) async throws {
     self.cli = cli
     self.environment = environment
     self.openStore = openStore
-    token = try cli.run(
+    token = try await cli.run(
       [
         "token", "create", "--name", "crash", "--scope", "services", "--scope", "decisions",
         "--scope", "attestations",
@@ -253,7 +253,7 @@ final class CrashHarness: Sendable {
   /// Runs `cycles` crash cycles then one clean cycle that settles every unanswered write, and
   /// checks the registry after each (with `engineCheck` for the engine's own integrity check).
   func run(cycles: Int, engineCheck: () async throws -> Void) async throws {
-    let initial = try cli.audited(environment: environment)
+    let initial = try await cli.audited(environment: environment)
     var named = 0
     for cycle in 0..<cycles {
       // Every fourth cycle dies at a named point of a write, after 1 to 4 writes.
@@ -263,7 +263,7 @@ final class CrashHarness: Sendable {
         crash["AMEXIST_TEST_CRASH_AT"] = "\(point.rawValue):\(Int.random(in: 1...4))"
         named += 1
       }
-      let (process, base) = try cli.serve(environment: environment.merging(crash) { $1 })
+      let (process, base) = try await cli.serve(environment: environment.merging(crash) { $1 })
       let deadline = ContinuousClock.now + .seconds(20)
       await withTaskGroup(of: Void.self) { group in
         for number in 0..<clients {
@@ -286,7 +286,7 @@ final class CrashHarness: Sendable {
       try await check(initial: initial, settled: false, cycle: cycle)
     }
     // A last server without crashes: every write still unanswered is sent again with its key.
-    let (process, base) = try cli.serve(environment: environment)
+    let (process, base) = try await cli.serve(environment: environment)
     for number in 0..<clients {
       while let write = queues.withLock({ $0[number].first }) {
         switch await send(write, to: base) {
@@ -313,7 +313,7 @@ final class CrashHarness: Sendable {
   /// acknowledged; once `settled`, the log holds nothing else.
   func check(initial: (entries: Int64, checkpoints: Int64), settled: Bool, cycle: Int) async throws
   {
-    let audit = try cli.run(["log", "audit", "--json"], environment: environment)
+    let audit = try await cli.run(["log", "audit", "--json"], environment: environment)
     #expect(audit.status == 0, "cycle \(cycle): \(audit.stdout) \(audit.stderr)")
     guard case .object(let report) = try json(audit), case .integer(let size) = report["entries"],
       case .integer(let checkpoints) = report["checkpoints"]

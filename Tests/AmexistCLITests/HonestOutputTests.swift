@@ -8,31 +8,32 @@ import Testing
 struct HonestOutputTests {
   let siret = "73282932000074"
 
-  func registry() throws -> CommandRunner {
+  func registry() async throws -> CommandRunner {
     let cli = try CommandRunner()
-    #expect(try cli.run(["init", "--issuer", "https://registre.example.fr"]).status == 0)
-    #expect(try cli.run(["service", "add", siret, "--name", "Santé Travail Lyon"]).status == 0)
+    #expect(try await cli.run(["init", "--issuer", "https://registre.example.fr"]).status == 0)
+    #expect(
+      try await cli.run(["service", "add", siret, "--name", "Santé Travail Lyon"]).status == 0)
     return cli
   }
 
-  func entries(_ cli: CommandRunner) throws -> Int64 { try cli.audited().entries }
+  func entries(_ cli: CommandRunner) async throws -> Int64 { try await cli.audited().entries }
 
   @Test("item 5: --dry-run checks everything, prints the entries and writes nothing")
-  func dryRuns() throws {
-    let cli = try registry()
+  func dryRuns() async throws {
+    let cli = try await registry()
     defer { cli.folder.remove() }
     let grant = [
       "decision", "grant", siret, "--level", "2", "--decided", "2026-01-10", "--valid-until",
       "2029-01-09",
     ]
-    let before = try entries(cli)
-    let preview = try cli.run(grant + ["--dry-run"])
+    let before = try await entries(cli)
+    let preview = try await cli.run(grant + ["--dry-run"])
     #expect(preview.status == 0, "\(preview.stderr)")
     #expect(preview.stdout.contains("Dry run: nothing was written"))
     #expect(preview.stdout.contains("#\(before) levelGranted"))
-    #expect(try entries(cli) == before)
+    await #expect(try entries(cli) == before)
     // The JSON form names the entries.
-    guard case .object(let members) = try json(try cli.run(grant + ["--dry-run", "--json"])),
+    guard case .object(let members) = try json(try await cli.run(grant + ["--dry-run", "--json"])),
       case .array(let listed) = members["entries"]
     else {
       Issue.record("no JSON dry run")
@@ -41,83 +42,86 @@ struct HonestOutputTests {
     #expect(members["dryRun"] == .bool(true) && listed.count == 1)
     #expect(listed.first?["event"] == .string("levelGranted"))
     // A dry run refuses what the real command refuses, with the same exit status.
-    let refused = try cli.run(["decision", "reinstate", siret, "--dry-run"])
-    let real = try cli.run(["decision", "reinstate", siret])
+    let refused = try await cli.run(["decision", "reinstate", siret, "--dry-run"])
+    let real = try await cli.run(["decision", "reinstate", siret])
     #expect(refused.status == 1 && refused.stderr == real.stderr)
-    #expect(try cli.run(grant).status == 0)
-    let afterGrant = try entries(cli)
+    #expect(try await cli.run(grant).status == 0)
+    let afterGrant = try await entries(cli)
     for arguments in [
       ["decision", "renew", siret, "--decided", "2026-06-01", "--valid-until", "2030-01-09"],
       ["decision", "suspend", siret, "--reason", "Audit de suivi en retard"],
       ["decision", "withdraw", siret, "--reason", "Objectifs non tenus"],
     ] {
-      let output = try cli.run(arguments + ["--dry-run"])
+      let output = try await cli.run(arguments + ["--dry-run"])
       #expect(output.status == 0, "\(arguments): \(output.stderr)")
       #expect(output.stdout.contains("Dry run"))
     }
     let csv = cli.path("import.csv")
     try "siret,name\n90011223400019,Service importé\n".write(
       toFile: csv, atomically: true, encoding: .utf8)
-    let imported = try cli.run(["service", "import", csv, "--dry-run"])
+    let imported = try await cli.run(["service", "import", csv, "--dry-run"])
     #expect(imported.status == 0 && imported.stdout.contains("serviceRegistered"))
-    guard case .array(let keys) = try json(try cli.run(["keys", "list", "--json"])),
+    guard case .array(let keys) = try json(try await cli.run(["keys", "list", "--json"])),
       let kid = keys.first?["kid"]?.stringValue
     else {
       Issue.record("no key")
       return
     }
-    let revoke = try cli.run(["keys", "revoke", kid, "--reason", "Exercice", "--dry-run"])
+    let revoke = try await cli.run(["keys", "revoke", kid, "--reason", "Exercice", "--dry-run"])
     #expect(revoke.status == 0 && revoke.stdout.contains("keyRevoked"), "\(revoke.stderr)")
-    #expect(try entries(cli) == afterGrant)
+    await #expect(try entries(cli) == afterGrant)
     #expect(
-      try json(try cli.run(["keys", "list", "--json"])).arrayValue.first?["revokedAt"] == .null)
-    #expect(try cli.run(["service", "show", "90011223400019"]).status == 1)
+      try json(try await cli.run(["keys", "list", "--json"])).arrayValue.first?["revokedAt"]
+        == .null)
+    #expect(try await cli.run(["service", "show", "90011223400019"]).status == 1)
   }
 
   @Test("item 9: --version, the issuer said at init, --json on every command that takes it")
-  func output() throws {
-    let version = try CommandRunner().run(["--version"])
+  func output() async throws {
+    let version = try await CommandRunner().run(["--version"])
     #expect(version.status == 0 && !version.stdout.isEmpty && version.stderr.isEmpty)
 
     let example = try CommandRunner()
     defer { example.folder.remove() }
-    let created = try example.run(["init", "--json"])
+    let created = try await example.run(["init", "--json"])
     #expect(created.status == 0)
     #expect(try json(created)["issuer"] == .string("https://registry.amexist.example"))
     #expect(created.stderr.contains("warning: the issuer is the example"))
 
-    let cli = try registry()
+    let cli = try await registry()
     defer { cli.folder.remove() }
-    let again = try cli.run(["init"])
+    let again = try await cli.run(["init"])
     #expect(again.stdout.contains("Issuer: https://registre.example.fr"))
     #expect(again.stderr.isEmpty)
     #expect(
-      try cli.run([
+      try await cli.run([
         "decision", "grant", siret, "--level", "2", "--decided", "2026-01-10", "--valid-until",
         "2029-01-09",
       ]).status == 0)
-    let attest = try cli.run(["attest", siret, "--out", "out", "--json"])
+    let attest = try await cli.run(["attest", siret, "--out", "out", "--json"])
     #expect(attest.status == 0 && attest.stderr.isEmpty)
     #expect(try json(attest)["files"]?.arrayValue.count == 1)
-    let rotate = try cli.run(["keys", "rotate", "--json"])
+    let rotate = try await cli.run(["keys", "rotate", "--json"])
     #expect(rotate.status == 0 && rotate.stderr.isEmpty)
     #expect(try json(rotate)["kid"]?.stringValue?.isEmpty == false)
-    let export = try cli.run(["export", "--out", "services.csv", "--json"])
+    let export = try await cli.run(["export", "--out", "services.csv", "--json"])
     #expect(try json(export)["written"] == .string("services.csv"))
-    let token = try cli.run(["token", "create", "--name", "ops", "--scope", "services", "--json"])
+    let token = try await cli.run([
+      "token", "create", "--name", "ops", "--scope", "services", "--json",
+    ])
     #expect(token.status == 0 && token.stderr.isEmpty)
     #expect(try json(token)["token"]?.stringValue?.hasPrefix("amx_") == true)
-    #expect(try json(try cli.run(["token", "list", "--json"])).arrayValue.count == 1)
+    #expect(try json(try await cli.run(["token", "list", "--json"])).arrayValue.count == 1)
     // keys list says when the signing key's private file is missing.
     guard
-      let signing = try json(try cli.run(["keys", "list", "--json"])).arrayValue.last?["kid"]?
+      let signing = try json(try await cli.run(["keys", "list", "--json"])).arrayValue.last?["kid"]?
         .stringValue
     else {
       Issue.record("no key")
       return
     }
     try FileManager.default.removeItem(atPath: cli.path("Keys/private/\(signing).pem"))
-    #expect(try cli.run(["keys", "list"]).stdout.contains("MISSING"))
+    #expect(try await cli.run(["keys", "list"]).stdout.contains("MISSING"))
   }
 
   /// An unprivileged account to run commands as (root ignores permission bits).
@@ -126,15 +130,15 @@ struct HonestOutputTests {
   @Test(
     "item 7: read commands work on a registry folder the user cannot write",
     .enabled(if: getuid() == 0 && reader != nil, "needs root to run as another user"))
-  func readOnlyRegistry() throws {
-    let cli = try registry()
+  func readOnlyRegistry() async throws {
+    let cli = try await registry()
     defer { cli.folder.remove() }
     #expect(
-      try cli.run([
+      try await cli.run([
         "decision", "grant", siret, "--level", "2", "--decided", "2026-01-10", "--valid-until",
         "2029-01-09",
       ]).status == 0)
-    let bundle = try cli.run(["attest", siret, "--out", "out"]).stdout.firstLine
+    let bundle = try await cli.run(["attest", siret, "--out", "out"]).stdout.firstLine
     // Readable by everyone, writable by its owner only: an auditor's copy.
     let chmod = Process()
     chmod.executableURL = URL(fileURLWithPath: "/bin/chmod")
@@ -146,11 +150,12 @@ struct HonestOutputTests {
       ["service", "list"], ["service", "show", siret], ["history", siret], ["log", "audit"],
       ["verify", bundle], ["export"], ["keys", "list"],
     ] {
-      let output = try cli.run(asUser: user, arguments)
+      let output = try await cli.run(asUser: user, arguments)
       #expect(output.status == 0, "\(arguments.joined(separator: " ")): \(output.stderr)")
     }
-    let write = try cli.run(asUser: user, ["decision", "suspend", siret, "--reason", "Essai"])
+    let write = try await cli.run(
+      asUser: user, ["decision", "suspend", siret, "--reason", "Essai"])
     #expect(write.status != 0 && !write.stderr.isEmpty)
-    #expect(try cli.run(["service", "show", siret]).stdout.contains("active"))
+    #expect(try await cli.run(["service", "show", siret]).stdout.contains("active"))
   }
 }

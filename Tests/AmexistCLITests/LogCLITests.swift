@@ -5,11 +5,11 @@ import Testing
 
 @Suite("amexist log, end to end")
 struct LogCLITests {
-  func registry() throws -> CommandRunner {
+  func registry() async throws -> CommandRunner {
     let cli = try CommandRunner()
-    _ = try cli.run(["init"])
+    _ = try await cli.run(["init"])
     for number in 1...3 {
-      _ = try cli.run([
+      _ = try await cli.run([
         "service", "add", "\(TestValues.generatedSIRET(number))", "--name", "Service \(number)",
       ])
     }
@@ -18,43 +18,44 @@ struct LogCLITests {
 
   @Test(
     "log checkpoint prints the signed note; log prove prints proofs that the registry's tree gives")
-  func checkpointAndProofs() throws {
-    let cli = try registry()
+  func checkpointAndProofs() async throws {
+    let cli = try await registry()
     defer { cli.folder.remove() }
-    let checkpoint = try cli.run(["log", "checkpoint"])
+    let checkpoint = try await cli.run(["log", "checkpoint"])
     #expect(checkpoint.status == 0, "\(checkpoint.stderr)")
     #expect(checkpoint.stdout.hasPrefix("registry.amexist.example/log\n4\n"))
     #expect(checkpoint.stdout.contains("\n\n— registry.amexist.example/log "))
-    let parsed = try json(try cli.run(["log", "checkpoint", "--json"]))
+    let parsed = try json(try await cli.run(["log", "checkpoint", "--json"]))
     #expect(parsed["treeSize"] == .integer(4))
 
-    let inclusion = try cli.run(["log", "prove", "--index", "1"])
+    let inclusion = try await cli.run(["log", "prove", "--index", "1"])
     #expect(inclusion.status == 0, "\(inclusion.stderr)")
     #expect(inclusion.stdout.hasPrefix("c2sp.org/tlog-proof@v1\nindex 1\n"))
     #expect(inclusion.stdout.hasSuffix(checkpoint.stdout))
-    let atSize = try cli.run(["log", "prove", "--index", "1", "--size", "2"])
+    let atSize = try await cli.run(["log", "prove", "--index", "1", "--size", "2"])
     #expect(atSize.stdout.contains("\nregistry.amexist.example/log\n2\n"))
-    let consistency = try cli.run(["log", "prove", "--from", "2", "--to", "4"])
+    let consistency = try await cli.run(["log", "prove", "--from", "2", "--to", "4"])
     #expect(consistency.status == 0)
     #expect(consistency.stdout.split(separator: "\n").count == 1)
 
     // Requests outside the log: errors, not proofs.
-    #expect(try cli.run(["log", "prove", "--index", "4"]).status == 1)
-    #expect(try cli.run(["log", "prove", "--index", "0", "--size", "9"]).status == 1)
-    #expect(try cli.run(["log", "prove", "--from", "3", "--to", "2"]).status == 1)
-    #expect(try cli.run(["log", "prove"]).status == 2)
-    #expect(try cli.run(["log", "prove", "--index", "1", "--from", "1", "--to", "2"]).status == 2)
+    #expect(try await cli.run(["log", "prove", "--index", "4"]).status == 1)
+    #expect(try await cli.run(["log", "prove", "--index", "0", "--size", "9"]).status == 1)
+    #expect(try await cli.run(["log", "prove", "--from", "3", "--to", "2"]).status == 1)
+    #expect(try await cli.run(["log", "prove"]).status == 2)
+    #expect(
+      try await cli.run(["log", "prove", "--index", "1", "--from", "1", "--to", "2"]).status == 2)
   }
 
   @Test("log audit passes on a sound log, then names the first edited entry (D1, exit 6)")
-  func audit() throws {
-    let cli = try registry()
+  func audit() async throws {
+    let cli = try await registry()
     defer { cli.folder.remove() }
-    let clean = try cli.run(["log", "audit"])
+    let clean = try await cli.run(["log", "audit"])
     #expect(clean.status == 0, "\(clean.stderr)")
     #expect(clean.stdout.contains("The log holds together: 4 entries, 4 checkpoints"))
     // Keep today's checkpoint, then change entry 2 directly in the file.
-    try cli.run(["log", "checkpoint"]).stdout.write(
+    try await cli.run(["log", "checkpoint"]).stdout.write(
       toFile: cli.path("held.checkpoint"), atomically: true, encoding: .utf8)
     let sqlite = Process()
     sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
@@ -65,35 +66,35 @@ struct LogCLITests {
     try sqlite.run()
     sqlite.waitUntilExit()
     #expect(sqlite.terminationStatus == 0)
-    let tampered = try cli.run(["log", "audit"])
+    let tampered = try await cli.run(["log", "audit"])
     #expect(tampered.status == 6)
     #expect(tampered.stderr.contains("entry 2 does not match the log"))
-    let report = try json(try cli.run(["log", "audit", "--json"]))
+    let report = try json(try await cli.run(["log", "audit", "--json"]))
     #expect(report["firstIndex"] == .integer(2))
     #expect(report["ok"] == .bool(false))
     // A held checkpoint that is not this log's is refused as such.
     try
       "example.org/log\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n— example.org/log AAAAAAAA\n"
       .write(toFile: cli.path("foreign.checkpoint"), atomically: true, encoding: .utf8)
-    #expect(try cli.run(["log", "audit", "--since", "foreign.checkpoint"]).status == 6)
+    #expect(try await cli.run(["log", "audit", "--since", "foreign.checkpoint"]).status == 6)
   }
 
   @Test("D3: a restored older database is refused for writing; audit --since shows the rollback")
-  func restoredBackup() throws {
-    let cli = try registry()
+  func restoredBackup() async throws {
+    let cli = try await registry()
     defer { cli.folder.remove() }
     try FileManager.default.copyItem(
       atPath: cli.path("Registry/registry.sqlite"), toPath: cli.path("backup.sqlite"))
-    _ = try cli.run(["service", "add", "\(TestValues.generatedSIRET(20))", "--name", "Après"])
-    try cli.run(["log", "checkpoint"]).stdout.write(
+    _ = try await cli.run(["service", "add", "\(TestValues.generatedSIRET(20))", "--name", "Après"])
+    try await cli.run(["log", "checkpoint"]).stdout.write(
       toFile: cli.path("latest.checkpoint"), atomically: true, encoding: .utf8)
-    let write = try cli.run([
+    let write = try await cli.run([
       "service", "add", "\(TestValues.generatedSIRET(21))", "--name", "Sur la copie", "--database",
       "backup.sqlite",
     ])
     #expect(write.status == 6)
     #expect(write.stderr.contains("older copy"))
-    let audit = try cli.run([
+    let audit = try await cli.run([
       "log", "audit", "--database", "backup.sqlite", "--since", "latest.checkpoint",
     ])
     #expect(audit.status == 6)
@@ -103,8 +104,8 @@ struct LogCLITests {
   /// G1: two writer processes on one database: every write lands, indexes are gapless and each
   /// batch has its own checkpoint size.
   @Test("G1: two writer processes never produce two checkpoints for one size")
-  func twoWriterProcesses() throws {
-    let cli = try registry()
+  func twoWriterProcesses() async throws {
+    let cli = try await registry()
     defer { cli.folder.remove() }
     let perWriter = 12
     var loops: [(Process, Pipe, Pipe)] = []
@@ -127,11 +128,11 @@ struct LogCLITests {
       loops.append((process, out, err))
     }
     for loop in loops {
-      let output = try cli.finish(loop)
+      let output = try await cli.finish(loop)
       #expect(output.status == 0)
       #expect(!output.stdout.contains("FAILED"), "\(output.stderr)")
     }
-    let report = try json(try cli.run(["log", "audit", "--json"]))
+    let report = try json(try await cli.run(["log", "audit", "--json"]))
     #expect(report["ok"] == .bool(true))
     let entries = Int64(4 + 2 * perWriter)
     #expect(report["entries"] == .integer(entries))
@@ -142,18 +143,18 @@ struct LogCLITests {
   /// D14 for the writes the command line has: a retried registration or import adds exactly
   /// one entry (the retry is refused or records nothing), and a batch of nothing signs nothing.
   @Test("D14: retried writes add one entry and one checkpoint, not two")
-  func retries() throws {
-    let cli = try registry()
+  func retries() async throws {
+    let cli = try await registry()
     defer { cli.folder.remove() }
     let siret = "\(TestValues.generatedSIRET(50))"
-    #expect(try cli.run(["service", "add", siret, "--name", "Réessai"]).status == 0)
-    #expect(try cli.run(["service", "add", siret, "--name", "Réessai"]).status == 1)
+    #expect(try await cli.run(["service", "add", siret, "--name", "Réessai"]).status == 0)
+    #expect(try await cli.run(["service", "add", siret, "--name", "Réessai"]).status == 1)
     try "siret,name,level,decided,valid_until\n\(siret),Réessai,1,2026-11-02,2028-11-01\n".write(
       toFile: cli.path("import.csv"), atomically: true, encoding: .utf8)
-    #expect(try cli.run(["service", "import", "import.csv"]).status == 0)
-    let once = try json(try cli.run(["log", "audit", "--json"]))
-    #expect(try cli.run(["service", "import", "import.csv"]).status == 0)
-    let twice = try json(try cli.run(["log", "audit", "--json"]))
+    #expect(try await cli.run(["service", "import", "import.csv"]).status == 0)
+    let once = try json(try await cli.run(["log", "audit", "--json"]))
+    #expect(try await cli.run(["service", "import", "import.csv"]).status == 0)
+    let twice = try json(try await cli.run(["log", "audit", "--json"]))
     #expect(once["entries"] == .integer(6))
     #expect(twice["entries"] == once["entries"])
     #expect(twice["checkpoints"] == once["checkpoints"])

@@ -20,7 +20,7 @@ struct PostgresCLITests {
     let url = try await server.makeDatabase("cli")
     let cli = try CommandRunner()
     let environment = ["AMEXIST_DATABASE_URL": url]
-    let created = try cli.run(["init"], environment: environment)
+    let created = try await cli.run(["init"], environment: environment)
     #expect(created.status == 0, "\(created.stderr)")
     return (cli, environment)
   }
@@ -51,7 +51,7 @@ struct PostgresCLITests {
   func severalServers(_ servers: Int) async throws {
     let (cli, environment) = try await registry()
     defer { cli.folder.remove() }
-    let token = try cli.run(
+    let token = try await cli.run(
       [
         "token", "create", "--name", "load", "--scope", "services", "--scope", "decisions",
         "--scope", "attestations",
@@ -64,12 +64,12 @@ struct PostgresCLITests {
     }
     var started: [URL] = []
     for _ in 0..<servers {
-      let (process, base) = try cli.serve(environment: environment)
+      let (process, base) = try await cli.serve(environment: environment)
       processes.append(process)
       started.append(base)
     }
     let bases = started
-    let before = try cli.run(["log", "audit", "--json"], environment: environment)
+    let before = try await cli.run(["log", "audit", "--json"], environment: environment)
     guard case .object(let start) = try json(before), case .integer(let initial) = start["entries"]
     else {
       Issue.record("no audit before: \(before.stderr)")
@@ -116,7 +116,7 @@ struct PostgresCLITests {
     #expect(writes.count == clients * servicesPerClient * 3)
     // Gapless and unique: the indexes given are exactly those after the initial entries.
     #expect(writes.map(\.0).sorted() == Array(initial..<initial + Int64(writes.count)))
-    let audit = try cli.run(["log", "audit", "--json"], environment: environment)
+    let audit = try await cli.run(["log", "audit", "--json"], environment: environment)
     #expect(audit.status == 0, "\(audit.stderr)")
     guard case .object(let report) = try json(audit) else { return }
     #expect(report["ok"] == .bool(true))
@@ -125,7 +125,8 @@ struct PostgresCLITests {
     #expect(report["checkpoints"] == .integer(initial + Int64(writes.count)))
     // Each acknowledged write is the entry at the index it was given.
     let location = try PostgresLocation(url: environment["AMEXIST_DATABASE_URL"] ?? "")
-    let store = try await PostgresRegistryStore.open(location, schema: .requireCurrent)
+    let store = try await PostgresRegistryStore.open(
+      location, options: .underTest, schema: .requireCurrent)
     let subjects = try await store.read { snapshot in
       try writes.map { try snapshot.event(at: $0.0)?.event.subject.description }
     }
@@ -137,9 +138,9 @@ struct PostgresCLITests {
   func migrateAndCopy() async throws {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
-    _ = try cli.run(["init"])
+    _ = try await cli.run(["init"])
     for number in 1...3 {
-      _ = try cli.run([
+      _ = try await cli.run([
         "service", "add", "\(TestValues.generatedSIRET(number))", "--name", "S\(number)",
       ])
     }
@@ -149,12 +150,12 @@ struct PostgresCLITests {
     // A server role that may only read and append.
     let role = "amx_app_\(getpid())_\(name.hashValue & 0xffff)"
     _ = try await server.sql("CREATE ROLE \(role) LOGIN", database: name)
-    let migrated = try cli.run(["migrate", "--database", url, "--writer", role])
+    let migrated = try await cli.run(["migrate", "--database", url, "--writer", role])
     #expect(migrated.status == 0, "\(migrated.stderr)")
     #expect(
       migrated.stdout.contains("Applied v1-events, v2-log, v3-attestations, v4-applied-requests"))
-    #expect(try cli.run(["migrate", "--database", url]).stdout.contains("up to date"))
-    let copied = try cli.run([
+    #expect(try await cli.run(["migrate", "--database", url]).stdout.contains("up to date"))
+    let copied = try await cli.run([
       "copy", "--from", cli.folder.file("Registry/registry.sqlite"), "--to", url, "--json",
     ])
     #expect(copied.status == 0, "\(copied.stderr)")
@@ -163,20 +164,24 @@ struct PostgresCLITests {
     #expect(report["entries"] == .integer(4))
     // The servers' role writes to the copy; the copy comes back to a new SQLite file.
     let appURL = server.url(database: name, user: role)
-    let added = try cli.run([
+    let added = try await cli.run([
       "service", "add", "\(TestValues.generatedSIRET(9))", "--name", "S9", "--database", appURL,
     ])
     #expect(added.status == 0, "\(added.stderr)")
-    let back = try cli.run(["copy", "--from", appURL, "--to", cli.folder.file("back.sqlite")])
+    let back = try await cli.run(["copy", "--from", appURL, "--to", cli.folder.file("back.sqlite")])
     #expect(back.status == 0, "\(back.stderr)")
     #expect(back.stdout.contains("Copied 5 entries"))
-    let audit = try cli.run(["log", "audit", "--database", cli.folder.file("back.sqlite")])
+    let audit = try await cli.run(["log", "audit", "--database", cli.folder.file("back.sqlite")])
     #expect(audit.status == 0)
     // A copy never goes into a registry that holds something.
-    let again = try cli.run(["copy", "--from", appURL, "--to", cli.folder.file("back.sqlite")])
+    let again = try await cli.run([
+      "copy", "--from", appURL, "--to", cli.folder.file("back.sqlite"),
+    ])
     #expect(again.status == 1)
     #expect(again.stderr.contains("not empty"))
-    let bad = try cli.run(["service", "list", "--database", "postgres://nobody@/x?sslmode=maybe"])
+    let bad = try await cli.run([
+      "service", "list", "--database", "postgres://nobody@/x?sslmode=maybe",
+    ])
     #expect(bad.status == 2)
   }
 }
@@ -190,4 +195,13 @@ final class Recorded<Value: Sendable>: Sendable {
 
   /// Everything added so far.
   var values: [Value] { storage.withLock { $0 } }
+}
+
+extension PostgresRegistryStore.Options {
+  /// A patient connect time: the suite's process shares two cores with everything it starts.
+  static var underTest: Self {
+    var options = Self()
+    options.connectTimeout = .seconds(60)
+    return options
+  }
 }

@@ -12,7 +12,7 @@ struct PrintableCLITests {
   let other = "90011223400019"
 
   /// A registry with two active services, one with an accented name and address.
-  func registry() throws -> CommandRunner {
+  func registry() async throws -> CommandRunner {
     let cli = try CommandRunner()
     for arguments in [
       ["init"],
@@ -30,17 +30,17 @@ struct PrintableCLITests {
         "2029-01-31",
       ],
     ] {
-      let output = try cli.run(arguments)
+      let output = try await cli.run(arguments)
       #expect(output.status == 0, "\(arguments): \(output.stderr)")
     }
     return cli
   }
 
   /// Issues the attestation of `siret` with its PDF; returns the bundle and PDF paths.
-  func attest(_ cli: CommandRunner, _ siret: String, language: String = "fr") throws
+  func attest(_ cli: CommandRunner, _ siret: String, language: String = "fr") async throws
     -> (bundle: String, pdf: String)
   {
-    let output = try cli.run([
+    let output = try await cli.run([
       "attest", siret, "--pdf", "--lang", language, "--base-url", Self.origin + "/", "--out", "out",
     ])
     #expect(output.status == 0, "\(output.stderr)")
@@ -58,9 +58,9 @@ struct PrintableCLITests {
     "pdfinfo and qpdf accept the PDF, pdftotext shows every field with its accents, zbarimg reads the /v/ link from the rendered page, pdfdetach gives the bundle back"
   )
   func outsiderTools() async throws {
-    let cli = try registry()
+    let cli = try await registry()
     defer { cli.folder.remove() }
-    let (bundle, pdf) = try attest(cli, siret)
+    let (bundle, pdf) = try await attest(cli, siret)
     let uuid = Self.uuid(ofPDF: pdf)
 
     let info = try await ExternalTool.run("pdfinfo", [pdf])
@@ -106,9 +106,9 @@ struct PrintableCLITests {
     #expect(
       FileManager.default.contents(atPath: extracted)
         == FileManager.default.contents(atPath: bundle))
-    #expect(try cli.run(["verify", extracted]).status == 0)
+    #expect(try await cli.run(["verify", extracted]).status == 0)
 
-    let verified = try cli.run(["verify", "--base-url", Self.origin, pdf])
+    let verified = try await cli.run(["verify", "--base-url", Self.origin, pdf])
     #expect(verified.status == 0, "\(verified.stderr)")
     #expect(verified.stdout.contains("Verdict       VALID"))
     #expect(
@@ -118,9 +118,9 @@ struct PrintableCLITests {
 
   @Test("in English with --lang en")
   func english() async throws {
-    let cli = try registry()
+    let cli = try await registry()
     defer { cli.folder.remove() }
-    let (_, pdf) = try attest(cli, siret, language: "en")
+    let (_, pdf) = try await attest(cli, siret, language: "en")
     let text = try await ExternalTool.run("pdftotext", ["-layout", pdf, "-"])
     let words = text.text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     for expected in [
@@ -129,11 +129,11 @@ struct PrintableCLITests {
     ] {
       #expect(words.contains(expected), "pdftotext lacks \(expected): \(words)")
     }
-    #expect(try cli.run(["verify", "--base-url", Self.origin, pdf]).status == 0)
+    #expect(try await cli.run(["verify", "--base-url", Self.origin, pdf]).status == 0)
   }
 
   /// The PDF with the first `old` replaced by `new`.
-  static func altered(_ pdf: [UInt8], _ old: [UInt8], _ new: [UInt8]) throws -> [UInt8] {
+  static func altered(_ pdf: [UInt8], _ old: [UInt8], _ new: [UInt8]) async throws -> [UInt8] {
     let start = try #require(
       (0...(pdf.count - old.count)).first { pdf[$0..<($0 + old.count)].elementsEqual(old) })
     return Array(pdf[..<start]) + new + Array(pdf[(start + old.count)...])
@@ -142,20 +142,20 @@ struct PrintableCLITests {
   @Test(
     "H4: an edited bundle, another service's bundle, an edited page, a link elsewhere and a bad file each fail with exit 1 and their reason"
   )
-  func tampered() throws {
-    let cli = try registry()
+  func tampered() async throws {
+    let cli = try await registry()
     defer { cli.folder.remove() }
-    let (bundlePath, pdfPath) = try attest(cli, siret)
-    let (otherBundlePath, _) = try attest(cli, other)
+    let (bundlePath, pdfPath) = try await attest(cli, siret)
+    let (otherBundlePath, _) = try await attest(cli, other)
     let pdf = try #require(FileManager.default.contents(atPath: pdfPath)).map { $0 }
     let bundle = try #require(FileManager.default.contents(atPath: bundlePath)).map { $0 }
     let otherBundle = try #require(FileManager.default.contents(atPath: otherBundlePath)).map { $0 }
 
     func verify(_ bytes: [UInt8], _ name: String, extra: [String] = ["--base-url", Self.origin])
-      throws -> CommandRunner.Output
+      async throws -> CommandRunner.Output
     {
       try Data(bytes).write(to: URL(fileURLWithPath: cli.path(name)))
-      return try cli.run(["verify"] + extra + [name])
+      return try await cli.run(["verify"] + extra + [name])
     }
 
     // The bundle edited inside the PDF: one character of the signature.
@@ -165,22 +165,22 @@ struct PrintableCLITests {
     let signature = Array(jws.split(separator: ".")[2].utf8)
     var edited = signature
     edited[10] = edited[10] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
-    let forged = try verify(try Self.altered(pdf, signature, edited), "forged.pdf")
+    let forged = try await verify(try Self.altered(pdf, signature, edited), "forged.pdf")
     #expect(forged.status == 1)
     #expect(forged.stderr.contains("invalid signature"), "\(forged.stderr)")
 
     // Another service's genuine bundle swapped in (lengths updated so that it reads).
-    var swapped = try Self.altered(pdf, bundle, otherBundle)
+    var swapped = try await Self.altered(pdf, bundle, otherBundle)
     for key in ["/Size ", "/Length "] {
-      swapped = try Self.altered(
+      swapped = try await Self.altered(
         swapped, Array("\(key)\(bundle.count)".utf8), Array("\(key)\(otherBundle.count)".utf8))
     }
-    let swap = try verify(swapped, "swapped.pdf")
+    let swap = try await verify(swapped, "swapped.pdf")
     #expect(swap.status == 1)
     #expect(swap.stderr.contains("altered document"), "\(swap.stderr)")
 
     // The page edited: level 3 shown as level 2 (same length, the file stays valid PDF).
-    let page = try verify(
+    let page = try await verify(
       try Self.altered(pdf, Array("(Niveau 3 : ".utf8), Array("(Niveau 2 : ".utf8)), "page.pdf")
     #expect(page.status == 1)
     #expect(page.stderr.contains("altered document"), "\(page.stderr)")
@@ -190,7 +190,7 @@ struct PrintableCLITests {
       "https://registre.amexist.example.evil.org", "javascript:alert`1`//",
       "http://registre.amexist.example",
     ].enumerated() {
-      let relinked = try verify(
+      let relinked = try await verify(
         try Self.altered(
           pdf, Array("/URI (\(Self.origin)/v/".utf8), Array("/URI (\(link)/v/".utf8)),
         "link\(index).pdf")
@@ -201,61 +201,68 @@ struct PrintableCLITests {
         "\(relinked.stderr)")
     }
     // The genuine file, but the verifier pins another origin (the issuer's, by default).
-    let unpinned = try verify(pdf, "genuine.pdf", extra: [])
+    let unpinned = try await verify(pdf, "genuine.pdf", extra: [])
     #expect(unpinned.status == 7)
     #expect(unpinned.stderr.contains("did not pin"), "\(unpinned.stderr)")
 
     // Not a PDF of the registry: truncated, or with a second attached bundle.
-    let truncated = try verify(Array(pdf.prefix(pdf.count / 2)), "truncated.pdf")
+    let truncated = try await verify(Array(pdf.prefix(pdf.count / 2)), "truncated.pdf")
     #expect(truncated.status == 1)
     #expect(truncated.stderr.contains("malformed"), "\(truncated.stderr)")
     let marker = Array("<< /Type /EmbeddedFile /Subtype /application#2Fjson /Params << /Size ".utf8)
-    let twice = try verify(pdf + marker, "twice.pdf")
+    let twice = try await verify(pdf + marker, "twice.pdf")
     #expect(twice.status == 1)
     #expect(twice.stderr.contains("exactly one attached bundle"), "\(twice.stderr)")
   }
 
   @Test("an issuer that is not an origin needs --base-url for a PDF; nothing is issued without it")
-  func issuerWithPath() throws {
+  func issuerWithPath() async throws {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
-    #expect(try cli.run(["init", "--issuer", "https://registry.example/federation"]).status == 0)
     #expect(
-      try cli.run(["service", "add", siret, "--name", "Santé Travail", "--region", "84"]).status
+      try await cli.run(["init", "--issuer", "https://registry.example/federation"]).status == 0)
+    #expect(
+      try await cli.run(["service", "add", siret, "--name", "Santé Travail", "--region", "84"])
+        .status
         == 0)
     #expect(
-      try cli.run([
+      try await cli.run([
         "decision", "grant", siret, "--level", "1", "--decided", "2026-01-10", "--valid-until",
         "2029-01-09",
       ]).status == 0)
-    let refused = try cli.run(["attest", siret, "--pdf", "--out", "out"])
+    let refused = try await cli.run(["attest", siret, "--pdf", "--out", "out"])
     #expect(refused.status == 2)
     #expect(
       refused.stderr.contains("give --base-url (no attestation was issued)"), "\(refused.stderr)")
-    #expect(!(try cli.run(["history", siret, "--json"]).stdout.contains("attestationIssued")))
-    let issued = try cli.run(["attest", siret, "--pdf", "--base-url", Self.origin, "--out", "out"])
+    #expect(
+      !(try await cli.run(["history", siret, "--json"]).stdout.contains("attestationIssued")))
+    let issued = try await cli.run([
+      "attest", siret, "--pdf", "--base-url", Self.origin, "--out", "out",
+    ])
     #expect(issued.status == 0, "\(issued.stderr)")
   }
 
   @Test("H4: a base URL that is not an https origin is refused before anything is issued")
-  func badBaseURL() throws {
-    let cli = try registry()
+  func badBaseURL() async throws {
+    let cli = try await registry()
     defer { cli.folder.remove() }
     for url in [
       "javascript:alert(1)", "http://registre.amexist.example", "https://user@registre.example",
       "https://registre.example/path", "https://registre.example?x=1", "https://registre.example#f",
       "ftp://registre.example", "https://", "https://régistre.example",
     ] {
-      let output = try cli.run(["attest", siret, "--pdf", "--base-url", url, "--out", "refused"])
+      let output = try await cli.run([
+        "attest", siret, "--pdf", "--base-url", url, "--out", "refused",
+      ])
       #expect(output.status == 2, "\(url)")
       #expect(output.stderr.contains("bad public base URL"), "\(url): \(output.stderr)")
     }
     #expect(!FileManager.default.fileExists(atPath: cli.path("refused")))
-    let verify = try cli.run(["verify", "--base-url", "javascript:alert(1)", "x.pdf"])
+    let verify = try await cli.run(["verify", "--base-url", "javascript:alert(1)", "x.pdf"])
     #expect(verify.status == 2)
     #expect(verify.stderr.contains("--base-url: bad public base URL"), "\(verify.stderr)")
     // A demo on a port chosen at start links to the issuer unless told otherwise.
-    let demo = try cli.run(["demo", "--no-serve", "--port", "0", "--host", "127.0.0.1"])
+    let demo = try await cli.run(["demo", "--no-serve", "--port", "0", "--host", "127.0.0.1"])
     #expect(demo.status == 0, "\(demo.stderr)")
   }
 }

@@ -11,8 +11,8 @@ struct PrintableLimitsTests {
   let siret = "73282932000074"
   static let origin = "https://registre.amexist.example"
 
-  func attestPDF(_ cli: CommandRunner, language: String = "fr") throws -> (String, String) {
-    let output = try cli.run([
+  func attestPDF(_ cli: CommandRunner, language: String = "fr") async throws -> (String, String) {
+    let output = try await cli.run([
       "attest", siret, "--pdf", "--lang", language, "--base-url", Self.origin, "--out", "out",
     ])
     #expect(output.status == 0, "\(output.stderr)")
@@ -36,11 +36,11 @@ struct PrintableLimitsTests {
         "2029-01-09", "--evaluator", wide(200),
       ],
     ] {
-      let output = try cli.run(arguments)
+      let output = try await cli.run(arguments)
       #expect(output.status == 0, "\(output.stderr)")
     }
-    let (_, pdf) = try attestPDF(cli)
-    let verify = try cli.run(["verify", pdf, "--base-url", Self.origin])
+    let (_, pdf) = try await attestPDF(cli)
+    let verify = try await cli.run(["verify", pdf, "--base-url", Self.origin])
     #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
     let image = cli.path("page")
     let render = try await ExternalTool.run(
@@ -51,7 +51,7 @@ struct PrintableLimitsTests {
     #expect(decoded.text.hasPrefix(Self.origin + "/v/"), "\(decoded.text)")
   }
 
-  func registry() throws -> CommandRunner {
+  func registry() async throws -> CommandRunner {
     let cli = try CommandRunner()
     for arguments in [
       ["init"], ["service", "add", siret, "--name", "Santé Travail Lyon"],
@@ -60,7 +60,7 @@ struct PrintableLimitsTests {
         "2029-01-09",
       ],
     ] {
-      #expect(try cli.run(arguments).status == 0)
+      #expect(try await cli.run(arguments).status == 0)
     }
     return cli
   }
@@ -68,11 +68,11 @@ struct PrintableLimitsTests {
   @Test(
     "item 8: the credential names its layout and language; the page cannot be re-rendered in another"
   )
-  func layoutAndLanguageSigned() throws {
-    let cli = try registry()
+  func layoutAndLanguageSigned() async throws {
+    let cli = try await registry()
     defer { cli.folder.remove() }
-    let (bundle, pdf) = try attestPDF(cli, language: "en")
-    let claims = try json(try cli.run(["verify", bundle, "--json"]))["attestation"]
+    let (bundle, pdf) = try await attestPDF(cli, language: "en")
+    let claims = try json(try await cli.run(["verify", bundle, "--json"]))["attestation"]
     #expect(claims?["layout"] == .string("amexist-a4/2"))
     #expect(claims?["lang"] == .string("en"))
     var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: pdf)))
@@ -80,26 +80,26 @@ struct PrintableLimitsTests {
     let index = try #require(bytes.firstRange(of: english))
     bytes.replaceSubrange(index, with: Array("/Lang (fr-FR)".utf8))
     try Data(bytes).write(to: URL(fileURLWithPath: cli.path("french.pdf")))
-    let relabelled = try cli.run(["verify", "french.pdf", "--base-url", Self.origin])
+    let relabelled = try await cli.run(["verify", "french.pdf", "--base-url", Self.origin])
     #expect(relabelled.status == 1, "\(relabelled.stdout)")
   }
 
   @Test(
     "item 8: a PDF re-saved by qpdf is reported as such, with its attached attestation's verdict")
   func resaved() async throws {
-    let cli = try registry()
+    let cli = try await registry()
     defer { cli.folder.remove() }
-    let (_, pdf) = try attestPDF(cli)
+    let (_, pdf) = try await attestPDF(cli)
     let copy = cli.path("resaved.pdf")
     let qpdf = try await ExternalTool.run("qpdf", [pdf, copy])
     #expect(qpdf.status == 0)
     #expect(
       try Data(contentsOf: URL(fileURLWithPath: copy))
         != Data(contentsOf: URL(fileURLWithPath: pdf)))
-    let verify = try cli.run(["verify", copy, "--base-url", Self.origin])
+    let verify = try await cli.run(["verify", copy, "--base-url", Self.origin])
     #expect(verify.status == 0, "\(verify.stderr)")
     #expect(verify.stdout.contains("NOT CHECKED: the PDF was re-saved by another program"))
-    let report = try json(try cli.run(["verify", copy, "--json"]))
+    let report = try json(try await cli.run(["verify", copy, "--json"]))
     #expect(report["printedPage"] == .string("resaved"))
     #expect(report["valid"] == .bool(true))
   }
@@ -107,15 +107,15 @@ struct PrintableLimitsTests {
   @Test(
     "item 8: verify --base-url adds an origin to the issuer's; a link elsewhere is not called altered"
   )
-  func addedOrigin() throws {
-    let cli = try registry()
+  func addedOrigin() async throws {
+    let cli = try await registry()
     defer { cli.folder.remove() }
-    let (_, pdf) = try attestPDF(cli)
-    let unpinned = try cli.run(["verify", pdf])
+    let (_, pdf) = try await attestPDF(cli)
+    let unpinned = try await cli.run(["verify", pdf])
     #expect(unpinned.status == 7)
     #expect(unpinned.stderr.contains("links to an origin you did not pin"))
     #expect(!unpinned.stderr.contains("altered"))
-    let pinned = try cli.run([
+    let pinned = try await cli.run([
       "verify", pdf, "--base-url", "https://other.example", "--base-url", Self.origin,
     ])
     #expect(pinned.status == 0, "\(pinned.stderr)")
@@ -123,16 +123,17 @@ struct PrintableLimitsTests {
   }
 
   @Test("item 8: text the attestation's fonts cannot show is refused at input, never printed as ?")
-  func unprintable() throws {
-    let cli = try registry()
+  func unprintable() async throws {
+    let cli = try await registry()
     defer { cli.folder.remove() }
     for name in ["Santé 健康", "Łódź Zdrowie", "Service 🩺"] {
-      let added = try cli.run(["service", "update", siret, "--name", name])
+      let added = try await cli.run(["service", "update", siret, "--name", name])
       #expect(added.status == 1, "\(name)")
       #expect(added.stderr.contains("cannot be printed on attestations"), "\(added.stderr)")
     }
     #expect(
-      try cli.run(["service", "update", siret, "--name", "Œuvre « Santé » – 2026 €"]).status == 0)
+      try await cli.run(["service", "update", siret, "--name", "Œuvre « Santé » – 2026 €"]).status
+        == 0)
   }
 
   @Test("item 8: the page names the issuing organisation, from the signed credential")
@@ -148,17 +149,17 @@ struct PrintableLimitsTests {
         "2029-01-09",
       ],
     ] {
-      let output = try cli.run(arguments)
+      let output = try await cli.run(arguments)
       #expect(output.status == 0, "\(output.stderr)")
     }
-    let (bundle, pdf) = try attestPDF(cli)
-    let report = try json(try cli.run(["verify", bundle, "--json"]))
+    let (bundle, pdf) = try await attestPDF(cli)
+    let report = try json(try await cli.run(["verify", bundle, "--json"]))
     #expect(report["attestation"]?["issuer"]?["name"] == .string(name))
     #expect(report["attestation"]?["issuer"]?["id"] == .string(Self.origin))
-    #expect(try cli.run(["verify", pdf]).status == 0)
+    #expect(try await cli.run(["verify", pdf]).status == 0)
     let text = try await ExternalTool.run("pdftotext", ["-layout", pdf, "-"])
     #expect(text.text.contains(name), "\(text.text)")
     #expect(
-      try cli.run(["init", "--issuer-name", "Fédération 健康"]).status == 2, "refused at input")
+      try await cli.run(["init", "--issuer-name", "Fédération 健康"]).status == 2, "refused at input")
   }
 }

@@ -8,7 +8,7 @@ import Testing
 struct ReadmeTourTests {
   /// The tour's lines: the indented block of the section "A tour of the command line", up to
   /// the paragraph after it.
-  static func tour() throws -> String {
+  static func tour() async throws -> String {
     let readme = try String(
       contentsOfFile: Vectors.packageRoot + "/README.md", encoding: .utf8)
     guard let start = readme.range(of: "## A tour of the command line"),
@@ -21,8 +21,8 @@ struct ReadmeTourTests {
   }
 
   @Test("item 10: every command of the README tour runs as printed, in order")
-  func tourRuns() throws {
-    let script = try Self.tour()
+  func tourRuns() async throws {
+    let script = try await Self.tour()
     let commands = script.split(separator: "\n").filter { $0.hasPrefix("amexist ") }
     #expect(commands.count >= 30, "the tour is in the README")
     let cli = try CommandRunner()
@@ -37,7 +37,7 @@ struct ReadmeTourTests {
     environment["PATH"] =
       CommandRunner.executable.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "")
     process.environment = environment
-    let result = try cli.finish(CommandRunner.launch(process))
+    let result = try await cli.finish(CommandRunner.launch(process))
     let lastCommand = result.stderr.split(separator: "\n").last { $0.hasPrefix("+ amexist") } ?? ""
     #expect(
       result.status == 0, "the README tour stopped at \(lastCommand): \(result.stderr.suffix(600))")

@@ -8,16 +8,17 @@ import Testing
 struct SafeFilesTests {
   let siret = "73282932000074"
 
-  func registry() throws -> CommandRunner {
+  func registry() async throws -> CommandRunner {
     let cli = try CommandRunner()
-    #expect(try cli.run(["init"]).status == 0)
-    #expect(try cli.run(["service", "add", siret, "--name", "Santé Travail Lyon"]).status == 0)
+    #expect(try await cli.run(["init"]).status == 0)
+    #expect(
+      try await cli.run(["service", "add", siret, "--name", "Santé Travail Lyon"]).status == 0)
     return cli
   }
 
   @Test("item 2: export --out refuses the database, the keys folder and an existing file")
-  func exportOut() throws {
-    let cli = try registry()
+  func exportOut() async throws {
+    let cli = try await registry()
     defer { cli.folder.remove() }
     let database = try Data(contentsOf: URL(fileURLWithPath: cli.path("Registry/registry.sqlite")))
     let trust = try Data(contentsOf: URL(fileURLWithPath: cli.path("Keys/trust.json")))
@@ -26,7 +27,7 @@ struct SafeFilesTests {
       "Keys/export.csv", "Keys/private/x.csv",
     ] {
       for force in [false, true] {
-        let output = try cli.run(["export", "--out", target] + (force ? ["--force"] : []))
+        let output = try await cli.run(["export", "--out", target] + (force ? ["--force"] : []))
         #expect(output.status == 2, "\(target) \(force): \(output.stderr)")
         #expect(output.stdout.isEmpty)
       }
@@ -34,54 +35,55 @@ struct SafeFilesTests {
     #expect(
       try Data(contentsOf: URL(fileURLWithPath: cli.path("Registry/registry.sqlite"))) == database)
     #expect(try Data(contentsOf: URL(fileURLWithPath: cli.path("Keys/trust.json"))) == trust)
-    #expect(try cli.run(["verify", "--help"]).status == 0)
+    #expect(try await cli.run(["verify", "--help"]).status == 0)
     // A copy of the database elsewhere is a database too: never overwritten.
     try FileManager.default.copyItem(
       atPath: cli.path("Registry/registry.sqlite"), toPath: cli.path("copy.sqlite"))
-    #expect(try cli.run(["export", "--out", "copy.sqlite", "--force"]).status == 2)
+    #expect(try await cli.run(["export", "--out", "copy.sqlite", "--force"]).status == 2)
     // A new file is written; an existing one only with --force.
-    let first = try cli.run(["export", "--out", "services.csv"])
+    let first = try await cli.run(["export", "--out", "services.csv"])
     #expect(first.status == 0 && first.stdout == "services.csv\n", "\(first.stderr)")
-    let again = try cli.run(["export", "--out", "services.csv"])
+    let again = try await cli.run(["export", "--out", "services.csv"])
     #expect(again.status == 2)
     #expect(again.stderr.contains("exists"))
-    #expect(try cli.run(["export", "--out", "services.csv", "--force", "--excel"]).status == 0)
+    #expect(
+      try await cli.run(["export", "--out", "services.csv", "--force", "--excel"]).status == 0)
     let excel = try Data(contentsOf: URL(fileURLWithPath: cli.path("services.csv")))
     #expect(excel.starts(with: [0xEF, 0xBB, 0xBF]))
-    #expect(try cli.run(["attest", siret, "--out", "Keys"]).status == 2)
+    #expect(try await cli.run(["attest", siret, "--out", "Keys"]).status == 2)
   }
 
   @Test("item 2: key changes keep the previous trust file beside the new one")
-  func previousTrustFile() throws {
-    let cli = try registry()
+  func previousTrustFile() async throws {
+    let cli = try await registry()
     defer { cli.folder.remove() }
     let before = try Data(contentsOf: URL(fileURLWithPath: cli.path("Keys/trust.json")))
-    #expect(try cli.run(["keys", "rotate"]).status == 0)
+    #expect(try await cli.run(["keys", "rotate"]).status == 0)
     #expect(
       try Data(contentsOf: URL(fileURLWithPath: cli.path("Keys/trust.json.previous"))) == before)
   }
 
   @Test("item 4: an address and a city at their length limits are signed, and verify")
-  func longestAddress() throws {
+  func longestAddress() async throws {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
-    #expect(try cli.run(["init"]).status == 0)
+    #expect(try await cli.run(["init"]).status == 0)
     let address = String(repeating: "Rue de la Santé ", count: 19).prefix(300)
     let city = String(repeating: "Saint-Rémy ", count: 10).prefix(100)
-    let added = try cli.run([
+    let added = try await cli.run([
       "service", "add", siret, "--name", "Santé Travail", "--address", String(address), "--city",
       String(city),
     ])
     #expect(added.status == 0, "\(added.stderr)")
     #expect(
-      try cli.run([
+      try await cli.run([
         "decision", "grant", siret, "--level", "1", "--decided", "2026-01-10", "--valid-until",
         "2029-01-09",
       ]).status == 0)
-    let attest = try cli.run(["attest", siret, "--out", "out"])
+    let attest = try await cli.run(["attest", siret, "--out", "out"])
     #expect(attest.status == 0, "\(attest.stderr)")
     let bundle = attest.stdout.trimmingCharacters(in: .newlines)
-    let verify = try cli.run(["verify", bundle])
+    let verify = try await cli.run(["verify", bundle])
     #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
   }
 }

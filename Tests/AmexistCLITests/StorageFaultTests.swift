@@ -27,10 +27,10 @@ struct StorageFaultTests {
   }
 
   /// A registry in `cli`'s folder and a token for registering services.
-  static func registry(_ cli: CommandRunner) throws -> String {
-    let created = try cli.run(["init"])
+  static func registry(_ cli: CommandRunner) async throws -> String {
+    let created = try await cli.run(["init"])
     #expect(created.status == 0, "\(created.stderr)")
-    return try cli.run(["token", "create", "--name", "faults", "--scope", "services"]).stdout
+    return try await cli.run(["token", "create", "--name", "faults", "--scope", "services"]).stdout
       .firstLine
   }
 
@@ -74,7 +74,7 @@ struct StorageFaultTests {
   static func checkAfterwards(_ cli: CommandRunner, initial: Int64, acknowledged: [Int64])
     async throws
   {
-    let audit = try cli.run(["log", "audit", "--json"])
+    let audit = try await cli.run(["log", "audit", "--json"])
     #expect(audit.status == 0, "\(audit.stdout) \(audit.stderr)")
     guard case .object(let report) = try json(audit) else { return }
     #expect(report["ok"] == .bool(true))
@@ -92,9 +92,9 @@ struct StorageFaultTests {
     let mounted = try Self.shell("mount -t tmpfs -o size=16m tmpfs '\(cli.folder.path)'")
     try #require(mounted == 0, "mounting a tmpfs needs root (the catalogue's method for F4)")
     defer { _ = try? Self.shell("umount -l '\(cli.folder.path)'") }
-    let token = try Self.registry(cli)
-    let initial = try cli.audited().entries
-    let (process, base) = try cli.serve()
+    let token = try await Self.registry(cli)
+    let initial = try await cli.audited().entries
+    let (process, base) = try await cli.serve()
     defer { if process.isRunning { process.terminate() } }
     var acknowledged: [Int64] = []
     for number in 0..<3 {
@@ -124,14 +124,14 @@ struct StorageFaultTests {
   func fileSizeLimit() async throws {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
-    let token = try Self.registry(cli)
+    let token = try await Self.registry(cli)
     // Room for the files as they are and a few writes more.
     let sizes = try FileManager.default.contentsOfDirectory(atPath: cli.path("Registry")).map {
       (try FileManager.default.attributesOfItem(atPath: cli.path("Registry/" + $0))[.size]
         as? Int) ?? 0
     }
-    let initial = try cli.audited().entries
-    let (process, base) = try cli.serve(fileSizeLimit: (sizes.max() ?? 0) / 1024 + 48)
+    let initial = try await cli.audited().entries
+    let (process, base) = try await cli.serve(fileSizeLimit: (sizes.max() ?? 0) / 1024 + 48)
     defer { if process.isRunning { process.terminate() } }
     var acknowledged: [Int64] = []
     let refusals = try await Self.writeUntilRefused(
@@ -142,7 +142,7 @@ struct StorageFaultTests {
     process.terminate()
     process.waitUntilExit()
     // Without the limit, the registry takes writes again.
-    let (again, againBase) = try cli.serve()
+    let (again, againBase) = try await cli.serve()
     let (status, index) = try await Self.register(1_000, base: againBase, token: token)
     #expect(status == 201)
     if let index { acknowledged.append(index) }
@@ -157,9 +157,9 @@ struct StorageFaultTests {
   func backupDuringWrites() async throws {
     let cli = try CommandRunner()
     defer { cli.folder.remove() }
-    let token = try Self.registry(cli)
-    let initial = try cli.audited().entries
-    let (process, base) = try cli.serve()
+    let token = try await Self.registry(cli)
+    let initial = try await cli.audited().entries
+    let (process, base) = try await cli.serve()
     defer { if process.isRunning { process.terminate() } }
     let writer = Task {
       var acknowledged: [Int64] = []
@@ -170,7 +170,7 @@ struct StorageFaultTests {
       return acknowledged
     }
     try await Task.sleep(for: .milliseconds(150))
-    let copied = try cli.run([
+    let copied = try await cli.run([
       "copy", "--from", cli.path("Registry/registry.sqlite"), "--to", cli.path("backup.sqlite"),
       "--json",
     ])
@@ -179,7 +179,7 @@ struct StorageFaultTests {
     #expect(acknowledged.count == 80)
     // The copy holds together, but the registry went on: against the checkpoint kept outside
     // the database the audit reports it older (a rollback), unless it caught every write.
-    let audit = try cli.run(["log", "audit", "--database", "backup.sqlite", "--json"])
+    let audit = try await cli.run(["log", "audit", "--database", "backup.sqlite", "--json"])
     guard case .object(let report) = try json(audit),
       case .integer(let copiedEntries) = report["entries"]
     else { return }
@@ -194,7 +194,7 @@ struct StorageFaultTests {
     }
     try FileManager.default.copyItem(
       atPath: cli.path("backup.sqlite"), toPath: cli.path("Registry/registry.sqlite"))
-    let (restored, restoredBase) = try cli.serve()
+    let (restored, restoredBase) = try await cli.serve()
     defer { if restored.isRunning { restored.terminate() } }
     if copiedEntries < initial + 80 {
       let (status, index) = try await Self.register(9_000, base: restoredBase, token: token)
@@ -206,6 +206,7 @@ struct StorageFaultTests {
         == (copiedEntries < initial + 80 ? 503 : 200))
     restored.terminate()
     restored.waitUntilExit()
-    #expect(try cli.audited().entries == copiedEntries, "nothing was written to the older copy")
+    #expect(
+      try await cli.audited().entries == copiedEntries, "nothing was written to the older copy")
   }
 }

@@ -105,7 +105,7 @@ struct HardeningTests {
     var settings = RegistryServerSettings(refreshInterval: .zero)
     settings.limits.publicRate = RateLimit(perSecond: 1000, burst: 10_000)
     try await harness.test(settings) { client in
-      for number in 0..<300 {
+      for number in 0..<TestScale.count("AMEXIST_RANDOM_PATHS", smoke: 40, full: 300) {
         _ = try await client.get("/random/\(number)/\(UInt64.random(in: 0...UInt64.max))")
         _ = try await client.get("/services/\(TestValues.generatedSIRET(number))")
       }

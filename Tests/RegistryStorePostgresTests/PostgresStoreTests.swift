@@ -17,7 +17,7 @@ struct PostgresStoreTests {
 
   /// A new database, migrated, and a store on it.
   func freshStore(
-    _ server: PostgresTestServer, options: PostgresRegistryStore.Options = .init()
+    _ server: PostgresTestServer, options: PostgresRegistryStore.Options = .underTest
   ) async throws -> (PostgresRegistryStore, String) {
     let url = try await server.makeDatabase()
     let store = try await PostgresRegistryStore.open(
@@ -87,7 +87,8 @@ struct PostgresStoreTests {
     let name = PostgresTestServer.databaseName(of: url)
     let location = try PostgresLocation(url: url)
     do {
-      _ = try await PostgresRegistryStore.open(location, schema: .requireCurrent)
+      _ = try await PostgresRegistryStore.open(
+        location, options: .underTest, schema: .requireCurrent)
       Issue.record("an empty database was taken for a registry")
     } catch let error as StoreError {
       #expect(error.description.contains("amexist init"))
@@ -95,12 +96,16 @@ struct PostgresStoreTests {
     // Two instances migrating at once: the migrations are serialised, each applied once.
     try await withThrowingTaskGroup(of: Void.self) { group in
       for _ in 0..<2 {
-        group.addTask { try await PostgresRegistryStore.open(location, schema: .migrate).close() }
+        group.addTask {
+          try await PostgresRegistryStore.open(location, options: .underTest, schema: .migrate)
+            .close()
+        }
       }
       try await group.waitForAll()
     }
     #expect(try await server.sql("SELECT count(*) FROM amexist_migrations", database: name) == "4")
-    let store = try await PostgresRegistryStore.open(location, schema: .requireCurrent)
+    let store = try await PostgresRegistryStore.open(
+      location, options: .underTest, schema: .requireCurrent)
     #expect(
       try await store.appliedMigrations() == [
         "v1-events", "v2-log", "v3-attestations", "v4-applied-requests",
@@ -110,7 +115,8 @@ struct PostgresStoreTests {
     _ = try await server.sql(
       "INSERT INTO amexist_migrations (id) VALUES ('v9-future')", database: name)
     do {
-      _ = try await PostgresRegistryStore.open(location, schema: .requireCurrent)
+      _ = try await PostgresRegistryStore.open(
+        location, options: .underTest, schema: .requireCurrent)
       Issue.record("a newer schema was accepted")
     } catch let error as StoreError {
       guard case .tooNew = error else { throw error }
@@ -125,7 +131,8 @@ struct PostgresStoreTests {
     // An object in the way makes v1 fail after its first statements ran.
     _ = try await server.sql("CREATE TABLE events (x int)", database: name)
     await #expect(throws: StoreError.self) {
-      try await PostgresRegistryStore.open(try PostgresLocation(url: url), schema: .migrate)
+      try await PostgresRegistryStore.open(
+        try PostgresLocation(url: url), options: .underTest, schema: .migrate)
     }
     let leftovers = try await server.sql(
       """
@@ -188,7 +195,7 @@ struct PostgresStoreTests {
   @Test("F10: with every connection in use and the queue full, a caller is refused at once")
   func poolExhaustion() async throws {
     let server = try await PostgresTestServer.shared()
-    var options = PostgresRegistryStore.Options()
+    var options = PostgresRegistryStore.Options.underTest
     options.maximumConnections = 1
     options.queueLimit = 1
     options.maximumWait = .milliseconds(300)
@@ -261,7 +268,10 @@ struct PostgresStoreTests {
   @Test("F10: the server crashes and comes back: requests fail fast meanwhile, nothing is lost")
   func serverCrash() async throws {
     let server = try await PostgresTestServer.start()
-    let (store, _) = try await freshStore(server)
+    // Fail-fast is what is tested: the product's connect time, not the suite's patient one.
+    var options = PostgresRegistryStore.Options.underTest
+    options.connectTimeout = PostgresRegistryStore.Options().connectTimeout
+    let (store, _) = try await freshStore(server, options: options)
     for number in 0..<5 {
       _ = try await store.append(signer: TestValues.logSigner) { _ in [try Self.event(number)] }
     }
@@ -405,5 +415,16 @@ struct PostgresStoreTests {
     }
     #expect(next.events.first?.index == Int64(original.entries.count))
     await postgres.close()
+  }
+}
+
+extension PostgresRegistryStore.Options {
+  /// The defaults with a patient connect time: the whole suite runs in one process on two cores,
+  /// where CPU-bound tests can hold the scheduler for seconds.
+  static var underTest: Self {
+    var options = Self()
+    options.connectTimeout = .seconds(60)
+    options.maximumWait = .seconds(60)
+    return options
   }
 }

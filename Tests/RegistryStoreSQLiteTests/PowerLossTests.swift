@@ -31,8 +31,9 @@ struct PowerLossTests {
       store: try SQLiteRegistryStore(path: live + "/registry.sqlite", create: true),
       logSigner: TestValues.logSigner)
     let acknowledged = Counter()
-    let appends = 300
-    let images = 60
+    // Smoke: 60 appends, 15 images; AMEXIST_FULL_TESTS=1: 300 and 60.
+    let appends = TestScale.count("AMEXIST_POWER_LOSS_APPENDS", smoke: 60, full: 300)
+    let images = TestScale.count("AMEXIST_POWER_LOSS_IMAGES", smoke: 15, full: 60)
     var taken: [(path: String, acknowledged: Int, mode: amexist_power_loss_mode)] = []
     try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask {
