@@ -40,6 +40,8 @@ let package = Package(
     // zlib through NIO buffers: reading a printed attestation that another program re-saved
     // with compressed streams.
     .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+    // Settings from flags, AMEXIST_* variables and a JSON configuration file.
+    .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
   ],
   targets: [
     .target(name: "AmexistDomain", swiftSettings: strictSettings),
@@ -103,6 +105,7 @@ let package = Package(
         .product(name: "HummingbirdCore", package: "hummingbird"),
         .product(name: "Mustache", package: "swift-mustache"),
         .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "Logging", package: "swift-log"),
       ],
       resources: [.copy("Resources")],
       swiftSettings: strictSettings
@@ -114,6 +117,8 @@ let package = Package(
         "RegistryStorePostgres", "RegistryService", "RegistryServer", "TransparencyLog",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "Configuration", package: "swift-configuration"),
+        .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import AmexistDomain
 import ArgumentParser
 import Foundation
 import NIOCore
@@ -34,6 +35,12 @@ public enum AmexistCLI {
       command = try AmexistCommand.parseAsRoot(arguments)
     } catch {
       return report(parseError: error)
+    }
+    guard ParisTime.isAvailable else {
+      Console.error(
+        "the time zone database has no Europe/Paris, by which the registry tells its days: install the tzdata package"
+      )
+      return failure
     }
     do {
       if var asyncCommand = command as? any AsyncParsableCommand {
@@ -92,12 +99,22 @@ struct AmexistCommand: AsyncParsableCommand {
     commandName: "amexist",
     abstract: "The AMEXIST Registry: the public, tamper-evident register of AMEXIST levels.",
     version: AmexistCLI.version,
-    subcommands: [
-      InitCommand.self, DemoCommand.self, ServeCommand.self, ServiceCommand.self,
-      DecisionCommand.self,
-      HistoryCommand.self, AttestCommand.self, VerifyCommand.self, KeysCommand.self,
-      LogCommand.self, ExportCommand.self, TokenCommand.self, MigrateCommand.self,
-      CopyCommand.self,
+    groupedSubcommands: [
+      CommandGroup(
+        name: "Registry",
+        subcommands: [
+          InitCommand.self, DemoCommand.self, ConfigCommand.self, MigrateCommand.self,
+          CopyCommand.self,
+        ]),
+      CommandGroup(
+        name: "Services and decisions",
+        subcommands: [ServiceCommand.self, DecisionCommand.self, HistoryCommand.self]),
+      CommandGroup(
+        name: "Documents",
+        subcommands: [AttestCommand.self, VerifyCommand.self, ExportCommand.self]),
+      CommandGroup(name: "Keys and trust", subcommands: [KeysCommand.self, TokenCommand.self]),
+      CommandGroup(name: "Log", subcommands: [LogCommand.self]),
+      CommandGroup(name: "Server", subcommands: [ServeCommand.self]),
     ]
   )
 }

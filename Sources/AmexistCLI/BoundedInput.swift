@@ -28,10 +28,6 @@ enum BoundedInput {
     let descriptor = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_NONBLOCK)
     guard descriptor >= 0 else { throw .cannotOpen(String(cString: strerror(errno))) }
     defer { if descriptor != STDIN_FILENO { close(descriptor) } }
-    var isDirectory = stat()
-    if fstat(descriptor, &isDirectory) == 0, (isDirectory.st_mode & S_IFMT) == S_IFDIR {
-      throw .cannotOpen("it is a folder")
-    }
     let deadline = Date().addingTimeInterval(TimeInterval(seconds))
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 16_384)
@@ -45,6 +41,7 @@ enum BoundedInput {
       let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
       if count < 0 {
         if errno == EAGAIN || errno == EINTR { continue }
+        if errno == EISDIR { throw .cannotOpen("it is a folder") }
         throw .cannotOpen(String(cString: strerror(errno)))
       }
       if count == 0 { return bytes }

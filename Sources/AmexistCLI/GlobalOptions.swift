@@ -1,20 +1,34 @@
 import AmexistDomain
 import ArgumentParser
 import Attestation
+import Configuration
 import Foundation
+import Logging
+import RegistryServer
 import RegistryService
 import RegistryStore
 import RegistryStorePostgres
 import RegistryStoreSQLite
 import TransparencyLog
 
-/// Options every command accepts.
-struct GlobalOptions: ParsableArguments {
-  @Option(name: .long, help: ArgumentHelp("Folder of the issuer and log keys.", valueName: "dir"))
-  var keys = "Keys"
+/// The settings that can be given as flags as well as in the environment or the configuration
+/// file, as given on the command line (nil or empty when not given).
+struct SettingFlags: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      "Configuration file (JSON; also AMEXIST_CONFIG). Flags win over AMEXIST_* variables, which win over the file.",
+      valueName: "file"))
+  var config: String?
 
-  @Option(name: .long, help: ArgumentHelp("Data folder of the registry.", valueName: "dir"))
-  var registry = "Registry"
+  @Option(
+    name: .long,
+    help: ArgumentHelp("Folder of the issuer and log keys (default Keys).", valueName: "dir"))
+  var keys: String?
+
+  @Option(
+    name: .long,
+    help: ArgumentHelp("Data folder of the registry (default Registry).", valueName: "dir"))
+  var registry: String?
 
   @Option(
     name: .long,
@@ -25,14 +39,80 @@ struct GlobalOptions: ParsableArguments {
   )
   var database: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Least severe log level written: trace, debug, info, notice, warning, error, critical.",
+      valueName: "level"))
+  var logLevel: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Log lines as text (for people) or json (one object per line).", valueName: "format"))
+  var logFormat: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Folder of the server's templates, stylesheet and OpenAPI document (default: found beside the executable).",
+      valueName: "dir"))
+  var resources: String?
+
+  /// The values given, by configuration key.
+  var given: [String: ConfigContent] {
+    var values: [String: ConfigContent] = [:]
+    for (setting, value) in [
+      (Setting.keys, keys), (.registry, registry), (.database, database), (.logLevel, logLevel),
+      (.logFormat, logFormat), (.resources, resources),
+    ] {
+      if let value { values[setting.key] = .string(value) }
+    }
+    return values
+  }
+
+  /// The sources these flags, the environment and the configuration file make.
+  func sources(adding extra: [String: ConfigContent] = [:]) throws(CLIError) -> SettingSources {
+    try SettingSources(
+      flags: given.merging(extra) { $1 }, configFlag: config,
+      environment: ProcessInfo.processInfo.environment)
+  }
+}
+
+/// Options every command accepts; after validation they hold the effective settings (flags,
+/// then `AMEXIST_*` variables, then the configuration file, then the defaults).
+struct GlobalOptions: ParsableArguments {
+  @OptionGroup var flags: SettingFlags
+
   @Flag(name: .long, help: "Print machine-readable JSON.")
   var json = false
 
+  @Flag(name: .long, help: "No progress lines, even on a terminal.")
+  var quiet = false
+
+  mutating func validate() throws {
+    let settings: CommonSettings
+    do {
+      settings = try CommonSettings(flags.sources())
+    } catch {
+      throw ValidationError(error.message)
+    }
+    flags.registry = settings.registry
+    flags.keys = settings.keys
+    flags.database = settings.database
+    flags.resources = settings.resources
+    flags.logLevel = settings.logLevel.rawValue
+    flags.logFormat = settings.logFormat.rawValue
+    LogLines.bootstrap(format: settings.logFormat, level: settings.logLevel)
+  }
+
+  /// The keys folder.
+  var keys: String { flags.keys ?? Setting.keys.builtIn }
+  /// The registry's data folder.
+  var registry: String { flags.registry ?? Setting.registry.builtIn }
+  /// The database location as configured, nil for the registry folder's SQLite file.
+  var database: String? { flags.database }
+
   /// The database the options designate.
   func databaseLocation() throws(CLIError) -> DatabaseLocation {
-    try DatabaseLocation(
-      database ?? ProcessInfo.processInfo.environment["AMEXIST_DATABASE_URL"],
-      registry: registry)
+    try DatabaseLocation(database, registry: registry)
   }
 
   /// Opens the registry, which must exist unless `create` is true; `writing` loads the log key

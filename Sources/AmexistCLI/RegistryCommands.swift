@@ -231,13 +231,22 @@ struct DemoCommand: AsyncParsableCommand {
   @Flag(help: "Load the sample data and issue the attestations, then exit without serving.")
   var noServe = false
 
+  mutating func validate() throws {
+    do {
+      try server.resolve(global.flags.sources(adding: server.given))
+    } catch {
+      throw ValidationError(error.message)
+    }
+  }
+
   func run() async throws {
     let service = try await openForWriting(global: global)
     let trust = try performNow { () throws(RegistryError) in try global.keyFolder.loadTrust() }
     // The demo's QR codes and links lead to the demo server itself unless told otherwise (or
     // unless its port is only known once listening).
     let origin = try server.publicOrigin(
-      fallback: server.port == 0 ? trust.issuer : server.localOrigin(port: server.port))
+      fallback: server.listenPort == 0
+        ? trust.issuer : server.localOrigin(port: server.listenPort))
     let services = try await perform { () throws(RegistryError) in try await service.allServices() }
     if services.isEmpty {
       let existing = try await perform { () throws(RegistryError) in try await service.eventCount()
@@ -277,7 +286,9 @@ struct DemoCommand: AsyncParsableCommand {
     }
     guard !noServe else { return }
     let admin = AdminAccess(folder: global.keyFolder, tokens: global.keyFolder.adminTokens)
-    try await server.serve(service, trust: trust, origin: origin, admin: admin) { base in
+    try await server.serve(
+      service, trust: trust, origin: origin, admin: admin, resources: global.flags.resources
+    ) { base in
       Console.out("\nThe registry is served on \(base)/ (Ctrl-C stops it):")
       Console.out("  search        \(base)/")
       if let active = states.first(where: { $0.standing == .active }) {

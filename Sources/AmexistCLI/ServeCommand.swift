@@ -1,16 +1,19 @@
 import AmexistDomain
 import ArgumentParser
 import Attestation
+import Configuration
 import Documents
 import Foundation
 import Hummingbird
 import RegistryServer
 import RegistryService
 
-/// Where and how `serve` and `demo` listen.
+/// Where and how `serve` and `demo` listen. As parsed, each option is nil (or empty) unless
+/// given; `resolve` fills in the effective settings (flags, then `AMEXIST_HTTP_*` variables,
+/// then the configuration file, then the defaults).
 struct ServerOptions: ParsableArguments {
-  @Option(help: "Address to listen on.") var host = "127.0.0.1"
-  @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
+  @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
+  @Option(help: "Port to listen on (0 picks a free one; default 8080).") var port: Int?
   @Option(
     name: [.customLong("base-url"), .customLong("public-origin")],
     help: ArgumentHelp(
@@ -21,28 +24,75 @@ struct ServerOptions: ParsableArguments {
     help: ArgumentHelp(
       "A reverse proxy whose X-Forwarded-For is believed (repeatable).", valueName: "address"))
   var trustedProxy: [String] = []
-  @Option(help: "Public requests per second allowed to one client (bursts of four times as many).")
-  var clientRate: Double = 50
   @Option(
     help:
-      "Verifications (POST /verify) per second allowed to one client (bursts of six times as many)."
+      "Public requests per second allowed to one client (bursts of four times as many; default 50)."
   )
-  var verifyRate: Double = 5
+  var clientRate: Double?
+  @Option(
+    help:
+      "Verifications (POST /verify) per second allowed to one client (bursts of six times as many; default 5)."
+  )
+  var verifyRate: Double?
 
-  func validate() throws {
-    guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
-    guard clientRate >= 1, clientRate <= 1_000_000 else {
-      throw ValidationError("--client-rate must be 1 to 1000000")
-    }
-    guard verifyRate >= 1, verifyRate <= 1_000_000 else {
-      throw ValidationError("--verify-rate must be 1 to 1000000")
-    }
-    if let baseURL { try validateBaseURL(baseURL) }
+  /// The values given, by configuration key.
+  var given: [String: ConfigContent] {
+    var values: [String: ConfigContent] = [:]
+    if let host { values[Setting.host.key] = .string(host) }
+    if let port { values[Setting.port.key] = .int(port) }
+    if let baseURL { values[Setting.baseURL.key] = .string(baseURL) }
+    if !trustedProxy.isEmpty { values[Setting.trustedProxies.key] = .stringArray(trustedProxy) }
+    if let clientRate { values[Setting.clientRate.key] = .double(clientRate) }
+    if let verifyRate { values[Setting.verifyRate.key] = .double(verifyRate) }
+    return values
   }
+
+  /// Replaces each option by its effective value from `sources`; a value out of range is an
+  /// error naming where it came from.
+  mutating func resolve(_ sources: SettingSources) throws(CLIError) {
+    func value(_ setting: Setting) throws(CLIError) -> (ConfigContent, SettingOrigin)? {
+      try sources.value(setting)
+    }
+    func invalid(_ origin: SettingOrigin, _ reason: String) -> CLIError {
+      CLIError("\(origin): \(reason)", exitCode: AmexistCLI.usageError)
+    }
+    if case (.string(let given), let origin)? = try value(.host) {
+      guard !given.isEmpty else { throw invalid(origin, "the host is empty") }
+      host = given
+    }
+    if case (.int(let given), let origin)? = try value(.port) {
+      guard (0...65535).contains(given) else {
+        throw invalid(origin, "the port must be 0 to 65535")
+      }
+      port = given
+    }
+    if case (.string(let given), let origin)? = try value(.baseURL) {
+      do {
+        try validateBaseURL(given)
+      } catch {
+        throw invalid(origin, "\(error)")
+      }
+      baseURL = given
+    }
+    if case (.stringArray(let given), _)? = try value(.trustedProxies) { trustedProxy = given }
+    for (setting, bursts) in [(Setting.clientRate, 4.0), (.verifyRate, 6.0)] {
+      guard case (.double(let given), let origin)? = try value(setting) else { continue }
+      guard given >= 1, given <= 1_000_000 else {
+        throw invalid(
+          origin, "\(setting.key) must be 1 to 1000000 (bursts of \(Int(bursts)) times as many)")
+      }
+      if setting == .clientRate { clientRate = given } else { verifyRate = given }
+    }
+  }
+
+  /// The address to listen on.
+  var listenHost: String { host ?? Setting.host.builtIn }
+  /// The port to listen on.
+  var listenPort: Int { port ?? 8080 }
 
   /// The local address the server is reached at when `port` is the one it listens on.
   func localOrigin(port: Int) -> String {
-    "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    "http://\(listenHost.contains(":") ? "[\(listenHost)]" : listenHost):\(port)"
   }
 
   /// The public origin: `--base-url`, else `fallback`, normalised.
@@ -60,10 +110,13 @@ struct ServerOptions: ParsableArguments {
   /// `origin`; `ready` is told the local base URL once listening.
   func serve(
     _ service: RegistryService, trust: TrustFile, origin: String, admin: AdminAccess?,
-    ready: @escaping @Sendable (String) -> Void
+    resources: String?, ready: @escaping @Sendable (String) -> Void
   ) async throws(CLIError) {
     var settings = RegistryServerSettings(
-      host: host, port: port, publicOrigin: origin, trustedProxies: Set(trustedProxy))
+      host: listenHost, port: listenPort, publicOrigin: origin,
+      trustedProxies: Set(trustedProxy), resourcesFolder: resources)
+    let clientRate = clientRate ?? 50
+    let verifyRate = verifyRate ?? 5
     settings.limits.publicRate = RateLimit(perSecond: clientRate, burst: clientRate * 4)
     settings.limits.verifyRate = RateLimit(perSecond: verifyRate, burst: verifyRate * 6)
     // One verified pass over the log before the first request; later reads extend it.
@@ -80,6 +133,8 @@ struct ServerOptions: ParsableArguments {
         ready(localOrigin(port: port))
       }
       try await app.runService()
+    } catch let error as ResourcesError {
+      throw CLIError(error.description)
     } catch {
       throw CLIError("the server stopped: \(error)")
     }
@@ -98,6 +153,14 @@ struct ServeCommand: AsyncParsableCommand {
   @Flag(help: "Serve only the public routes, even when the log and issuer keys are here.")
   var readOnly = false
 
+  mutating func validate() throws {
+    do {
+      try server.resolve(global.flags.sources(adding: server.given))
+    } catch {
+      throw ValidationError(error.message)
+    }
+  }
+
   func run() async throws {
     let folder = global.keyFolder
     let trust = try performNow { () throws(RegistryError) in try folder.loadTrust() }
@@ -108,7 +171,9 @@ struct ServeCommand: AsyncParsableCommand {
     let service = try await global.openService(writing: writing)
     let admin = writing ? AdminAccess(folder: folder, tokens: folder.adminTokens) : nil
     let origin = try server.publicOrigin(fallback: trust.issuer)
-    try await server.serve(service, trust: trust, origin: origin, admin: admin) { base in
+    try await server.serve(
+      service, trust: trust, origin: origin, admin: admin, resources: global.flags.resources
+    ) { base in
       Console.out("Serving the registry on \(base)/ (Ctrl-C stops it); public origin \(origin).")
       Console.out(
         writing

@@ -135,7 +135,11 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
 }
 
 /// The time zone in which the registry's calendar days are read.
-enum ParisTime {
+public enum ParisTime {
+  /// Whether the system's time zone database has Europe/Paris. Programs check it once at start
+  /// and stop with a clear message when it is missing (the `tzdata` package).
+  public static var isAvailable: Bool { TimeZone(identifier: "Europe/Paris") != nil }
+
   /// Europe/Paris from the system's time zone database. Without it no day could be told
   /// correctly, so its absence is a broken installation, not an input error.
   static let zone: TimeZone = {

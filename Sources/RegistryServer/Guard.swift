@@ -12,6 +12,8 @@ import RegistryService
 struct GuardMiddleware: RouterMiddleware {
   typealias Context = RegistryRequestContext
   let site: Site
+  /// One line per answered request (`amexist.access`, level info).
+  static let accessLog = Logger(label: "amexist.access")
 
   func handle(
     _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -40,10 +42,21 @@ struct GuardMiddleware: RouterMiddleware {
     if response.headers[.strictTransportSecurity] == nil {
       SecurityHeaders.apply(to: &response.headers)
     }
+    let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
+    let duration = ContinuousClock.now - start
     site.metrics.record(
-      route: context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched",
-      method: request.method.rawValue,
-      status: response.status.code, duration: ContinuousClock.now - start)
+      route: route, method: request.method.rawValue, status: response.status.code,
+      duration: duration)
+    // The access log names the route template, never the path or its query: a SIRET or a
+    // search is not kept in the logs.
+    Self.accessLog.info(
+      "\(request.method.rawValue) \(route) \(response.status.code)",
+      metadata: [
+        "http.method": "\(request.method.rawValue)", "http.route": "\(route)",
+        "http.status": "\(response.status.code)",
+        "duration_us":
+          "\(duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000)",
+      ])
     return response
   }
 
@@ -57,7 +70,7 @@ struct GuardMiddleware: RouterMiddleware {
     if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "identity" {
       throw .unsupportedMediaType
     }
-    if request.uri.path == "/healthz" { return }
+    if request.uri.path == "/healthz" || request.uri.path == "/readyz" { return }
     if let wait = site.publicLimiter.take(site.client(of: request, context: context)) {
       throw .tooMany(retryAfter: wait)
     }
@@ -66,7 +79,7 @@ struct GuardMiddleware: RouterMiddleware {
   /// Programs' routes are refused in JSON; pages as pages unless JSON is asked for.
   static func refusalFormat(_ request: Request) -> ResponseFormat {
     let path = request.uri.path
-    let programs = ["/log/", "/.well-known/", "/admin/", "/metrics", "/healthz"]
+    let programs = ["/log/", "/.well-known/", "/admin/", "/metrics", "/healthz", "/readyz"]
     return ResponseFormat.of(
       request,
       hasSuffix: path.hasSuffix(".json") || programs.contains(where: { path.hasPrefix($0) }))

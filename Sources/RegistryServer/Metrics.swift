@@ -9,6 +9,15 @@ final class ServerMetrics: Sendable {
   private let series = Mutex<[Key: (Counter, DurationHistogram)]>([:])
   let rateLimited: Counter
   let authFailures: Counter
+  /// Entries in the verified log.
+  let logEntries: Gauge
+  /// Seconds since the newest entry, whose checkpoint was signed in the same transaction.
+  let checkpointAge: Gauge
+  /// 1 when `/readyz` would answer 200.
+  let ready: Gauge
+  /// Database connections lent out and requests waiting for one (PostgreSQL).
+  let connectionsInUse: Gauge
+  let connectionsWaiting: Gauge
 
   struct Key: Hashable {
     let route: String
@@ -30,6 +39,18 @@ final class ServerMetrics: Sendable {
       descriptor: .init(
         namespace: "amexist", metricName: "admin_auth_failures", unitName: "total",
         helpText: "Admin requests with a refused token."))
+    let registry = self.registry
+    func gauge(_ name: String, _ unit: String, _ help: String) -> Gauge {
+      registry.makeGauge(
+        descriptor: .init(namespace: "amexist", metricName: name, unitName: unit, helpText: help))
+    }
+    logEntries = gauge("log_entries", "", "Entries in the verified log.")
+    checkpointAge = gauge(
+      "checkpoint_age", "seconds", "Time since the newest entry and its signed checkpoint.")
+    ready = gauge("ready", "", "1 when the store and the signer answer, else 0.")
+    connectionsInUse = gauge("db_connections_in_use", "", "Database connections lent out.")
+    connectionsWaiting = gauge(
+      "db_connections_waiting", "", "Requests waiting for a database connection.")
   }
 
   /// Records one answered request.

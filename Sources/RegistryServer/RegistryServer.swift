@@ -30,7 +30,7 @@ public enum RegistryServer {
       server: .http1(configuration: http),
       configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
       onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
-      logger: Logger(label: "amexist.server") { label in ServerLogHandler(label: label) }
+      logger: Logger(label: "amexist.server")
     )
   }
 
@@ -88,7 +88,8 @@ public enum RegistryServer {
     router.get("/static/verify.js") { request, _ in site.script.response(to: request) }
     router.get("/openapi.yaml") { request, _ in site.openAPI.response(to: request) }
     router.get("/metrics") { request, _ in
-      Reply(
+      await site.refreshGauges()
+      return Reply(
         contentType: "text/plain; version=0.0.4; charset=utf-8", bytes: site.metrics.exposition()
       )
       .response(to: request)
@@ -100,6 +101,13 @@ public enum RegistryServer {
         throw SiteError.unavailable
       }
       return Reply.json(.object(["status": .string("ok")])).response(to: request)
+    }
+    router.get("/readyz") { request, _ in
+      let (ready, checks) = await site.readiness()
+      return Reply.json(
+        .object(["status": .string(ready ? "ready" : "not-ready"), "checks": .object(checks)]),
+        status: ready ? .ok : .serviceUnavailable
+      ).response(to: request)
     }
     if let admin { AdminAPI(site: site, access: admin).register(on: router) }
     return router

@@ -15,14 +15,18 @@ public struct RegistryServerSettings: Sendable {
   /// How stale a cached page may be when another process writes to the registry; writes made
   /// through this server are seen at once.
   public var refreshInterval: Duration
+  /// The folder of the templates, stylesheet and OpenAPI document; nil finds the one installed
+  /// with the executable.
+  public var resourcesFolder: String?
 
   /// Settings for a server on `host`:`port` whose public origin is `publicOrigin`.
   public init(
     host: String = "127.0.0.1", port: Int = 8080,
     publicOrigin: String = "https://registre.amexist.example",
     limits: ServerLimits = ServerLimits(), trustedProxies: Set<String> = [],
-    refreshInterval: Duration = .milliseconds(250)
+    refreshInterval: Duration = .milliseconds(250), resourcesFolder: String? = nil
   ) {
+    self.resourcesFolder = resourcesFolder
     self.host = host
     self.port = port
     self.publicOrigin = publicOrigin

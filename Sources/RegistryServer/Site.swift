@@ -4,6 +4,7 @@ import Documents
 import Foundation
 import Hummingbird
 import Mustache
+import Prometheus
 import RegistryService
 import RegistryStore
 import Synchronization
@@ -39,18 +40,19 @@ struct Site: Sendable {
     self.settings = settings
     self.issuer = issuer
     self.issuerName = issuerName
-    self.library = try ServerResources.templates()
+    let resources = try ServerResources(configured: settings.resourcesFolder)
+    self.library = try resources.templates()
     self.stylesheet = Reply(
-      contentType: "text/css; charset=utf-8", bytes: try ServerResources.bytes("style", ext: "css"),
+      contentType: "text/css; charset=utf-8", bytes: try resources.bytes("style", ext: "css"),
       cacheControl: "public, max-age=86400"
     ).prepared()
     self.script = Reply(
       contentType: "text/javascript; charset=utf-8",
-      bytes: try ServerResources.bytes("verify", ext: "js"), cacheControl: "public, max-age=86400"
+      bytes: try resources.bytes("verify", ext: "js"), cacheControl: "public, max-age=86400"
     ).prepared()
     self.openAPI = Reply(
       contentType: "application/yaml; charset=utf-8",
-      bytes: try ServerResources.bytes("openapi", ext: "yaml")
+      bytes: try resources.bytes("openapi", ext: "yaml")
     ).prepared()
     self.generation = LogGeneration(refreshInterval: settings.refreshInterval)
     let limits = settings.limits
@@ -180,28 +182,138 @@ final class DerivedValue<Key: Equatable & Sendable, Value: Sendable>: Sendable {
   }
 }
 
-/// The templates, stylesheet and OpenAPI document shipped with the module.
-enum ServerResources {
-  static let templateNames = ["layout", "search", "service", "attestation", "verify", "error"]
-
-  static func bytes(_ name: String, ext: String, subdirectory: String? = nil) throws -> [UInt8] {
-    guard
-      let url = Bundle.module.url(
-        forResource: name, withExtension: ext,
-        subdirectory: "Resources" + (subdirectory.map { "/" + $0 } ?? ""))
-    else {
-      throw RegistryError.storage(.unavailable("the server resource \(name).\(ext) is missing"))
+extension Site {
+  /// Sets the gauges `/metrics` shows from the registry as it is now.
+  func refreshGauges() async {
+    let (ready, _) = await readiness()
+    metrics.ready.set(Double(ready ? 1 : 0))
+    if let newest = try? await registry.read({ snapshot -> (Int64, Instant?) in
+      let count = try snapshot.count()
+      return (count, count > 0 ? try snapshot.event(at: count - 1)?.recorded.recordedAt : nil)
+    }) {
+      metrics.logEntries.set(Double(newest.0))
+      if let time = newest.1 {
+        let age = Instant(Date()).millisecondsSinceEpoch - time.millisecondsSinceEpoch
+        metrics.checkpointAge.set(Double(max(0, age)) / 1000)
+      }
     }
-    return Array(try Data(contentsOf: url))
+    if let usage = registry.store.connectionUsage {
+      metrics.connectionsInUse.set(Double(usage.inUse))
+      metrics.connectionsWaiting.set(Double(usage.waiting))
+    }
   }
 
-  static func templates() throws -> MustacheLibrary {
+  /// Whether the server can answer: the store gives a verified read of the log, and a server
+  /// that writes can sign checkpoints with its log key. Each check is
+  /// `ok` or a short reason, never a secret.
+  func readiness() async -> (ready: Bool, checks: [String: JSONValue]) {
+    var checks: [String: JSONValue] = [:]
+    var ready = true
+    do {
+      checks["log-size"] = .integer(try await registry.eventCount())
+      checks["store"] = .string("ok")
+    } catch {
+      ready = false
+      if case .integrity = error {
+        checks["store"] = .string("the database does not match its log")
+      } else {
+        checks["store"] = .string("unavailable")
+      }
+    }
+    if let signer = registry.logSigner {
+      let signs =
+        (try? signer.sign(size: 0, root: Merkle.emptyRoot)).flatMap { signed in
+          try? SignedNote(parsing: Array(signed.note.utf8)).verified(by: [signer.verifier])
+        } != nil
+      checks["signer"] = .string(signs ? "ok" : "cannot sign")
+      ready = ready && signs
+    } else {
+      checks["signer"] = .string("read-only")
+    }
+    return (ready, checks)
+  }
+}
+
+/// The templates, stylesheet and OpenAPI document shipped with the server, read from a folder
+/// found wherever `amexist` is installed (see `ServerResources.folder`).
+struct ServerResources: Sendable {
+  static let templateNames = ["layout", "search", "service", "attestation", "verify", "error"]
+  /// The folder's name in the build tree (SwiftPM's resource bundle, beside the executable).
+  static let bundleName = "amexist_RegistryServer.resources"
+
+  /// The folder holding `templates/`, `style.css`, `verify.js` and `openapi.yaml`.
+  let folder: String
+
+  /// The resources in `configured` when given, else the first folder of `candidates()` that
+  /// holds them.
+  init(configured: String?) throws(ResourcesError) {
+    if let configured {
+      guard Self.holdsResources(configured) else {
+        throw ResourcesError(searched: [configured])
+      }
+      folder = configured
+      return
+    }
+    let candidates = Self.candidates()
+    guard let found = candidates.first(where: Self.holdsResources) else {
+      throw ResourcesError(searched: candidates)
+    }
+    folder = found
+  }
+
+  /// Where an installed or built `amexist` keeps its resources, relative to the executable:
+  /// `share/amexist/resources` beside its `bin/` (the install layout), then SwiftPM's bundle
+  /// beside the executable (the build tree).
+  static func candidates() -> [String] {
+    guard let executable = executablePath() else { return [] }
+    let binFolder = (executable as NSString).deletingLastPathComponent
+    let prefix = (binFolder as NSString).deletingLastPathComponent
+    return [
+      (prefix as NSString).appendingPathComponent("share/amexist/resources"),
+      (binFolder as NSString).appendingPathComponent(bundleName + "/Resources"),
+    ]
+  }
+
+  /// The running executable's resolved path (through symbolic links).
+  static func executablePath() -> String? {
+    if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+      return path
+    }
+    return Bundle.main.executableURL?.resolvingSymlinksInPath().path
+  }
+
+  static func holdsResources(_ folder: String) -> Bool {
+    FileManager.default.fileExists(
+      atPath: (folder as NSString).appendingPathComponent("templates/layout.mustache"))
+  }
+
+  func bytes(_ name: String, ext: String, subdirectory: String? = nil) throws -> [UInt8] {
+    var path = folder
+    if let subdirectory { path = (path as NSString).appendingPathComponent(subdirectory) }
+    path = (path as NSString).appendingPathComponent("\(name).\(ext)")
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw ResourcesError(searched: [path])
+    }
+    return Array(data)
+  }
+
+  func templates() throws -> MustacheLibrary {
     var library = MustacheLibrary()
-    for name in templateNames {
+    for name in Self.templateNames {
       let text = String(
         decoding: try bytes(name, ext: "mustache", subdirectory: "templates"), as: UTF8.self)
       try library.register(text, named: name)
     }
     return library
+  }
+}
+
+/// The server's resources are not where they were looked for.
+public struct ResourcesError: Error, CustomStringConvertible, Sendable {
+  /// The folders or files looked at.
+  public let searched: [String]
+
+  public var description: String {
+    "the server's templates and stylesheet are not found (looked in \(searched.joined(separator: ", "))): give --resources DIR or AMEXIST_RESOURCES (the install's share/amexist/resources)"
   }
 }
