@@ -98,9 +98,13 @@ struct CopyCommand: AsyncParsableCommand {
     let log = try LogCommand.logVerifier(trust: trust, global: global)
     let sourceStore = try await source.open(create: false)
     // One snapshot of the source: a server may go on writing to it during the copy.
+    let reading = ProgressLine("checking the source", unit: "entries", global: global)
+    defer { reading.finish() }
     let (sourceAudit, stored) = try await perform { () throws(RegistryError) in
-      try await RegistryService(store: sourceStore, logVerifier: log).auditedLog(log: log)
+      try await RegistryService(store: sourceStore, logVerifier: log).auditedLog(
+        log: log, progress: reading.handler)
     }
+    reading.finish()
     if let problem = sourceAudit.problem {
       throw CLIError(
         "the source \(source) does not pass its audit, nothing was copied: \(problem)",
@@ -108,9 +112,13 @@ struct CopyCommand: AsyncParsableCommand {
     }
     let targetStore = try await target.open(create: true)
     try await storeOrExit { try await targetStore.restore(stored) }
+    let checking = ProgressLine("checking the copy", unit: "entries", global: global)
+    defer { checking.finish() }
     let copyAudit = try await perform { () throws(RegistryError) in
-      try await RegistryService(store: targetStore, logVerifier: log).audit(log: log)
+      try await RegistryService(store: targetStore, logVerifier: log).audit(
+        log: log, progress: checking.handler)
     }
+    checking.finish()
     let copiedAttestations = try await storeOrExit {
       try await targetStore.read { snapshot in
         var count = 0

@@ -143,9 +143,12 @@ struct LogCommand: AsyncParsableCommand {
         }
       }
       let service = try await global.openService()
+      let progress = ProgressLine("log audit", unit: "entries", global: global)
+      defer { progress.finish() }
       let report = try await perform { () throws(RegistryError) in
-        try await service.audit(log: log, since: given)
+        try await service.audit(log: log, since: given, progress: progress.handler)
       }
+      progress.finish()
       if global.json {
         Console.out(
           CanonicalJSON.string(

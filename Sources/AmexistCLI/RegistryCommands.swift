@@ -200,12 +200,17 @@ struct ExportCommand: AsyncParsableCommand {
       try OutputFile(out, force: force, global: global)
     }
     let service = try await global.openService()
+    let progress = ProgressLine("export", unit: "services", global: global)
+    defer { progress.finish() }
     let text = try await perform { () throws(RegistryError) in
       switch format {
-      case .csv: return try await service.exportCSV(dialect: excel ? .excel : .standard)
-      case .jsonl: return try await service.exportJSONLines()
+      case .csv:
+        return try await service.exportCSV(
+          dialect: excel ? .excel : .standard, progress: progress.handler)
+      case .jsonl: return try await service.exportJSONLines(progress: progress.handler)
       }
     }
+    progress.finish()
     if let target {
       try target.write(Array(text.utf8))
       if global.json {

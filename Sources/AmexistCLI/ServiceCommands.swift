@@ -151,9 +151,12 @@ struct ServiceCommand: AsyncParsableCommand {
         throw CLIError("\(file) is not UTF-8 text; export it from the spreadsheet as CSV UTF-8")
       }
       let service = try await global.openService(writing: true)
+      let progress = ProgressLine("service import", unit: "rows checked", global: global)
+      defer { progress.finish() }
       let summary = try await perform { () throws(RegistryError) in
-        try await service.importCSV(text, dryRun: write.dryRun)
+        try await service.importCSV(text, dryRun: write.dryRun, progress: progress.handler)
       }
+      progress.finish()
       if write.dryRun {
         printDryRun(summary.events, global: global)
       } else if global.json {

@@ -49,7 +49,9 @@ extension RegistryService {
   ///   line number; nothing is written then.
   ///
   /// With `dryRun`, every row is checked as for an import and nothing is written.
-  public func importCSV(_ text: String, dryRun: Bool = false) async throws(RegistryError)
+  public func importCSV(
+    _ text: String, dryRun: Bool = false, progress: ProgressHandler? = nil
+  ) async throws(RegistryError)
     -> ImportSummary
   {
     guard text.utf8.count <= Self.maximumImportSize else {
@@ -79,7 +81,8 @@ extension RegistryService {
     var events: [(Event, Int?)] = []
     var summary = (registered: 0, updated: 0, decisions: 0)
     var lineOf: [SIRET: Int] = [:]
-    for record in records.dropFirst() {
+    for (number, record) in records.dropFirst().enumerated() {
+      progress?(Int64(number + 1), Int64(records.count - 1))
       guard record.fields.count == header.fields.count else {
         throw .importRejected(
           line: record.line,
@@ -207,7 +210,10 @@ extension RegistryService {
   /// `region_name`, `level_name` and `standing`, so that an export can be imported again.
   /// `decided` is the date of the grant; a renewal shows in `valid_until`. A cell that a
   /// spreadsheet would run as a formula is written with a leading `'` (import removes it).
-  public func exportCSV(at instant: Instant? = nil, dialect: CSVDialect = .standard)
+  public func exportCSV(
+    at instant: Instant? = nil, dialect: CSVDialect = .standard,
+    progress: ProgressHandler? = nil
+  )
     async throws(RegistryError) -> String
   {
     let separator: Character = dialect == .excel ? ";" : ","
@@ -215,7 +221,9 @@ extension RegistryService {
       CSV.line(
         Self.importColumns + ["region_name", "level_name", "standing"], separator: separator)
     ]
-    for state in try await allServices(at: instant) {
+    let services = try await allServices(at: instant)
+    for (number, state) in services.enumerated() {
+      progress?(Int64(number + 1), Int64(services.count))
       let decision = state.decision
       lines.append(
         CSV.line(
@@ -237,9 +245,16 @@ extension RegistryService {
   }
 
   /// Every service's current state as JSON lines: one canonical JSON object per service.
-  public func exportJSONLines(at instant: Instant? = nil) async throws(RegistryError) -> String {
-    try await allServices(at: instant).map { CanonicalJSON.string(StateJSON.service($0)) + "\n" }
-      .joined()
+  public func exportJSONLines(at instant: Instant? = nil, progress: ProgressHandler? = nil)
+    async throws(RegistryError) -> String
+  {
+    let services = try await allServices(at: instant)
+    var text = ""
+    for (number, state) in services.enumerated() {
+      progress?(Int64(number + 1), Int64(services.count))
+      text += CanonicalJSON.string(StateJSON.service(state)) + "\n"
+    }
+    return text
   }
 
   /// What a grant decides, to tell a repeated import row from a new decision.

@@ -84,7 +84,7 @@ enum LogAudit {
 
   static func run(
     _ snapshot: any RegistrySnapshot, log: NoteVerifier, since: SignedCheckpoint?,
-    published: SignedCheckpoint? = nil
+    published: SignedCheckpoint? = nil, progress: ProgressHandler? = nil
   ) throws -> AuditReport {
     var checkpoints: [(stored: StoredCheckpoint, root: MerkleHash)] = []
     var problem: AuditProblem?
@@ -105,8 +105,10 @@ enum LogAudit {
     let latestSize = checkpoints.last?.stored.size ?? 0
     if problem == nil {
       do {
+        let total = progress == nil ? 0 : try snapshot.count()
         try snapshot.forEachStoredEntry(from: 0, below: .max) { entry in
           let (index, bytes) = (entry.index, entry.bytes)
+          progress?(index + 1, total)
           guard index == entries else {
             problem = .missingEntry(index: entries)
             throw Stop()
@@ -222,22 +224,33 @@ extension RegistryService {
   /// lookup column and the attestations table against the entries' bytes, and against `since`,
   /// a checkpoint of this log the caller holds, and the checkpoint kept outside the database
   /// when there is one (an older restored copy is a rollback, not a log that holds together).
-  public func audit(log: NoteVerifier, since: SignedCheckpoint? = nil)
+  /// `progress` is told how many entries are checked so far.
+  public func audit(
+    log: NoteVerifier, since: SignedCheckpoint? = nil, progress: ProgressHandler? = nil
+  )
     async throws(RegistryError) -> AuditReport
   {
     let published = try publishedCheckpoint?.read(log: log)
     return try await uncheckedRead { snapshot in
-      try LogAudit.run(snapshot, log: log, since: since, published: published)
+      try LogAudit.run(
+        snapshot, log: log, since: since, published: published, progress: progress)
     }
   }
 
   /// The whole log as stored (for a copy) and its audit, from one snapshot: what is copied is
   /// exactly what was audited, even while a server goes on writing.
-  public func auditedLog(log: NoteVerifier) async throws(RegistryError) -> (
-    AuditReport, StoredLog
-  ) {
+  public func auditedLog(log: NoteVerifier, progress: ProgressHandler? = nil)
+    async throws(RegistryError) -> (AuditReport, StoredLog)
+  {
     try await uncheckedRead { snapshot in
-      (try LogAudit.run(snapshot, log: log, since: nil), try StoredLog(reading: snapshot))
+      (
+        try LogAudit.run(snapshot, log: log, since: nil, progress: progress),
+        try StoredLog(reading: snapshot)
+      )
     }
   }
 }
+
+/// Told how far a long operation is: `done` items of `total`. Called for every item; whoever
+/// shows it decides how often.
+public typealias ProgressHandler = @Sendable (_ done: Int64, _ total: Int64) -> Void

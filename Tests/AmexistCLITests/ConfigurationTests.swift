@@ -183,3 +183,43 @@ struct ConfigurationTests {
     #expect(goneReport["checks"]?["store"] == .string("unavailable"))
   }
 }
+
+@Suite("Progress on a terminal")
+struct ProgressTests {
+  /// `amexist ARGUMENTS` in `cli`'s folder on a pseudo-terminal (util-linux `script`); what
+  /// the terminal showed.
+  static func onTerminal(_ cli: CommandRunner, _ arguments: String) async throws -> String {
+    let command = "cd '\(cli.folder.path)' && '\(CommandRunner.executable.path)' \(arguments)"
+    let result = try await ExternalTool.run("script", ["-qfec", command, "/dev/null"])
+    #expect(result.status == 0, "\(result.text)")
+    return result.text
+  }
+
+  @Test(
+    "import and audit of 10,000 entries show progress on a terminal, never in a pipe or with --quiet"
+  )
+  func progress() async throws {
+    let cli = try CommandRunner()
+    defer { cli.folder.remove() }
+    #expect(try await cli.run(["init"]).status == 0)
+    var csv = "siret,name\n"
+    for number in 0..<10_000 {
+      csv += "\(TestValues.generatedSIRET(100_000 + number).digits),Service \(number)\n"
+    }
+    try Data(csv.utf8).write(to: URL(fileURLWithPath: cli.path("services.csv")))
+    let piped = try await cli.run(["service", "import", "services.csv", "--dry-run"])
+    #expect(piped.status == 0, "\(piped.stderr)")
+    #expect(!piped.stderr.contains("rows checked"))
+    let shown = try await Self.onTerminal(cli, "service import services.csv")
+    #expect(shown.contains("amexist: service import: 10000 / 10000 rows checked (100 %)"))
+    let audit = try await Self.onTerminal(cli, "log audit")
+    #expect(audit.contains("amexist: log audit: "))
+    #expect(audit.contains(" entries ("))
+    let quiet = try await Self.onTerminal(cli, "log audit --quiet")
+    #expect(!quiet.contains(" entries ("))
+    #expect(quiet.contains("entries"), "the audit's own report is still printed")
+    let auditPiped = try await cli.run(["log", "audit"])
+    #expect(auditPiped.status == 0)
+    #expect(!auditPiped.stderr.contains(" entries ("))
+  }
+}
