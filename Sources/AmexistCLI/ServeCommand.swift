@@ -5,8 +5,13 @@ import Configuration
 import Documents
 import Foundation
 import Hummingbird
+import Logging
 import RegistryServer
 import RegistryService
+import RegistryStore
+import RegistryStorePostgres
+import ServiceLifecycle
+import UnixSignals
 
 /// Where and how `serve` and `demo` listen. As parsed, each option is nil (or empty) unless
 /// given; `resolve` fills in the effective settings (flags, then `AMEXIST_HTTP_*` variables,
@@ -132,12 +137,33 @@ struct ServerOptions: ParsableArguments {
       ) { [self] port in
         ready(localOrigin(port: port))
       }
-      try await app.runService()
+      // The store is a service of the same group, before the HTTP server: on SIGTERM or SIGINT
+      // the group stops the server first (it drains the requests in flight), then closes the
+      // store's database connections.
+      let group = ServiceGroup(
+        configuration: .init(
+          services: [
+            .init(service: StoreLifecycle(store: service.store)), .init(service: app),
+          ],
+          gracefulShutdownSignals: [.sigterm, .sigint],
+          logger: Logger(label: "amexist.lifecycle")))
+      try await group.run()
     } catch let error as ResourcesError {
       throw CLIError(error.description)
     } catch {
       throw CLIError("the server stopped: \(error)")
     }
+  }
+}
+
+/// The registry's store in the server's service group: it waits for the graceful shutdown,
+/// then closes the store's connections (PostgreSQL; SQLite closes with the process).
+struct StoreLifecycle: Service {
+  let store: any RegistryStore
+
+  func run() async throws {
+    try? await gracefulShutdown()
+    if let postgres = store as? PostgresRegistryStore { await postgres.close() }
   }
 }
 

@@ -184,6 +184,28 @@ struct ConfigurationTests {
   }
 }
 
+extension ConfigurationTests {
+  @Test("SIGTERM stops a server on PostgreSQL: it drains, closes the store and exits 0")
+  func gracefulShutdown() async throws {
+    let server = try await PostgresTestServer.shared()
+    let url = try await server.makeDatabase("shutdown")
+    let cli = try CommandRunner()
+    let environment = ["AMEXIST_DATABASE_URL": url]
+    #expect(try await cli.run(["init"], environment: environment).status == 0)
+    let (process, base) = try await cli.serve(environment: environment)
+    let (_, response) = try await URLSession.shared.data(
+      from: base.appendingPathComponent("readyz"))
+    #expect((response as? HTTPURLResponse)?.statusCode == 200)
+    process.terminate()
+    let deadline = Date().addingTimeInterval(20)
+    while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+    #expect(!process.isRunning, "the server did not stop within 20 s of SIGTERM")
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
+    #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+  }
+}
+
 @Suite("Progress on a terminal")
 struct ProgressTests {
   /// `amexist ARGUMENTS` in `cli`'s folder on a pseudo-terminal (util-linux `script`); what
