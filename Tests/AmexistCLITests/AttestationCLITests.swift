@@ -142,7 +142,9 @@ struct AttestationCLITests {
     #expect(output.stderr.contains("larger than 256 KiB"))
     let endless = try await cli.run(["verify", "/dev/zero"])
     #expect(endless.status == 1)
-    #expect(Date().timeIntervalSince(started) < 20)
+    // Refused at the cap, not after reading a gigabyte or waiting for the stream's end (each
+    // command gives up reading after 10 s at most); generous for a loaded machine.
+    #expect(Date().timeIntervalSince(started) < 45)
   }
 
   /// B10: the issuer refuses to sign with a private key others can read, a missing one, or

@@ -37,7 +37,7 @@ struct CommandRunner {
   }
 
   /// At most as many commands run at once as the machine has cores, plus one: more only makes
-  /// every test (and the servers under test) slower on a two-core machine.
+  /// every test, and the servers under test, slower (measured on two cores).
   static let slots = Slots(ProcessInfo.processInfo.activeProcessorCount + 1)
 
   /// Runs `amexist` as another (unprivileged) `user`, which needs root.
