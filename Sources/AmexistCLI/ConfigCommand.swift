@@ -13,17 +13,17 @@ struct ConfigCommand: AsyncParsableCommand {
 
   struct Show: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "show",
       abstract:
         "Print every setting's effective value and its source (flag, AMEXIST_* variable, configuration file or default), without secrets."
     )
-    @OptionGroup var flags: SettingFlags
+    @OptionGroup var global: GlobalOptions
     @OptionGroup var server: ServerOptions
-    @Flag(name: .long, help: "Print machine-readable JSON.") var json = false
 
     func run() async throws {
-      let sources = try flags.sources(adding: server.given)
-      // The same checks as every command's and the server's: a bad value is refused here too.
-      _ = try CommonSettings(sources)
+      let sources = try global.sources(adding: server.given)
+      // The same checks as the server's: a bad value is refused here too (the common settings
+      // were checked with every command's options).
       var checked = server
       try checked.resolve(sources)
       var rows: [(Setting, String, SettingOrigin)] = []
@@ -34,7 +34,7 @@ struct ConfigCommand: AsyncParsableCommand {
         }
         rows.append((setting, Self.text(content, secret: setting == .database), origin))
       }
-      if json {
+      if global.json {
         var members: [String: JSONValue] = [:]
         for (setting, value, origin) in rows {
           members[setting.key] = .object([

@@ -12,6 +12,7 @@ struct DecisionCommand: AsyncParsableCommand {
 
   struct Grant: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "grant",
       abstract: "Grant a level (replaces any earlier decision).")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var write: WriteOptions
@@ -46,6 +47,7 @@ struct DecisionCommand: AsyncParsableCommand {
 
   struct Renew: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "renew",
       abstract: "Extend the current level's validity.")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var write: WriteOptions
@@ -70,7 +72,8 @@ struct DecisionCommand: AsyncParsableCommand {
   }
 
   struct Suspend: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Suspend the current level.")
+    static let configuration = CommandConfiguration(
+      commandName: "suspend", abstract: "Suspend the current level.")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var write: WriteOptions
     @Argument(help: "The service's SIRET.") var siret: String
@@ -90,7 +93,8 @@ struct DecisionCommand: AsyncParsableCommand {
   }
 
   struct Reinstate: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Lift a suspension.")
+    static let configuration = CommandConfiguration(
+      commandName: "reinstate", abstract: "Lift a suspension.")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var write: WriteOptions
     @Argument(help: "The service's SIRET.") var siret: String
@@ -108,7 +112,8 @@ struct DecisionCommand: AsyncParsableCommand {
   }
 
   struct Withdraw: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Withdraw the level.")
+    static let configuration = CommandConfiguration(
+      commandName: "withdraw", abstract: "Withdraw the level.")
     @OptionGroup var global: GlobalOptions
     @OptionGroup var write: WriteOptions
     @Argument(help: "The service's SIRET.") var siret: String

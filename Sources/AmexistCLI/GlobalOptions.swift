@@ -11,75 +11,59 @@ import RegistryStorePostgres
 import RegistryStoreSQLite
 import TransparencyLog
 
-/// The settings that can be given as flags as well as in the environment or the configuration
-/// file, as given on the command line (nil or empty when not given).
-struct SettingFlags: ParsableArguments {
+/// Options every command accepts: the settings that can also come from the environment or the
+/// configuration file, and the output switches. After validation, `settings` holds the effective
+/// settings (flags, then `AMEXIST_*` variables, then the configuration file, then the defaults).
+///
+/// The settings are options of this group itself rather than of a nested group: the argument
+/// parser's debug builds check every nested group again for each level of nesting, which made
+/// each debug command start several times slower (and the test suite with it).
+struct GlobalOptions: ParsableArguments {
   @Option(
+    name: .customLong("config"),
     help: ArgumentHelp(
       "Configuration file (JSON; also AMEXIST_CONFIG). Flags win over AMEXIST_* variables, which win over the file.",
       valueName: "file"))
-  var config: String?
+  var configFlag: String?
 
   @Option(
-    name: .long,
+    name: .customLong("keys"),
     help: ArgumentHelp("Folder of the issuer and log keys (default Keys).", valueName: "dir"))
-  var keys: String?
+  var keysFlag: String?
 
   @Option(
-    name: .long,
+    name: .customLong("registry"),
     help: ArgumentHelp("Data folder of the registry (default Registry).", valueName: "dir"))
-  var registry: String?
+  var registryFlag: String?
 
   @Option(
-    name: .long,
+    name: .customLong("database"),
     help: ArgumentHelp(
       "Database: a SQLite file path or sqlite:PATH, or postgres://USER@HOST/NAME (default: <registry>/registry.sqlite; also AMEXIST_DATABASE_URL).",
       valueName: "url"
     )
   )
-  var database: String?
+  var databaseFlag: String?
 
   @Option(
+    name: .customLong("log-level"),
     help: ArgumentHelp(
       "Least severe log level written: trace, debug, info, notice, warning, error, critical.",
       valueName: "level"))
-  var logLevel: String?
+  var logLevelFlag: String?
 
   @Option(
+    name: .customLong("log-format"),
     help: ArgumentHelp(
       "Log lines as text (for people) or json (one object per line).", valueName: "format"))
-  var logFormat: String?
+  var logFormatFlag: String?
 
   @Option(
+    name: .customLong("resources"),
     help: ArgumentHelp(
       "Folder of the server's templates, stylesheet and OpenAPI document (default: found beside the executable).",
       valueName: "dir"))
-  var resources: String?
-
-  /// The values given, by configuration key.
-  var given: [String: ConfigContent] {
-    var values: [String: ConfigContent] = [:]
-    for (setting, value) in [
-      (Setting.keys, keys), (.registry, registry), (.database, database), (.logLevel, logLevel),
-      (.logFormat, logFormat), (.resources, resources),
-    ] {
-      if let value { values[setting.key] = .string(value) }
-    }
-    return values
-  }
-
-  /// The sources these flags, the environment and the configuration file make.
-  func sources(adding extra: [String: ConfigContent] = [:]) throws(CLIError) -> SettingSources {
-    try SettingSources(
-      flags: given.merging(extra) { $1 }, configFlag: config,
-      environment: ProcessInfo.processInfo.environment)
-  }
-}
-
-/// Options every command accepts; after validation they hold the effective settings (flags,
-/// then `AMEXIST_*` variables, then the configuration file, then the defaults).
-struct GlobalOptions: ParsableArguments {
-  @OptionGroup var flags: SettingFlags
+  var resourcesFlag: String?
 
   @Flag(name: .long, help: "Print machine-readable JSON.")
   var json = false
@@ -87,28 +71,54 @@ struct GlobalOptions: ParsableArguments {
   @Flag(name: .long, help: "No progress lines, even on a terminal.")
   var quiet = false
 
+  /// The effective common settings; set by `validate()`, before any command runs.
+  private(set) var settings: CommonSettings?
+
+  // `settings` is not an argument: it is left out of what the parser decodes.
+  private enum CodingKeys: String, CodingKey {
+    case configFlag, keysFlag, registryFlag, databaseFlag, logLevelFlag, logFormatFlag
+    case resourcesFlag, json, quiet
+  }
+
+  /// The settings given as flags, by configuration key.
+  var given: [String: ConfigContent] {
+    var values: [String: ConfigContent] = [:]
+    for (setting, value) in [
+      (Setting.keys, keysFlag), (.registry, registryFlag), (.database, databaseFlag),
+      (.logLevel, logLevelFlag), (.logFormat, logFormatFlag), (.resources, resourcesFlag),
+    ] {
+      if let value { values[setting.key] = .string(value) }
+    }
+    return values
+  }
+
+  /// The sources the flags given, `extra` flags (by configuration key), the environment and the
+  /// configuration file make.
+  func sources(adding extra: [String: ConfigContent] = [:]) throws(CLIError) -> SettingSources {
+    try SettingSources(
+      flags: given.merging(extra) { $1 }, configFlag: configFlag,
+      environment: ProcessInfo.processInfo.environment)
+  }
+
   mutating func validate() throws {
     let settings: CommonSettings
     do {
-      settings = try CommonSettings(flags.sources())
+      settings = try CommonSettings(sources())
     } catch {
       throw ValidationError(error.message)
     }
-    flags.registry = settings.registry
-    flags.keys = settings.keys
-    flags.database = settings.database
-    flags.resources = settings.resources
-    flags.logLevel = settings.logLevel.rawValue
-    flags.logFormat = settings.logFormat.rawValue
+    self.settings = settings
     LogLines.bootstrap(format: settings.logFormat, level: settings.logLevel)
   }
 
   /// The keys folder.
-  var keys: String { flags.keys ?? Setting.keys.builtIn }
+  var keys: String { settings?.keys ?? Setting.keys.builtIn }
   /// The registry's data folder.
-  var registry: String { flags.registry ?? Setting.registry.builtIn }
+  var registry: String { settings?.registry ?? Setting.registry.builtIn }
   /// The database location as configured, nil for the registry folder's SQLite file.
-  var database: String? { flags.database }
+  var database: String? { settings?.database }
+  /// The server's resources folder as configured, nil to find it beside the executable.
+  var resources: String? { settings?.resources }
 
   /// The database the options designate.
   func databaseLocation() throws(CLIError) -> DatabaseLocation {

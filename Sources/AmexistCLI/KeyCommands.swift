@@ -31,7 +31,8 @@ struct KeysCommand: AsyncParsableCommand {
   )
 
   struct List: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List issuer keys and their windows.")
+    static let configuration = CommandConfiguration(
+      commandName: "list", abstract: "List issuer keys and their windows.")
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
@@ -78,6 +79,7 @@ struct KeysCommand: AsyncParsableCommand {
 
   struct Rotate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "rotate",
       abstract:
         "Add a new issuer key that signs from now on; the current keys retire and keep verifying what they signed."
     )
@@ -109,6 +111,7 @@ struct KeysCommand: AsyncParsableCommand {
 
   struct Revoke: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "revoke",
       abstract: "Revoke an issuer key: nothing it signed from the revocation time on verifies."
     )
     @OptionGroup var global: GlobalOptions

@@ -26,6 +26,7 @@ struct LogCommand: AsyncParsableCommand {
 
   struct Checkpoint: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "checkpoint",
       abstract: "Print the latest checkpoint (a C2SP signed note), verified with the trust file.")
     @OptionGroup var global: GlobalOptions
     @Option(help: "The trust file (default: <keys>/trust.json).") var trust: String?
@@ -56,6 +57,7 @@ struct LogCommand: AsyncParsableCommand {
 
   struct Prove: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "prove",
       abstract: "Print an inclusion proof (--index) or a consistency proof (--from, --to).",
       discussion: """
         An inclusion proof is printed as a C2SP tlog-proof: the index, the proof hashes and \
@@ -117,6 +119,7 @@ struct LogCommand: AsyncParsableCommand {
 
   struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "audit",
       abstract:
         "Recompute every leaf and node from the stored entries, check every checkpoint, and the consistency with a checkpoint you hold.",
       discussion: """

@@ -238,7 +238,7 @@ struct DemoCommand: AsyncParsableCommand {
 
   mutating func validate() throws {
     do {
-      try server.resolve(global.flags.sources(adding: server.given))
+      try server.resolve(global.sources(adding: server.given))
     } catch {
       throw ValidationError(error.message)
     }
@@ -292,7 +292,7 @@ struct DemoCommand: AsyncParsableCommand {
     guard !noServe else { return }
     let admin = AdminAccess(folder: global.keyFolder, tokens: global.keyFolder.adminTokens)
     try await server.serve(
-      service, trust: trust, origin: origin, admin: admin, resources: global.flags.resources
+      service, trust: trust, origin: origin, admin: admin, resources: global.resources
     ) { base in
       Console.out("\nThe registry is served on \(base)/ (Ctrl-C stops it):")
       Console.out("  search        \(base)/")

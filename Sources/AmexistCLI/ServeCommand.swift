@@ -181,7 +181,7 @@ struct ServeCommand: AsyncParsableCommand {
 
   mutating func validate() throws {
     do {
-      try server.resolve(global.flags.sources(adding: server.given))
+      try server.resolve(global.sources(adding: server.given))
     } catch {
       throw ValidationError(error.message)
     }
@@ -198,7 +198,7 @@ struct ServeCommand: AsyncParsableCommand {
     let admin = writing ? AdminAccess(folder: folder, tokens: folder.adminTokens) : nil
     let origin = try server.publicOrigin(fallback: trust.issuer)
     try await server.serve(
-      service, trust: trust, origin: origin, admin: admin, resources: global.flags.resources
+      service, trust: trust, origin: origin, admin: admin, resources: global.resources
     ) { base in
       Console.out("Serving the registry on \(base)/ (Ctrl-C stops it); public origin \(origin).")
       Console.out(
@@ -219,6 +219,7 @@ struct TokenCommand: AsyncParsableCommand {
 
   struct Create: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "create",
       abstract: "Create a token; it is printed once and kept only as its hash.")
     @OptionGroup var global: GlobalOptions
     @Option(help: "Who or what the token is for.") var name: String
@@ -273,7 +274,8 @@ struct TokenCommand: AsyncParsableCommand {
   }
 
   struct List: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List tokens (never their secrets).")
+    static let configuration = CommandConfiguration(
+      commandName: "list", abstract: "List tokens (never their secrets).")
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
@@ -314,6 +316,7 @@ struct TokenCommand: AsyncParsableCommand {
 
   struct Revoke: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "revoke",
       abstract: "Revoke a token now; servers refuse it from their next request.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The token id (the 8 characters after amx_).") var id: String

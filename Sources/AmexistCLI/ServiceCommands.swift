@@ -12,7 +12,8 @@ struct ServiceCommand: AsyncParsableCommand {
   )
 
   struct Add: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Register a service.")
+    static let configuration = CommandConfiguration(
+      commandName: "add", abstract: "Register a service.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The service's SIRET (14 digits; spaces allowed).") var siret: String
     @Option(help: "The service's name.") var name: String
@@ -37,6 +38,7 @@ struct ServiceCommand: AsyncParsableCommand {
 
   struct Update: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "update",
       abstract: "Change a service's profile; options not given keep their current value."
     )
     @OptionGroup var global: GlobalOptions
@@ -69,6 +71,7 @@ struct ServiceCommand: AsyncParsableCommand {
 
   struct Show: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "show",
       abstract: "Show a service's current level and standing.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The service's SIRET.") var siret: String
@@ -89,7 +92,8 @@ struct ServiceCommand: AsyncParsableCommand {
   }
 
   struct List: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List services, optionally filtered.")
+    static let configuration = CommandConfiguration(
+      commandName: "list", abstract: "List services, optionally filtered.")
     @OptionGroup var global: GlobalOptions
     @Option(help: "Only services of this INSEE region code.") var region: String?
     @Option(help: "Only services whose decision is at this level (1, 2 or 3).") var level: String?
@@ -131,6 +135,7 @@ struct ServiceCommand: AsyncParsableCommand {
 
   struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "import",
       abstract: "Import services and grant decisions from a CSV file: all rows or none.",
       discussion:
         "Columns: \(RegistryService.importColumns.joined(separator: ", ")). siret and name are required."
@@ -203,6 +208,10 @@ func printDryRun(_ entries: [LoggedEvent], global: GlobalOptions) {
               return .object(members)
             }),
         ])))
+    return
+  }
+  guard !entries.isEmpty else {
+    Console.out("Dry run: nothing was written. Nothing would change: the log would record nothing.")
     return
   }
   Console.out("Dry run: nothing was written. The log would record \(entries.count) entries:")
