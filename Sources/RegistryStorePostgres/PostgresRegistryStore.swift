@@ -216,21 +216,29 @@ public final class PostgresRegistryStore: RestorableStore {
   public func append(
     signer: LogSigner, _ body: @escaping @Sendable (any RegistrySnapshot) throws -> [RecordedEvent]
   ) async throws -> AppendReceipt {
-    do {
-      return try await appendOnce(signer: signer, body)
-    } catch let failure as InterruptedAppend {
-      // Nothing of the batch is stored (a lost connection before COMMIT, or a COMMIT found not to
-      // have happened): run it once more, on a fresh snapshot.
-      logger.warning("append interrupted, run again: \(failure.reason)")
+    var lost: InterruptedAppend?
+    for pause in Self.pausesBeforeRetry {
+      if let lost {
+        // Nothing of the batch is stored (a lost connection before COMMIT, or a COMMIT found not
+        // to have happened): run it again, on a fresh snapshot.
+        logger.warning("append interrupted, run again: \(lost.reason)")
+        try await Task.sleep(for: pause)
+      }
       do {
         return try await appendOnce(signer: signer, body)
-      } catch let again as InterruptedAppend {
-        throw StoreError.unavailable(
-          "the PostgreSQL database \(location) was lost twice during a write (\(again.reason)); nothing was written"
-        )
+      } catch let failure as InterruptedAppend {
+        lost = failure
       }
     }
+    throw StoreError.unavailable(
+      "the PostgreSQL database \(location) was lost \(Self.pausesBeforeRetry.count) times during a write (\(lost?.reason ?? "")); nothing was written"
+    )
   }
+
+  /// The pause before each attempt of an operation whose connection was lost: a server that
+  /// restarted or killed backends leaves the pool holding connections it has not yet seen close,
+  /// and the next lease can be one of them.
+  static let pausesBeforeRetry: [Duration] = [.zero, .milliseconds(50), .milliseconds(250)]
 
   public func restore(_ log: StoredLog) async throws {
     let path = location.description
@@ -319,20 +327,24 @@ public final class PostgresRegistryStore: RestorableStore {
   static let migrationLock: Int64 = 0x616D_6578_6D69_6700
 
   /// Runs `work` with a connection of the pool on one of the store's threads; with `retrying`, a
-  /// lost connection is replaced and `work` (which must then be a read) runs once more.
+  /// lost connection is replaced and `work` (which must then be a read) runs again, up to three
+  /// times in all.
   private func withSession<Result: Sendable>(
     retrying: Bool, _ work: @escaping @Sendable (Session) throws -> Result
   ) async throws -> Result {
-    do {
-      return try await withSessionOnce(work)
-    } catch  where retrying && Self.isConnectionLoss(error) {
+    var attempt = 0
+    while true {
       do {
         return try await withSessionOnce(work)
+      } catch
+        where retrying && Self.isConnectionLoss(error)
+        && attempt + 1 < Self.pausesBeforeRetry.count
+      {
+        attempt += 1
+        try await Task.sleep(for: Self.pausesBeforeRetry[attempt])
       } catch {
         throw Self.storeError(error, location: location.description)
       }
-    } catch {
-      throw Self.storeError(error, location: location.description)
     }
   }
 
