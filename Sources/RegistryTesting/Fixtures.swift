@@ -49,6 +49,33 @@ public struct TemporaryFolder: Sendable {
   public func remove() {
     try? FileManager.default.removeItem(atPath: path)
   }
+
+  /// Copies everything the folder at `source` holds into this folder.
+  public func copyContents(of source: String) throws {
+    for name in try FileManager.default.contentsOfDirectory(atPath: source) {
+      try FileManager.default.copyItem(
+        atPath: (source as NSString).appendingPathComponent(name), toPath: file(name))
+    }
+  }
+
+  /// A new, empty folder removed when the test process exits (for what tests share and copy).
+  public static func removedAtExit() throws -> TemporaryFolder {
+    let folder = try TemporaryFolder()
+    let first = keptUntilExit.withLock { paths in
+      paths.append(folder.path)
+      return paths.count == 1
+    }
+    if first {
+      atexit {
+        for path in TemporaryFolder.keptUntilExit.withLock({ $0 }) {
+          try? FileManager.default.removeItem(atPath: path)
+        }
+      }
+    }
+    return folder
+  }
+
+  private static let keptUntilExit = Mutex<[String]>([])
 }
 
 /// Values for tests, valid unless their name says otherwise.

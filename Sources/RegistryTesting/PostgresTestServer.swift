@@ -76,14 +76,18 @@ public final class PostgresTestServer: Sendable {
     "postgres://\(user ?? superuser)@/\(name)?host=\(folder)"
   }
 
-  /// Creates a new, empty database and returns its URL.
-  public func makeDatabase(_ prefix: String = "registry") async throws -> String {
+  /// Creates a new database, empty or a copy of the database of `template` (a URL this server
+  /// made, that nobody is connected to), and returns its URL.
+  public func makeDatabase(_ prefix: String = "registry", copying template: String? = nil)
+    async throws -> String
+  {
     let number = databaseCounter.withLock { counter in
       counter += 1
       return counter
     }
     let name = "\(prefix)_\(getpid())_\(number)"
-    _ = try await sql("CREATE DATABASE \(name)", database: "postgres")
+    let copied = template.map { " TEMPLATE \(Self.databaseName(of: $0))" } ?? ""
+    _ = try await sql("CREATE DATABASE \(name)\(copied)", database: "postgres")
     return url(database: name)
   }
 

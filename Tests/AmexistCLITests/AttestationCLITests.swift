@@ -10,17 +10,13 @@ struct AttestationCLITests {
 
   /// A registry with one active service at level 2.
   func registry() async throws -> CommandRunner {
-    let cli = try CommandRunner()
-    #expect(try await cli.run(["init"]).status == 0)
-    #expect(
-      try await cli.run(["service", "add", siret, "--name", "Santé Travail Lyon", "--region", "84"])
-        .status == 0)
-    #expect(
-      try await cli.run([
+    try await CommandRunner.prepared([
+      ["init"], ["service", "add", siret, "--name", "Santé Travail Lyon", "--region", "84"],
+      [
         "decision", "grant", siret, "--level", "2", "--decided", "2026-01-10", "--valid-until",
         "2029-01-09",
-      ]).status == 0)
-    return cli
+      ],
+    ])
   }
 
   func attest(_ cli: CommandRunner) async throws -> String {
@@ -366,9 +362,8 @@ struct AttestationCLITests {
 
   @Test("keys without the registry that logged them are refused with a clear message")
   func keysWithoutTheirRegistry() async throws {
-    let cli = try CommandRunner()
+    let cli = try await CommandRunner.prepared([["init"]])
     defer { cli.folder.remove() }
-    #expect(try await cli.run(["init"]).status == 0)
     try FileManager.default.removeItem(atPath: cli.path("Registry"))
     let again = try await cli.run(["init"])
     #expect(again.status == 1)

@@ -24,9 +24,8 @@ struct CLITests {
 
   @Test("token create prints the secret once; list never shows it; revoke marks it revoked")
   func tokens() async throws {
-    let cli = try CommandRunner()
+    let cli = try await CommandRunner.prepared([["init"]])
     defer { cli.folder.remove() }
-    _ = try await cli.run(["init"])
     let created = try await cli.run([
       "token", "create", "--name", "ops", "--scope", "decisions", "--scope", "attestations",
       "--region", "84", "--days", "30",
@@ -53,9 +52,8 @@ struct CLITests {
 
   @Test("bad token and server options are usage errors, each with one clear line")
   func tokenAndServerUsage() async throws {
-    let cli = try CommandRunner()
+    let cli = try await CommandRunner.prepared([["init"]])
     defer { cli.folder.remove() }
-    _ = try await cli.run(["init"])
     expectError(
       try await cli.run(["token", "create", "--name", "x", "--scope", "gold"]), status: 2,
       containing: "unknown scope gold")
@@ -108,9 +106,8 @@ struct CLITests {
 
   @Test("a service's life: add, grant, suspend, reinstate, renew, withdraw, with history")
   func lifecycle() async throws {
-    let cli = try CommandRunner()
+    let cli = try await CommandRunner.prepared([["init"]])
     defer { cli.folder.remove() }
-    _ = try await cli.run(["init"])
     let add = try await cli.run([
       "service", "add", "732 829 320 00074", "--name", "Santé Travail Lyon", "--city", "Lyon",
       "--region", "84", "--website", "https://example.org",
@@ -306,9 +303,8 @@ struct CLITests {
     ]
   )
   func errors(_ arguments: [String], _ status: Int32, _ fragment: String) async throws {
-    let cli = try CommandRunner()
+    let cli = try await CommandRunner.prepared([["init"]])
     defer { cli.folder.remove() }
-    _ = try await cli.run(["init"])
     expectError(try await cli.run(arguments), status: status, containing: fragment)
   }
 
@@ -365,9 +361,8 @@ struct CLITests {
   /// G2 across processes: decisions from several processes at once are all kept, serialised.
   @Test("G2: concurrent processes deciding for one service lose nothing")
   func concurrentProcesses() async throws {
-    let cli = try CommandRunner()
+    let cli = try await CommandRunner.prepared([["init"]])
     defer { cli.folder.remove() }
-    _ = try await cli.run(["init"])
     _ = try await cli.run(["service", "add", siret, "--name", "Service 0"])
     _ = try await cli.run([
       "decision", "grant", siret, "--level", "1", "--decided", "2026-01-01", "--valid-until",

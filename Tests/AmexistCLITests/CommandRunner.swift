@@ -17,6 +17,11 @@ struct CommandRunner {
     folder = try TemporaryFolder()
   }
 
+  /// A runner in `folder`.
+  init(folder: TemporaryFolder) {
+    self.folder = folder
+  }
+
   /// The executable SwiftPM built next to the test bundle.
   static let executable: URL = {
     let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -234,5 +239,54 @@ extension String {
   /// The first line, without its line end (the secret `amexist token create` prints first).
   var firstLine: String {
     split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+  }
+}
+
+extension CommandRunner {
+  /// A new folder holding a copy of the registry that `commands` make in an empty folder (each
+  /// must succeed). The commands run once per test process and list of commands; every test
+  /// then starts from its own copy, so that the setup many tests share costs one run.
+  static func prepared(_ commands: [[String]]) async throws -> CommandRunner {
+    let template = try await Prepared.shared.value("\(commands)") {
+      let template = try CommandRunner.template()
+      for arguments in commands { try await template.mustRun(arguments) }
+      return template.folder.path
+    }
+    let cli = try CommandRunner()
+    try cli.folder.copyContents(of: template)
+    return cli
+  }
+
+  /// A runner in a folder kept until the test process exits, for registries that tests copy.
+  static func template() throws -> CommandRunner {
+    CommandRunner(folder: try TemporaryFolder.removedAtExit())
+  }
+
+  /// Runs `amexist` with `arguments` and throws with its message unless it succeeds.
+  func mustRun(_ arguments: [String], environment: [String: String] = [:]) async throws {
+    let output = try await run(arguments, environment: environment)
+    guard output.status == 0 else {
+      throw ServeFailure(description: "\(arguments) failed: \(output.stderr)")
+    }
+  }
+
+}
+
+/// Values made once per test process on first use (registries tests copy), by key.
+actor Prepared {
+  static let shared = Prepared()
+
+  private var made: [String: Task<any Sendable, any Error>] = [:]
+
+  /// The value `make` made for `key`, making it on first use.
+  func value<Value: Sendable>(
+    _ key: String, make: @escaping @Sendable () async throws -> Value
+  ) async throws -> Value {
+    let making = made[key] ?? Task { try await make() }
+    made[key] = making
+    guard let value = try await making.value as? Value else {
+      throw CommandRunner.ServeFailure(description: "\(key) was prepared as another type")
+    }
+    return value
   }
 }

@@ -20,7 +20,7 @@ import Testing
 /// end the log holds exactly one entry per write.
 ///
 /// Cycle counts: `AMEXIST_CRASH_CYCLES` (SQLite) and `AMEXIST_CRASH_CYCLES_POSTGRES`; by
-/// default 15 and 5 (smoke), 200 and 50 under `AMEXIST_FULL_TESTS=1` (`.ci/run`).
+/// default 8 and 4 (smoke: both named points on SQLite, one on PostgreSQL), 200 and 50 under `AMEXIST_FULL_TESTS=1` (`.ci/run`).
 @Suite("Crash loops: kill -9 during issuance", .serialized)
 struct CrashLoopTests {
 
@@ -34,7 +34,7 @@ struct CrashLoopTests {
     let harness = try await CrashHarness(cli: cli, environment: [:]) {
       try SQLiteRegistryStore(path: path)
     }
-    try await harness.run(cycles: TestScale.count("AMEXIST_CRASH_CYCLES", smoke: 15, full: 200)) {
+    try await harness.run(cycles: TestScale.count("AMEXIST_CRASH_CYCLES", smoke: 8, full: 200)) {
       let check = try await sqlite3([path, "PRAGMA integrity_check"])
       #expect(check == "ok", "F1 integrity")
     }
@@ -54,15 +54,14 @@ struct CrashLoopTests {
         try PostgresLocation(url: url), options: .underTest, schema: .requireCurrent)
     }
     try await harness.run(
-      cycles: TestScale.count("AMEXIST_CRASH_CYCLES_POSTGRES", smoke: 5, full: 50)
+      cycles: TestScale.count("AMEXIST_CRASH_CYCLES_POSTGRES", smoke: 4, full: 50)
     ) {}
   }
 
   @Test("F2, F11: SQLite killed in the middle of a migration migrates whole on the next start")
   func sqliteMidMigration() async throws {
-    let cli = try CommandRunner()
+    let cli = try await CommandRunner.prepared([["init"]])
     defer { cli.folder.remove() }
-    _ = try await cli.run(["init"])
     _ = try await cli.run(["service", "add", "\(TestValues.generatedSIRET(1))", "--name", "S1"])
     let path = cli.path("Registry/registry.sqlite")
     // The registry as the previous version left it: without the last migration.

@@ -9,11 +9,10 @@ struct HonestOutputTests {
   let siret = "73282932000074"
 
   func registry() async throws -> CommandRunner {
-    let cli = try CommandRunner()
-    #expect(try await cli.run(["init", "--issuer", "https://registre.example.fr"]).status == 0)
-    #expect(
-      try await cli.run(["service", "add", siret, "--name", "Santé Travail Lyon"]).status == 0)
-    return cli
+    try await CommandRunner.prepared([
+      ["init", "--issuer", "https://registre.example.fr"],
+      ["service", "add", siret, "--name", "Santé Travail Lyon"],
+    ])
   }
 
   func entries(_ cli: CommandRunner) async throws -> Int64 { try await cli.audited().entries }

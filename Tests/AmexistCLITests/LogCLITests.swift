@@ -6,14 +6,11 @@ import Testing
 @Suite("amexist log, end to end")
 struct LogCLITests {
   func registry() async throws -> CommandRunner {
-    let cli = try CommandRunner()
-    _ = try await cli.run(["init"])
-    for number in 1...3 {
-      _ = try await cli.run([
-        "service", "add", "\(TestValues.generatedSIRET(number))", "--name", "Service \(number)",
-      ])
-    }
-    return cli
+    try await CommandRunner.prepared(
+      [["init"]]
+        + (1...3).map { number in
+          ["service", "add", "\(TestValues.generatedSIRET(number))", "--name", "Service \(number)"]
+        })
   }
 
   @Test(

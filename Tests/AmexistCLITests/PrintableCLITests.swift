@@ -13,8 +13,7 @@ struct PrintableCLITests {
 
   /// A registry with two active services, one with an accented name and address.
   func registry() async throws -> CommandRunner {
-    let cli = try CommandRunner()
-    for arguments in [
+    try await CommandRunner.prepared([
       ["init"],
       [
         "service", "add", siret, "--name", "Santé Travail Œuvre & Prévention",
@@ -29,11 +28,7 @@ struct PrintableCLITests {
         "decision", "grant", other, "--level", "1", "--decided", "2026-02-01", "--valid-until",
         "2029-01-31",
       ],
-    ] {
-      let output = try await cli.run(arguments)
-      #expect(output.status == 0, "\(arguments): \(output.stderr)")
-    }
-    return cli
+    ])
   }
 
   /// Issues the attestation of `siret` with its PDF; returns the bundle and PDF paths.

@@ -9,11 +9,9 @@ struct SafeFilesTests {
   let siret = "73282932000074"
 
   func registry() async throws -> CommandRunner {
-    let cli = try CommandRunner()
-    #expect(try await cli.run(["init"]).status == 0)
-    #expect(
-      try await cli.run(["service", "add", siret, "--name", "Santé Travail Lyon"]).status == 0)
-    return cli
+    try await CommandRunner.prepared([
+      ["init"], ["service", "add", siret, "--name", "Santé Travail Lyon"],
+    ])
   }
 
   @Test("item 2: export --out refuses the database, the keys folder and an existing file")
@@ -65,9 +63,8 @@ struct SafeFilesTests {
 
   @Test("item 4: an address and a city at their length limits are signed, and verify")
   func longestAddress() async throws {
-    let cli = try CommandRunner()
+    let cli = try await CommandRunner.prepared([["init"]])
     defer { cli.folder.remove() }
-    #expect(try await cli.run(["init"]).status == 0)
     let address = String(repeating: "Rue de la Santé ", count: 19).prefix(300)
     let city = String(repeating: "Saint-Rémy ", count: 10).prefix(100)
     let added = try await cli.run([

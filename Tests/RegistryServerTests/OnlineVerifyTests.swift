@@ -63,7 +63,7 @@ struct OnlineVerifyTests {
   func otherLog() async throws {
     let harness = try await ServerHarness()
     defer { harness.folder.remove() }
-    let other = try await ServerHarness()
+    let other = try await ServerHarness(fresh: true)
     defer { other.folder.remove() }
     try await other.service.register(
       TestValues.generatedSIRET(9), profile: try ServiceProfile(name: "Autre historique"))

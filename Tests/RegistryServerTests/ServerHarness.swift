@@ -24,25 +24,54 @@ struct ServerHarness {
   /// The keys folder: trust file, the issuer's private key, the admin tokens.
   let keys: KeyFolder
 
-  init() async throws {
+  /// A copy of the sample registry made once per test process; with `fresh`, a registry made
+  /// anew, with its own issuer key and history.
+  init(fresh: Bool = false) async throws {
     folder = try TemporaryFolder()
     clock = FixedClock(TestValues.noon)
+    keys = KeyFolder(path: folder.file("Keys"))
+    let made = fresh ? try await Self.make(in: folder, clock: clock) : try await Self.template.value
+    if !fresh { try folder.copyContents(of: made.folder.path) }
     service = RegistryService(
+      store: try SQLiteRegistryStore(path: folder.file("registry.sqlite")),
+      logSigner: TestValues.logSigner,
+      publishedCheckpoint: CheckpointFile(path: folder.file("log-checkpoint")), clock: clock)
+    signer = made.signer
+    kid = made.kid
+    issued = made.issued
+  }
+
+  /// A sample registry made in `folder`: its issuer key and attestations.
+  private struct Made: Sendable {
+    let folder: TemporaryFolder
+    let signer: SigningKey
+    let kid: String
+    let issued: [SIRET: IssuedAttestation]
+  }
+
+  /// The registry most tests copy (SQLite file, published checkpoint, keys folder): making
+  /// one costs more than copying it.
+  private static let template = Task {
+    try await make(in: try TemporaryFolder.removedAtExit(), clock: FixedClock(TestValues.noon))
+  }
+
+  private static func make(in folder: TemporaryFolder, clock: FixedClock) async throws -> Made {
+    let service = RegistryService(
       store: try SQLiteRegistryStore(path: folder.file("registry.sqlite"), create: true),
       logSigner: TestValues.logSigner,
       publishedCheckpoint: CheckpointFile(path: folder.file("log-checkpoint")), clock: clock)
-    signer = SigningKey(generating: .edDSA)
-    kid = try await service.addKey(signer)
+    let signer = SigningKey(generating: .edDSA)
+    let kid = try await service.addKey(signer)
     try await service.append(SampleRegistry.events(today: service.today(), existing: 1))
     var issued: [SIRET: IssuedAttestation] = [:]
     for state in try await service.allServices() where state.standing == .active {
       issued[state.siret] = try await service.issueAttestation(
         siret: state.siret, signer: signer, kid: kid, issuer: Self.issuer)
     }
-    self.issued = issued
-    keys = KeyFolder(path: folder.file("Keys"))
+    let keys = KeyFolder(path: folder.file("Keys"))
     try keys.writePrivateKey(signer, kid: kid)
     try keys.writeTrust(try await service.trustFile(issuer: Self.issuer))
+    return Made(folder: folder, signer: signer, kid: kid, issued: issued)
   }
 
   /// A token with `scopes` (all by default), limited to `regions` if given.
