@@ -12,7 +12,12 @@ import TransparencyLog
 /// deletes rows behind the log's back (triggers dropped); the next signed or public read
 /// refuses (`attest` exit 6, the service's page and JSON 503), `log audit` names the index,
 /// and nothing new is logged. Run on SQLite and on PostgreSQL.
-@Suite("Verified reads: tampered rows are never signed nor shown (D1, D20, D26)", .serialized)
+@Suite(
+  "Verified reads: tampered rows are never signed nor shown (D1, D20, D26)",
+  // At full size (24 cases, each with a server) one case at a time; at smoke size they run
+  // alongside the other suites, which would otherwise wait for this one at the end.
+  TestScale.isFull ? ParallelizationTrait.serialized as any SuiteTrait : Tag.List.tags()
+)
 struct VerifiedReadTests {
   enum Engine: String, CaseIterable, Sendable { case sqlite, postgres }
 
