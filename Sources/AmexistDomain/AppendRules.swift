@@ -19,7 +19,8 @@ public enum AppendRules {
       {
         throw .ruleViolated(.serviceAlreadyRegistered(registration.siret))
       }
-    default:
+    case .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended, .levelReinstated,
+      .levelWithdrawn, .attestationIssued:
       guard case .service(let siret) = event.subject,
         let state = ServiceState.fold(history, at: instant)
       else {
@@ -43,7 +44,8 @@ public enum AppendRules {
       case .levelRenewed(let renewal):
         try scheme.check(
           decided: decided, level: state.decision?.level, validUntil: renewal.validUntil)
-      default:
+      case .levelSuspended, .levelReinstated, .levelWithdrawn, .serviceRegistered,
+        .serviceUpdated, .attestationIssued, .keyAdded, .keyRetired, .keyRevoked:
         try scheme.check(decided: decided, level: nil, validUntil: nil)
       }
       guard decided <= today else {
@@ -76,7 +78,9 @@ public enum AppendRules {
           guard logged.index == target else { return false }
           switch logged.event {
           case .levelGranted, .levelRenewed: return true
-          default: return false
+          case .serviceRegistered, .serviceUpdated, .levelSuspended, .levelReinstated,
+            .levelWithdrawn, .attestationIssued, .keyAdded, .keyRetired, .keyRevoked:
+            return false
           }
         }
         guard isEarlierDecision else {
@@ -143,7 +147,8 @@ public enum AppendRules {
     case .keyRevoked(let revocation):
       guard added else { throw .ruleViolated(.unknownKey(kid: revocation.kid)) }
       guard !revoked else { throw .ruleViolated(.keyAlreadyRevoked(kid: revocation.kid)) }
-    default:
+    case .serviceRegistered, .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended,
+      .levelReinstated, .levelWithdrawn, .attestationIssued:
       break
     }
   }

@@ -29,7 +29,9 @@ public struct KeyRecord: Hashable, Sendable {
     var record: KeyRecord?
     for logged in events {
       switch logged.event {
-      case .keyAdded(let added) where record == nil:
+      case .keyAdded(let added):
+        // A second addition of the same key id is refused when appended; ignored here.
+        guard record == nil else { continue }
         record = KeyRecord(
           kid: added.kid, algorithm: added.algorithm, publicKey: added.publicKey,
           validFrom: added.validFrom,
@@ -44,7 +46,8 @@ public struct KeyRecord: Hashable, Sendable {
         guard let current = record, current.revokedAt == nil else { continue }
         record = current.with(
           revokedAt: revoked.at, reason: revoked.reason, revocationIndex: logged.index)
-      default:
+      case .serviceRegistered, .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended,
+        .levelReinstated, .levelWithdrawn, .attestationIssued:
         continue
       }
     }

@@ -104,11 +104,15 @@ public struct AdminRequestBody: Sendable {
   /// The decision event the body describes (`"decision"`: grant, renew, suspend, reinstate or
   /// withdraw, with that decision's members only).
   public func decision(_ siret: SIRET, today: CalendarDate) throws(AdminRequestError) -> Event {
-    let kind = try string("decision")
+    let name = try string("decision")
+    guard let verb = DecisionVerb(rawValue: name) else {
+      throw .badRequest(
+        "decision must be \(DecisionVerb.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
     let decided = try date("decided") ?? today
     do {
-      switch kind {
-      case "grant":
+      switch verb {
+      case .grant:
         try only([
           "decision", "level", "decided", "validFrom", "validUntil", "evaluator", "reference",
           "corrects",
@@ -127,7 +131,7 @@ public struct AdminRequestBody: Sendable {
             siret: siret, level: level, decided: decided, validFrom: try date("validFrom"),
             validUntil: validUntil, evaluator: try optionalString("evaluator"),
             reference: try optionalString("reference"), corrects: corrects))
-      case "renew":
+      case .renew:
         try only(["decision", "decided", "validUntil", "evaluator", "reference"])
         guard let validUntil = try date("validUntil") else {
           throw AdminRequestError.badRequest("validUntil is required")
@@ -136,20 +140,17 @@ public struct AdminRequestBody: Sendable {
           try LevelRenewed(
             siret: siret, decided: decided, validUntil: validUntil,
             evaluator: try optionalString("evaluator"), reference: try optionalString("reference")))
-      case "suspend":
+      case .suspend:
         try only(["decision", "decided", "reason"])
         return .levelSuspended(
           try LevelSuspended(siret: siret, decided: decided, reason: try string("reason")))
-      case "reinstate":
+      case .reinstate:
         try only(["decision", "decided"])
         return .levelReinstated(LevelReinstated(siret: siret, decided: decided))
-      case "withdraw":
+      case .withdraw:
         try only(["decision", "decided", "reason"])
         return .levelWithdrawn(
           try LevelWithdrawn(siret: siret, decided: decided, reason: try string("reason")))
-      default:
-        throw AdminRequestError.badRequest(
-          "decision must be grant, renew, suspend, reinstate or withdraw")
       }
     } catch let error as AdminRequestError {
       throw error
@@ -157,4 +158,9 @@ public struct AdminRequestBody: Sendable {
       throw .badRequest("\(error)")
     }
   }
+}
+
+/// The decisions the admin API records, by the word its `"decision"` member gives.
+public enum DecisionVerb: String, CaseIterable, Sendable {
+  case grant, renew, suspend, reinstate, withdraw
 }

@@ -69,7 +69,8 @@ struct VerifiedLog: Sendable {
       let kept = IssuedEntry(index: entry.index, payloadSHA256: issued.payloadSHA256)
       attestations[issued.attestationID] = kept
       return (issued.attestationID, kept)
-    default:
+    case .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended, .levelReinstated,
+      .levelWithdrawn, .keyRetired, .keyRevoked:
       break
     }
     return nil

@@ -62,6 +62,17 @@ struct EventCodingTests {
     }
   }
 
+  @Test("each kind's payload names its own kind, and the samples cover every kind once")
+  func kindsAndPayloads() throws {
+    let samples = try Self.everyKind()
+    #expect(samples.map(\.eventKind) == EventKind.allCases)
+    for (kind, event) in zip(EventKind.allCases, samples) {
+      #expect(kind.payloadType.kind == kind)
+      #expect(event.kind == kind.rawValue)
+      #expect(event.payload.event == event)
+    }
+  }
+
   @Test("the leaf bytes are exactly the documented form")
   func exactBytes() throws {
     let recorded = RecordedEvent(

@@ -1,0 +1,57 @@
+/// An issuer key enters the trust history.
+public struct KeyAdded: Hashable, Sendable {
+  public let kid: String
+  /// The JWS algorithm the key signs with (`EdDSA` or `ES256`).
+  public let algorithm: String
+  /// The public key as a JWK object.
+  public let publicKey: JSONValue
+  public let validFrom: Instant
+  public let validUntil: Instant?
+
+  /// A key addition; the key id and algorithm forms are checked here, the key itself by the
+  /// attestation layer.
+  public init(
+    kid: String, algorithm: String, publicKey: JSONValue, validFrom: Instant, validUntil: Instant?
+  )
+    throws(DomainError)
+  {
+    self.kid = try Identifiers.keyID(kid)
+    guard algorithm == "EdDSA" || algorithm == "ES256" else {
+      throw .invalidIdentifier(
+        field: "algorithm", input: algorithm, reason: "expected EdDSA or ES256")
+    }
+    guard case .object = publicKey else {
+      throw .invalidIdentifier(
+        field: "public key", input: algorithm, reason: "a JWK must be a JSON object")
+    }
+    self.algorithm = algorithm
+    self.publicKey = publicKey
+    self.validFrom = validFrom
+    self.validUntil = validUntil
+  }
+}
+
+extension KeyAdded: KeyEventPayload {
+  public static let kind = EventKind.keyAdded
+
+  public var event: Event { .keyAdded(self) }
+
+  public var decisionDate: CalendarDate? { nil }
+
+  public func encode(into members: inout EventMembers) {
+    members.put("kid", kid)
+    members.put("alg", algorithm)
+    members.put("jwk", publicKey)
+    members.put("validFrom", validFrom.description)
+    members.put("validUntil", validUntil?.description)
+  }
+
+  public init(from members: inout EventMembers) throws(DomainError) {
+    try self.init(
+      kid: try members.string("kid"), algorithm: try members.string("alg"),
+      publicKey: try members.value("jwk"), validFrom: try members.instant("validFrom"),
+      validUntil: try members.optionalString("validUntil").map { text throws(DomainError) in
+        try Instant(parsing: text)
+      })
+  }
+}

@@ -1,0 +1,26 @@
+/// A decision to lift a suspension.
+public struct LevelReinstated: Hashable, Sendable {
+  public let siret: SIRET
+  public let decided: CalendarDate
+
+  /// A reinstatement of a suspended level.
+  public init(siret: SIRET, decided: CalendarDate) {
+    self.siret = siret
+    self.decided = decided
+  }
+}
+
+extension LevelReinstated: DecisionPayload {
+  public static let kind = EventKind.levelReinstated
+
+  public var event: Event { .levelReinstated(self) }
+
+  public func encode(into members: inout EventMembers) {
+    members.put("siret", siret.digits)
+    members.put("decided", decided.description)
+  }
+
+  public init(from members: inout EventMembers) throws(DomainError) {
+    self.init(siret: try members.siret(), decided: try members.date("decided"))
+  }
+}

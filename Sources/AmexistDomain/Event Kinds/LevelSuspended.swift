@@ -1,0 +1,31 @@
+/// A decision to suspend the current level.
+public struct LevelSuspended: Hashable, Sendable {
+  public let siret: SIRET
+  public let decided: CalendarDate
+  public let reason: String
+
+  /// A suspension; the reason is required and shown publicly.
+  public init(siret: SIRET, decided: CalendarDate, reason: String) throws(DomainError) {
+    self.siret = siret
+    self.decided = decided
+    self.reason = try TextRules.required(reason, field: "reason", maximumLength: 500)
+  }
+}
+
+extension LevelSuspended: DecisionPayload {
+  public static let kind = EventKind.levelSuspended
+
+  public var event: Event { .levelSuspended(self) }
+
+  public func encode(into members: inout EventMembers) {
+    members.put("siret", siret.digits)
+    members.put("decided", decided.description)
+    members.put("reason", reason)
+  }
+
+  public init(from members: inout EventMembers) throws(DomainError) {
+    try self.init(
+      siret: try members.siret(), decided: try members.date("decided"),
+      reason: try members.string("reason"))
+  }
+}
