@@ -21,7 +21,11 @@ import Testing
 ///
 /// Cycle counts: `AMEXIST_CRASH_CYCLES` (SQLite) and `AMEXIST_CRASH_CYCLES_POSTGRES`; by
 /// default 8 and 4 (smoke: both named points on SQLite, one on PostgreSQL), 200 and 50 under `AMEXIST_FULL_TESTS=1` (`.ci/run`).
-@Suite("Crash loops: kill -9 during issuance", .serialized)
+@Suite(
+  "Crash loops: kill -9 during issuance",
+  // One loop at a time at full size; at smoke size alongside each other and the other suites.
+  TestScale.isFull ? ParallelizationTrait.serialized as any SuiteTrait : Tag.List.tags()
+)
 struct CrashLoopTests {
 
   @Test("F1, F2, D9, D14: SQLite survives kill -9 during issuance, at random and at named points")
