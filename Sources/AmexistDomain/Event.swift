@@ -30,18 +30,65 @@ public enum Event: Hashable, Sendable {
     }
   }
 
+  // The properties below switch over the concrete payloads rather than going through `payload`,
+  // which would box most payloads on the heap at each call (folds call them for every event).
+
   /// The event's kind.
-  public var eventKind: EventKind { type(of: payload).kind }
+  public var eventKind: EventKind {
+    switch self {
+    case .serviceRegistered(let payload): Self.kind(of: payload)
+    case .serviceUpdated(let payload): Self.kind(of: payload)
+    case .levelGranted(let payload): Self.kind(of: payload)
+    case .levelRenewed(let payload): Self.kind(of: payload)
+    case .levelSuspended(let payload): Self.kind(of: payload)
+    case .levelReinstated(let payload): Self.kind(of: payload)
+    case .levelWithdrawn(let payload): Self.kind(of: payload)
+    case .attestationIssued(let payload): Self.kind(of: payload)
+    case .keyAdded(let payload): Self.kind(of: payload)
+    case .keyRetired(let payload): Self.kind(of: payload)
+    case .keyRevoked(let payload): Self.kind(of: payload)
+    }
+  }
 
   /// The event's name in the log (`levelGranted`, …).
   public var kind: String { eventKind.rawValue }
 
   /// What the event is about: a service's SIRET, or `key:` and a key id for key events.
   /// Events with the same subject are folded together.
-  public var subject: EventSubject { payload.subject }
+  public var subject: EventSubject {
+    switch self {
+    case .serviceRegistered(let payload): payload.subject
+    case .serviceUpdated(let payload): payload.subject
+    case .levelGranted(let payload): payload.subject
+    case .levelRenewed(let payload): payload.subject
+    case .levelSuspended(let payload): payload.subject
+    case .levelReinstated(let payload): payload.subject
+    case .levelWithdrawn(let payload): payload.subject
+    case .attestationIssued(let payload): payload.subject
+    case .keyAdded(let payload): payload.subject
+    case .keyRetired(let payload): payload.subject
+    case .keyRevoked(let payload): payload.subject
+    }
+  }
 
   /// The date of the decision, for the events that record one.
-  public var decisionDate: CalendarDate? { payload.decisionDate }
+  public var decisionDate: CalendarDate? {
+    switch self {
+    case .serviceRegistered(let payload): payload.decisionDate
+    case .serviceUpdated(let payload): payload.decisionDate
+    case .levelGranted(let payload): payload.decisionDate
+    case .levelRenewed(let payload): payload.decisionDate
+    case .levelSuspended(let payload): payload.decisionDate
+    case .levelReinstated(let payload): payload.decisionDate
+    case .levelWithdrawn(let payload): payload.decisionDate
+    case .attestationIssued(let payload): payload.decisionDate
+    case .keyAdded(let payload): payload.decisionDate
+    case .keyRetired(let payload): payload.decisionDate
+    case .keyRevoked(let payload): payload.decisionDate
+    }
+  }
+
+  private static func kind<Payload: EventPayload>(of _: Payload) -> EventKind { Payload.kind }
 }
 
 /// The thing an event is about.
