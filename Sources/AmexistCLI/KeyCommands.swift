@@ -5,6 +5,7 @@ import Foundation
 import RegistryService
 
 extension SigningAlgorithm: ExpressibleByArgument {}
+extension SchemeName: ExpressibleByArgument {}
 
 extension GlobalOptions {
   /// The keys folder.

@@ -142,6 +142,9 @@ enum Describe {
     case .keyAdded(let event): return "key \(event.kid) (\(event.algorithm)) added"
     case .keyRetired(let event): return "key \(event.kid) retired at \(event.at)"
     case .keyRevoked(let event): return "key \(event.kid) revoked at \(event.at): \(event.reason)"
+    case .registryConfigured(let event):
+      return
+        "the registry applies the \(event.scheme) scheme (rules version \(event.schemeVersion))"
     }
   }
 }

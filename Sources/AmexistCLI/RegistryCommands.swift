@@ -38,6 +38,11 @@ struct InitCommand: AsyncParsableCommand {
   }
   @Option(help: "Origin of the log's checkpoints (default: the issuer's host and path + /log).")
   var logOrigin: String?
+  @Option(
+    help: ArgumentHelp(
+      "The scheme whose rules the registry applies for its whole life: amexist (the label) or spsti-2023 (the SPSTI certification of the arrêté du 27 juillet 2023).",
+      valueName: "amexist|spsti-2023"))
+  var scheme: SchemeName?
 
   func run() async throws {
     let location = try global.databaseLocation()
@@ -53,7 +58,7 @@ struct InitCommand: AsyncParsableCommand {
     do {
       service = try await openForWriting(
         global: global, algorithm: algorithm, issuer: issuer, issuerName: issuerName,
-        logOrigin: logOrigin, report: global.json ? { _ in } : Console.out)
+        logOrigin: logOrigin, scheme: scheme, report: global.json ? { _ in } : Console.out)
     } catch {
       // A failed first init leaves nothing behind: no half-made registry to mislead the next.
       if !existed, case .sqlite(let path) = location {
@@ -65,6 +70,7 @@ struct InitCommand: AsyncParsableCommand {
       throw error
     }
     let count = try await perform { () throws(RegistryError) in try await service.eventCount() }
+    let applied = try await perform { () throws(RegistryError) in try await service.scheme() }
     let trust = try performNow { () throws(RegistryError) in try folder.loadTrust() }
     if trust.issuer == defaultIssuer {
       Console.warning(
@@ -78,6 +84,7 @@ struct InitCommand: AsyncParsableCommand {
             "database": .string(location.description), "created": .bool(!existed),
             "entries": .integer(count), "issuer": .string(trust.issuer),
             "logOrigin": .string(trust.log.name), "trust": .string(folder.trustPath),
+            "scheme": .string(applied.rawValue),
           ])))
       return
     }
@@ -85,6 +92,8 @@ struct InitCommand: AsyncParsableCommand {
       existed
         ? "Registry \(location) already exists (\(count) entries)."
         : "Created the registry \(location).")
+    Console.out(
+      "Scheme: \(applied) (its rules apply to every decision; a registry never changes scheme).")
     Console.out(
       "Issuer: \(trust.issuerName.map { "\($0), " } ?? "")\(trust.issuer) (written in every attestation and in \(folder.trustPath))."
     )
@@ -108,11 +117,20 @@ func defaultLogOrigin(issuer: String) -> String {
 /// with the trust file, self-test).
 func openForWriting(
   global: GlobalOptions, algorithm: SigningAlgorithm = .edDSA, issuer: String = defaultIssuer,
-  issuerName: String? = nil, logOrigin: String? = nil, report: (String) -> Void = Console.out
+  issuerName: String? = nil, logOrigin: String? = nil, scheme: SchemeName? = nil,
+  report: (String) -> Void = Console.out
 ) async throws(CLIError) -> RegistryService {
   let folder = global.keyFolder
   if folder.hasTrustFile {
     let service = try await global.openService(create: true, writing: true)
+    if let scheme {
+      let applied = try await perform { () throws(RegistryError) in try await service.scheme() }
+      guard applied == scheme else {
+        throw CLIError(
+          "this registry applies the \(applied) scheme, and a registry never changes scheme: create a new registry (another --registry and --keys) for \(scheme)",
+          exitCode: AmexistCLI.usageError)
+      }
+    }
     let records = try await perform { () throws(RegistryError) in try await service.keyRecords() }
     if records.isEmpty {
       throw CLIError(
@@ -140,6 +158,8 @@ func openForWriting(
   }
   report("Created the log key for \(origin) in \(folder.privateKeyPath(KeyFolder.logKeyName)).")
   let service = try await global.openService(create: true, logSigner: logSigner)
+  let chosen = scheme ?? .amexist
+  _ = try await perform { () throws(RegistryError) in try await service.configure(scheme: chosen) }
   let kid = try await createIssuerKey(
     algorithm, service: service, folder: folder, issuer: issuer, issuerName: issuerName)
   report("Created the issuer key \(kid) (\(algorithm.rawValue)) in \(folder.privateKeyPath(kid)).")

@@ -3,7 +3,8 @@ public enum AppendRules {
   /// Checks that `event`, recorded at `instant`, may follow `history`: every logged event with
   /// the same subject, in log order.
   ///
-  /// Decisions are also held to `scheme`'s bounds (earliest decision date, longest validity).
+  /// Decisions are also held to the table of `scheme`, the registry's scheme (earliest decision
+  /// date, longest validity per level, renewable levels).
   ///
   /// - Throws: ``DomainError/ruleViolated(_:)`` naming the rule, or a value error.
   public static func check(
@@ -13,6 +14,11 @@ public enum AppendRules {
     switch event {
     case .keyAdded, .keyRetired, .keyRevoked:
       try checkKeyEvent(event, history: history)
+    case .registryConfigured:
+      // The store's first entry is checked by the appender, which knows indexes.
+      if let configured = history.lazy.compactMap(\.event.configuredScheme).first {
+        throw .ruleViolated(.registryAlreadyConfigured(configured))
+      }
     case .serviceRegistered(let registration):
       try registration.profile.checkPrintable()
       if history.contains(where: { if case .serviceRegistered = $0.event { true } else { false } })
@@ -40,13 +46,18 @@ public enum AppendRules {
     if let decided = event.decisionDate {
       switch event {
       case .levelGranted(let grant):
-        try scheme.check(decided: decided, level: grant.level, validUntil: grant.validUntil)
+        try scheme.check(level: grant.level, decided: decided, validUntil: grant.validUntil)
       case .levelRenewed(let renewal):
-        try scheme.check(
-          decided: decided, level: state.decision?.level, validUntil: renewal.validUntil)
+        if let level = state.decision?.level {
+          try scheme.checkRenewal(of: level)
+          try scheme.check(level: level, decided: decided, validUntil: renewal.validUntil)
+        } else {
+          try scheme.check(decided: decided)
+        }
       case .levelSuspended, .levelReinstated, .levelWithdrawn, .serviceRegistered,
-        .serviceUpdated, .attestationIssued, .keyAdded, .keyRetired, .keyRevoked:
-        try scheme.check(decided: decided, level: nil, validUntil: nil)
+        .serviceUpdated, .attestationIssued, .keyAdded, .keyRetired, .keyRevoked,
+        .registryConfigured:
+        try scheme.check(decided: decided)
       }
       guard decided <= today else {
         throw .ruleViolated(.decisionInFuture(decided: decided, today: today))
@@ -79,7 +90,8 @@ public enum AppendRules {
           switch logged.event {
           case .levelGranted, .levelRenewed: return true
           case .serviceRegistered, .serviceUpdated, .levelSuspended, .levelReinstated,
-            .levelWithdrawn, .attestationIssued, .keyAdded, .keyRetired, .keyRevoked:
+            .levelWithdrawn, .attestationIssued, .keyAdded, .keyRetired, .keyRevoked,
+            .registryConfigured:
             return false
           }
         }
@@ -125,7 +137,7 @@ public enum AppendRules {
       guard !state.attestations.contains(where: { $0.id == issuance.attestationID }) else {
         throw .ruleViolated(.attestationAlreadyIssued(id: issuance.attestationID))
       }
-    case .serviceRegistered, .keyAdded, .keyRetired, .keyRevoked:
+    case .serviceRegistered, .keyAdded, .keyRetired, .keyRevoked, .registryConfigured:
       break
     }
   }
@@ -148,7 +160,7 @@ public enum AppendRules {
       guard added else { throw .ruleViolated(.unknownKey(kid: revocation.kid)) }
       guard !revoked else { throw .ruleViolated(.keyAlreadyRevoked(kid: revocation.kid)) }
     case .serviceRegistered, .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended,
-      .levelReinstated, .levelWithdrawn, .attestationIssued:
+      .levelReinstated, .levelWithdrawn, .attestationIssued, .registryConfigured:
       break
     }
   }

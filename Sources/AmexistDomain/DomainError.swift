@@ -104,10 +104,12 @@ public enum RuleViolation: Hashable, Sendable, CustomStringConvertible {
   case keyValidityInverted(kid: String)
   /// New text that goes on printed attestations holds a character they cannot show.
   case notPrintable(field: String, character: Unicode.Scalar)
-  /// The decision is dated before the scheme's earliest decision date.
-  case decisionBeforeScheme(decided: CalendarDate, earliest: CalendarDate, scheme: String)
-  /// The validity goes beyond the scheme's longest validity for the level.
-  case validityTooLong(validUntil: CalendarDate, latest: CalendarDate, level: Level, scheme: String)
+  /// A rule of the registry's scheme (its table in ``Scheme``).
+  case scheme(SchemeName, SchemeViolation)
+  /// The registry already names its scheme: a registry never changes scheme.
+  case registryAlreadyConfigured(SchemeName)
+  /// The registry's scheme is named by its first entry only.
+  case configurationNotFirst(index: Int64)
 
   public var description: String {
     switch self {
@@ -160,12 +162,14 @@ public enum RuleViolation: Hashable, Sendable, CustomStringConvertible {
     case .notPrintable(let field, let character):
       return
         "\(field): character \(Printable.quoted(String(character))) (U+\(String(character.value, radix: 16, uppercase: true))) cannot be printed on attestations (their fonts hold Latin-1 and the French typographic characters); write it without it"
-    case .decisionBeforeScheme(let decided, let earliest, let scheme):
+    case .scheme(let scheme, let violation):
+      return "\(scheme): \(violation)"
+    case .registryAlreadyConfigured(let scheme):
       return
-        "the decision date \(decided) is before \(earliest), the earliest decision of the \(scheme) scheme"
-    case .validityTooLong(let until, let latest, let level, let scheme):
+        "the registry already applies the \(scheme) scheme, and a registry never changes scheme"
+    case .configurationNotFirst(let index):
       return
-        "valid until \(until) is beyond \(latest): the \(scheme) scheme holds level \(level.rawValue) at most until the decision date + the longest validity − 1 day"
+        "the registry's scheme is named by its first entry only (this would be entry \(index)); a registry never changes scheme"
     }
   }
 }

@@ -12,6 +12,7 @@ public enum Event: Hashable, Sendable {
   case keyAdded(KeyAdded)
   case keyRetired(KeyRetired)
   case keyRevoked(KeyRevoked)
+  case registryConfigured(RegistryConfigured)
 
   /// The event's payload: its kind's own type.
   public var payload: any EventPayload {
@@ -27,6 +28,7 @@ public enum Event: Hashable, Sendable {
     case .keyAdded(let payload): payload
     case .keyRetired(let payload): payload
     case .keyRevoked(let payload): payload
+    case .registryConfigured(let payload): payload
     }
   }
 
@@ -47,13 +49,15 @@ public enum Event: Hashable, Sendable {
     case .keyAdded(let payload): Self.kind(of: payload)
     case .keyRetired(let payload): Self.kind(of: payload)
     case .keyRevoked(let payload): Self.kind(of: payload)
+    case .registryConfigured(let payload): Self.kind(of: payload)
     }
   }
 
   /// The event's name in the log (`levelGranted`, …).
   public var kind: String { eventKind.rawValue }
 
-  /// What the event is about: a service's SIRET, or `key:` and a key id for key events.
+  /// What the event is about: a service's SIRET, `key:` and a key id for key events, or the
+  /// registry itself.
   /// Events with the same subject are folded together.
   public var subject: EventSubject {
     switch self {
@@ -68,6 +72,7 @@ public enum Event: Hashable, Sendable {
     case .keyAdded(let payload): payload.subject
     case .keyRetired(let payload): payload.subject
     case .keyRevoked(let payload): payload.subject
+    case .registryConfigured(let payload): payload.subject
     }
   }
 
@@ -85,7 +90,13 @@ public enum Event: Hashable, Sendable {
     case .keyAdded(let payload): payload.decisionDate
     case .keyRetired(let payload): payload.decisionDate
     case .keyRevoked(let payload): payload.decisionDate
+    case .registryConfigured(let payload): payload.decisionDate
     }
+  }
+
+  /// The scheme a `registryConfigured` event names; nil for other events.
+  public var configuredScheme: SchemeName? {
+    if case .registryConfigured(let configured) = self { configured.scheme } else { nil }
   }
 
   private static func kind<Payload: EventPayload>(of _: Payload) -> EventKind { Payload.kind }
@@ -95,12 +106,16 @@ public enum Event: Hashable, Sendable {
 public enum EventSubject: Hashable, Sendable, CustomStringConvertible {
   case service(SIRET)
   case key(String)
+  /// The registry itself (its configuration).
+  case registry
 
-  /// The subject as stored beside the event for lookups: the SIRET, or `key:` and the key id.
+  /// The subject as stored beside the event for lookups: the SIRET, `key:` and the key id, or
+  /// `registry`.
   public var description: String {
     switch self {
     case .service(let siret): return siret.digits
     case .key(let kid): return "key:\(kid)"
+    case .registry: return "registry"
     }
   }
 }

@@ -47,7 +47,7 @@ public struct KeyRecord: Hashable, Sendable {
         record = current.with(
           revokedAt: revoked.at, reason: revoked.reason, revocationIndex: logged.index)
       case .serviceRegistered, .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended,
-        .levelReinstated, .levelWithdrawn, .attestationIssued:
+        .levelReinstated, .levelWithdrawn, .attestationIssued, .registryConfigured:
         continue
       }
     }

@@ -144,7 +144,7 @@ public struct ServiceState: Hashable, Sendable {
       history.append(logged)
       if let decided = logged.event.decisionDate { lastDecisionDate = decided }
       switch logged.event {
-      case .serviceRegistered, .keyAdded, .keyRetired, .keyRevoked:
+      case .serviceRegistered, .keyAdded, .keyRetired, .keyRevoked, .registryConfigured:
         break
       case .serviceUpdated(let event):
         profile = event.profile

@@ -37,12 +37,13 @@ public struct TrustedKey: Hashable, Sendable {
 
 /// `Keys/trust.json`: who issues attestations and with which keys. Public, meant to be published.
 ///
-/// Format `amexist-trust/1`: `{"format", "issuer", ["issuerName",] "keys": [{"kid", "alg", "jwk", "validFrom",
+/// Format `amexist-trust/1`: `{"format", "issuer", ["issuerName",] ["scheme",] "keys": [{"kid", "alg", "jwk", "validFrom",
 /// "validUntil", "revokedAt", "revocationIndex"}], "log": {"origin", "key"}}` with `null` for an
 /// absent value; `log.key` is the log's note verifier key (`origin+hash+key`). Loading refuses
 /// unknown members, another format (a newer file needs a newer amexist), duplicate key ids, keys
 /// the registry cannot use (see ``JWK``), a JWK whose `kid` or `alg` disagree with its entry,
-/// and a log key whose name is not the origin.
+/// and a log key whose name is not the origin. `scheme` names the rules the registry applies
+/// (absent in files written before schemes: `amexist`).
 public struct TrustFile: Hashable, Sendable {
   /// The format this version reads and writes.
   public static let format = "amexist-trust/1"
@@ -57,13 +58,20 @@ public struct TrustFile: Hashable, Sendable {
   public let keys: [TrustedKey]
   /// The log's checkpoint verifier; its name is the log's origin.
   public let log: NoteVerifier
+  /// The scheme whose rules the registry applies.
+  public let scheme: SchemeName
 
-  /// A trust file for `issuer` with `keys`, whose attestations are logged in `log`.
-  public init(issuer: String, issuerName: String? = nil, keys: [TrustedKey], log: NoteVerifier) {
+  /// A trust file for `issuer` with `keys`, whose attestations are logged in `log` by a
+  /// registry applying `scheme`.
+  public init(
+    issuer: String, issuerName: String? = nil, keys: [TrustedKey], log: NoteVerifier,
+    scheme: SchemeName = .amexist
+  ) {
     self.issuer = issuer
     self.issuerName = issuerName
     self.keys = keys
     self.log = log
+    self.scheme = scheme
   }
 
   /// The key with exactly this id.
@@ -87,7 +95,7 @@ public struct TrustFile: Hashable, Sendable {
       throw .invalidTrustFile("not an AMEXIST trust file")
     }
     if let unknown = Set(members.keys).subtracting([
-      "format", "issuer", "issuerName", "keys", "log",
+      "format", "issuer", "issuerName", "keys", "log", "scheme",
     ]).sorted()
       .first
     {
@@ -105,6 +113,16 @@ public struct TrustFile: Hashable, Sendable {
         throw .invalidTrustFile("\(error)")
       }
     default: throw .invalidTrustFile("issuerName is not a string")
+    }
+    switch members["scheme"] {
+    case nil: scheme = .amexist
+    case .string(let name):
+      guard let known = SchemeName(rawValue: name) else {
+        throw .invalidTrustFile(
+          "scheme \"\(name.prefix(32))\" is unknown to this amexist: upgrade amexist")
+      }
+      scheme = known
+    default: throw .invalidTrustFile("scheme is not a string")
     }
     guard case .array(let entries) = members["keys"], entries.count <= 256 else {
       throw .invalidTrustFile("keys must be a list of at most 256 keys")
@@ -216,6 +234,7 @@ public struct TrustFile: Hashable, Sendable {
         }
       ),
       "log": .object(["origin": .string(log.name), "key": .string(log.verifierKey)]),
+      "scheme": .string(scheme.rawValue),
     ]
     if let issuerName { members["issuerName"] = .string(issuerName) }
     return .object(members)

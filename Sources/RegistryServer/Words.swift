@@ -33,6 +33,8 @@ extension Words {
       return (french ? "Attestation délivrée" : "Attestation issued", nil)
     case .keyAdded, .keyRetired, .keyRevoked:
       return (french ? "Clé de l'émetteur" : "Issuer key", nil)
+    case .registryConfigured(let e):
+      return (french ? "Référentiel du registre" : "The registry's scheme", e.scheme.rawValue)
     }
   }
 }

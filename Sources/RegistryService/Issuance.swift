@@ -46,7 +46,8 @@ extension RegistryService {
         throw .keys("key \(record.kid) in the log is not usable: \(error)")
       }
     }
-    return TrustFile(issuer: issuer, issuerName: issuerName, keys: keys, log: log)
+    return TrustFile(
+      issuer: issuer, issuerName: issuerName, keys: keys, log: log, scheme: try await scheme())
   }
 
   /// Adds `key` to the log, signing from now on, and retires the keys in `retiring` now, in one

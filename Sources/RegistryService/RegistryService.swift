@@ -249,6 +249,25 @@ public struct RegistryService: Sendable {
     }.events
   }
 
+  /// The scheme the registry of `snapshot` applies: the one its entry 0 names, or
+  /// ``SchemeName/amexist`` for a registry made before schemes were logged.
+  static func scheme(of snapshot: any RegistrySnapshot) throws -> SchemeName {
+    guard try snapshot.count() > 0 else { return .amexist }
+    return try snapshot.event(at: 0)?.event.configuredScheme ?? .amexist
+  }
+
+  /// The scheme this registry applies (see ``scheme(of:)``).
+  public func scheme() async throws(RegistryError) -> SchemeName {
+    try await read { snapshot in try Self.scheme(of: snapshot) }
+  }
+
+  /// Names the scheme of a new, empty registry as its entry 0; a registry that already names
+  /// its scheme, or that holds entries, is refused (a registry never changes scheme).
+  @discardableResult
+  public func configure(scheme: SchemeName) async throws(RegistryError) -> LoggedEvent {
+    try await append([.registryConfigured(RegistryConfigured(scheme: scheme))])[0]
+  }
+
   /// The events as they would be recorded after `snapshot`, each checked against the rules
   /// and the events before it (later events of the batch see the earlier ones).
   static func checkedBatch(
@@ -256,13 +275,18 @@ public struct RegistryService: Sendable {
   ) throws -> [RecordedEvent] {
     let count = try snapshot.count()
     let now = try Self.recordingInstant(snapshot, clock: clock)
+    let scheme = try Self.scheme(of: snapshot).rules
     var pending: [EventSubject: [LoggedEvent]] = [:]
     var recorded: [RecordedEvent] = []
     for (offset, (event, line)) in events.enumerated() {
       let subject = event.subject
       if pending[subject] == nil { pending[subject] = try snapshot.events(about: subject) }
       do throws(DomainError) {
-        try AppendRules.check(event, recordedAt: now, history: pending[subject]!)
+        try AppendRules.check(event, recordedAt: now, history: pending[subject]!, scheme: scheme)
+        let index = count + Int64(offset)
+        if event.configuredScheme != nil, index != 0 {
+          throw .ruleViolated(.configurationNotFirst(index: index))
+        }
       } catch {
         if let line {
           throw RegistryError.importRejected(line: line, reason: error.description)

@@ -69,6 +69,11 @@ struct VerifiedLog: Sendable {
       let kept = IssuedEntry(index: entry.index, payloadSHA256: issued.payloadSHA256)
       attestations[issued.attestationID] = kept
       return (issued.attestationID, kept)
+    case .registryConfigured:
+      // Only entry 0 names the scheme: a later one would change the rules of a running log.
+      guard entry.index == 0 else {
+        throw .integrity("entry \(entry.index) names a scheme, which only entry 0 may do")
+      }
     case .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended, .levelReinstated,
       .levelWithdrawn, .keyRetired, .keyRevoked:
       break

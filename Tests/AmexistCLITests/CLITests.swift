@@ -92,16 +92,47 @@ struct CLITests {
       ))
     #expect(
       first.stdout.hasSuffix(
-        "Created the registry Registry/registry.sqlite.\nIssuer: https://registry.amexist.example (written in every attestation and in Keys/trust.json).\n"
+        "Created the registry Registry/registry.sqlite.\nScheme: amexist (its rules apply to every decision; a registry never changes scheme).\nIssuer: https://registry.amexist.example (written in every attestation and in Keys/trust.json).\n"
       ))
     #expect(first.stdout.contains("Created the trust file Keys/trust.json"))
     #expect(FileManager.default.fileExists(atPath: cli.path("Keys/trust.json")))
     #expect(FileManager.default.fileExists(atPath: cli.path("Registry/registry.sqlite")))
     let second = try await cli.run(["init"])
     #expect(second.status == 0)
-    // The issuer key's addition is the first entry of the log.
-    #expect(second.stdout.contains("already exists (1 entries)"))
+    // Entry 0 names the scheme; the issuer key's addition is entry 1.
+    #expect(second.stdout.contains("already exists (2 entries)"))
+    #expect(second.stdout.contains("Scheme: amexist"))
     #expect(second.stdout.contains("is ready"))
+  }
+
+  @Test("C24 init --scheme spsti-2023: logged as entry 0, published, applied; never changed")
+  func initScheme() async throws {
+    let cli = try CommandRunner()
+    defer { cli.folder.remove() }
+    let created = try await cli.run(["init", "--scheme", "spsti-2023", "--json"])
+    #expect(created.status == 0, "\(created.stderr)")
+    #expect(try json(created)["scheme"] == .string("spsti-2023"))
+    let trust = try String(contentsOfFile: cli.path("Keys/trust.json"), encoding: .utf8)
+    #expect(trust.contains(#""scheme":"spsti-2023""#))
+    // Entry 0 names the scheme, entry 1 adds the issuer key.
+    #expect(try json(try await cli.run(["log", "audit", "--json"]))["entries"] == .integer(2))
+    let changed = try await cli.run(["init", "--scheme", "amexist"])
+    #expect(changed.status == 2)
+    #expect(
+      changed.stderr.contains(
+        "this registry applies the spsti-2023 scheme, and a registry never changes scheme"))
+    #expect(try await cli.run(["init"]).stdout.contains("Scheme: spsti-2023"))
+    #expect(try await cli.run(["init", "--scheme", "spsti-2099"]).status == 2)
+    let siret = "\(TestValues.generatedSIRET(3))"
+    #expect(try await cli.run(["service", "add", siret, "--name", "S3"]).status == 0)
+    let tooLong = try await cli.run([
+      "decision", "grant", siret, "--level", "1", "--decided", "2026-01-10", "--valid-until",
+      "2028-01-10",
+    ])
+    #expect(tooLong.status == 1)
+    #expect(
+      tooLong.stderr.contains(
+        "spsti-2023: level 1 is held at most 2 years: valid until 2028-01-10 is beyond 2028-01-09"))
   }
 
   @Test("a service's life: add, grant, suspend, reinstate, renew, withdraw, with history")
@@ -113,7 +144,7 @@ struct CLITests {
       "--region", "84", "--website", "https://example.org",
     ])
     #expect(add.status == 0, "\(add.stderr)")
-    #expect(add.stdout.contains("Recorded #1 serviceRegistered for 73282932000074"))
+    #expect(add.stdout.contains("Recorded #2 serviceRegistered for 73282932000074"))
 
     let grant = try await cli.run([
       "decision", "grant", siret, "--level", "2", "--decided", "2026-01-10", "--valid-until",
@@ -121,7 +152,7 @@ struct CLITests {
     ])
     #expect(grant.status == 0, "\(grant.stderr)")
     let granted = try json(grant)
-    #expect(granted["index"] == .integer(2))
+    #expect(granted["index"] == .integer(3))
     #expect(granted["service"]?["standing"] == .string("active"))
     #expect(granted["service"]?["level"] == .integer(2))
     #expect(
@@ -174,8 +205,8 @@ struct CLITests {
       Issue.record("history --json is not an array")
       return
     }
-    // Entry 0 is the issuer key created by init.
-    #expect(entries.map { $0["index"] } == (1...6).map { JSONValue.integer($0) })
+    // Entries 0 and 1 are the scheme and the issuer key, logged by init.
+    #expect(entries.map { $0["index"] } == (2...7).map { JSONValue.integer($0) })
     #expect(entries[2]["reason"] == .string("Audit de suivi en retard"))
   }
 
@@ -392,6 +423,6 @@ struct CLITests {
       return
     }
     #expect(entries.count == 2 + 8 + 1)
-    #expect(entries.map { $0["index"] } == (1...11).map { JSONValue.integer($0) })
+    #expect(entries.map { $0["index"] } == (2...12).map { JSONValue.integer($0) })
   }
 }

@@ -20,10 +20,10 @@ struct LogCLITests {
     defer { cli.folder.remove() }
     let checkpoint = try await cli.run(["log", "checkpoint"])
     #expect(checkpoint.status == 0, "\(checkpoint.stderr)")
-    #expect(checkpoint.stdout.hasPrefix("registry.amexist.example/log\n4\n"))
+    #expect(checkpoint.stdout.hasPrefix("registry.amexist.example/log\n5\n"))
     #expect(checkpoint.stdout.contains("\n\n— registry.amexist.example/log "))
     let parsed = try json(try await cli.run(["log", "checkpoint", "--json"]))
-    #expect(parsed["treeSize"] == .integer(4))
+    #expect(parsed["treeSize"] == .integer(5))
 
     let inclusion = try await cli.run(["log", "prove", "--index", "1"])
     #expect(inclusion.status == 0, "\(inclusion.stderr)")
@@ -36,7 +36,7 @@ struct LogCLITests {
     #expect(consistency.stdout.split(separator: "\n").count == 1)
 
     // Requests outside the log: errors, not proofs.
-    #expect(try await cli.run(["log", "prove", "--index", "4"]).status == 1)
+    #expect(try await cli.run(["log", "prove", "--index", "5"]).status == 1)
     #expect(try await cli.run(["log", "prove", "--index", "0", "--size", "9"]).status == 1)
     #expect(try await cli.run(["log", "prove", "--from", "3", "--to", "2"]).status == 1)
     #expect(try await cli.run(["log", "prove"]).status == 2)
@@ -50,24 +50,24 @@ struct LogCLITests {
     defer { cli.folder.remove() }
     let clean = try await cli.run(["log", "audit"])
     #expect(clean.status == 0, "\(clean.stderr)")
-    #expect(clean.stdout.contains("The log holds together: 4 entries, 4 checkpoints"))
-    // Keep today's checkpoint, then change entry 2 directly in the file.
+    #expect(clean.stdout.contains("The log holds together: 5 entries, 5 checkpoints"))
+    // Keep today's checkpoint, then change entry 3 directly in the file.
     try await cli.run(["log", "checkpoint"]).stdout.write(
       toFile: cli.path("held.checkpoint"), atomically: true, encoding: .utf8)
     let sqlite = Process()
     sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
     sqlite.arguments = [
       cli.path("Registry/registry.sqlite"),
-      "DROP TRIGGER events_are_append_only_update; UPDATE events SET body = CAST(replace(CAST(body AS TEXT), 'Service 2', 'Service X') AS BLOB) WHERE idx = 2;",
+      "DROP TRIGGER events_are_append_only_update; UPDATE events SET body = CAST(replace(CAST(body AS TEXT), 'Service 2', 'Service X') AS BLOB) WHERE idx = 3;",
     ]
     try sqlite.run()
     sqlite.waitUntilExit()
     #expect(sqlite.terminationStatus == 0)
     let tampered = try await cli.run(["log", "audit"])
     #expect(tampered.status == 6)
-    #expect(tampered.stderr.contains("entry 2 does not match the log"))
+    #expect(tampered.stderr.contains("entry 3 does not match the log"))
     let report = try json(try await cli.run(["log", "audit", "--json"]))
-    #expect(report["firstIndex"] == .integer(2))
+    #expect(report["firstIndex"] == .integer(3))
     #expect(report["ok"] == .bool(false))
     // A held checkpoint that is not this log's is refused as such.
     try
@@ -131,7 +131,7 @@ struct LogCLITests {
     }
     let report = try json(try await cli.run(["log", "audit", "--json"]))
     #expect(report["ok"] == .bool(true))
-    let entries = Int64(4 + 2 * perWriter)
+    let entries = Int64(5 + 2 * perWriter)
     #expect(report["entries"] == .integer(entries))
     // One single-event batch per command: as many checkpoints as entries, sizes 1 to N.
     #expect(report["checkpoints"] == .integer(entries))
@@ -152,7 +152,7 @@ struct LogCLITests {
     let once = try json(try await cli.run(["log", "audit", "--json"]))
     #expect(try await cli.run(["service", "import", "import.csv"]).status == 0)
     let twice = try json(try await cli.run(["log", "audit", "--json"]))
-    #expect(once["entries"] == .integer(6))
+    #expect(once["entries"] == .integer(7))
     #expect(twice["entries"] == once["entries"])
     #expect(twice["checkpoints"] == once["checkpoints"])
   }

@@ -160,7 +160,7 @@ struct PostgresCLITests {
     #expect(copied.status == 0, "\(copied.stderr)")
     guard case .object(let report) = try json(copied) else { return }
     #expect(report["audit"] == .bool(true))
-    #expect(report["entries"] == .integer(4))
+    #expect(report["entries"] == .integer(5))
     // The servers' role writes to the copy; the copy comes back to a new SQLite file.
     let appURL = server.url(database: name, user: role)
     let added = try await cli.run([
@@ -169,7 +169,7 @@ struct PostgresCLITests {
     #expect(added.status == 0, "\(added.stderr)")
     let back = try await cli.run(["copy", "--from", appURL, "--to", cli.folder.file("back.sqlite")])
     #expect(back.status == 0, "\(back.stderr)")
-    #expect(back.stdout.contains("Copied 5 entries"))
+    #expect(back.stdout.contains("Copied 6 entries"))
     let audit = try await cli.run(["log", "audit", "--database", cli.folder.file("back.sqlite")])
     #expect(audit.status == 0)
     // A copy never goes into a registry that holds something.

@@ -49,6 +49,7 @@ struct EventCodingTests {
       ),
       .keyRetired(try KeyRetired(kid: "issuer-2026", at: at)),
       .keyRevoked(try KeyRevoked(kid: "issuer-2026", at: at, reason: "compromise")),
+      .registryConfigured(RegistryConfigured(scheme: .spsti2023)),
     ]
   }
 

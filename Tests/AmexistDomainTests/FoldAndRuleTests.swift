@@ -5,12 +5,15 @@ import Testing
 /// An in-memory log that checks the append rules exactly as the service does.
 struct Ledger {
   var events: [LoggedEvent] = []
+  /// The scheme whose rules the appends are held to.
+  var scheme: Scheme = .amexist
 
   mutating func append(_ event: Event, at time: String = "2026-11-25T09:00:00Z") throws(DomainError)
   {
     let instant = TestValues.instant(time)
     try AppendRules.check(
-      event, recordedAt: instant, history: events.filter { $0.event.subject == event.subject })
+      event, recordedAt: instant, history: events.filter { $0.event.subject == event.subject },
+      scheme: scheme)
     events.append(
       LoggedEvent(
         index: Int64(events.count), recorded: RecordedEvent(recordedAt: instant, event: event)))

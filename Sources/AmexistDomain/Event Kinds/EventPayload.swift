@@ -63,6 +63,7 @@ public enum EventKind: String, CaseIterable, Sendable {
   case keyAdded
   case keyRetired
   case keyRevoked
+  case registryConfigured
 
   /// The payload type of this kind.
   public var payloadType: any EventPayload.Type {
@@ -78,6 +79,7 @@ public enum EventKind: String, CaseIterable, Sendable {
     case .keyAdded: KeyAdded.self
     case .keyRetired: KeyRetired.self
     case .keyRevoked: KeyRevoked.self
+    case .registryConfigured: RegistryConfigured.self
     }
   }
 }
