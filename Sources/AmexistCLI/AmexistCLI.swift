@@ -112,7 +112,9 @@ struct AmexistCommand: AsyncParsableCommand {
       CommandGroup(
         name: "Documents",
         subcommands: [AttestCommand.self, VerifyCommand.self, ExportCommand.self]),
-      CommandGroup(name: "Keys and trust", subcommands: [KeysCommand.self, TokenCommand.self]),
+      CommandGroup(
+        name: "Keys and trust",
+        subcommands: [KeysCommand.self, BodyCommand.self, TokenCommand.self]),
       CommandGroup(name: "Log", subcommands: [LogCommand.self]),
       CommandGroup(name: "Server", subcommands: [ServeCommand.self]),
     ]

@@ -142,6 +142,14 @@ enum Describe {
     case .keyAdded(let event): return "key \(event.kid) (\(event.algorithm)) added"
     case .keyRetired(let event): return "key \(event.kid) retired at \(event.at)"
     case .keyRevoked(let event): return "key \(event.kid) revoked at \(event.at): \(event.reason)"
+    case .bodyRegistered(let event):
+      return
+        "certifying body \(event.body) registered: \(event.name), \(event.accreditation.accreditor) accreditation \(event.accreditation.number) until \(event.accreditation.validUntil)"
+    case .bodyAccreditationChanged(let event):
+      var text = "accreditation of \(event.body) \(event.change.name) from \(event.effective)"
+      if case .extended(let until) = event.change { text += " until \(until)" }
+      if let reason = event.reason { text += ": \(reason)" }
+      return text
     case .registryConfigured(let event):
       return
         "the registry applies the \(event.scheme) scheme (rules version \(event.schemeVersion))"

@@ -6,14 +6,18 @@ public enum AppendRules {
   /// Decisions are also held to the table of `scheme`, the registry's scheme (earliest decision
   /// date, longest validity per level, renewable levels).
   ///
+  /// `related` holds the history of each of ``Event/relatedSubjects`` (a body key's owner, …).
+  ///
   /// - Throws: ``DomainError/ruleViolated(_:)`` naming the rule, or a value error.
   public static func check(
     _ event: Event, recordedAt instant: Instant, history: [LoggedEvent],
-    scheme: Scheme = .amexist
+    related: [EventSubject: [LoggedEvent]] = [:], scheme: Scheme = .amexist
   ) throws(DomainError) {
     switch event {
     case .keyAdded, .keyRetired, .keyRevoked:
-      try checkKeyEvent(event, history: history)
+      try checkKeyEvent(event, history: history, related: related)
+    case .bodyRegistered, .bodyAccreditationChanged:
+      try checkBodyEvent(event, history: history, today: CalendarDate(parisDayOf: instant))
     case .registryConfigured:
       // The store's first entry is checked by the appender, which knows indexes.
       if let configured = history.lazy.compactMap(\.event.configuredScheme).first {
@@ -56,7 +60,7 @@ public enum AppendRules {
         }
       case .levelSuspended, .levelReinstated, .levelWithdrawn, .serviceRegistered,
         .serviceUpdated, .attestationIssued, .keyAdded, .keyRetired, .keyRevoked,
-        .registryConfigured:
+        .registryConfigured, .bodyRegistered, .bodyAccreditationChanged:
         try scheme.check(decided: decided)
       }
       guard decided <= today else {
@@ -91,7 +95,7 @@ public enum AppendRules {
           case .levelGranted, .levelRenewed: return true
           case .serviceRegistered, .serviceUpdated, .levelSuspended, .levelReinstated,
             .levelWithdrawn, .attestationIssued, .keyAdded, .keyRetired, .keyRevoked,
-            .registryConfigured:
+            .registryConfigured, .bodyRegistered, .bodyAccreditationChanged:
             return false
           }
         }
@@ -137,17 +141,80 @@ public enum AppendRules {
       guard !state.attestations.contains(where: { $0.id == issuance.attestationID }) else {
         throw .ruleViolated(.attestationAlreadyIssued(id: issuance.attestationID))
       }
-    case .serviceRegistered, .keyAdded, .keyRetired, .keyRevoked, .registryConfigured:
+    case .serviceRegistered, .keyAdded, .keyRetired, .keyRevoked, .registryConfigured,
+      .bodyRegistered, .bodyAccreditationChanged:
       break
     }
   }
 
-  private static func checkKeyEvent(_ event: Event, history: [LoggedEvent]) throws(DomainError) {
+  private static func checkBodyEvent(_ event: Event, history: [LoggedEvent], today: CalendarDate)
+    throws(DomainError)
+  {
+    let record = BodyRecord.fold(history)
+    switch event {
+    case .bodyRegistered(let registration):
+      guard record == nil else { throw .ruleViolated(.bodyAlreadyRegistered(registration.body)) }
+      try TextRules.checkPrintable(registration.name, field: "body name")
+      let accreditation = registration.accreditation
+      guard accreditation.validUntil > accreditation.validFrom else {
+        throw .ruleViolated(
+          .accreditationWindowInverted(
+            validFrom: accreditation.validFrom, validUntil: accreditation.validUntil))
+      }
+    case .bodyAccreditationChanged(let change):
+      guard let record else { throw .ruleViolated(.unknownBody(change.body)) }
+      let accreditation = record.accreditation
+      if let withdrawn = accreditation.withdrawnOn {
+        throw .ruleViolated(.accreditationWithdrawn(body: change.body, on: withdrawn))
+      }
+      guard change.effective <= today else {
+        throw .ruleViolated(.decisionInFuture(decided: change.effective, today: today))
+      }
+      guard change.effective >= record.lastChange else {
+        throw .ruleViolated(
+          .accreditationChangeBeforePrevious(
+            effective: change.effective, previous: record.lastChange))
+      }
+      switch change.change {
+      case .extended(let until):
+        guard until > accreditation.validUntil else {
+          throw .ruleViolated(
+            .accreditationNotExtended(current: accreditation.validUntil, requested: until))
+        }
+      case .suspended:
+        guard !accreditation.isSuspended else {
+          throw .ruleViolated(.accreditationAlreadySuspended(change.body))
+        }
+      case .reinstated:
+        guard accreditation.isSuspended else {
+          throw .ruleViolated(.accreditationNotSuspended(change.body))
+        }
+      case .withdrawn:
+        break
+      }
+    case .serviceRegistered, .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended,
+      .levelReinstated, .levelWithdrawn, .attestationIssued, .keyAdded, .keyRetired, .keyRevoked,
+      .registryConfigured:
+      break
+    }
+  }
+
+  private static func checkKeyEvent(
+    _ event: Event, history: [LoggedEvent], related: [EventSubject: [LoggedEvent]]
+  ) throws(DomainError) {
     let added = history.contains { if case .keyAdded = $0.event { true } else { false } }
     let retired = history.contains { if case .keyRetired = $0.event { true } else { false } }
     let revoked = history.contains { if case .keyRevoked = $0.event { true } else { false } }
     switch event {
     case .keyAdded(let key):
+      if let owner = key.owner {
+        guard let body = BodyRecord.fold(related[.body(owner)] ?? []) else {
+          throw .ruleViolated(.unknownBody(owner))
+        }
+        if let withdrawn = body.accreditation.withdrawnOn {
+          throw .ruleViolated(.accreditationWithdrawn(body: owner, on: withdrawn))
+        }
+      }
       guard !added else { throw .ruleViolated(.keyAlreadyExists(kid: key.kid)) }
       if let until = key.validUntil, until <= key.validFrom {
         throw .ruleViolated(.keyValidityInverted(kid: key.kid))
@@ -160,7 +227,8 @@ public enum AppendRules {
       guard added else { throw .ruleViolated(.unknownKey(kid: revocation.kid)) }
       guard !revoked else { throw .ruleViolated(.keyAlreadyRevoked(kid: revocation.kid)) }
     case .serviceRegistered, .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended,
-      .levelReinstated, .levelWithdrawn, .attestationIssued, .registryConfigured:
+      .levelReinstated, .levelWithdrawn, .attestationIssued, .registryConfigured,
+      .bodyRegistered, .bodyAccreditationChanged:
       break
     }
   }

@@ -110,6 +110,24 @@ public enum RuleViolation: Hashable, Sendable, CustomStringConvertible {
   case registryAlreadyConfigured(SchemeName)
   /// The registry's scheme is named by its first entry only.
   case configurationNotFirst(index: Int64)
+  /// No certifying body with this id is registered.
+  case unknownBody(String)
+  /// A certifying body with this id is already registered.
+  case bodyAlreadyRegistered(String)
+  /// An accreditation must end after it begins.
+  case accreditationWindowInverted(validFrom: CalendarDate, validUntil: CalendarDate)
+  /// The body's accreditation was withdrawn: nothing more is recorded for it.
+  case accreditationWithdrawn(body: String, on: CalendarDate)
+  /// Accreditation changes take effect in log order.
+  case accreditationChangeBeforePrevious(effective: CalendarDate, previous: CalendarDate)
+  /// An extension must move the accreditation's end later.
+  case accreditationNotExtended(current: CalendarDate, requested: CalendarDate)
+  /// The accreditation is already suspended.
+  case accreditationAlreadySuspended(String)
+  /// Only a suspended accreditation can be reinstated.
+  case accreditationNotSuspended(String)
+  /// The key belongs to a certifying body, not to the registry's issuer (or to another body).
+  case keyOwnedElsewhere(kid: String, owner: String?)
 
   public var description: String {
     switch self {
@@ -167,6 +185,30 @@ public enum RuleViolation: Hashable, Sendable, CustomStringConvertible {
     case .registryAlreadyConfigured(let scheme):
       return
         "the registry already applies the \(scheme) scheme, and a registry never changes scheme"
+    case .unknownBody(let id):
+      return "no certifying body \(Printable.quoted(id)) is registered (see `amexist body list`)"
+    case .bodyAlreadyRegistered(let id):
+      return "a certifying body \(Printable.quoted(id)) is already registered"
+    case .accreditationWindowInverted(let from, let until):
+      return "the accreditation must end (\(until)) after it begins (\(from))"
+    case .accreditationWithdrawn(let body, let day):
+      return
+        "the accreditation of \(Printable.quoted(body)) was withdrawn on \(day): nothing more is recorded for this body"
+    case .accreditationChangeBeforePrevious(let effective, let previous):
+      return
+        "the change takes effect on \(effective), before the body's previous change or accreditation start (\(previous))"
+    case .accreditationNotExtended(let current, let requested):
+      return "an extension must end after \(current), not on \(requested)"
+    case .accreditationAlreadySuspended(let id):
+      return "the accreditation of \(Printable.quoted(id)) is already suspended"
+    case .accreditationNotSuspended(let id):
+      return
+        "only a suspended accreditation can be reinstated; \(Printable.quoted(id)) is not suspended"
+    case .keyOwnedElsewhere(let kid, let owner):
+      return owner.map {
+        "key \(Printable.quoted(kid)) belongs to the certifying body \(Printable.quoted($0)): use `amexist body key revoke \($0) \(kid)`"
+      }
+        ?? "key \(Printable.quoted(kid)) is an issuer key, not this body's: use `amexist keys revoke`"
     case .configurationNotFirst(let index):
       return
         "the registry's scheme is named by its first entry only (this would be entry \(index)); a registry never changes scheme"

@@ -13,6 +13,8 @@ public enum Event: Hashable, Sendable {
   case keyRetired(KeyRetired)
   case keyRevoked(KeyRevoked)
   case registryConfigured(RegistryConfigured)
+  case bodyRegistered(BodyRegistered)
+  case bodyAccreditationChanged(BodyAccreditationChanged)
 
   /// The event's payload: its kind's own type.
   public var payload: any EventPayload {
@@ -29,6 +31,8 @@ public enum Event: Hashable, Sendable {
     case .keyRetired(let payload): payload
     case .keyRevoked(let payload): payload
     case .registryConfigured(let payload): payload
+    case .bodyRegistered(let payload): payload
+    case .bodyAccreditationChanged(let payload): payload
     }
   }
 
@@ -50,6 +54,8 @@ public enum Event: Hashable, Sendable {
     case .keyRetired(let payload): Self.kind(of: payload)
     case .keyRevoked(let payload): Self.kind(of: payload)
     case .registryConfigured(let payload): Self.kind(of: payload)
+    case .bodyRegistered(let payload): Self.kind(of: payload)
+    case .bodyAccreditationChanged(let payload): Self.kind(of: payload)
     }
   }
 
@@ -73,6 +79,8 @@ public enum Event: Hashable, Sendable {
     case .keyRetired(let payload): payload.subject
     case .keyRevoked(let payload): payload.subject
     case .registryConfigured(let payload): payload.subject
+    case .bodyRegistered(let payload): payload.subject
+    case .bodyAccreditationChanged(let payload): payload.subject
     }
   }
 
@@ -91,7 +99,15 @@ public enum Event: Hashable, Sendable {
     case .keyRetired(let payload): payload.decisionDate
     case .keyRevoked(let payload): payload.decisionDate
     case .registryConfigured(let payload): payload.decisionDate
+    case .bodyRegistered(let payload): payload.decisionDate
+    case .bodyAccreditationChanged(let payload): payload.decisionDate
     }
+  }
+
+  /// The subjects whose history the append rules need besides the event's own (a body key's
+  /// owner).
+  public var relatedSubjects: [EventSubject] {
+    if case .keyAdded(let added) = self, let owner = added.owner { [.body(owner)] } else { [] }
   }
 
   /// The scheme a `registryConfigured` event names; nil for other events.
@@ -108,6 +124,8 @@ public enum EventSubject: Hashable, Sendable, CustomStringConvertible {
   case key(String)
   /// The registry itself (its configuration).
   case registry
+  /// A certifying body, by its identifier.
+  case body(String)
 
   /// The subject as stored beside the event for lookups: the SIRET, `key:` and the key id, or
   /// `registry`.
@@ -116,6 +134,7 @@ public enum EventSubject: Hashable, Sendable, CustomStringConvertible {
     case .service(let siret): return siret.digits
     case .key(let kid): return "key:\(kid)"
     case .registry: return "registry"
+    case .body(let id): return "body:\(id)"
     }
   }
 }
@@ -147,6 +166,20 @@ public enum Identifiers {
     guard text.utf8.count == 64, text.utf8.allSatisfy(hex.contains) else {
       throw .invalidIdentifier(
         field: field, input: text, reason: "expected 64 lower-case hex digits")
+    }
+    return text
+  }
+
+  /// Checks a certifying body's identifier: 1 to 64 characters among lower-case letters,
+  /// digits and `-`, starting with a letter or digit (`afnor-certification`).
+  public static func bodyID(_ text: String) throws(DomainError) -> String {
+    let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-".utf8)
+    guard (1...64).contains(text.utf8.count), text.utf8.allSatisfy(allowed.contains),
+      text.utf8.first != UInt8(ascii: "-")
+    else {
+      throw .invalidIdentifier(
+        field: "body id", input: text,
+        reason: "use 1 to 64 lower-case letters, digits or '-', not starting with '-'")
     }
     return text
   }

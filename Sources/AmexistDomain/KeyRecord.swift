@@ -1,6 +1,8 @@
-/// An issuer key's history as the log records it: a pure fold of its key events.
+/// A key's history as the log records it: a pure fold of its key events.
 public struct KeyRecord: Hashable, Sendable {
   public let kid: String
+  /// The certifying body whose key it is; nil for an issuer key.
+  public let owner: String?
   /// `EdDSA` or `ES256`.
   public let algorithm: String
   /// The public JWK.
@@ -33,7 +35,8 @@ public struct KeyRecord: Hashable, Sendable {
         // A second addition of the same key id is refused when appended; ignored here.
         guard record == nil else { continue }
         record = KeyRecord(
-          kid: added.kid, algorithm: added.algorithm, publicKey: added.publicKey,
+          kid: added.kid, owner: added.owner, algorithm: added.algorithm,
+          publicKey: added.publicKey,
           validFrom: added.validFrom,
           validUntil: added.validUntil, revokedAt: nil, revocationReason: nil,
           addedIndex: logged.index, revocationIndex: nil
@@ -47,7 +50,8 @@ public struct KeyRecord: Hashable, Sendable {
         record = current.with(
           revokedAt: revoked.at, reason: revoked.reason, revocationIndex: logged.index)
       case .serviceRegistered, .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended,
-        .levelReinstated, .levelWithdrawn, .attestationIssued, .registryConfigured:
+        .levelReinstated, .levelWithdrawn, .attestationIssued, .registryConfigured,
+        .bodyRegistered, .bodyAccreditationChanged:
         continue
       }
     }
@@ -59,7 +63,7 @@ public struct KeyRecord: Hashable, Sendable {
     revocationIndex: Int64? = nil
   ) -> KeyRecord {
     KeyRecord(
-      kid: kid, algorithm: algorithm, publicKey: publicKey, validFrom: validFrom,
+      kid: kid, owner: owner, algorithm: algorithm, publicKey: publicKey, validFrom: validFrom,
       validUntil: validUntil ?? self.validUntil, revokedAt: revokedAt ?? self.revokedAt,
       revocationReason: reason ?? revocationReason, addedIndex: addedIndex,
       revocationIndex: revocationIndex ?? self.revocationIndex

@@ -144,7 +144,8 @@ public struct ServiceState: Hashable, Sendable {
       history.append(logged)
       if let decided = logged.event.decisionDate { lastDecisionDate = decided }
       switch logged.event {
-      case .serviceRegistered, .keyAdded, .keyRetired, .keyRevoked, .registryConfigured:
+      case .serviceRegistered, .keyAdded, .keyRetired, .keyRevoked, .registryConfigured,
+        .bodyRegistered, .bodyAccreditationChanged:
         break
       case .serviceUpdated(let event):
         profile = event.profile

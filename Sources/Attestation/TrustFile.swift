@@ -35,6 +35,30 @@ public struct TrustedKey: Hashable, Sendable {
   }
 }
 
+/// A certifying body as the trust file publishes it: its accreditation (window, suspensions,
+/// withdrawal) and its keys, with which it signs its own decisions.
+public struct TrustedBody: Hashable, Sendable {
+  /// The body's identifier in the registry.
+  public let id: String
+  /// Its name.
+  public let name: String
+  /// Its accreditation with every change the log recorded.
+  public let accreditation: Accreditation
+  /// Its keys, oldest first.
+  public let keys: [TrustedKey]
+
+  /// A published body.
+  public init(id: String, name: String, accreditation: Accreditation, keys: [TrustedKey]) {
+    self.id = id
+    self.name = name
+    self.accreditation = accreditation
+    self.keys = keys
+  }
+
+  /// The body's key with exactly this id.
+  public func key(_ kid: String) -> TrustedKey? { keys.first { $0.kid == kid } }
+}
+
 /// `Keys/trust.json`: who issues attestations and with which keys. Public, meant to be published.
 ///
 /// Format `amexist-trust/1`: `{"format", "issuer", ["issuerName",] ["scheme",] "keys": [{"kid", "alg", "jwk", "validFrom",
@@ -43,7 +67,10 @@ public struct TrustedKey: Hashable, Sendable {
 /// unknown members, another format (a newer file needs a newer amexist), duplicate key ids, keys
 /// the registry cannot use (see ``JWK``), a JWK whose `kid` or `alg` disagree with its entry,
 /// and a log key whose name is not the origin. `scheme` names the rules the registry applies
-/// (absent in files written before schemes: `amexist`).
+/// (absent in files written before schemes: `amexist`); `bodies` lists the certifying bodies
+/// (`{"id", "name", "accreditation": {"accreditor", "number", "standard", "scope", "validFrom",
+/// "validUntil", "suspensions": [{"from", "until"}], "withdrawnOn"}, "keys": [as above]}`;
+/// absent when there are none).
 public struct TrustFile: Hashable, Sendable {
   /// The format this version reads and writes.
   public static let format = "amexist-trust/1"
@@ -60,19 +87,25 @@ public struct TrustFile: Hashable, Sendable {
   public let log: NoteVerifier
   /// The scheme whose rules the registry applies.
   public let scheme: SchemeName
+  /// The certifying bodies, in registration order.
+  public let bodies: [TrustedBody]
 
   /// A trust file for `issuer` with `keys`, whose attestations are logged in `log` by a
   /// registry applying `scheme`.
   public init(
     issuer: String, issuerName: String? = nil, keys: [TrustedKey], log: NoteVerifier,
-    scheme: SchemeName = .amexist
+    scheme: SchemeName = .amexist, bodies: [TrustedBody] = []
   ) {
     self.issuer = issuer
     self.issuerName = issuerName
     self.keys = keys
     self.log = log
     self.scheme = scheme
+    self.bodies = bodies
   }
+
+  /// The body with exactly this id.
+  public func body(_ id: String) -> TrustedBody? { bodies.first { $0.id == id } }
 
   /// The key with exactly this id.
   public func key(_ kid: String) -> TrustedKey? { keys.first { $0.kid == kid } }
@@ -95,7 +128,7 @@ public struct TrustFile: Hashable, Sendable {
       throw .invalidTrustFile("not an AMEXIST trust file")
     }
     if let unknown = Set(members.keys).subtracting([
-      "format", "issuer", "issuerName", "keys", "log", "scheme",
+      "format", "issuer", "issuerName", "keys", "log", "scheme", "bodies",
     ]).sorted()
       .first
     {
@@ -127,13 +160,24 @@ public struct TrustFile: Hashable, Sendable {
     guard case .array(let entries) = members["keys"], entries.count <= 256 else {
       throw .invalidTrustFile("keys must be a list of at most 256 keys")
     }
-    var keys: [TrustedKey] = []
-    for entry in entries {
-      let key = try Self.key(entry)
-      guard !keys.contains(where: { $0.kid == key.kid }) else {
-        throw .invalidTrustFile("key id \"\(key.kid)\" appears twice")
+    let keys = try Self.keys(entries)
+    var bodies: [TrustedBody] = []
+    switch members["bodies"] {
+    case nil: break
+    case .array(let entries) where entries.count <= 256:
+      for entry in entries {
+        let body = try Self.body(entry)
+        guard !bodies.contains(where: { $0.id == body.id }) else {
+          throw .invalidTrustFile("body \"\(body.id)\" appears twice")
+        }
+        bodies.append(body)
       }
-      keys.append(key)
+    default: throw .invalidTrustFile("bodies must be a list of at most 256 bodies")
+    }
+    // A key id names one key, whoever holds it.
+    let kids = (keys + bodies.flatMap(\.keys)).map(\.kid)
+    guard Set(kids).count == kids.count else {
+      throw .invalidTrustFile("a key id appears twice")
     }
     guard case .object(let log) = members["log"], Set(log.keys) == ["origin", "key"],
       case .string(let origin) = log["origin"], case .string(let verifierKey) = log["key"]
@@ -152,6 +196,88 @@ public struct TrustFile: Hashable, Sendable {
     self.issuer = issuer
     self.keys = keys
     self.log = verifier
+    self.bodies = bodies
+  }
+
+  private static func keys(_ entries: [JSONValue]) throws(AttestationError) -> [TrustedKey] {
+    var keys: [TrustedKey] = []
+    for entry in entries {
+      let key = try Self.key(entry)
+      guard !keys.contains(where: { $0.kid == key.kid }) else {
+        throw .invalidTrustFile("key id \"\(key.kid)\" appears twice")
+      }
+      keys.append(key)
+    }
+    return keys
+  }
+
+  private static func body(_ entry: JSONValue) throws(AttestationError) -> TrustedBody {
+    guard case .object(let members) = entry,
+      Set(members.keys) == ["id", "name", "accreditation", "keys"],
+      case .string(let id) = members["id"], (try? Identifiers.bodyID(id)) == id,
+      case .string(let name) = members["name"], !name.isEmpty,
+      case .object(let accreditation) = members["accreditation"],
+      case .array(let keyEntries) = members["keys"], keyEntries.count <= 64
+    else {
+      throw .invalidTrustFile(
+        "a body must be {\"id\", \"name\", \"accreditation\", \"keys\"} with a valid id")
+    }
+    func text(_ name: String) throws(AttestationError) -> String {
+      guard case .string(let value) = accreditation[name], !value.isEmpty else {
+        throw .invalidTrustFile("body \(id): accreditation \(name) must be a non-empty string")
+      }
+      return value
+    }
+    func day(_ value: JSONValue?, _ name: String) throws(AttestationError) -> CalendarDate? {
+      switch value {
+      case .null: return nil
+      case .string(let text):
+        do { return try CalendarDate(parsing: text) } catch {
+          throw .invalidTrustFile("body \(id): \(name): \(error)")
+        }
+      default: throw .invalidTrustFile("body \(id): \(name) must be a date or null")
+      }
+    }
+    guard
+      Set(accreditation.keys) == [
+        "accreditor", "number", "standard", "scope", "validFrom", "validUntil", "suspensions",
+        "withdrawnOn",
+      ], case .array(let suspensionEntries) = accreditation["suspensions"],
+      suspensionEntries.count <= 256
+    else {
+      throw .invalidTrustFile("body \(id): the accreditation's members are not the expected ones")
+    }
+    let scope: String?
+    switch accreditation["scope"] {
+    case .null: scope = nil
+    default: scope = try text("scope")
+    }
+    guard let validFrom = try day(accreditation["validFrom"], "validFrom"),
+      let validUntil = try day(accreditation["validUntil"], "validUntil"), validFrom < validUntil
+    else {
+      throw .invalidTrustFile("body \(id): the accreditation window is missing or inverted")
+    }
+    var suspensions: [Accreditation.Suspension] = []
+    for entry in suspensionEntries {
+      guard case .object(let period) = entry, Set(period.keys) == ["from", "until"],
+        let from = try day(period["from"], "suspensions.from")
+      else {
+        throw .invalidTrustFile("body \(id): a suspension must be {\"from\", \"until\"}")
+      }
+      let until = try day(period["until"], "suspensions.until")
+      if let until, until < from {
+        throw .invalidTrustFile("body \(id): a suspension ends before it begins")
+      }
+      suspensions.append(.init(from: from, until: until))
+    }
+    return TrustedBody(
+      id: id, name: name,
+      accreditation: Accreditation(
+        accreditor: try text("accreditor"), number: try text("number"),
+        standard: try text("standard"), scope: scope, validFrom: validFrom,
+        validUntil: validUntil, suspensions: suspensions,
+        withdrawnOn: try day(accreditation["withdrawnOn"], "withdrawnOn")),
+      keys: try keys(keyEntries))
   }
 
   private static func key(_ entry: JSONValue) throws(AttestationError) -> TrustedKey {
@@ -222,21 +348,34 @@ public struct TrustFile: Hashable, Sendable {
   public var json: JSONValue {
     var members: [String: JSONValue] = [
       "format": .string(Self.format), "issuer": .string(issuer),
-      "keys": .array(
-        keys.map { key in
-          .object([
-            "kid": .string(key.kid), "alg": .string(key.publicKey.algorithm.rawValue),
-            "jwk": key.publicKey.jwk(kid: key.kid), "validFrom": .string(key.validFrom.description),
-            "validUntil": key.validUntil.map { .string($0.description) } ?? .null,
-            "revokedAt": key.revokedAt.map { .string($0.description) } ?? .null,
-            "revocationIndex": key.revocationIndex.map { .integer($0) } ?? .null,
-          ])
-        }
-      ),
+      "keys": Self.json(keys),
       "log": .object(["origin": .string(log.name), "key": .string(log.verifierKey)]),
       "scheme": .string(scheme.rawValue),
     ]
     if let issuerName { members["issuerName"] = .string(issuerName) }
+    if !bodies.isEmpty {
+      members["bodies"] = .array(
+        bodies.map { body in
+          .object([
+            "id": .string(body.id), "name": .string(body.name),
+            "accreditation": body.accreditation.json,
+            "keys": Self.json(body.keys),
+          ])
+        })
+    }
     return .object(members)
+  }
+
+  private static func json(_ keys: [TrustedKey]) -> JSONValue {
+    .array(
+      keys.map { key in
+        .object([
+          "kid": .string(key.kid), "alg": .string(key.publicKey.algorithm.rawValue),
+          "jwk": key.publicKey.jwk(kid: key.kid), "validFrom": .string(key.validFrom.description),
+          "validUntil": key.validUntil.map { .string($0.description) } ?? .null,
+          "revokedAt": key.revokedAt.map { .string($0.description) } ?? .null,
+          "revocationIndex": key.revocationIndex.map { .integer($0) } ?? .null,
+        ])
+      })
   }
 }

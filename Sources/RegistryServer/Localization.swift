@@ -15,6 +15,13 @@ enum Texts {
     "siteName": "Registre AMEXIST",
     "skipToContent": "Aller au contenu", "navigation": "Navigation principale",
     "navSearch": "Rechercher", "navVerify": "Vérifier une attestation",
+    "navBodies": "Organismes certificateurs",
+    "bodiesTitle": "Organismes certificateurs",
+    "bodiesLead":
+      "Les organismes accrédités qui signent leurs décisions de certification, avec leur accréditation et leurs clés publiques.",
+    "accreditation": "Accréditation", "accreditationScope": "Portée",
+    "accreditationWindow": "Période d'accréditation", "bodyKeys": "Clés de signature",
+    "noBodyKeys": "aucune clé enregistrée", "noBodies": "Aucun organisme certificateur inscrit.",
     "footer":
       "Registre public et infalsifiable du label AMEXIST des services de prévention et de santé au travail interentreprises.",
     "trustFile": "Fichier de confiance", "logCheckpoint": "Point de contrôle du journal",
@@ -62,6 +69,13 @@ enum Texts {
     "siteName": "AMEXIST Registry",
     "skipToContent": "Skip to content", "navigation": "Main navigation",
     "navSearch": "Search", "navVerify": "Verify an attestation",
+    "navBodies": "Certifying bodies",
+    "bodiesTitle": "Certifying bodies",
+    "bodiesLead":
+      "The accredited bodies that sign their certification decisions, with their accreditation and public keys.",
+    "accreditation": "Accreditation", "accreditationScope": "Scope",
+    "accreditationWindow": "Accreditation period", "bodyKeys": "Signing keys",
+    "noBodyKeys": "no key recorded", "noBodies": "No certifying body is registered.",
     "footer":
       "The public, tamper-evident register of the AMEXIST label of inter-company occupational health services.",
     "trustFile": "Trust file", "logCheckpoint": "Log checkpoint",

@@ -60,6 +60,12 @@ public enum RegistryServer {
     }
     router.get("/v/{id}") { request, context in try await site.shortLink(request, context: context)
     }
+    router.get("/bodies") { request, context in
+      try await site.bodies(request, context: context, jsonPath: false)
+    }
+    router.get("/bodies.json") { request, context in
+      try await site.bodies(request, context: context, jsonPath: true)
+    }
     router.get("/verify") { request, context in try await site.verifyForm(request, context: context)
     }
     router.post("/verify") { request, context in try await site.verify(request, context: context) }

@@ -237,7 +237,9 @@ extension Site {
 /// The templates, stylesheet and OpenAPI document shipped with the server, read from a folder
 /// found wherever `amexist` is installed (see `ServerResources.folder`).
 struct ServerResources: Sendable {
-  static let templateNames = ["layout", "search", "service", "attestation", "verify", "error"]
+  static let templateNames = [
+    "layout", "search", "service", "attestation", "verify", "error", "bodies",
+  ]
   /// The folder's name in the build tree (SwiftPM's resource bundle, beside the executable).
   static let bundleName = "amexist_RegistryServer.resources"
 

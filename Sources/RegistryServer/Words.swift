@@ -33,8 +33,35 @@ extension Words {
       return (french ? "Attestation délivrée" : "Attestation issued", nil)
     case .keyAdded, .keyRetired, .keyRevoked:
       return (french ? "Clé de l'émetteur" : "Issuer key", nil)
+    case .bodyRegistered(let e):
+      return (french ? "Organisme certificateur inscrit" : "Certifying body registered", e.name)
+    case .bodyAccreditationChanged(let e):
+      return (
+        french ? "Accréditation de l'organisme modifiée" : "Accreditation changed",
+        e.change.name
+      )
     case .registryConfigured(let e):
       return (french ? "Référentiel du registre" : "The registry's scheme", e.scheme.rawValue)
     }
+  }
+
+  /// A body's accreditation standing, as a page says it.
+  static func accreditation(_ standing: AccreditationStanding, _ language: PageLanguage) -> String {
+    let french = language == .french
+    switch standing {
+    case .accredited: return french ? "accrédité" : "accredited"
+    case .notYet: return french ? "accréditation pas encore en vigueur" : "not yet accredited"
+    case .suspended: return french ? "accréditation suspendue" : "accreditation suspended"
+    case .expired: return french ? "accréditation expirée" : "accreditation expired"
+    case .withdrawn: return french ? "accréditation retirée" : "accreditation withdrawn"
+    }
+  }
+
+  /// A body key's state, as a page says it.
+  static func bodyKey(signsNow: Bool, revoked: Bool, _ language: PageLanguage) -> String {
+    let french = language == .french
+    if revoked { return french ? "révoquée" : "revoked" }
+    return signsNow
+      ? (french ? "en service" : "in use") : (french ? "retirée" : "retired")
   }
 }

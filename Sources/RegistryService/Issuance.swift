@@ -14,12 +14,13 @@ public struct IssuedAttestation: Sendable {
 }
 
 extension RegistryService {
-  /// Every issuer key in the log, in the order they were added.
+  /// Every issuer key in the log (not the certifying bodies' keys), in the order they were
+  /// added.
   public func keyRecords() async throws(RegistryError) -> [KeyRecord] {
     try await read { snapshot in
       try snapshot.addedKeyIDs().compactMap { kid in
         KeyRecord.fold(try snapshot.events(about: .key(kid)))
-      }
+      }.filter { $0.owner == nil }
     }
   }
 
@@ -31,23 +32,17 @@ extension RegistryService {
     guard let log = logVerifier else {
       throw .keys("the log key is not loaded, so the trust file cannot name it")
     }
-    var keys: [TrustedKey] = []
-    for record in try await keyRecords() {
-      do {
-        keys.append(
-          TrustedKey(
-            kid: record.kid, publicKey: try JWK.publicKey(record.publicKey),
-            validFrom: record.validFrom,
-            validUntil: record.validUntil, revokedAt: record.revokedAt,
-            revocationIndex: record.revocationIndex
-          )
-        )
-      } catch {
-        throw .keys("key \(record.kid) in the log is not usable: \(error)")
-      }
+    let keys = try await keyRecords().map { record throws(RegistryError) in
+      try TrustedKey(record)
+    }
+    let bodies = try await bodies().map { body throws(RegistryError) in
+      TrustedBody(
+        id: body.record.id, name: body.record.name, accreditation: body.record.accreditation,
+        keys: try body.keys.map { record throws(RegistryError) in try TrustedKey(record) })
     }
     return TrustFile(
-      issuer: issuer, issuerName: issuerName, keys: keys, log: log, scheme: try await scheme())
+      issuer: issuer, issuerName: issuerName, keys: keys, log: log, scheme: try await scheme(),
+      bodies: bodies)
   }
 
   /// Adds `key` to the log, signing from now on, and retires the keys in `retiring` now, in one
@@ -78,7 +73,8 @@ extension RegistryService {
   }
 
   /// Revokes key `kid` from `instant` (now by default): nothing it signed from then on, and
-  /// nothing logged after the revocation, verifies.
+  /// nothing logged after the revocation, verifies. The key must belong to `owner` (a
+  /// certifying body's id; nil for the issuer's keys).
   ///
   /// - Parameter backdating: whether `instant` may be earlier than now (an operator's decision
   ///   at the registry host's command line, never the admin API's).
@@ -91,7 +87,7 @@ extension RegistryService {
   @discardableResult
   public func revokeKey(
     _ kid: String, at instant: Instant? = nil, reason: String, backdating: Bool = true,
-    dryRun: Bool = false
+    owner: String? = nil, dryRun: Bool = false
   ) async throws(RegistryError) -> LoggedEvent {
     let now = clock.now()
     let at = instant ?? now
@@ -103,7 +99,13 @@ extension RegistryService {
         KeyRecord.fold(try snapshot.events(about: .key(kid)))
       })
     else {
-      throw .keys("no issuer key \(kid) is in the log (`amexist keys list`)")
+      throw .keys(
+        owner == nil
+          ? "no issuer key \(kid) is in the log (`amexist keys list`)"
+          : "no key \(kid) is in the log (`amexist body list`)")
+    }
+    guard record.owner == owner else {
+      throw .refused(.ruleViolated(.keyOwnedElsewhere(kid: kid, owner: record.owner)))
     }
     guard at >= record.validFrom else {
       throw .invalidArgument(
@@ -163,7 +165,8 @@ extension RegistryService {
         throw RegistryError.refused(
           .ruleViolated(.attestationNeedsActiveLevel(siret, standing: state.standing)))
       }
-      guard let key = KeyRecord.fold(try snapshot.events(about: .key(kid))), key.maySign(at: now)
+      guard let key = KeyRecord.fold(try snapshot.events(about: .key(kid))), key.owner == nil,
+        key.maySign(at: now)
       else {
         throw RegistryError.keys(
           "key \(kid) may not sign now (retired, revoked or unknown): run `amexist keys rotate`")

@@ -99,22 +99,29 @@ public struct KeyFolder: Sendable {
 
   /// Writes a new private key with mode 0600 in a folder with mode 0700; never overwrites.
   public func writePrivateKey(_ key: SigningKey, kid: String) throws(RegistryError) {
+    try Self.writeNewFile(
+      Array(key.pemRepresentation.utf8), to: privateKeyPath(kid), mode: 0o600, folder: privatePath)
+  }
+
+  /// Writes `bytes` to a new file `file` created with `mode` (0600 for a private key), in
+  /// `folder`, created with mode 0700 when missing; never overwrites, and syncs before returning.
+  public static func writeNewFile(
+    _ bytes: [UInt8], to file: String, mode: mode_t, folder: String
+  ) throws(RegistryError) {
     do {
       try FileManager.default.createDirectory(
-        atPath: privatePath, withIntermediateDirectories: true,
+        atPath: folder, withIntermediateDirectories: true,
         attributes: [.posixPermissions: 0o700]
       )
     } catch {
-      throw .keys("cannot create \(privatePath): \(error.localizedDescription)")
+      throw .keys("cannot create \(folder): \(error.localizedDescription)")
     }
-    let file = privateKeyPath(kid)
-    // Created with its final mode: the key is never readable by others, not even briefly.
-    let descriptor = open(file, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+    // Created with its final mode: a key is never readable by others, not even briefly.
+    let descriptor = open(file, O_WRONLY | O_CREAT | O_EXCL, mode)
     guard descriptor >= 0 else {
       throw .keys("cannot create \(file): \(String(cString: strerror(errno)))")
     }
     defer { close(descriptor) }
-    let bytes = Array(key.pemRepresentation.utf8)
     let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
     guard written == bytes.count, fsync(descriptor) == 0 else {
       throw .keys("cannot write \(file)")

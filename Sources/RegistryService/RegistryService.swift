@@ -280,9 +280,14 @@ public struct RegistryService: Sendable {
     var recorded: [RecordedEvent] = []
     for (offset, (event, line)) in events.enumerated() {
       let subject = event.subject
-      if pending[subject] == nil { pending[subject] = try snapshot.events(about: subject) }
+      for needed in [subject] + event.relatedSubjects where pending[needed] == nil {
+        pending[needed] = try snapshot.events(about: needed)
+      }
+      let related = Dictionary(
+        event.relatedSubjects.map { ($0, pending[$0]!) }, uniquingKeysWith: { first, _ in first })
       do throws(DomainError) {
-        try AppendRules.check(event, recordedAt: now, history: pending[subject]!, scheme: scheme)
+        try AppendRules.check(
+          event, recordedAt: now, history: pending[subject]!, related: related, scheme: scheme)
         let index = count + Int64(offset)
         if event.configuredScheme != nil, index != 0 {
           throw .ruleViolated(.configurationNotFirst(index: index))

@@ -26,8 +26,10 @@ struct VerifiedLog: Sendable {
   private(set) var subjects: [EventSubject: [Int64]] = [:]
   /// Each registered service with the index of its registration, in log order.
   private(set) var registrations: [(siret: SIRET, index: Int64)] = []
-  /// Each added issuer key with the index of its addition, in log order.
+  /// Each added key (issuer's or body's) with the index of its addition, in log order.
   private(set) var keyAdditions: [(kid: String, index: Int64)] = []
+  /// Each registered certifying body with the index of its registration, in log order.
+  private(set) var bodyRegistrations: [(id: String, index: Int64)] = []
   /// Each attestation id's issuance entry.
   private(set) var attestations: [String: IssuedEntry] = [:]
   /// The signed note of the checkpoint the verified entries were last found to match.
@@ -74,8 +76,10 @@ struct VerifiedLog: Sendable {
       guard entry.index == 0 else {
         throw .integrity("entry \(entry.index) names a scheme, which only entry 0 may do")
       }
+    case .bodyRegistered(let registered):
+      bodyRegistrations.append((registered.body, entry.index))
     case .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended, .levelReinstated,
-      .levelWithdrawn, .keyRetired, .keyRevoked:
+      .levelWithdrawn, .keyRetired, .keyRevoked, .bodyAccreditationChanged:
       break
     }
     return nil
@@ -299,6 +303,10 @@ struct VerifiedSnapshot: RegistrySnapshot {
 
   func addedKeyIDs() throws -> [String] {
     cache.state.withLock { $0.keyAdditions.filter { $0.index < size }.map(\.kid) }
+  }
+
+  func registeredBodies() throws -> [String] {
+    cache.state.withLock { $0.bodyRegistrations.filter { $0.index < size }.map(\.id) }
   }
 
   func forEachEvent(from start: Int64, _ body: (LoggedEvent) throws -> Void) throws {

@@ -123,8 +123,11 @@ public protocol RegistrySnapshot: StoredHashReader {
   /// The SIRETs of all registered services, in registration order.
   func registeredServices() throws -> [SIRET]
 
-  /// The ids of all issuer keys ever added, in the order they were added.
+  /// The ids of all keys ever added (issuer and body keys), in the order they were added.
   func addedKeyIDs() throws -> [String]
+
+  /// The ids of all registered certifying bodies, in registration order.
+  func registeredBodies() throws -> [String]
 
   /// Calls `body` with each event from index `start` on, in log order, without holding the
   /// whole log in memory.

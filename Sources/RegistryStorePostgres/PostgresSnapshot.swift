@@ -38,6 +38,18 @@ struct Snapshot: LogInsertTransaction {
       }
   }
 
+  func registeredBodies() throws -> [String] {
+    try session.rows("SELECT subject FROM events WHERE kind = 'bodyRegistered' ORDER BY idx").map {
+      row in
+      let subject = try row.decode(String.self)
+      guard subject.hasPrefix("body:") else {
+        throw StoreError.corrupt(
+          "the registry database \(path) holds an invalid body subject column")
+      }
+      return String(subject.dropFirst(5))
+    }
+  }
+
   func addedKeyIDs() throws -> [String] {
     try session.rows("SELECT subject FROM events WHERE kind = 'keyAdded' ORDER BY idx").map { row in
       let subject = try row.decode(String.self)

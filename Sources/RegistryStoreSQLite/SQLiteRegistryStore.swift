@@ -246,6 +246,18 @@ private struct Snapshot: LogInsertTransaction {
     }
   }
 
+  func registeredBodies() throws -> [String] {
+    try String.fetchAll(
+      db, sql: "SELECT subject FROM events WHERE kind = 'bodyRegistered' ORDER BY idx"
+    ).map { subject in
+      guard subject.hasPrefix("body:") else {
+        throw StoreError.corrupt(
+          "the registry database \(path) holds an invalid body subject column")
+      }
+      return String(subject.dropFirst(5))
+    }
+  }
+
   func addedKeyIDs() throws -> [String] {
     try String.fetchAll(db, sql: "SELECT subject FROM events WHERE kind = 'keyAdded' ORDER BY idx")
       .map { subject in

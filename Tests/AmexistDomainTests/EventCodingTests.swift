@@ -50,6 +50,15 @@ struct EventCodingTests {
       .keyRetired(try KeyRetired(kid: "issuer-2026", at: at)),
       .keyRevoked(try KeyRevoked(kid: "issuer-2026", at: at, reason: "compromise")),
       .registryConfigured(RegistryConfigured(scheme: .spsti2023)),
+      .bodyRegistered(
+        try BodyRegistered(
+          body: "afnor-certification", name: "AFNOR Certification", accreditor: "COFRAC",
+          number: "5-0012", scope: "SPEC 2217", validFrom: TestValues.date("2024-01-01"),
+          validUntil: TestValues.date("2028-12-31"))),
+      .bodyAccreditationChanged(
+        try BodyAccreditationChanged(
+          body: "afnor-certification", change: .extended(until: TestValues.date("2030-12-31")),
+          effective: TestValues.date("2026-11-01"), reason: "Renouvellement COFRAC")),
     ]
   }
 

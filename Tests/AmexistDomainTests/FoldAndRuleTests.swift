@@ -8,12 +8,22 @@ struct Ledger {
   /// The scheme whose rules the appends are held to.
   var scheme: Scheme = .amexist
 
-  mutating func append(_ event: Event, at time: String = "2026-11-25T09:00:00Z") throws(DomainError)
-  {
+  mutating func append(
+    _ event: Event, at time: String = "2026-11-25T09:00:00Z",
+    related: [EventSubject: [LoggedEvent]]? = nil
+  ) throws(DomainError) {
     let instant = TestValues.instant(time)
+    let logged = events
+    let context =
+      related
+      ?? Dictionary(
+        event.relatedSubjects.map { subject in
+          (subject, logged.filter { $0.event.subject == subject })
+        },
+        uniquingKeysWith: { first, _ in first })
     try AppendRules.check(
-      event, recordedAt: instant, history: events.filter { $0.event.subject == event.subject },
-      scheme: scheme)
+      event, recordedAt: instant, history: logged.filter { $0.event.subject == event.subject },
+      related: context, scheme: scheme)
     events.append(
       LoggedEvent(
         index: Int64(events.count), recorded: RecordedEvent(recordedAt: instant, event: event)))

@@ -50,6 +50,20 @@ extension KeyEventPayload {
   public var subject: EventSubject { .key(kid) }
 }
 
+/// A kind of event about a certifying body, named by its identifier.
+public protocol BodyEventPayload: EventPayload {
+  /// The body the event is about.
+  var body: String { get }
+}
+
+extension BodyEventPayload {
+  /// The body.
+  public var subject: EventSubject { .body(body) }
+
+  /// Body events are not service decisions.
+  public var decisionDate: CalendarDate? { nil }
+}
+
 /// The kinds of events, by their name in the log.
 public enum EventKind: String, CaseIterable, Sendable {
   case serviceRegistered
@@ -64,6 +78,8 @@ public enum EventKind: String, CaseIterable, Sendable {
   case keyRetired
   case keyRevoked
   case registryConfigured
+  case bodyRegistered
+  case bodyAccreditationChanged
 
   /// The payload type of this kind.
   public var payloadType: any EventPayload.Type {
@@ -80,6 +96,8 @@ public enum EventKind: String, CaseIterable, Sendable {
     case .keyRetired: KeyRetired.self
     case .keyRevoked: KeyRevoked.self
     case .registryConfigured: RegistryConfigured.self
+    case .bodyRegistered: BodyRegistered.self
+    case .bodyAccreditationChanged: BodyAccreditationChanged.self
     }
   }
 }

@@ -1,6 +1,8 @@
-/// An issuer key enters the trust history.
+/// A key enters the trust history: an issuer key, or a certifying body's key (with its owner).
 public struct KeyAdded: Hashable, Sendable {
   public let kid: String
+  /// The certifying body whose key this is; nil for the registry's own issuer keys.
+  public let owner: String?
   /// The JWS algorithm the key signs with (`EdDSA` or `ES256`).
   public let algorithm: String
   /// The public key as a JWK object.
@@ -11,11 +13,13 @@ public struct KeyAdded: Hashable, Sendable {
   /// A key addition; the key id and algorithm forms are checked here, the key itself by the
   /// attestation layer.
   public init(
-    kid: String, algorithm: String, publicKey: JSONValue, validFrom: Instant, validUntil: Instant?
+    kid: String, algorithm: String, publicKey: JSONValue, validFrom: Instant, validUntil: Instant?,
+    owner: String? = nil
   )
     throws(DomainError)
   {
     self.kid = try Identifiers.keyID(kid)
+    self.owner = try owner.map { id throws(DomainError) in try Identifiers.bodyID(id) }
     guard algorithm == "EdDSA" || algorithm == "ES256" else {
       throw .invalidIdentifier(
         field: "algorithm", input: algorithm, reason: "expected EdDSA or ES256")
@@ -44,6 +48,7 @@ extension KeyAdded: KeyEventPayload {
     members.put("jwk", publicKey)
     members.put("validFrom", validFrom.description)
     members.put("validUntil", validUntil?.description)
+    members.put("owner", owner)
   }
 
   public init(from members: inout EventMembers) throws(DomainError) {
@@ -52,6 +57,6 @@ extension KeyAdded: KeyEventPayload {
       publicKey: try members.value("jwk"), validFrom: try members.instant("validFrom"),
       validUntil: try members.optionalString("validUntil").map { text throws(DomainError) in
         try Instant(parsing: text)
-      })
+      }, owner: try members.optionalString("owner"))
   }
 }
