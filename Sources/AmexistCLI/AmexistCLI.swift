@@ -19,6 +19,9 @@ public enum AmexistCLI {
   public static let usageError: Int32 = 2
   /// Exit status when a log proof or checkpoint is invalid or inconsistent (also `verify`'s).
   public static let logInvalid: Int32 = 6
+  /// Exit status when a key, body or trust file is not trusted for what it signed (also
+  /// `verify`'s).
+  public static let untrusted: Int32 = 7
 
   /// Makes Swift concurrency run its tasks on the server's event loops, so that a request is
   /// handled without hopping between two thread pools. Call it once, first, from the main
@@ -88,6 +91,7 @@ struct CLIError: Error {
     switch error {
     case .integrity: self.init(error.description, exitCode: AmexistCLI.logInvalid)
     case .invalidArgument: self.init(error.description, exitCode: AmexistCLI.usageError)
+    case .untrusted: self.init(error.description, exitCode: AmexistCLI.untrusted)
     default: self.init(error.description)
     }
   }

@@ -259,14 +259,7 @@ enum BodyKeyFile {
   /// The public key in the JWK file at `path`, whose `kid`, when present, must be the one the
   /// registry derives from the key.
   static func read(_ path: String) throws(CLIError) -> PublicKey {
-    let bytes: [UInt8]
-    do {
-      bytes = try BoundedInput.read(path, limit: 16_384)
-    } catch {
-      throw CLIError(
-        error.description.hasPrefix("is ") ? "\(path) \(error)" : "cannot read \(path): \(error)",
-        exitCode: AmexistCLI.usageError)
-    }
+    let bytes = try BoundedInput.file(path, limit: 16_384, exitCode: AmexistCLI.usageError)
     let value: JSONValue
     do {
       value = try StrictJSONParser(maximumSize: 16_384, maximumDepth: 4).parse(bytes)

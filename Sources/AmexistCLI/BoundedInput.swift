@@ -23,6 +23,20 @@ enum BoundedInput {
     }
   }
 
+  /// ``read(_:limit:seconds:)`` for a command: a failure is one line naming the file, with
+  /// `exitCode`.
+  static func file(_ path: String, limit: Int, exitCode: Int32 = AmexistCLI.failure)
+    throws(CLIError) -> [UInt8]
+  {
+    do {
+      return try read(path, limit: limit)
+    } catch {
+      throw CLIError(
+        error.description.hasPrefix("is ") ? "\(path) \(error)" : "cannot read \(path): \(error)",
+        exitCode: exitCode)
+    }
+  }
+
   /// At most `limit` bytes of `path`; more is an error, and so is waiting longer than `seconds`.
   static func read(_ path: String, limit: Int, seconds: Int = 10) throws(Failure) -> [UInt8] {
     let descriptor = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_NONBLOCK)

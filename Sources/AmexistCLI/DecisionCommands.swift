@@ -6,8 +6,11 @@ import RegistryService
 struct DecisionCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "decision",
-    abstract: "Record level decisions: grant, renew, suspend, reinstate, withdraw.",
-    subcommands: [Grant.self, Renew.self, Suspend.self, Reinstate.self, Withdraw.self]
+    abstract:
+      "Record level decisions: grant, renew, suspend, reinstate, withdraw; sign and record a certifying body's decision.",
+    subcommands: [
+      Grant.self, Renew.self, Suspend.self, Reinstate.self, Withdraw.self, Sign.self, Record.self,
+    ]
   )
 
   struct Grant: AsyncParsableCommand {

@@ -118,8 +118,14 @@ enum Describe {
     return table.render()
   }
 
-  /// One line saying what an event records.
+  /// One line saying what an event records, and who signed it when a certifying body did.
   static func details(_ event: Event) -> String {
+    let text = what(event)
+    guard let signature = event.signedBy else { return text }
+    return text + " (decision signed by \(signature.body))"
+  }
+
+  private static func what(_ event: Event) -> String {
     switch event {
     case .serviceRegistered(let event): return "registered as \(event.profile.name)"
     case .serviceUpdated(let event): return "profile updated: \(event.profile.name)"

@@ -230,6 +230,11 @@ struct TokenCommand: AsyncParsableCommand {
     var scope: [String]
     @Option(help: ArgumentHelp("Limit it to services of a region (repeatable).", valueName: "code"))
     var region: [String] = []
+    @Option(
+      help:
+        "Limit it to recording the decisions this certifying body signed (POST /admin/decisions; with --scope decisions alone)."
+    )
+    var body: String?
     @Option(help: "Days until it expires (at most 366).") var days = 90
 
     func run() async throws {
@@ -252,7 +257,7 @@ struct TokenCommand: AsyncParsableCommand {
       let clock = SystemClock()
       let (token, secret) = try performNow { () throws(RegistryError) in
         try store.create(
-          name: name, scopes: scopes, regions: regions.isEmpty ? nil : Set(regions),
+          name: name, scopes: scopes, regions: regions.isEmpty ? nil : Set(regions), body: body,
           validFor: Int64(days) * 86_400_000, now: clock.now())
       }
       if global.json {

@@ -145,13 +145,7 @@ struct ServiceCommand: AsyncParsableCommand {
     @Argument(help: "The CSV file (UTF-8; , or ; separated).") var file: String
 
     func run() async throws {
-      let bytes: [UInt8]
-      do {
-        bytes = try BoundedInput.read(file, limit: RegistryService.maximumImportSize)
-      } catch {
-        throw CLIError(
-          error.description.hasPrefix("is ") ? "\(file) \(error)" : "cannot read \(file): \(error)")
-      }
+      let bytes = try BoundedInput.file(file, limit: RegistryService.maximumImportSize)
       guard let text = String(validating: bytes, as: UTF8.self) else {
         throw CLIError("\(file) is not UTF-8 text; export it from the spreadsheet as CSV UTF-8")
       }

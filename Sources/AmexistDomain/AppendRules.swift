@@ -71,6 +71,16 @@ public enum AppendRules {
         throw .ruleViolated(.decisionBeforePrevious(decided: decided, previous: previous))
       }
     }
+    // A level a body decided changes only by that body's own signed decision.
+    if let body = state.decision?.body, event.signedBy?.body != body {
+      switch event {
+      case .levelRenewed, .levelSuspended, .levelReinstated, .levelWithdrawn:
+        throw .ruleViolated(.decisionReservedToBody(body))
+      case .serviceRegistered, .serviceUpdated, .levelGranted, .attestationIssued, .keyAdded,
+        .keyRetired, .keyRevoked, .registryConfigured, .bodyRegistered, .bodyAccreditationChanged:
+        break
+      }
+    }
     switch event {
     case .serviceUpdated(let update):
       try update.profile.checkPrintable()

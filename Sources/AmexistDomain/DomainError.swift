@@ -126,6 +126,8 @@ public enum RuleViolation: Hashable, Sendable, CustomStringConvertible {
   case accreditationAlreadySuspended(String)
   /// Only a suspended accreditation can be reinstated.
   case accreditationNotSuspended(String)
+  /// The level was decided by this body, which alone renews, suspends, reinstates or withdraws it.
+  case decisionReservedToBody(String)
   /// The key belongs to a certifying body, not to the registry's issuer (or to another body).
   case keyOwnedElsewhere(kid: String, owner: String?)
 
@@ -204,6 +206,9 @@ public enum RuleViolation: Hashable, Sendable, CustomStringConvertible {
     case .accreditationNotSuspended(let id):
       return
         "only a suspended accreditation can be reinstated; \(Printable.quoted(id)) is not suspended"
+    case .decisionReservedToBody(let body):
+      return
+        "the level was decided by the certifying body \(Printable.quoted(body)), which alone renews, suspends, reinstates or withdraws it: record its signed decision with `amexist decision record FILE`"
     case .keyOwnedElsewhere(let kid, let owner):
       return owner.map {
         "key \(Printable.quoted(kid)) belongs to the certifying body \(Printable.quoted($0)): use `amexist body key revoke \($0) \(kid)`"
@@ -217,10 +222,10 @@ public enum RuleViolation: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Renders untrusted input safely inside a one-line message.
-enum Printable {
+public enum Printable {
   /// Quotes `input`, escaping control characters and truncating very long values, so that an
   /// error message stays one line and cannot carry terminal escapes.
-  static func quoted(_ input: String, limit: Int = 80) -> String {
+  public static func quoted(_ input: String, limit: Int = 80) -> String {
     var result = "\""
     var count = 0
     for scalar in input.unicodeScalars {

@@ -104,6 +104,21 @@ public enum Event: Hashable, Sendable {
     }
   }
 
+  /// The certifying body's signature on a decision, nil for the federation's own decisions and
+  /// for events that are not decisions.
+  public var signedBy: BodySignature? {
+    switch self {
+    case .levelGranted(let payload): payload.signedBy
+    case .levelRenewed(let payload): payload.signedBy
+    case .levelSuspended(let payload): payload.signedBy
+    case .levelReinstated(let payload): payload.signedBy
+    case .levelWithdrawn(let payload): payload.signedBy
+    case .serviceRegistered, .serviceUpdated, .attestationIssued, .keyAdded, .keyRetired,
+      .keyRevoked, .registryConfigured, .bodyRegistered, .bodyAccreditationChanged:
+      nil
+    }
+  }
+
   /// The subjects whose history the append rules need besides the event's own (a body key's
   /// owner).
   public var relatedSubjects: [EventSubject] {

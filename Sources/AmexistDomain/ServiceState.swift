@@ -46,6 +46,9 @@ public struct Decision: Hashable, Sendable {
   public let reference: String?
   /// Last day of the grant itself, before any renewal.
   public let grantValidUntil: CalendarDate
+  /// The certifying body that decided the level (and alone may renew, suspend, reinstate or
+  /// withdraw it); nil when the federation decided.
+  public let body: String?
 
   /// Whether a renewal extended the grant.
   public var isRenewed: Bool { latestIndex != grantIndex }
@@ -155,7 +158,8 @@ public struct ServiceState: Hashable, Sendable {
           decided: event.decided,
           grantedOn: event.decided, validFrom: event.validFrom, validUntil: event.validUntil,
           evaluator: event.evaluator,
-          reference: event.reference, grantValidUntil: event.validUntil
+          reference: event.reference, grantValidUntil: event.validUntil,
+          body: event.signedBy?.body
         )
         suspension = nil
         withdrawal = nil
@@ -167,7 +171,7 @@ public struct ServiceState: Hashable, Sendable {
           decided: event.decided, grantedOn: current.grantedOn, validFrom: current.validFrom,
           validUntil: event.validUntil,
           evaluator: event.evaluator ?? current.evaluator, reference: event.reference,
-          grantValidUntil: current.grantValidUntil
+          grantValidUntil: current.grantValidUntil, body: current.body
         )
       case .levelSuspended(let event):
         suspension = StandingNote(decided: event.decided, reason: event.reason)

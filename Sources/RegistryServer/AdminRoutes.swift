@@ -34,7 +34,10 @@ struct AdminAPI: Sendable {
 
   /// Authenticates the request and checks `scope`; every refusal is counted, logged (token id
   /// only, never a secret) and rate-limited per client.
-  func authorize(_ request: Request, context: RegistryRequestContext, scope: AdminScope?)
+  func authorize(
+    _ request: Request, context: RegistryRequestContext, scope: AdminScope?,
+    bodyDecisions: Bool = false
+  )
     throws(SiteError) -> AdminToken
   {
     let client = site.client(of: request, context: context)
@@ -57,15 +60,22 @@ struct AdminAPI: Sendable {
       logger.notice("admin scope refused", metadata: ["token": "\(token.id)", "scope": "\(scope)"])
       throw .forbidden
     }
+    // A token limited to one body records that body's signed decisions and nothing else.
+    if token.body != nil, !bodyDecisions {
+      logger.notice("admin body token refused", metadata: ["token": "\(token.id)"])
+      throw .forbidden
+    }
     return token
   }
 
   /// Runs a write: authorized for `scope`, with its JSON body, at most once per idempotency key.
   func write(
     _ request: Request, context: RegistryRequestContext, scope: AdminScope,
+    bodyDecisions: Bool = false,
     _ perform: @Sendable (AdminToken, AdminRequestBody) async throws -> Reply
   ) async throws -> Response {
-    let token = try authorize(request, context: context, scope: scope)
+    let token = try authorize(
+      request, context: context, scope: scope, bodyDecisions: bodyDecisions)
     let bytes = Array(
       buffer: try await site.body(of: request, limit: site.settings.limits.adminBodyBytes))
     let key = try IdempotencyCache.key(request.headers[.idempotencyKey], token: token)
@@ -188,6 +198,22 @@ struct AdminAPI: Sendable {
         let event = try body.decision(siret, today: site.registry.today())
         let logged = try await site.registry.decide(event)
         return try await stateReply(siret, index: logged.index)
+      }
+    }
+    admin.post("decisions") { request, context in
+      try await write(request, context: context, scope: .decisions, bodyDecisions: true) {
+        token, body in
+        try body.only(["signedDecision"])
+        let signed = try body.string("signedDecision")
+        // The region check needs the service, which the signed decision names: checked on a
+        // dry run first, so that nothing is written for a service the token may not act on.
+        let checked = try await site.registry.recordSignedDecision(signed, dryRun: true)
+        if let body = token.body, body != checked.claims.body { throw SiteError.forbidden }
+        _ = try await service(checked.claims.siret, for: token)
+        let recorded = try await site.registry.recordSignedDecision(signed)
+        return try await stateReply(
+          recorded.claims.siret, index: recorded.entry.index,
+          status: recorded.alreadyRecorded ? .ok : .created)
       }
     }
     admin.post("services/{siret}/attestations") { request, context in

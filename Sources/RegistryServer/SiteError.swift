@@ -97,7 +97,9 @@ enum SiteError: Error, Sendable {
     case .notFound, .attestationNotFound: self = .notFound
     case .refused(let reason): self = .conflict(reason.description)
     case .importRejected(_, let reason): self = .badRequest(reason)
-    case .log(let reason), .invalidArgument(let reason): self = .badRequest(reason)
+    case .log(let reason), .invalidArgument(let reason), .invalidDecision(let reason),
+      .untrusted(let reason):
+      self = .badRequest(reason)
     case .storage, .keys, .integrity: self = .unavailable
     case .replayed: self = .conflict(error.description)
     }

@@ -24,6 +24,8 @@ public struct AdminToken: Hashable, Sendable {
   public let scopes: Set<AdminScope>
   /// When set, the token acts only on services of these regions.
   public let regions: Set<Region>?
+  /// When set, the token only records decisions this certifying body signed (and nothing else).
+  public let body: String?
   public let createdAt: Instant
   public let expiresAt: Instant
   public let revokedAt: Instant?
@@ -41,6 +43,7 @@ public struct AdminToken: Hashable, Sendable {
       "id": .string(id), "name": .string(name),
       "scopes": .array(scopes.map(\.rawValue).sorted().map(JSONValue.string)),
       "regions": regions.map { .array($0.map(\.code).sorted().map(JSONValue.string)) } ?? .null,
+      "body": body.map(JSONValue.string) ?? .null,
       "createdAt": .string(createdAt.description), "expiresAt": .string(expiresAt.description),
       "revokedAt": revokedAt.map { .string($0.description) } ?? .null,
     ])
@@ -68,9 +71,19 @@ public final class AdminTokenStore: Sendable {
 
   /// Creates a token; the returned secret is shown once and kept nowhere.
   public func create(
-    name: String, scopes: Set<AdminScope>, regions: Set<Region>?, validFor: Int64,
-    now: Instant
+    name: String, scopes: Set<AdminScope>, regions: Set<Region>?, body: String? = nil,
+    validFor: Int64, now: Instant
   ) throws(RegistryError) -> (token: AdminToken, secret: String) {
+    if let body {
+      guard (try? Identifiers.bodyID(body)) != nil else {
+        throw .keys("--body must be a certifying body's id")
+      }
+      guard scopes == [.decisions] else {
+        throw .keys(
+          "a token limited to one body records its signed decisions only: give --scope decisions alone"
+        )
+      }
+    }
     guard !scopes.isEmpty else { throw .keys("a token needs at least one scope") }
     guard validFor > 0, validFor <= 366 * 86_400_000 else {
       throw .keys("a token is valid for at most 366 days")
@@ -82,7 +95,7 @@ public final class AdminTokenStore: Sendable {
     let id = Self.random(4).map { String(format: "%02x", $0) }.joined()
     let secret = Base64URL.encode(Self.random(32))
     let token = AdminToken(
-      id: id, name: trimmed, scopes: scopes, regions: regions, createdAt: now,
+      id: id, name: trimmed, scopes: scopes, regions: regions, body: body, createdAt: now,
       expiresAt: now.adding(milliseconds: validFor), revokedAt: nil,
       secretSHA256: Self.digest(secret))
     try PrivateFile.withLock(path) { () throws(RegistryError) in
@@ -101,7 +114,7 @@ public final class AdminTokenStore: Sendable {
       let old = tokens[index]
       guard old.revokedAt == nil else { return }
       tokens[index] = AdminToken(
-        id: old.id, name: old.name, scopes: old.scopes, regions: old.regions,
+        id: old.id, name: old.name, scopes: old.scopes, regions: old.regions, body: old.body,
         createdAt: old.createdAt, expiresAt: old.expiresAt, revokedAt: now,
         secretSHA256: old.secretSHA256)
       try save(tokens)
@@ -165,6 +178,12 @@ public final class AdminTokenStore: Sendable {
             return try? Region(code: text)
           })
       }
+      var body: String?
+      switch item["body"] {
+      case nil, .null?: break
+      case .string(let id)?: body = id
+      default: throw .keys("\(path) holds a malformed token")
+      }
       var revokedAt: Instant?
       if case .string(let revoked) = item["revokedAt"] {
         revokedAt = try? Instant(parsing: revoked)
@@ -176,7 +195,8 @@ public final class AdminTokenStore: Sendable {
             guard case .string(let text) = scope else { return nil }
             return AdminScope(rawValue: text)
           }),
-        regions: regions, createdAt: createdAt, expiresAt: expiresAt, revokedAt: revokedAt,
+        regions: regions, body: body, createdAt: createdAt, expiresAt: expiresAt,
+        revokedAt: revokedAt,
         secretSHA256: digest)
     }
   }

@@ -136,6 +136,15 @@ public struct RegistryService: Sendable {
   )
     async throws(RegistryError) -> Result
   {
+    try await verifiedRead(body)
+  }
+
+  /// ``read(_:)`` with the verified snapshot itself, for the lookups only the verified log has.
+  func verifiedRead<Result: Sendable>(
+    _ body: @escaping @Sendable (VerifiedSnapshot) throws -> Result
+  )
+    async throws(RegistryError) -> Result
+  {
     guard let log = logVerifier else {
       throw .keys(
         "the log key is not known, so nothing read can be verified: give the registry's published trust file (--keys DIR holding trust.json)"
@@ -198,7 +207,7 @@ public struct RegistryService: Sendable {
   /// an error of the write (it is committed): the file stays behind, which is safe, and the
   /// next write publishes again.
   func sealedAppend(
-    _ body: @escaping @Sendable (any RegistrySnapshot) throws -> [RecordedEvent]
+    _ body: @escaping @Sendable (VerifiedSnapshot) throws -> [RecordedEvent]
   ) async throws(RegistryError) -> AppendReceipt {
     guard let logSigner else {
       throw .keys("the log key is not loaded, so nothing can be written")
@@ -332,6 +341,12 @@ public enum RegistryError: Error, Hashable, Sendable, CustomStringConvertible {
   /// A keyed request was applied before, or its key was used for another request; nothing
   /// was written this time.
   case replayed(RequestReplay)
+  /// A body's signed decision names a key or body the registry does not trust for it (unknown,
+  /// revoked, retired, not accredited on the day).
+  case untrusted(String)
+  /// A body's signed decision is not one the registry records (signature, members, audience,
+  /// scheme, dates, replay).
+  case invalidDecision(String)
 
   /// Wraps any error thrown through the store.
   init(_ error: any Error) {
@@ -352,7 +367,9 @@ public enum RegistryError: Error, Hashable, Sendable, CustomStringConvertible {
     case .importRejected(let line, let reason):
       return "line \(line): \(reason); nothing was imported"
     case .storage(let error): return error.description
-    case .keys(let message), .log(let message), .invalidArgument(let message): return message
+    case .keys(let message), .log(let message), .invalidArgument(let message),
+      .untrusted(let message), .invalidDecision(let message):
+      return message
     case .integrity(let message):
       return
         "the registry database does not match its log: \(message); nothing was read or signed (run `amexist log audit`)"

@@ -30,6 +30,8 @@ struct VerifiedLog: Sendable {
   private(set) var keyAdditions: [(kid: String, index: Int64)] = []
   /// Each registered certifying body with the index of its registration, in log order.
   private(set) var bodyRegistrations: [(id: String, index: Int64)] = []
+  /// The entry of each body-signed decision, by its `jti` and by its payload's SHA-256.
+  private(set) var signedDecisions: [String: Int64] = [:]
   /// Each attestation id's issuance entry.
   private(set) var attestations: [String: IssuedEntry] = [:]
   /// The signed note of the checkpoint the verified entries were last found to match.
@@ -62,6 +64,11 @@ struct VerifiedLog: Sendable {
     tree.append(leafHash: leaf)
     leafHashes.append(leaf)
     subjects[logged.event.subject, default: []].append(entry.index)
+    if let signature = logged.event.signedBy {
+      for key in Self.decisionKeys(ofCompactJWS: signature.token) {
+        signedDecisions[key] = entry.index
+      }
+    }
     switch logged.event {
     case .serviceRegistered(let registered):
       registrations.append((registered.siret, entry.index))
@@ -111,6 +118,22 @@ struct VerifiedLog: Sendable {
     {
       throw .integrity("the signed document kept for entry \(entry.index) is not the one logged")
     }
+  }
+
+  /// What identifies a body's signed decision in ``signedDecisions``: `jti:` and its `jti`,
+  /// `sha256:` and its payload's SHA-256.
+  static func decisionKeys(ofCompactJWS token: String) -> [String] {
+    let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+    guard parts.count == 3, let payload = Base64URL.decode(parts[1]) else { return [] }
+    var keys = ["sha256:" + PayloadHash.hex(of: payload)]
+    if case .object(let members)? = try? StrictJSONParser(
+      maximumSize: CompactJWS.maximumSize, maximumDepth: 2
+    ).parse(payload),
+      case .string(let jti)? = members["jti"]
+    {
+      keys.append("jti:" + jti)
+    }
+    return keys
   }
 
   /// SHA-256 (hex) of a compact JWS's payload, nil when it is not one.
@@ -303,6 +326,14 @@ struct VerifiedSnapshot: RegistrySnapshot {
 
   func addedKeyIDs() throws -> [String] {
     cache.state.withLock { $0.keyAdditions.filter { $0.index < size }.map(\.kid) }
+  }
+
+  /// The entry of the body-signed decision with `jti` or whose payload has `payloadSHA256`.
+  func signedDecision(jti: String, payloadSHA256: String) -> Int64? {
+    cache.state.withLock { verified in
+      (verified.signedDecisions["jti:" + jti] ?? verified.signedDecisions["sha256:" + payloadSHA256])
+        .flatMap { $0 < size ? $0 : nil }
+    }
   }
 
   func registeredBodies() throws -> [String] {

@@ -110,3 +110,99 @@ struct BodyCLITests {
     #expect(try await cli.run(["log", "audit"]).status == 0)
   }
 }
+
+/// Item 3 of "Certifying bodies", from the command line and from another implementation.
+@Suite("amexist decision sign and record")
+struct SignedDecisionCLITests {
+  /// A registry with a body (key made by `body keygen`, registered) and one service.
+  static func registry() async throws -> CommandRunner {
+    try await CommandRunner.prepared([
+      ["init"], ["body", "keygen", "--out", "afnor"],
+      [
+        "body", "add", "afnor-certification", "--name", "AFNOR Certification", "--accreditation",
+        "5-0012", "--accredited-by", "COFRAC", "--accredited-from", "2024-01-01",
+        "--accredited-until", "2030-12-31",
+      ],
+      ["body", "key", "add", "afnor-certification", "--public-key", "afnor/body.jwk"],
+      ["service", "add", "73282932000074", "--name", "Santé Travail Lyon"],
+    ])
+  }
+
+  @Test(
+    "C20/C22 decision sign on the body's side, decision record on the federation's; attest, verify")
+  func signAndRecord() async throws {
+    let cli = try await Self.registry()
+    defer { cli.folder.remove() }
+    let today = CalendarDate(parisDayOf: Instant(Date()))
+    let signed = try await cli.run([
+      "decision", "sign", "--key", "afnor/body.pem", "--body", "afnor-certification", "--kind",
+      "grant", "73282932000074", "--level", "3", "--valid-until",
+      today.adding(years: 3).description, "--reference", "CERT-42", "--out", "grant.jwt",
+    ])
+    #expect(signed.status == 0, "\(signed.stderr)")
+    #expect(signed.stdout == "grant.jwt\n")
+    let dry = try await cli.run(["decision", "record", "grant.jwt", "--dry-run"])
+    #expect(dry.status == 0, "\(dry.stderr)")
+    #expect(dry.stdout.contains("Dry run: nothing was written"))
+    let recorded = try await cli.run(["decision", "record", "grant.jwt"])
+    #expect(recorded.status == 0, "\(recorded.stderr)")
+    #expect(recorded.stdout.contains("(decision signed by afnor-certification)"))
+    let again = try await cli.run(["decision", "record", "grant.jwt"])
+    #expect(again.stdout.contains("Already recorded as #"))
+    // The federation no longer suspends a level the body decided.
+    let federation = try await cli.run(["decision", "suspend", "73282932000074", "--reason", "x"])
+    #expect(federation.status == 1)
+    #expect(federation.stderr.contains("which alone renews, suspends, reinstates or withdraws it"))
+    let bundle = try await cli.run(["attest", "73282932000074", "--out", "out"])
+    #expect(bundle.status == 0, "\(bundle.stderr)")
+    let verified = try await cli.run([
+      "verify", bundle.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+    ])
+    #expect(verified.status == 0, "\(verified.stderr)")
+    // A key the trust file does not list for the body: refused before signing (exit 7).
+    #expect(try await cli.run(["body", "keygen", "--out", "other"]).status == 0)
+    let stranger = try await cli.run([
+      "decision", "sign", "--key", "other/body.pem", "--body", "afnor-certification", "--kind",
+      "suspend", "73282932000074", "--reason", "Audit", "--out", "stranger.jwt",
+    ])
+    #expect(stranger.status == 7)
+    // A decision missing what its kind needs is a usage error.
+    let incomplete = try await cli.run([
+      "decision", "sign", "--key", "afnor/body.pem", "--body", "afnor-certification", "--kind",
+      "suspend", "73282932000074", "--out", "incomplete.jwt",
+    ])
+    #expect(incomplete.status == 2)
+    #expect(incomplete.stderr.contains("a suspend decision needs reason"))
+  }
+
+  @Test(
+    "outside check: joserfc signs a decision with the body's key; recorded, attested, verified; one field changed is refused"
+  )
+  func joserfcSignsADecision() async throws {
+    let cli = try await Self.registry()
+    defer { cli.folder.remove() }
+    let today = CalendarDate(parisDayOf: Instant(Date()))
+    let script = "\(Vectors.packageRoot)/Tests/Interop/joserfc_decision.py"
+    let arguments = [
+      "python3", "-W", "ignore", script, "afnor/body.pem", "Keys/trust.json",
+      "afnor-certification", "73282932000074", today.description,
+      today.adding(years: 2).description,
+    ]
+    let signed = try await shell(arguments + ["python.jwt"], in: cli.folder.path)
+    #expect(signed.status == 0, "\(signed.stderr)")
+    let recorded = try await cli.run(["decision", "record", "python.jwt"])
+    #expect(recorded.status == 0, "\(recorded.stderr)")
+    #expect(recorded.stdout.contains("level 3 · Certification"))
+    let bundle = try await cli.run(["attest", "73282932000074", "--out", "out"])
+    #expect(bundle.status == 0, "\(bundle.stderr)")
+    let verified = try await cli.run([
+      "verify", bundle.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+    ])
+    #expect(verified.status == 0, "\(verified.stderr)")
+    let tampered = try await shell(arguments + ["tampered.jwt", "--tamper"], in: cli.folder.path)
+    #expect(tampered.status == 0, "\(tampered.stderr)")
+    let refused = try await cli.run(["decision", "record", "tampered.jwt"])
+    #expect(refused.status == 1)
+    #expect(refused.stderr.contains("the signature does not verify"))
+  }
+}

@@ -77,10 +77,10 @@ struct ServerHarness {
   /// A token with `scopes` (all by default), limited to `regions` if given.
   func token(
     _ scopes: Set<AdminScope> = Set(AdminScope.allCases), regions: Set<Region>? = nil,
-    days: Int64 = 30
+    body: String? = nil, days: Int64 = 30
   ) throws -> String {
     try keys.adminTokens.create(
-      name: "test", scopes: scopes, regions: regions, validFor: days * 86_400_000,
+      name: "test", scopes: scopes, regions: regions, body: body, validFor: days * 86_400_000,
       now: clock.now()
     ).secret
   }

@@ -14,12 +14,15 @@ public struct LevelGranted: Hashable, Sendable {
   public let reference: String?
   /// The log index of an earlier decision this one corrects, if it is a correction.
   public let corrects: Int64?
+  /// The certifying body's signed decision; nil when the federation decided.
+  public let signedBy: BodySignature?
 
   /// A grant decision; the values are checked against the registry when appended.
   public init(
     siret: SIRET, level: Level, decided: CalendarDate, validFrom: CalendarDate? = nil,
     validUntil: CalendarDate,
-    evaluator: String? = nil, reference: String? = nil, corrects: Int64? = nil
+    evaluator: String? = nil, reference: String? = nil, corrects: Int64? = nil,
+    signedBy: BodySignature? = nil
   ) throws(DomainError) {
     self.siret = siret
     self.level = level
@@ -29,6 +32,7 @@ public struct LevelGranted: Hashable, Sendable {
     self.evaluator = try TextRules.optional(evaluator, field: "evaluator", maximumLength: 200)
     self.reference = try TextRules.optional(reference, field: "reference", maximumLength: 100)
     self.corrects = corrects
+    self.signedBy = signedBy
   }
 }
 
@@ -46,6 +50,7 @@ extension LevelGranted: DecisionPayload {
     members.put("evaluator", evaluator)
     members.put("reference", reference)
     members.put("corrects", corrects)
+    members.put(signature: signedBy)
   }
 
   public init(from members: inout EventMembers) throws(DomainError) {
@@ -57,6 +62,6 @@ extension LevelGranted: DecisionPayload {
       validFrom: try members.date("validFrom"), validUntil: try members.date("validUntil"),
       evaluator: try members.optionalString("evaluator"),
       reference: try members.optionalString("reference"),
-      corrects: try members.optionalInteger("corrects"))
+      corrects: try members.optionalInteger("corrects"), signedBy: try members.signature())
   }
 }
