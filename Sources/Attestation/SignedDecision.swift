@@ -80,7 +80,12 @@ public struct DecisionClaims: Hashable, Sendable {
     }
     guard issuedAt > 0 else { throw .malformed("iat must be a positive NumericDate") }
     guard (try? Identifiers.bodyID(body)) != nil else { throw .malformed("body is not a body id") }
-    let present = Set(json.objectMembers.keys).subtracting(Self.commonMembers)
+    let optional: [(String, Bool)] = [
+      ("level", level != nil), ("validFrom", validFrom != nil), ("validUntil", validUntil != nil),
+      ("reference", reference != nil), ("fromBody", fromBody != nil), ("reason", reason != nil),
+      ("reservations", reservations != nil), ("deadline", deadline != nil),
+    ]
+    let present = Set(optional.filter(\.1).map(\.0))
     let required = kind.ownMembers.subtracting(["reference"])
     if let missing = required.subtracting(present).sorted().first {
       throw .malformed("a \(kind.rawValue) decision needs \(missing)")
@@ -220,12 +225,5 @@ public enum DecisionError: Error, Hashable, Sendable, CustomStringConvertible {
     case .signature(let failure): return "signed decision: \(failure)"
     case .malformed(let reason): return "signed decision: \(reason)"
     }
-  }
-}
-
-extension JSONValue {
-  /// The members of an object (none for other values).
-  var objectMembers: [String: JSONValue] {
-    if case .object(let members) = self { members } else { [:] }
   }
 }
