@@ -113,12 +113,21 @@ struct BodyCommand: AsyncParsableCommand {
         name: .customLong("public-key"),
         help: "The body's public key, a JWK file (Ed25519 or P-256).")
       var publicKey: String
+      @Option(
+        name: .customLong("valid-from"),
+        help: ArgumentHelp(
+          "The first day the body signs with this key (YYYY-MM-DD, from 00:00 Paris time; default: now). It may be earlier than today, never before the accreditation.",
+          valueName: "YYYY-MM-DD"))
+      var validFrom: String?
 
       func run() async throws {
         let jwk = try BodyKeyFile.read(publicKey)
+        let start = try validFrom.map { text throws(DomainError) in
+          try CalendarDate(parsing: text).parisStart
+        }
         let service = try await global.openService(writing: true)
         let entry = try await perform { () throws(RegistryError) in
-          try await service.addBodyKey(jwk, body: id, dryRun: write.dryRun)
+          try await service.addBodyKey(jwk, body: id, validFrom: start, dryRun: write.dryRun)
         }
         try await finish(entry, body: id, service: service, global: global, dryRun: write.dryRun)
       }

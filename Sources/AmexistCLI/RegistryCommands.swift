@@ -274,10 +274,12 @@ struct DemoCommand: AsyncParsableCommand {
         ? trust.issuer : server.localOrigin(port: server.listenPort))
     let services = try await perform { () throws(RegistryError) in try await service.allServices() }
     if services.isEmpty {
-      let existing = try await perform { () throws(RegistryError) in try await service.eventCount()
+      _ = try await perform { () throws(RegistryError) in try await service.appendSample() }
+      // The sample's certifying bodies and their keys go into the published trust file.
+      try await perform { () throws(RegistryError) in
+        try await service.publishTrust(
+          folder: global.keyFolder, issuer: trust.issuer, issuerName: trust.issuerName)
       }
-      let events = SampleRegistry.events(today: service.today(), existing: existing)
-      _ = try await perform { () throws(RegistryError) in try await service.append(events) }
       Console.out(
         "Loaded \(SampleRegistry.serviceCount) fictional services into \(try global.databaseLocation())."
       )

@@ -15,7 +15,7 @@ public enum AppendRules {
   ) throws(DomainError) {
     switch event {
     case .keyAdded, .keyRetired, .keyRevoked:
-      try checkKeyEvent(event, history: history, related: related)
+      try checkKeyEvent(event, history: history, related: related, recordedAt: instant)
     case .bodyRegistered, .bodyAccreditationChanged:
       try checkBodyEvent(event, history: history, today: CalendarDate(parisDayOf: instant))
     case .registryConfigured:
@@ -87,9 +87,7 @@ public enum AppendRules {
       guard update.profile != state.profile else { throw .ruleViolated(.profileUnchanged(siret)) }
     case .levelGranted(let grant):
       try TextRules.checkPrintable(grant.evaluator, field: "evaluator")
-      if grant.level.requiresThirdPartyEvaluator, grant.evaluator == nil {
-        throw .ruleViolated(.levelThreeNeedsEvaluator)
-      }
+      if grant.signedBy == nil { try scheme.checkFederationDecides(grant.level) }
       guard grant.validFrom >= grant.decided else {
         throw .ruleViolated(
           .validFromBeforeDecision(decided: grant.decided, validFrom: grant.validFrom))
@@ -119,6 +117,7 @@ public enum AppendRules {
       else {
         throw .ruleViolated(.nothingToRenew(siret, standing: state.standing))
       }
+      if renewal.signedBy == nil { try scheme.checkFederationDecides(decision.level) }
       guard renewal.validUntil > decision.validUntil else {
         throw .ruleViolated(
           .renewalDoesNotExtend(
@@ -210,7 +209,8 @@ public enum AppendRules {
   }
 
   private static func checkKeyEvent(
-    _ event: Event, history: [LoggedEvent], related: [EventSubject: [LoggedEvent]]
+    _ event: Event, history: [LoggedEvent], related: [EventSubject: [LoggedEvent]],
+    recordedAt instant: Instant
   ) throws(DomainError) {
     let added = history.contains { if case .keyAdded = $0.event { true } else { false } }
     let retired = history.contains { if case .keyRetired = $0.event { true } else { false } }
@@ -223,6 +223,17 @@ public enum AppendRules {
         }
         if let withdrawn = body.accreditation.withdrawnOn {
           throw .ruleViolated(.accreditationWithdrawn(body: owner, on: withdrawn))
+        }
+        // A body's key may be dated back (the body signed with it before the registry learned
+        // it), but not before the body was accredited, nor into the future.
+        let firstDay = CalendarDate(parisDayOf: key.validFrom)
+        guard firstDay >= body.accreditation.validFrom else {
+          throw .ruleViolated(
+            .keyBeforeAccreditation(
+              kid: key.kid, validFrom: firstDay, accreditedFrom: body.accreditation.validFrom))
+        }
+        guard key.validFrom <= instant else {
+          throw .ruleViolated(.keyStartsInFuture(kid: key.kid, validFrom: key.validFrom))
         }
       }
       guard !added else { throw .ruleViolated(.keyAlreadyExists(kid: key.kid)) }

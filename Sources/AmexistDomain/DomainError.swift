@@ -83,7 +83,6 @@ public enum RuleViolation: Hashable, Sendable, CustomStringConvertible {
   case unknownService(SIRET)
   case serviceAlreadyRegistered(SIRET)
   case profileUnchanged(SIRET)
-  case levelThreeNeedsEvaluator
   case validUntilNotAfterValidFrom(validFrom: CalendarDate, validUntil: CalendarDate)
   case validFromBeforeDecision(decided: CalendarDate, validFrom: CalendarDate)
   case decisionInFuture(decided: CalendarDate, today: CalendarDate)
@@ -102,6 +101,10 @@ public enum RuleViolation: Hashable, Sendable, CustomStringConvertible {
   case keyAlreadyRetired(kid: String)
   case keyAlreadyRevoked(kid: String)
   case keyValidityInverted(kid: String)
+  /// A body's key is dated from before the body's accreditation.
+  case keyBeforeAccreditation(kid: String, validFrom: CalendarDate, accreditedFrom: CalendarDate)
+  /// A body's key is dated from a time still to come.
+  case keyStartsInFuture(kid: String, validFrom: Instant)
   /// New text that goes on printed attestations holds a character they cannot show.
   case notPrintable(field: String, character: Unicode.Scalar)
   /// A rule of the registry's scheme (its table in ``Scheme``).
@@ -139,8 +142,6 @@ public enum RuleViolation: Hashable, Sendable, CustomStringConvertible {
       return "a service with SIRET \(siret) is already registered"
     case .profileUnchanged(let siret):
       return "the update of \(siret) changes nothing"
-    case .levelThreeNeedsEvaluator:
-      return "level 3 (Certification) needs the independent third-party evaluator (--evaluator)"
     case .validUntilNotAfterValidFrom(let from, let until):
       return "valid until (\(until)) must be after valid from (\(from))"
     case .validFromBeforeDecision(let decided, let from):
@@ -179,6 +180,12 @@ public enum RuleViolation: Hashable, Sendable, CustomStringConvertible {
       return "key \(Printable.quoted(kid)) is already revoked"
     case .keyValidityInverted(let kid):
       return "key \(Printable.quoted(kid)) must become valid before it stops being valid"
+    case .keyBeforeAccreditation(let kid, let from, let accredited):
+      return
+        "key \(Printable.quoted(kid)) cannot be valid from \(from), before the body's accreditation (from \(accredited))"
+    case .keyStartsInFuture(let kid, let from):
+      return
+        "key \(Printable.quoted(kid)) cannot be valid from \(from), which is still to come; add it once the body signs with it"
     case .notPrintable(let field, let character):
       return
         "\(field): character \(Printable.quoted(String(character))) (U+\(String(character.value, radix: 16, uppercase: true))) cannot be printed on attestations (their fonts hold Latin-1 and the French typographic characters); write it without it"

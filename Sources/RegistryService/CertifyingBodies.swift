@@ -50,19 +50,23 @@ extension RegistryService {
     try await append([.bodyAccreditationChanged(change)], dryRun: dryRun)[0]
   }
 
-  /// Adds `publicKey` as a key of the body `body`, valid from now: the body signs its decisions
-  /// with the private half, which never enters the registry.
+  /// Adds `publicKey` as a key of the body `body`, valid from `validFrom` (now when nil; an
+  /// earlier instant when the body already signed with it, never before its accreditation): the
+  /// body signs its decisions with the private half, which never enters the registry.
   ///
   /// - Returns: the key's entry; its id is derived from the key (``PublicKey/keyID``).
   @discardableResult
-  public func addBodyKey(_ publicKey: PublicKey, body: String, dryRun: Bool = false)
+  public func addBodyKey(
+    _ publicKey: PublicKey, body: String, validFrom: Instant? = nil, dryRun: Bool = false
+  )
     async throws(RegistryError) -> LoggedEvent
   {
     let kid = publicKey.keyID
+    let start = validFrom ?? clock.now()
     let added = try Self.refusing { () throws(DomainError) in
       try KeyAdded(
         kid: kid, algorithm: publicKey.algorithm.rawValue, publicKey: publicKey.jwk(kid: kid),
-        validFrom: clock.now(), validUntil: nil, owner: body)
+        validFrom: start, validUntil: nil, owner: body)
     }
     return try await append([.keyAdded(added)], dryRun: dryRun)[0]
   }

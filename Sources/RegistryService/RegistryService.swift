@@ -58,8 +58,9 @@ public struct RegistryService: Sendable {
   /// Appends `events` as one batch after checking each against the rules (later events of the
   /// batch see the earlier ones). Nothing is written if any event is refused.
   ///
-  /// - Throws: ``RegistryError/refused(_:)`` naming the broken rule, or
-  ///   ``RegistryError/storage(_:)``.
+  /// - Throws: ``RegistryError/refused(_:)`` naming the broken rule,
+  ///   ``RegistryError/invalidArgument(_:)`` for an event a body signed (those are recorded
+  ///   from their token by ``recordSignedDecision(_:dryRun:)``), or ``RegistryError/storage(_:)``.
   ///
   /// With `dryRun`, every check is made and the entries that would be appended are returned;
   /// nothing is written or signed.
@@ -67,7 +68,13 @@ public struct RegistryService: Sendable {
   public func append(_ events: [Event], dryRun: Bool = false) async throws(RegistryError)
     -> [LoggedEvent]
   {
-    try await appendChecked(events.map { ($0, nil) }, dryRun: dryRun)
+    // A body's decision enters the log only from its token, verified against the log.
+    if let signed = events.first(where: { $0.signedBy != nil }) {
+      throw .invalidArgument(
+        "\(signed.kind) signed by \(signed.signedBy?.body ?? "a body"): a body's decision is recorded from its signed file (`amexist decision record FILE`), not as an event"
+      )
+    }
+    return try await appendChecked(events.map { ($0, nil) }, dryRun: dryRun)
   }
 
   /// Registers a new service.

@@ -1,12 +1,24 @@
 public import AmexistDomain
+import Attestation
+import Foundation
+import TransparencyLog
 
-/// A fictional registry for demonstrations and tests: every level and every standing appears.
+/// A fictional registry of the `amexist` scheme for demonstrations and tests: every level and
+/// every standing appears, and two certifying bodies sign the level-3 decisions.
 ///
-/// The services, SIRETs and references are invented. Dates are relative to `today` so that the
-/// standings stay the same whenever the demo runs.
+/// The services, bodies, SIRETs, accreditation numbers and references are invented. Dates are
+/// relative to `today` so that the standings stay the same whenever the demo runs. The bodies'
+/// private keys are made for one call and then dropped, as a body's key never enters the
+/// registry.
 public enum SampleRegistry {
-  /// How many services ``events(today:)`` registers.
+  /// How many services ``events(today:existing:origin:)`` registers.
   public static let serviceCount = 11
+
+  /// The fictional certifying bodies, in registration order: id, name, COFRAC number.
+  public static let bodies = [
+    (id: "certiflex-exemple", name: "Certiflex Santé Travail (fictif)", number: "5-9901"),
+    (id: "qualiprev-exemple", name: "Qualiprev Certification (fictif)", number: "5-9902"),
+  ]
 
   /// The SIRETs of the sample services, in registration order.
   public static let sirets = [
@@ -16,17 +28,19 @@ public enum SampleRegistry {
   ]
 
   /// The sample events, in the order they are appended to a log that holds `existing` events
-  /// (the correction of the tenth service names an entry by its index).
-  public static func events(today: CalendarDate, existing: Int64 = 0) -> [Event] {
+  /// and whose origin is `origin` (the bodies' signed decisions name it as their audience; the
+  /// correction of the second service names an entry by its index).
+  public static func events(today: CalendarDate, existing: Int64 = 0, origin: String) -> [Event] {
     // The values below are valid by construction; a failure is a bug in this list.
     do {
-      return try build(today: today, existing: existing)
+      return try build(today: today, existing: existing, origin: origin)
     } catch {
       preconditionFailure("invalid sample registry: \(error)")
     }
   }
 
-  private static func build(today: CalendarDate, existing: Int64) throws(DomainError) -> [Event] {
+  private static func build(today: CalendarDate, existing: Int64, origin: String) throws -> [Event]
+  {
     func day(_ offset: Int) -> CalendarDate { today.adding(days: offset) }
     let s = try sirets.map { text throws(DomainError) in try SIRET(text) }
     var events: [Event] = []
@@ -62,6 +76,45 @@ public enum SampleRegistry {
       )
     }
 
+    // Both bodies were accredited, and signing, long before the samples' decisions.
+    var bodyKeys: [String: (key: SigningKey, name: String)] = [:]
+    for (offset, body) in bodies.enumerated() {
+      events.append(
+        .bodyRegistered(
+          try BodyRegistered(
+            body: body.id, name: body.name, accreditor: "COFRAC", number: body.number,
+            scope: "Certification des services de prévention et de santé au travail",
+            validFrom: day(-1900), validUntil: day(1000))))
+      let key = SigningKey(generating: offset == 0 ? .es256 : .edDSA)
+      let kid = key.publicKey.keyID
+      events.append(
+        .keyAdded(
+          try KeyAdded(
+            kid: kid, algorithm: key.algorithm.rawValue, publicKey: key.publicKey.jwk(kid: kid),
+            validFrom: day(-1900).parisStart, validUntil: nil, owner: body.id)))
+      bodyKeys[body.id] = (key, body.name)
+    }
+    // Level 3 granted by a body's signed decision, signed the day after its decision date.
+    func certify(_ index: Int, by body: String, decided: Int, years: Int = 3, reference: String)
+      throws
+    {
+      let (key, name) = bodyKeys[body]!
+      let start = day(decided)
+      let until = start.adding(days: 365 * years - 1)
+      let claims = try DecisionClaims(
+        audience: origin, scheme: .amexist, id: UUID().uuidString.lowercased(),
+        issuedAt: day(decided + 1).parisStart.millisecondsSinceEpoch / 1000, body: body,
+        kind: .grant, siret: s[index], decided: start, level: .certification, validFrom: start,
+        validUntil: until, reference: reference)
+      let token = try claims.signed(with: key, kid: key.publicKey.keyID)
+      events.append(
+        .levelGranted(
+          try LevelGranted(
+            siret: s[index], level: .certification, decided: start, validFrom: start,
+            validUntil: until, evaluator: name, reference: reference,
+            signedBy: try BodySignature(body: body, token: token))))
+    }
+
     try register(
       0, "Santé au Travail Val de Loire", city: "Tours", region: "24",
       website: "https://example.org/stvl")
@@ -69,12 +122,13 @@ public enum SampleRegistry {
 
     try register(1, "Prévention Santé Travail Lyon Métropole", city: "Lyon", region: "84")
     try grant(1, .commitment, decided: -1200, reference: "DPST-2023-101")
-    try grant(1, .implementation, decided: -300, reference: "DPST-2025-077")
+    let mistyped = existing + Int64(events.count)
+    try grant(1, .implementation, decided: -300, reference: "DPST-2O25-077")
+    // The reference above was mistyped (letter O): the correction names the grant it corrects.
+    try grant(1, .implementation, decided: -300, reference: "DPST-2025-077", corrects: mistyped)
 
     try register(2, "Service de Santé au Travail de Bretagne Ouest", city: "Brest", region: "53")
-    try grant(
-      2, .certification, decided: -150, evaluator: "AFNOR Certification",
-      reference: "CERT-2026-0412")
+    try certify(2, by: bodies[0].id, decided: -150, reference: "CERT-2026-0412")
 
     try register(3, "Santé Travail Provence", city: "Marseille", region: "93")
     try grant(3, .implementation, decided: -500, reference: "DPST-2025-020")
@@ -117,14 +171,7 @@ public enum SampleRegistry {
     try grant(8, .commitment, decided: -5, from: 30, reference: "DPST-2026-120")
 
     try register(9, "Santé au Travail Grand Est", city: "Strasbourg", region: "44")
-    let mistyped = existing + Int64(events.count)
-    try grant(
-      9, .certification, decided: -90, evaluator: "AFNOR Certification", reference: "CERT-2026-O118"
-    )
-    // The reference above was mistyped (letter O): the correction names the grant it corrects.
-    try grant(
-      9, .certification, decided: -90, evaluator: "AFNOR Certification",
-      reference: "CERT-2026-0118", corrects: mistyped)
+    try certify(9, by: bodies[1].id, decided: -90, years: 5, reference: "QP-2026-0118")
 
     try register(
       10, "Prévention et Santé au Travail de La Réunion", city: "Saint-Denis", region: "04")
@@ -136,5 +183,36 @@ public enum SampleRegistry {
     )
     events.append(.levelReinstated(LevelReinstated(siret: s[10], decided: day(-70))))
     return events
+  }
+}
+
+extension RegistryService {
+  /// Appends the sample registry (``SampleRegistry``) to this registry as its next entries: the
+  /// bodies' decisions as their signed tokens are recorded (``recordSignedDecision(_:dryRun:)``),
+  /// the rest in batches of at most `batchSize` events (one checkpoint each).
+  ///
+  /// - Returns: the entries written.
+  @discardableResult
+  public func appendSample(batchSize: Int = .max) async throws(RegistryError) -> [LoggedEvent] {
+    let existing = try await eventCount()
+    let origin = logVerifier?.name ?? "sample.amexist.example/log"
+    var written: [LoggedEvent] = []
+    var pending: [Event] = []
+    func flush() async throws(RegistryError) {
+      guard !pending.isEmpty else { return }
+      written += try await append(pending)
+      pending = []
+    }
+    for event in SampleRegistry.events(today: today(), existing: existing, origin: origin) {
+      if let signature = event.signedBy {
+        try await flush()
+        written.append(try await recordSignedDecision(signature.token).entry)
+      } else {
+        pending.append(event)
+        if pending.count == batchSize { try await flush() }
+      }
+    }
+    try await flush()
+    return written
   }
 }

@@ -134,20 +134,33 @@ public enum TestValues {
     }
   }
 
-  /// A grant event for `siret`.
+  /// A grant event for `siret`, the federation's own unless `signedBy` is given (the append
+  /// rules refuse level 3 from the federation).
   public static func grant(
     _ siret: SIRET, _ level: Level = .commitment, decided: String = "2026-11-01",
     validFrom: String? = nil,
     validUntil: String = "2029-10-31", evaluator: String? = nil, reference: String? = nil,
-    corrects: Int64? = nil
+    corrects: Int64? = nil, signedBy: BodySignature? = nil
   ) throws(DomainError) -> Event {
     .levelGranted(
       try LevelGranted(
         siret: siret, level: level, decided: date(decided), validFrom: validFrom.map(date),
-        validUntil: date(validUntil), evaluator: evaluator, reference: reference, corrects: corrects
+        validUntil: date(validUntil), evaluator: evaluator, reference: reference,
+        corrects: corrects, signedBy: signedBy
       )
     )
   }
+
+  /// The signature of the body `test-body` in the form the append rules read (its token is well
+  /// formed, not verifiable: the rules do not verify signatures, the recording of a signed
+  /// decision does).
+  public static let bodySignature: BodySignature = {
+    do {
+      return try BodySignature(body: "test-body", token: "eyJhbGciOiJFUzI1NiJ9.e30.c2ln")
+    } catch {
+      preconditionFailure("the test body signature is well formed")
+    }
+  }()
 }
 
 /// How big the slow tests' loops are. `swift test` runs them at smoke sizes, so that a developer

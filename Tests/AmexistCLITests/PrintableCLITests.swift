@@ -20,7 +20,7 @@ struct PrintableCLITests {
         "--address", "12, rue de l’Étang", "--city", "Saint-Étienne", "--region", "84",
       ],
       [
-        "decision", "grant", siret, "--level", "3", "--decided", "2026-01-10", "--valid-until",
+        "decision", "grant", siret, "--level", "2", "--decided", "2026-01-10", "--valid-until",
         "2029-01-09", "--evaluator", "Bureau Véritas Certification",
       ],
       ["service", "add", other, "--name", "Service Interentreprises du Léman", "--region", "84"],
@@ -74,7 +74,8 @@ struct PrintableCLITests {
     let words = text.text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     for expected in [
       "Attestation de niveau du label", "Santé Travail Œuvre & Prévention", "732 829 320 00074",
-      "12, rue de l’Étang, Saint-Étienne", "Niveau 3 : Certification", "10 janvier 2026",
+      "12, rue de l’Étang, Saint-Étienne", "Niveau 2 : Attestation de mise en œuvre",
+      "10 janvier 2026",
       "du 10 janvier 2026 au 9 janvier 2029", "Bureau Véritas Certification", "Évaluateur",
       "Émetteur https://registry.amexist.example", uuid, "Clé de signature",
       "\(Self.origin)/v/\(uuid)", "Délivrée le",
@@ -119,7 +120,7 @@ struct PrintableCLITests {
     let text = try await ExternalTool.run("pdftotext", ["-layout", pdf, "-"])
     let words = text.text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     for expected in [
-      "Label level attestation", "Level 3: Certification", "10 January 2026",
+      "Label level attestation", "Level 2: Implementation attestation", "10 January 2026",
       "from 10 January 2026 to 9 January 2029", "Evaluator", "Verify this attestation",
     ] {
       #expect(words.contains(expected), "pdftotext lacks \(expected): \(words)")
@@ -174,9 +175,9 @@ struct PrintableCLITests {
     #expect(swap.status == 1)
     #expect(swap.stderr.contains("altered document"), "\(swap.stderr)")
 
-    // The page edited: level 3 shown as level 2 (same length, the file stays valid PDF).
+    // The page edited: level 2 shown as level 1 (same length, the file stays valid PDF).
     let page = try await verify(
-      try Self.altered(pdf, Array("(Niveau 3 : ".utf8), Array("(Niveau 2 : ".utf8)), "page.pdf")
+      try Self.altered(pdf, Array("(Niveau 2 : ".utf8), Array("(Niveau 1 : ".utf8)), "page.pdf")
     #expect(page.status == 1)
     #expect(page.stderr.contains("altered document"), "\(page.stderr)")
 

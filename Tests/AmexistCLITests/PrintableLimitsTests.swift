@@ -32,7 +32,7 @@ struct PrintableLimitsTests {
       ["init"],
       ["service", "add", siret, "--name", wide(200), "--address", wide(300), "--city", wide(100)],
       [
-        "decision", "grant", siret, "--level", "3", "--decided", "2026-01-10", "--valid-until",
+        "decision", "grant", siret, "--level", "2", "--decided", "2026-01-10", "--valid-until",
         "2029-01-09", "--evaluator", wide(200),
       ],
     ] {

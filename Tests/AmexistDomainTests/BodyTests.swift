@@ -20,12 +20,14 @@ struct BodyTests {
         body: body, change: change, effective: TestValues.date(day), reason: "Décision COFRAC"))
   }
 
-  func bodyKey(owner: String, kid: String = "body-key-1") throws -> Event {
+  func bodyKey(
+    owner: String, kid: String = "body-key-1", from: String = "2026-11-25T09:00:00Z"
+  ) throws -> Event {
     .keyAdded(
       try KeyAdded(
         kid: kid, algorithm: "EdDSA",
         publicKey: .object(["kty": .string("OKP"), "crv": .string("Ed25519"), "x": .string("x")]),
-        validFrom: TestValues.instant("2026-11-25T09:00:00Z"), validUntil: nil, owner: owner))
+        validFrom: TestValues.instant(from), validUntil: nil, owner: owner))
   }
 
   func record(_ ledger: Ledger) -> BodyRecord? {
@@ -138,5 +140,34 @@ struct BodyTests {
     #expect(
       String(decoding: ledger.events.last!.canonicalBytes, as: UTF8.self).contains(
         #""owner":"afnor-certification""#))
+  }
+
+  @Test("a body key may be dated back to the accreditation's first day, not before, not ahead")
+  func backdatedKeys() throws {
+    var ledger = Ledger()
+    try ledger.append(try registration(from: "2024-01-01"))
+    let bodyEvents = ledger.events
+    #expect(
+      throws: DomainError.ruleViolated(
+        .keyBeforeAccreditation(
+          kid: "k-early", validFrom: TestValues.date("2023-12-31"),
+          accreditedFrom: TestValues.date("2024-01-01")))
+    ) {
+      try ledger.append(
+        try bodyKey(owner: body, kid: "k-early", from: "2023-12-31T12:00:00Z"),
+        related: [.body(body): bodyEvents])
+    }
+    #expect(
+      throws: DomainError.ruleViolated(
+        .keyStartsInFuture(kid: "k-ahead", validFrom: TestValues.instant("2026-11-25T09:00:01Z")))
+    ) {
+      try ledger.append(
+        try bodyKey(owner: body, kid: "k-ahead", from: "2026-11-25T09:00:01Z"),
+        related: [.body(body): bodyEvents])
+    }
+    // Paris midnight of the first accredited day (23:00 UTC the day before, in winter).
+    try ledger.append(
+      try bodyKey(owner: body, kid: "k-first", from: "2023-12-31T23:00:00Z"),
+      related: [.body(body): bodyEvents])
   }
 }

@@ -29,6 +29,14 @@ struct Ledger {
         index: Int64(events.count), recorded: RecordedEvent(recordedAt: instant, event: event)))
   }
 
+  /// Appends `event` without the rules, as a registry made by an earlier version holds it.
+  mutating func appendUnchecked(_ event: Event, at time: String = "2026-11-25T09:00:00Z") {
+    events.append(
+      LoggedEvent(
+        index: Int64(events.count),
+        recorded: RecordedEvent(recordedAt: TestValues.instant(time), event: event)))
+  }
+
   func state(_ siret: SIRET, at time: String = "2026-11-25T12:00:00Z") -> ServiceState? {
     ServiceState.fold(
       events.filter { $0.event.subject == .service(siret) }, at: TestValues.instant(time))
@@ -141,7 +149,8 @@ struct FoldTests {
     #expect(ledger.state(siret)?.withdrawal?.reason == "Objectifs non tenus")
     try ledger.append(
       try TestValues.grant(
-        siret, .certification, decided: "2026-11-20", evaluator: "AFNOR Certification"))
+        siret, .certification, decided: "2026-11-20", evaluator: "AFNOR Certification",
+        signedBy: TestValues.bodySignature))
     let state = try #require(ledger.state(siret))
     #expect(state.standing == .active)
     #expect(state.heldLevel == .certification)
@@ -170,7 +179,8 @@ struct FoldTests {
     var ledger = try registered()
     try ledger.append(
       try TestValues.grant(
-        siret, .certification, decided: "2026-10-02", evaluator: "AFNOR Certification"))
+        siret, .certification, decided: "2026-10-02", evaluator: "AFNOR Certification",
+        signedBy: TestValues.bodySignature))
     try ledger.append(try TestValues.grant(siret, .commitment, decided: "2026-11-03"))
     #expect(ledger.state(siret)?.heldLevel == .commitment)
   }
@@ -257,10 +267,26 @@ struct AppendRuleTests {
           siret: siret, profile: try ServiceProfile(name: "Service de test", region: "11"))))
   }
 
-  @Test("no level 3 without a named third-party evaluator")
+  @Test("C20: no level 3 without a certifying body's signed decision, even naming an evaluator")
   func levelThree() throws {
     expectViolation(
-      .levelThreeNeedsEvaluator, try registered(), try TestValues.grant(siret, .certification))
+      .scheme(.amexist, .needsBodyDecision(level: .certification)), try registered(),
+      try TestValues.grant(siret, .certification, evaluator: "AFNOR Certification"))
+    var ledger = try registered()
+    try ledger.append(
+      try TestValues.grant(siret, .certification, signedBy: TestValues.bodySignature))
+    #expect(ledger.state(siret)?.decision?.body == TestValues.bodySignature.body)
+  }
+
+  @Test("a level 3 the federation granted before the rule cannot be renewed by the federation")
+  func legacyLevelThreeRenewal() throws {
+    // A registry made before signed decisions may hold a level 3 the federation granted; only
+    // a body's signed renewal extends it.
+    var ledger = try registered()
+    ledger.appendUnchecked(
+      try TestValues.grant(siret, .certification, evaluator: "AFNOR Certification"))
+    expectViolation(
+      .scheme(.amexist, .needsBodyDecision(level: .certification)), ledger, try renew())
   }
 
   @Test("valid until must be after valid from")
@@ -428,7 +454,8 @@ struct AppendRuleTests {
   @Test("every violation has a one-line message")
   func messages() throws {
     let violations: [RuleViolation] = [
-      .unknownService(siret), .levelThreeNeedsEvaluator, .cannotReinstate(siret, standing: .active),
+      .unknownService(siret), .scheme(.amexist, .needsBodyDecision(level: .certification)),
+      .cannotReinstate(siret, standing: .active),
       .decisionInFuture(
         decided: TestValues.date("2026-12-01"), today: TestValues.date("2026-11-25")),
     ]
@@ -436,6 +463,8 @@ struct AppendRuleTests {
       let text = DomainError.ruleViolated(violation).description
       #expect(!text.isEmpty && !text.contains("\n"))
     }
-    #expect(DomainError.ruleViolated(.levelThreeNeedsEvaluator).description.contains("--evaluator"))
+    #expect(
+      DomainError.ruleViolated(.scheme(.amexist, .needsBodyDecision(level: .certification)))
+        .description.contains("amexist decision sign"))
   }
 }

@@ -7,18 +7,23 @@ import Testing
 /// sides of each boundary.
 @Suite("Scheme rules: one test per row of each scheme's table")
 struct SchemeTests {
-  func grant(decided: String, until: String, level: Level = .implementation) throws -> Event {
+  /// A grant signed by a body, as every level of every scheme may be (the "who signs" row has
+  /// its own test).
+  func grant(
+    decided: String, until: String, level: Level = .implementation,
+    signedBy: BodySignature? = TestValues.bodySignature
+  ) throws -> Event {
     .levelGranted(
       try LevelGranted(
         siret: siret, level: level, decided: TestValues.date(decided),
-        validUntil: TestValues.date(until),
-        evaluator: level == .certification ? "AFNOR Certification" : nil))
+        validUntil: TestValues.date(until), evaluator: "Organisme de test", signedBy: signedBy))
   }
 
   func renewal(decided: String, until: String) throws -> Event {
     .levelRenewed(
       try LevelRenewed(
-        siret: siret, decided: TestValues.date(decided), validUntil: TestValues.date(until)))
+        siret: siret, decided: TestValues.date(decided), validUntil: TestValues.date(until),
+        signedBy: TestValues.bodySignature))
   }
 
   func ledger(_ scheme: Scheme = .amexist) throws -> Ledger {
@@ -161,8 +166,16 @@ struct SchemeTests {
       (.amexist, .certification, false), (.spsti2023, .commitment, false),
       (.spsti2023, .implementation, false), (.spsti2023, .certification, false),
     ])
-  func signer(_ name: SchemeName, level: Level, federationMayDecide: Bool) {
-    let refused = message { try name.rules.checkFederationDecides(level) }
+  func signer(_ name: SchemeName, level: Level, federationMayDecide: Bool) throws {
+    #expect(
+      (message { try name.rules.checkFederationDecides(level) } == nil) == federationMayDecide)
+    // The append rules read the row: the federation's own grant, and its renewal of a level it
+    // could not grant.
+    var ledger = try ledger(name.rules)
+    let federationGrant = try grant(
+      decided: "2026-01-10", until: "2027-01-09", level: level, signedBy: nil)
+    let refused = message { try ledger.append(federationGrant) }
+    try ledger.append(try grant(decided: "2026-01-10", until: "2027-01-09", level: level))
     if federationMayDecide {
       #expect(refused == nil)
     } else {

@@ -62,7 +62,7 @@ struct ServerHarness {
       publishedCheckpoint: CheckpointFile(path: folder.file("log-checkpoint")), clock: clock)
     let signer = SigningKey(generating: .edDSA)
     let kid = try await service.addKey(signer)
-    try await service.append(SampleRegistry.events(today: service.today(), existing: 1))
+    try await service.appendSample()
     var issued: [SIRET: IssuedAttestation] = [:]
     for state in try await service.allServices() where state.standing == .active {
       issued[state.siret] = try await service.issueAttestation(

@@ -74,6 +74,13 @@ struct RegistryServiceTests {
       ])
     }
     #expect(try await harness.service.eventCount() == 0)
+    await #expect(throws: RegistryError.self) {
+      try await harness.service.append([
+        TestValues.registration(siret), try TestValues.grant(siret, .commitment),
+        try TestValues.grant(siret, decided: "2026-12-01"),
+      ])
+    }
+    #expect(try await harness.service.eventCount() == 0)
   }
 
   @Test("C11: recorded instants never go backwards when the clock does")
@@ -145,7 +152,7 @@ struct RegistryServiceTests {
   func sample() async throws {
     let harness = try Harness()
     defer { harness.folder.remove() }
-    try await harness.service.append(SampleRegistry.events(today: harness.service.today()))
+    try await harness.service.appendSample()
     let states = try await harness.service.allServices()
     #expect(states.count == SampleRegistry.serviceCount)
     #expect(states.map(\.siret.digits) == SampleRegistry.sirets)
@@ -160,7 +167,7 @@ struct RegistryServiceTests {
   func sampleAnyDay(_ time: String) async throws {
     let harness = try Harness(at: time)
     defer { harness.folder.remove() }
-    try await harness.service.append(SampleRegistry.events(today: harness.service.today()))
+    try await harness.service.appendSample()
     let states = try await harness.service.allServices()
     #expect(Set(states.map(\.standing)) == Set(Standing.allCases))
   }
@@ -176,7 +183,7 @@ struct ImportExportTests {
       header + #"""
         73282932000074,Santé Travail Lyon,Lyon,84,https://example.org/stl,2,2026-01-10,2028-12-31,,DPST-1
         "901 223 345 00017","Santé Travail ""Nord""",Lille,32,,,,,,
-        90011223400019,Service Trois,,,,3,2026-02-01,2029-01-31,AFNOR Certification,CERT-9
+        90011223400019,Service Trois,,,,1,2026-02-01,2029-01-31,,DPST-9
 
         """#
     let summary = try await harness.service.importCSV(text)
@@ -188,7 +195,7 @@ struct ImportExportTests {
         == [3, 0, 2, 3])
     #expect(summary.events.map(\.event.kind).filter { $0 == "levelGranted" }.count == 2)
     let states = try await harness.service.allServices()
-    #expect(states.map(\.heldLevel) == [.implementation, nil, .certification])
+    #expect(states.map(\.heldLevel) == [.implementation, nil, .commitment])
     #expect(states[1].profile.name == "Santé Travail \"Nord\"")
     // The same file again changes nothing.
     let again = try await harness.service.importCSV(text)
@@ -206,8 +213,8 @@ struct ImportExportTests {
         header + "73282932000074,A,,,,,,,,\n90011223400019,B,,,\n", 3, "fields where the header has"
       ),
       (
-        header + "73282932000074,A,,,,3,2026-01-10,2028-12-31,,\n", 2,
-        "needs the independent third-party evaluator"
+        header + "73282932000074,A,,,,3,2026-01-10,2028-12-31,AFNOR Certification,\n", 2,
+        "amexist: level 3 is decided by an accredited certifying body"
       ),
       (header + "73282932000074,A,,,,1,2026-01-10,,,\n", 2, "needs decided and valid_until"),
       (header + "73282932000074,A,,,,,2026-01-10,,,\n", 2, "level is empty"),
@@ -250,17 +257,23 @@ struct ImportExportTests {
   func roundTrip() async throws {
     let source = try Harness()
     defer { source.folder.remove() }
-    try await source.service.append(SampleRegistry.events(today: source.service.today()))
+    try await source.service.appendSample()
     let csv = try await source.service.exportCSV()
-    // Suspended and withdrawn rows cannot move without their reasons: drop them here.
+    // Suspended and withdrawn rows cannot move without their reasons, nor a body's decision
+    // without its signed file: drop them here.
+    let bodyDecided = Set(
+      try await source.service.allServices().filter { $0.decision?.body != nil }.map(\.siret.digits)
+    )
+    #expect(bodyDecided.count == 2)
     let movable = csv.split(separator: "\r\n").filter {
       !$0.hasSuffix(",suspended") && !$0.hasSuffix(",withdrawn")
+        && !bodyDecided.contains(String($0.prefix(14)))
     }
     let target = try Harness()
     defer { target.folder.remove() }
     _ = try await target.service.importCSV(movable.joined(separator: "\n"))
     let before = try await source.service.allServices().filter {
-      ![.suspended, .withdrawn].contains($0.standing)
+      ![.suspended, .withdrawn].contains($0.standing) && !bodyDecided.contains($0.siret.digits)
     }
     let after = try await target.service.allServices()
     #expect(after.map(\.siret) == before.map(\.siret))
@@ -278,7 +291,7 @@ struct ImportExportTests {
   func jsonLines() async throws {
     let harness = try Harness()
     defer { harness.folder.remove() }
-    try await harness.service.append(SampleRegistry.events(today: harness.service.today()))
+    try await harness.service.appendSample()
     let lines = try await harness.service.exportJSONLines().split(separator: "\n")
     #expect(lines.count == SampleRegistry.serviceCount)
     for (line, siret) in zip(lines, SampleRegistry.sirets) {

@@ -24,26 +24,25 @@ struct SchemeRegistryTests {
       try await service.configure(scheme: .amexist)
     }
     try await service.register(siret, profile: try ServiceProfile(name: "Service"))
-    try await service.decide(
-      try TestValues.grant(siret, .commitment, decided: "2025-01-10", validUntil: "2027-01-09"))
-    // spsti-2023 holds level 1 at most two years and never renews it.
-    await #expect(throws: RegistryError.self) {
-      try await service.decide(
-        try TestValues.grant(siret, .commitment, decided: "2026-11-01", validUntil: "2028-11-01"))
-    }
+    // spsti-2023 has every level decided by a body's signed decision.
     do {
       try await service.decide(
-        .levelRenewed(
-          try LevelRenewed(
-            siret: siret, decided: TestValues.date("2026-11-20"),
-            validUntil: TestValues.date("2027-11-19"))))
-      Issue.record("a level-1 renewal was accepted under spsti-2023")
+        try TestValues.grant(siret, .commitment, decided: "2025-01-10", validUntil: "2027-01-09"))
+      Issue.record("the federation granted a level under spsti-2023")
     } catch {
       #expect(
-        "\(error)"
-          == "spsti-2023: level 1 cannot be renewed; grant a new level after a new audit")
+        "\(error)".hasPrefix(
+          "spsti-2023: level 1 is decided by an accredited certifying body, which signs its decision"
+        ))
     }
-    #expect(try await service.eventCount() == 3)
+    // A forged body signature on an event is refused: only a signed file is recorded.
+    await #expect(throws: RegistryError.self) {
+      try await service.decide(
+        try TestValues.grant(
+          siret, .commitment, decided: "2025-01-10", validUntil: "2027-01-09",
+          signedBy: TestValues.bodySignature))
+    }
+    #expect(try await service.eventCount() == 2)
     let trust = try await service.trustFile(issuer: "https://registry.example")
     #expect(trust.scheme == .spsti2023)
     let reread = try TrustFile(bytes: CanonicalJSON.encode(trust.json))
