@@ -80,7 +80,8 @@ struct DecisionCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var write: WriteOptions
     @Argument(help: "The service's SIRET.") var siret: String
-    @Option(help: "Why the level is suspended (published).") var reason: String
+    @Option(help: "Why the level is suspended (published: about the service, never a person).")
+    var reason: String
     @Option(help: "Decision date, YYYY-MM-DD (default: today in Paris).") var decided: String?
 
     func run() async throws {
@@ -120,7 +121,8 @@ struct DecisionCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var write: WriteOptions
     @Argument(help: "The service's SIRET.") var siret: String
-    @Option(help: "Why the level is withdrawn (published).") var reason: String
+    @Option(help: "Why the level is withdrawn (published: about the service, never a person).")
+    var reason: String
     @Option(help: "Decision date, YYYY-MM-DD (default: today in Paris).") var decided: String?
 
     func run() async throws {

@@ -77,6 +77,10 @@ enum Describe {
       lines.append(("Valid", "\(decision.validFrom) to \(decision.validUntil)"))
       lines.append(("Evaluator", evaluator(decision.evaluator)))
       if let reference = decision.reference { lines.append(("Reference", reference)) }
+      if let body = decision.body { lines.append(("Decided by", "\(body) (signed decision)")) }
+      if let from = decision.transferredFrom {
+        lines.append(("Transferred", "from \(from) on \(decision.decided)"))
+      }
     } else {
       lines.append(("Level", "—"))
     }
@@ -85,6 +89,23 @@ enum Describe {
     }
     if let withdrawal = state.withdrawal {
       lines.append(("Withdrawn", "\(withdrawal.decided): \(withdrawal.reason)"))
+    }
+    if let reserves = state.reserves, state.standing == .active || state.standing == .suspended {
+      let status =
+        reserves.liftedOn.map { "lifted \($0)" }
+        ?? (state.reservesOverdue
+          ? "NOT LIFTED (réserves non levées), deadline \(reserves.deadline) passed"
+          : "open, to lift by \(reserves.deadline)")
+      lines.append(("Réserves", "\(status): \(reserves.reservations)"))
+    }
+    for refusal in state.refusals {
+      lines.append(("Refused", "\(refusal.decided) by \(refusal.body): \(refusal.reason)"))
+    }
+    if let successor = state.successor {
+      lines.append(("Succeeded by", "\(successor.siret.formatted) from \(successor.decided)"))
+    }
+    if let predecessor = state.predecessor {
+      lines.append(("Succeeds", "\(predecessor.siret.formatted) from \(predecessor.decided)"))
     }
     lines.append(("Attestations", "\(state.attestations.count)"))
     lines.append(("History", "\(state.history.count) entries (amexist history \(state.siret))"))
@@ -159,6 +180,23 @@ enum Describe {
     case .registryConfigured(let event):
       return
         "the registry applies the \(event.scheme) scheme (rules version \(event.schemeVersion))"
+    case .levelTransferred(let event):
+      var text =
+        "level \(level(event.level)) transferred from \(event.fromBody) to \(evaluator(event.evaluator)), valid until \(event.validUntil)"
+      if let reference = event.reference { text += ", ref. \(reference)" }
+      return text
+    case .reservesRecorded(let event):
+      return "réserves to lift by \(event.deadline): \(event.reservations)"
+    case .reservesLifted: return "réserves lifted"
+    case .levelRefused(let event): return "level refused: \(event.reason)"
+    case .serviceSucceeded(let event):
+      switch event.side {
+      case .predecessor(let successor):
+        return "activity taken over by \(successor) from \(event.decided)"
+      case .successor(let predecessor, let carried):
+        return
+          "took over the activity of \(predecessor) from \(event.decided): level \(level(carried.level)) until \(carried.validUntil) (decision #\(carried.decisionIndex))"
+      }
     }
   }
 }

@@ -8,7 +8,7 @@ struct ServiceCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "service",
     abstract: "Register, update, show, list and import services.",
-    subcommands: [Add.self, Update.self, Show.self, List.self, Import.self]
+    subcommands: [Add.self, Update.self, Show.self, List.self, Import.self, Succeed.self]
   )
 
   struct Add: AsyncParsableCommand {
@@ -181,6 +181,58 @@ struct ServiceCommand: AsyncParsableCommand {
 
 /// Prints the outcome of a write: the logged entry and the service's state after it.
 /// Options of the commands that append to the log.
+extension ServiceCommand {
+  struct Succeed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "succeed",
+      abstract:
+        "Record that another service takes over this one's activity (cession d'activité), and its level for the validity left."
+    )
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var write: WriteOptions
+    @Argument(help: "The SIRET of the service whose activity is taken over.") var old: String
+    @Option(help: "The SIRET of the service that takes it over (registered first).") var by: String
+    @Option(help: "The day the succession takes effect, YYYY-MM-DD.") var decided: String
+
+    func run() async throws {
+      let (predecessor, successor, day) = try parseInput {
+        () throws(DomainError) -> (SIRET, SIRET, CalendarDate) in
+        (try SIRET(old), try SIRET(by), try CalendarDate(parsing: decided))
+      }
+      let service = try await global.openService(writing: true)
+      let entries = try await perform { () throws(RegistryError) in
+        try await service.succeed(predecessor, by: successor, decided: day, dryRun: write.dryRun)
+      }
+      if write.dryRun { return printDryRun(entries, global: global) }
+      let successorState = try await perform { () throws(RegistryError) in
+        try await service.state(of: successor)
+      }
+      if global.json {
+        Console.out(
+          CanonicalJSON.string(
+            .object([
+              "entries": .array(
+                entries.map { entry in
+                  .object([
+                    "index": .integer(entry.index), "event": EventCoding.json(entry.recorded),
+                  ])
+                }),
+              "service": StateJSON.service(successorState),
+            ])))
+        return
+      }
+      for entry in entries {
+        Console.out(
+          "Recorded #\(entry.index) \(entry.event.kind) for \(entry.event.subject): \(Describe.details(entry.event))."
+        )
+      }
+      Console.out(
+        "\(successorState.profile.name) is now \(Describe.standing(of: successorState)), level \(Describe.level(successorState.decision?.level))."
+      )
+    }
+  }
+}
+
 struct WriteOptions: ParsableArguments {
   @Flag(help: "Make every check and print the entries that would be appended; write nothing.")
   var dryRun = false

@@ -30,7 +30,8 @@ public enum AppendRules {
         throw .ruleViolated(.serviceAlreadyRegistered(registration.siret))
       }
     case .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended, .levelReinstated,
-      .levelWithdrawn, .attestationIssued:
+      .levelWithdrawn, .attestationIssued, .levelTransferred, .reservesRecorded, .reservesLifted,
+      .levelRefused, .serviceSucceeded:
       guard case .service(let siret) = event.subject,
         let state = ServiceState.fold(history, at: instant)
       else {
@@ -40,6 +41,9 @@ public enum AppendRules {
       try checkServiceEvent(
         event, siret: siret, state: state, history: history,
         today: CalendarDate(parisDayOf: instant), scheme: scheme)
+      if case .serviceSucceeded(let succession) = event {
+        try checkSuccession(succession, state: state, related: related, at: instant)
+      }
     }
   }
 
@@ -58,9 +62,28 @@ public enum AppendRules {
         } else {
           try scheme.check(decided: decided)
         }
+      case .levelTransferred(let transfer):
+        try scheme.check(decided: decided)
+        guard let current = state.decision,
+          state.standing == .active || state.standing == .suspended
+        else {
+          throw .ruleViolated(.nothingToTransfer(siret, standing: state.standing))
+        }
+        try scheme.checkTransfer(
+          of: current.level, validUntil: current.validUntil,
+          suspended: state.standing == .suspended, decided: decided)
+        guard current.body == transfer.fromBody else {
+          throw .ruleViolated(
+            .transferFromOtherBody(named: transfer.fromBody, holder: current.body))
+        }
+        guard transfer.level == current.level, transfer.validUntil == current.validUntil else {
+          throw .ruleViolated(
+            .transferChangesLevel(current: current.level, validUntil: current.validUntil))
+        }
       case .levelSuspended, .levelReinstated, .levelWithdrawn, .serviceRegistered,
         .serviceUpdated, .attestationIssued, .keyAdded, .keyRetired, .keyRevoked,
-        .registryConfigured, .bodyRegistered, .bodyAccreditationChanged:
+        .registryConfigured, .bodyRegistered, .bodyAccreditationChanged, .reservesRecorded,
+        .reservesLifted, .levelRefused, .serviceSucceeded:
         try scheme.check(decided: decided)
       }
       guard decided <= today else {
@@ -71,13 +94,20 @@ public enum AppendRules {
         throw .ruleViolated(.decisionBeforePrevious(decided: decided, previous: previous))
       }
     }
-    // A level a body decided changes only by that body's own signed decision.
+    // Once another service took over the activity, nothing more is decided for this one.
+    if let successor = state.successor, event.decisionDate != nil {
+      throw .ruleViolated(.serviceSucceeded(siret, successor: successor.siret))
+    }
+    // A level a body decided changes only by that body's own signed decision (a transfer is
+    // signed by the receiving body; any accredited body may refuse a level after its audit).
     if let body = state.decision?.body, event.signedBy?.body != body {
       switch event {
-      case .levelRenewed, .levelSuspended, .levelReinstated, .levelWithdrawn:
+      case .levelRenewed, .levelSuspended, .levelReinstated, .levelWithdrawn, .reservesRecorded,
+        .reservesLifted:
         throw .ruleViolated(.decisionReservedToBody(body))
       case .serviceRegistered, .serviceUpdated, .levelGranted, .attestationIssued, .keyAdded,
-        .keyRetired, .keyRevoked, .registryConfigured, .bodyRegistered, .bodyAccreditationChanged:
+        .keyRetired, .keyRevoked, .registryConfigured, .bodyRegistered, .bodyAccreditationChanged,
+        .levelTransferred, .levelRefused, .serviceSucceeded:
         break
       }
     }
@@ -103,7 +133,8 @@ public enum AppendRules {
           case .levelGranted, .levelRenewed: return true
           case .serviceRegistered, .serviceUpdated, .levelSuspended, .levelReinstated,
             .levelWithdrawn, .attestationIssued, .keyAdded, .keyRetired, .keyRevoked,
-            .registryConfigured, .bodyRegistered, .bodyAccreditationChanged:
+            .registryConfigured, .bodyRegistered, .bodyAccreditationChanged, .levelTransferred,
+            .reservesRecorded, .reservesLifted, .levelRefused, .serviceSucceeded:
             return false
           }
         }
@@ -150,9 +181,61 @@ public enum AppendRules {
       guard !state.attestations.contains(where: { $0.id == issuance.attestationID }) else {
         throw .ruleViolated(.attestationAlreadyIssued(id: issuance.attestationID))
       }
+    case .levelTransferred(let transfer):
+      // Level, validity and the body giving it up are checked with the scheme's conditions.
+      try TextRules.checkPrintable(transfer.evaluator, field: "evaluator")
+    case .reservesRecorded(let reserves):
+      guard state.decision?.body != nil, state.standing == .active || state.standing == .suspended
+      else {
+        throw .ruleViolated(.reservesNeedBodyLevel(siret))
+      }
+      guard reserves.deadline > reserves.decided else {
+        throw .ruleViolated(
+          .reservesDeadlineNotAfterDecision(decided: reserves.decided, deadline: reserves.deadline))
+      }
+      if let open = state.reserves, open.liftedOn == nil {
+        throw .ruleViolated(.reservesAlreadyOpen(deadline: open.deadline))
+      }
+    case .reservesLifted:
+      guard let open = state.reserves, open.liftedOn == nil else {
+        throw .ruleViolated(.noReservesToLift(siret))
+      }
     case .serviceRegistered, .keyAdded, .keyRetired, .keyRevoked, .registryConfigured,
-      .bodyRegistered, .bodyAccreditationChanged:
+      .bodyRegistered, .bodyAccreditationChanged, .levelRefused, .serviceSucceeded:
       break
+    }
+  }
+
+  /// A succession's two entries: the predecessor holds a level in force and passes it to a
+  /// registered service; the successor's entry follows it and receives that level as it was.
+  private static func checkSuccession(
+    _ succession: ServiceSucceeded, state: ServiceState, related: [EventSubject: [LoggedEvent]],
+    at instant: Instant
+  ) throws(DomainError) {
+    let otherHistory = related[.service(succession.other)] ?? []
+    switch succession.side {
+    case .predecessor(let successor):
+      guard state.standing == .active, state.decision != nil else {
+        throw .ruleViolated(.nothingToPassOn(state.siret, standing: state.standing))
+      }
+      guard let other = ServiceState.fold(otherHistory, at: instant) else {
+        throw .ruleViolated(.unknownService(successor))
+      }
+      if let next = other.successor {
+        throw .ruleViolated(.serviceSucceeded(successor, successor: next.siret))
+      }
+    case .successor(let predecessor, let carried):
+      // The predecessor's own entry, naming this service, comes just before in the same batch.
+      guard let last = otherHistory.last,
+        case .serviceSucceeded(let before) = last.event,
+        case .predecessor(let named) = before.side, named == state.siret,
+        before.decided == succession.decided,
+        let previous = ServiceState.fold(otherHistory.dropLast(), at: instant),
+        let decision = previous.decision,
+        ServiceSucceeded.CarriedLevel(decision) == carried
+      else {
+        throw .ruleViolated(.successionUnpaired(predecessor))
+      }
     }
   }
 
@@ -203,7 +286,8 @@ public enum AppendRules {
       }
     case .serviceRegistered, .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended,
       .levelReinstated, .levelWithdrawn, .attestationIssued, .keyAdded, .keyRetired, .keyRevoked,
-      .registryConfigured:
+      .registryConfigured, .levelTransferred, .reservesRecorded, .reservesLifted, .levelRefused,
+      .serviceSucceeded:
       break
     }
   }
@@ -249,7 +333,8 @@ public enum AppendRules {
       guard !revoked else { throw .ruleViolated(.keyAlreadyRevoked(kid: revocation.kid)) }
     case .serviceRegistered, .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended,
       .levelReinstated, .levelWithdrawn, .attestationIssued, .registryConfigured,
-      .bodyRegistered, .bodyAccreditationChanged:
+      .bodyRegistered, .bodyAccreditationChanged, .levelTransferred, .reservesRecorded,
+      .reservesLifted, .levelRefused, .serviceSucceeded:
       break
     }
   }

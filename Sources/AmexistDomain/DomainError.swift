@@ -133,6 +133,29 @@ public enum RuleViolation: Hashable, Sendable, CustomStringConvertible {
   case decisionReservedToBody(String)
   /// The key belongs to a certifying body, not to the registry's issuer (or to another body).
   case keyOwnedElsewhere(kid: String, owner: String?)
+  /// A transfer names a body that does not hold the level.
+  case transferFromOtherBody(named: String, holder: String?)
+  /// A transfer moves the level as it is: same level, same last day.
+  case transferChangesLevel(current: Level, validUntil: CalendarDate)
+  /// Only a level in force or suspended can be transferred.
+  case nothingToTransfer(SIRET, standing: Standing)
+  /// Réserves are recorded on a level a certifying body decided and that is held.
+  case reservesNeedBodyLevel(SIRET)
+  /// The re-examination deadline of réserves follows their decision.
+  case reservesDeadlineNotAfterDecision(decided: CalendarDate, deadline: CalendarDate)
+  /// Réserves are open: the body lifts them (or withdraws the level) before recording others.
+  case reservesAlreadyOpen(deadline: CalendarDate)
+  /// No réserves are open.
+  case noReservesToLift(SIRET)
+  /// A succession links two distinct services.
+  case successionToItself(SIRET)
+  /// A succession passes on a level in force.
+  case nothingToPassOn(SIRET, standing: Standing)
+  /// The service's activity was taken over by its successor: nothing more is decided for it.
+  case serviceSucceeded(SIRET, successor: SIRET)
+  /// A succession is the predecessor's entry followed by the successor's, in one batch, the
+  /// successor receiving the level as the predecessor held it.
+  case successionUnpaired(SIRET)
 
   public var description: String {
     switch self {
@@ -221,6 +244,38 @@ public enum RuleViolation: Hashable, Sendable, CustomStringConvertible {
         "key \(Printable.quoted(kid)) belongs to the certifying body \(Printable.quoted($0)): use `amexist body key revoke \($0) \(kid)`"
       }
         ?? "key \(Printable.quoted(kid)) is an issuer key, not this body's: use `amexist keys revoke`"
+    case .transferFromOtherBody(let named, let holder):
+      return holder.map {
+        "the transfer names \(Printable.quoted(named)) as the body giving up the level, but \(Printable.quoted($0)) decided it"
+      }
+        ?? "the level was decided by the federation, not by \(Printable.quoted(named)): the receiving body grants a new level after its own audit"
+    case .transferChangesLevel(let level, let until):
+      return
+        "a transfer moves the level as it is (level \(level.rawValue), valid until \(until)); the receiving body renews it later by its own decision"
+    case .nothingToTransfer(let siret, let standing):
+      return "\(siret) holds no level to transfer (standing: \(standing))"
+    case .reservesNeedBodyLevel(let siret):
+      return
+        "réserves are recorded on a level a certifying body decided and that \(siret) holds"
+    case .reservesDeadlineNotAfterDecision(let decided, let deadline):
+      return
+        "the re-examination deadline (\(deadline)) must come after the decision (\(decided))"
+    case .reservesAlreadyOpen(let deadline):
+      return
+        "réserves are already open (deadline \(deadline)): the body lifts them, or decides on the level, before recording others"
+    case .noReservesToLift(let siret):
+      return "\(siret) has no open réserves to lift"
+    case .successionToItself(let siret):
+      return "a service cannot succeed itself (\(siret))"
+    case .nothingToPassOn(let siret, let standing):
+      return
+        "\(siret) holds no level in force to pass on (standing: \(standing)); a succession passes on a level in force"
+    case .serviceSucceeded(let siret, let successor):
+      return
+        "the activity of \(siret) was taken over by \(successor): nothing more is decided for it; decide for \(successor)"
+    case .successionUnpaired(let siret):
+      return
+        "a succession of \(siret) is the predecessor's entry followed by the successor's, in one batch (`amexist service succeed`)"
     case .configurationNotFirst(let index):
       return
         "the registry's scheme is named by its first entry only (this would be entry \(index)); a registry never changes scheme"

@@ -15,6 +15,11 @@ public enum Event: Hashable, Sendable {
   case registryConfigured(RegistryConfigured)
   case bodyRegistered(BodyRegistered)
   case bodyAccreditationChanged(BodyAccreditationChanged)
+  case levelTransferred(LevelTransferred)
+  case reservesRecorded(ReservesRecorded)
+  case reservesLifted(ReservesLifted)
+  case levelRefused(LevelRefused)
+  case serviceSucceeded(ServiceSucceeded)
 
   /// The event's payload: its kind's own type.
   public var payload: any EventPayload {
@@ -33,6 +38,11 @@ public enum Event: Hashable, Sendable {
     case .registryConfigured(let payload): payload
     case .bodyRegistered(let payload): payload
     case .bodyAccreditationChanged(let payload): payload
+    case .levelTransferred(let payload): payload
+    case .reservesRecorded(let payload): payload
+    case .reservesLifted(let payload): payload
+    case .levelRefused(let payload): payload
+    case .serviceSucceeded(let payload): payload
     }
   }
 
@@ -56,6 +66,11 @@ public enum Event: Hashable, Sendable {
     case .registryConfigured(let payload): Self.kind(of: payload)
     case .bodyRegistered(let payload): Self.kind(of: payload)
     case .bodyAccreditationChanged(let payload): Self.kind(of: payload)
+    case .levelTransferred(let payload): Self.kind(of: payload)
+    case .reservesRecorded(let payload): Self.kind(of: payload)
+    case .reservesLifted(let payload): Self.kind(of: payload)
+    case .levelRefused(let payload): Self.kind(of: payload)
+    case .serviceSucceeded(let payload): Self.kind(of: payload)
     }
   }
 
@@ -81,6 +96,11 @@ public enum Event: Hashable, Sendable {
     case .registryConfigured(let payload): payload.subject
     case .bodyRegistered(let payload): payload.subject
     case .bodyAccreditationChanged(let payload): payload.subject
+    case .levelTransferred(let payload): payload.subject
+    case .reservesRecorded(let payload): payload.subject
+    case .reservesLifted(let payload): payload.subject
+    case .levelRefused(let payload): payload.subject
+    case .serviceSucceeded(let payload): payload.subject
     }
   }
 
@@ -101,6 +121,11 @@ public enum Event: Hashable, Sendable {
     case .registryConfigured(let payload): payload.decisionDate
     case .bodyRegistered(let payload): payload.decisionDate
     case .bodyAccreditationChanged(let payload): payload.decisionDate
+    case .levelTransferred(let payload): payload.decisionDate
+    case .reservesRecorded(let payload): payload.decisionDate
+    case .reservesLifted(let payload): payload.decisionDate
+    case .levelRefused(let payload): payload.decisionDate
+    case .serviceSucceeded(let payload): payload.decisionDate
     }
   }
 
@@ -113,16 +138,29 @@ public enum Event: Hashable, Sendable {
     case .levelSuspended(let payload): payload.signedBy
     case .levelReinstated(let payload): payload.signedBy
     case .levelWithdrawn(let payload): payload.signedBy
+    case .levelTransferred(let payload): payload.signedBy
+    case .reservesRecorded(let payload): payload.signedBy
+    case .reservesLifted(let payload): payload.signedBy
+    case .levelRefused(let payload): payload.signedBy
     case .serviceRegistered, .serviceUpdated, .attestationIssued, .keyAdded, .keyRetired,
-      .keyRevoked, .registryConfigured, .bodyRegistered, .bodyAccreditationChanged:
+      .keyRevoked, .registryConfigured, .bodyRegistered, .bodyAccreditationChanged,
+      .serviceSucceeded:
       nil
     }
   }
 
   /// The subjects whose history the append rules need besides the event's own (a body key's
-  /// owner).
+  /// owner, the other service of a succession).
   public var relatedSubjects: [EventSubject] {
-    if case .keyAdded(let added) = self, let owner = added.owner { [.body(owner)] } else { [] }
+    switch self {
+    case .keyAdded(let added): added.owner.map { [.body($0)] } ?? []
+    case .serviceSucceeded(let succession): [.service(succession.other)]
+    case .serviceRegistered, .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended,
+      .levelReinstated, .levelWithdrawn, .attestationIssued, .keyRetired, .keyRevoked,
+      .registryConfigured, .bodyRegistered, .bodyAccreditationChanged, .levelTransferred,
+      .reservesRecorded, .reservesLifted, .levelRefused:
+      []
+    }
   }
 
   /// The scheme a `registryConfigured` event names; nil for other events.

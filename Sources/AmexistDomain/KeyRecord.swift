@@ -51,7 +51,8 @@ public struct KeyRecord: Hashable, Sendable {
           revokedAt: revoked.at, reason: revoked.reason, revocationIndex: logged.index)
       case .serviceRegistered, .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended,
         .levelReinstated, .levelWithdrawn, .attestationIssued, .registryConfigured,
-        .bodyRegistered, .bodyAccreditationChanged:
+        .bodyRegistered, .bodyAccreditationChanged, .levelTransferred, .reservesRecorded,
+        .reservesLifted, .levelRefused, .serviceSucceeded:
         continue
       }
     }

@@ -49,6 +49,10 @@ public struct Decision: Hashable, Sendable {
   /// The certifying body that decided the level (and alone may renew, suspend, reinstate or
   /// withdraw it); nil when the federation decided.
   public let body: String?
+  /// The body that held the level before a transfer to ``body``; nil without a transfer.
+  public internal(set) var transferredFrom: String? = nil
+  /// The service whose level this is, received by succession; nil otherwise.
+  public internal(set) var succeeds: SIRET? = nil
 
   /// Whether a renewal extended the grant.
   public var isRenewed: Bool { latestIndex != grantIndex }
@@ -58,6 +62,42 @@ public struct Decision: Hashable, Sendable {
 public struct StandingNote: Hashable, Sendable {
   public let decided: CalendarDate
   public let reason: String
+}
+
+/// Réserves a certifying body recorded on the level, open until it lifts them.
+public struct Reserves: Hashable, Sendable {
+  public let decided: CalendarDate
+  /// What the service must correct.
+  public let reservations: String
+  /// The last day for the re-examination.
+  public let deadline: CalendarDate
+  /// The body that recorded them.
+  public let body: String
+  /// Log index of the `reservesRecorded` event.
+  public let index: Int64
+  /// The day the body lifted them; nil while open.
+  public internal(set) var liftedOn: CalendarDate? = nil
+
+  /// Whether the réserves are still open the day after their deadline ("réserves non levées").
+  public func isOverdue(on day: CalendarDate) -> Bool { liftedOn == nil && day > deadline }
+}
+
+/// A certifying body's reasoned refusal of a level.
+public struct Refusal: Hashable, Sendable {
+  public let decided: CalendarDate
+  public let reason: String
+  public let body: String
+  /// Log index of the `levelRefused` event.
+  public let index: Int64
+}
+
+/// One end of a succession (cession d'activité): the other service and when.
+public struct SuccessionLink: Hashable, Sendable {
+  /// The other service: the successor, seen from the predecessor, and the reverse.
+  public let siret: SIRET
+  public let decided: CalendarDate
+  /// Log index of this service's `serviceSucceeded` entry.
+  public let index: Int64
 }
 
 /// An attestation recorded for the service.
@@ -101,6 +141,21 @@ public struct ServiceState: Hashable, Sendable {
   public let attestations: [AttestationRecord]
   /// Log indexes of decisions that a later decision corrects.
   public let correctedIndexes: Set<Int64>
+  /// The réserves last recorded on the current level, open or lifted; nil when none.
+  public internal(set) var reserves: Reserves? = nil
+  /// Refusals by certifying bodies, in log order.
+  public internal(set) var refusals: [Refusal] = []
+  /// The service that took over this one's activity, once it did.
+  public internal(set) var successor: SuccessionLink? = nil
+  /// The service whose activity this one took over.
+  public internal(set) var predecessor: SuccessionLink? = nil
+
+  /// Whether réserves on the level held are past their deadline without being lifted
+  /// ("réserves non levées").
+  public var reservesOverdue: Bool {
+    guard let reserves, standing == .active || standing == .suspended else { return false }
+    return reserves.isOverdue(on: CalendarDate(parisDayOf: asOf))
+  }
 
   /// The level the service holds at ``asOf``, or nil unless the standing is active.
   public var heldLevel: Level? { standing == .active ? decision?.level : nil }
@@ -136,6 +191,10 @@ public struct ServiceState: Hashable, Sendable {
     var history: [LoggedEvent] = []
     var attestations: [AttestationRecord] = []
     var corrected: Set<Int64> = []
+    var reserves: Reserves?
+    var refusals: [Refusal] = []
+    var successor: SuccessionLink?
+    var predecessor: SuccessionLink?
 
     init(siret: SIRET, profile: ServiceProfile, at instant: Instant) {
       self.siret = siret
@@ -163,6 +222,7 @@ public struct ServiceState: Hashable, Sendable {
         )
         suspension = nil
         withdrawal = nil
+        reserves = nil
         if let target = event.corrects { corrected.insert(target) }
       case .levelRenewed(let event):
         guard let current = decision else { break }
@@ -180,6 +240,51 @@ public struct ServiceState: Hashable, Sendable {
       case .levelWithdrawn(let event):
         withdrawal = StandingNote(decided: event.decided, reason: event.reason)
         suspension = nil
+      case .levelTransferred(let event):
+        guard let current = decision else { break }
+        var moved = Decision(
+          level: current.level, grantIndex: logged.index, latestIndex: logged.index,
+          decided: event.decided, grantedOn: current.grantedOn, validFrom: current.validFrom,
+          validUntil: event.validUntil, evaluator: event.evaluator ?? current.evaluator,
+          reference: event.reference, grantValidUntil: current.grantValidUntil,
+          body: event.signedBy.body)
+        moved.transferredFrom = event.fromBody
+        moved.succeeds = current.succeeds
+        decision = moved
+      case .reservesRecorded(let event):
+        reserves = Reserves(
+          decided: event.decided, reservations: event.reservations, deadline: event.deadline,
+          body: event.signedBy.body, index: logged.index)
+      case .reservesLifted(let event):
+        reserves?.liftedOn = event.decided
+      case .levelRefused(let event):
+        refusals.append(
+          Refusal(
+            decided: event.decided, reason: event.reason, body: event.signedBy.body,
+            index: logged.index))
+      case .serviceSucceeded(let event):
+        let link = SuccessionLink(siret: event.other, decided: event.decided, index: logged.index)
+        switch event.side {
+        case .predecessor:
+          successor = link
+          decision = nil
+          suspension = nil
+          withdrawal = nil
+          reserves = nil
+        case .successor(_, let carried):
+          predecessor = link
+          var received = Decision(
+            level: carried.level, grantIndex: logged.index, latestIndex: logged.index,
+            decided: event.decided, grantedOn: event.decided,
+            validFrom: max(carried.validFrom, event.decided), validUntil: carried.validUntil,
+            evaluator: carried.evaluator, reference: carried.reference,
+            grantValidUntil: carried.validUntil, body: carried.body)
+          received.succeeds = event.other
+          decision = received
+          suspension = nil
+          withdrawal = nil
+          reserves = nil
+        }
       case .attestationIssued(let event):
         attestations.append(
           AttestationRecord(
@@ -213,7 +318,8 @@ public struct ServiceState: Hashable, Sendable {
         decision: decision, suspension: standing == .suspended ? suspension : nil,
         withdrawal: withdrawal,
         lastDecisionDate: lastDecisionDate, history: history, attestations: attestations,
-        correctedIndexes: corrected
+        correctedIndexes: corrected, reserves: reserves, refusals: refusals, successor: successor,
+        predecessor: predecessor
       )
     }
   }

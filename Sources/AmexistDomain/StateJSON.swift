@@ -19,6 +19,24 @@ public enum StateJSON {
       "decision": state.decision.map(decision) ?? .null,
       "suspension": state.suspension.map(note) ?? .null,
       "withdrawal": state.withdrawal.map(note) ?? .null,
+      "reserves": state.reserves.map { reserves in
+        .object([
+          "decided": .string(reserves.decided.description),
+          "reservations": .string(reserves.reservations),
+          "deadline": .string(reserves.deadline.description), "body": .string(reserves.body),
+          "liftedOn": optional(reserves.liftedOn?.description), "index": .integer(reserves.index),
+        ])
+      } ?? .null,
+      "reservesOverdue": .bool(state.reservesOverdue),
+      "refusals": .array(
+        state.refusals.map { refusal in
+          .object([
+            "decided": .string(refusal.decided.description), "reason": .string(refusal.reason),
+            "body": .string(refusal.body), "index": .integer(refusal.index),
+          ])
+        }),
+      "successor": state.successor.map(link) ?? .null,
+      "predecessor": state.predecessor.map(link) ?? .null,
       "attestations": .array(
         state.attestations.map { record in
           .object([
@@ -57,6 +75,16 @@ public enum StateJSON {
       "reference": optional(decision.reference),
       "index": .integer(decision.latestIndex),
       "grantIndex": .integer(decision.grantIndex),
+      "body": optional(decision.body),
+      "transferredFrom": optional(decision.transferredFrom),
+      "succeeds": optional(decision.succeeds?.digits),
+    ])
+  }
+
+  private static func link(_ link: SuccessionLink) -> JSONValue {
+    .object([
+      "siret": .string(link.siret.digits), "decided": .string(link.decided.description),
+      "index": .integer(link.index),
     ])
   }
 

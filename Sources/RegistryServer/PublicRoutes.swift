@@ -143,6 +143,45 @@ extension Site {
       view["decision"] = decisionView
     }
     view["standingNote"] = state.suspension?.reason ?? state.withdrawal?.reason
+    let french = language == .french
+    if let decision = state.decision, let from = decision.transferredFrom,
+      var decisionView = view["decision"] as? [String: Any]
+    {
+      decisionView["transfer"] =
+        (french ? "transféré de l'organisme \(from) le " : "transferred from the body \(from) on ")
+        + DateWords.date(decision.decided, language)
+      view["decision"] = decisionView
+    }
+    if let reserves = state.reserves, state.standing == .active || state.standing == .suspended {
+      let deadline = DateWords.date(reserves.deadline, language)
+      let status: String
+      if let lifted = reserves.liftedOn {
+        status =
+          (french ? "levées le " : "lifted on ") + DateWords.date(lifted, language)
+      } else if state.reservesOverdue {
+        status =
+          french
+          ? "réserves non levées : l'échéance du \(deadline) est dépassée"
+          : "réserves not lifted: the deadline of \(deadline) has passed"
+      } else {
+        status = (french ? "à lever au plus tard le " : "to be lifted by ") + deadline
+      }
+      view["reserves"] = [
+        "text": reserves.reservations, "status": status, "overdue": state.reservesOverdue,
+      ]
+    }
+    if let successor = state.successor {
+      view["successor"] = [
+        "siret": successor.siret.digits, "siretFormatted": successor.siret.formatted,
+        "since": DateWords.date(successor.decided, language),
+      ]
+    }
+    if let predecessor = state.predecessor {
+      view["predecessor"] = [
+        "siret": predecessor.siret.digits, "siretFormatted": predecessor.siret.formatted,
+        "since": DateWords.date(predecessor.decided, language),
+      ]
+    }
     let attestations = state.attestations.reversed().map { record -> [String: Any] in
       let status = report.status(of: record)
       return [

@@ -42,6 +42,48 @@ extension Words {
       )
     case .registryConfigured(let e):
       return (french ? "Référentiel du registre" : "The registry's scheme", e.scheme.rawValue)
+    case .levelTransferred(let e):
+      return (
+        french
+          ? "Niveau \(e.level.rawValue) transféré à \(e.evaluator ?? e.signedBy.body)"
+          : "Level \(e.level.rawValue) transferred to \(e.evaluator ?? e.signedBy.body)",
+        (french
+          ? "Organisme précédent : \(e.fromBody) · valable jusqu'au "
+          : "Previous body: \(e.fromBody) · valid until ")
+          + DateWords.date(e.validUntil, language)
+          + (e.reference.map { (french ? " · référence " : " · reference ") + $0 } ?? "")
+      )
+    case .reservesRecorded(let e):
+      return (
+        french
+          ? "Réserves, à lever au plus tard le \(DateWords.date(e.deadline, language))"
+          : "Réserves, to be lifted by \(DateWords.date(e.deadline, language))",
+        e.reservations
+      )
+    case .reservesLifted:
+      return (french ? "Réserves levées" : "Réserves lifted", nil)
+    case .levelRefused(let e):
+      return (
+        french ? "Refus de certification" : "Certification refused",
+        (french ? "Motif : " : "Reason: ") + e.reason
+      )
+    case .serviceSucceeded(let e):
+      switch e.side {
+      case .predecessor(let successor):
+        return (
+          french ? "Activité reprise par un autre service" : "Activity taken over",
+          (french ? "Successeur : SIRET " : "Successor: SIRET ") + successor.digits
+        )
+      case .successor(let predecessor, let carried):
+        return (
+          french
+            ? "Reprise de l'activité d'un autre service, niveau \(carried.level.rawValue)"
+            : "Took over another service's activity, level \(carried.level.rawValue)",
+          (french ? "Prédécesseur : SIRET " : "Predecessor: SIRET ") + predecessor.digits
+            + (french ? " · valable jusqu'au " : " · valid until ")
+            + DateWords.date(carried.validUntil, language)
+        )
+      }
     }
   }
 

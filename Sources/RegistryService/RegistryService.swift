@@ -318,6 +318,21 @@ public struct RegistryService: Sendable {
       pending[subject]!.append(LoggedEvent(index: count + Int64(offset), recorded: entry))
       recorded.append(entry)
     }
+    // A succession's predecessor entry is written only with the successor's right after it
+    // (whose rules check that it follows its predecessor's).
+    for (offset, (event, line)) in events.enumerated() {
+      guard case .serviceSucceeded(let succession) = event,
+        case .predecessor(let successor) = succession.side
+      else { continue }
+      let next = events.indices.contains(offset + 1) ? events[offset + 1].0 : nil
+      guard case .serviceSucceeded(let following) = next, following.siret == successor,
+        case .successor(let predecessor, _) = following.side, predecessor == succession.siret
+      else {
+        let error = DomainError.ruleViolated(.successionUnpaired(succession.siret))
+        if let line { throw RegistryError.importRejected(line: line, reason: error.description) }
+        throw RegistryError.refused(error)
+      }
+    }
     return recorded
   }
 }

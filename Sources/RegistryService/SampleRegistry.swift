@@ -12,7 +12,7 @@ import TransparencyLog
 /// registry.
 public enum SampleRegistry {
   /// How many services ``events(today:existing:origin:)`` registers.
-  public static let serviceCount = 11
+  public static let serviceCount = 13
 
   /// The fictional certifying bodies, in registration order: id, name, COFRAC number.
   public static let bodies = [
@@ -24,7 +24,7 @@ public enum SampleRegistry {
   public static let sirets = [
     "90011223400019", "90122334500017", "90233445600016", "90344556700014", "90455667800012",
     "90566778900010", "90677889000010", "90788990100019", "90899001200019", "90900112300019",
-    "91011223400018",
+    "91011223400018", "91122334500016", "91223345600017",
   ]
 
   /// The sample events, in the order they are appended to a log that holds `existing` events
@@ -94,25 +94,31 @@ public enum SampleRegistry {
             validFrom: day(-1900).parisStart, validUntil: nil, owner: body.id)))
       bodyKeys[body.id] = (key, body.name)
     }
-    // Level 3 granted by a body's signed decision, signed the day after its decision date.
-    func certify(_ index: Int, by body: String, decided: Int, years: Int = 3, reference: String)
-      throws
-    {
+    // A body's signed decision, signed the day after its decision date, as the event the
+    // registry records from it.
+    func signed(
+      _ kind: DecisionKind, _ index: Int, by body: String, decided: Int, years: Int? = nil,
+      reference: String? = nil, fromBody: String? = nil, reason: String? = nil,
+      reservations: String? = nil, deadline: Int? = nil
+    ) throws {
       let (key, name) = bodyKeys[body]!
       let start = day(decided)
-      let until = start.adding(days: 365 * years - 1)
+      let current = events.last { $0.subject == .service(s[index]) && $0.decisionDate != nil }
+      var until = years.map { start.adding(days: 365 * $0 - 1) }
+      var level: Level? = years == nil ? nil : .certification
+      if kind == .transfer, case .levelGranted(let grant) = current {
+        until = grant.validUntil
+        level = grant.level
+      }
       let claims = try DecisionClaims(
         audience: origin, scheme: .amexist, id: UUID().uuidString.lowercased(),
         issuedAt: day(decided + 1).parisStart.millisecondsSinceEpoch / 1000, body: body,
-        kind: .grant, siret: s[index], decided: start, level: .certification, validFrom: start,
-        validUntil: until, reference: reference)
+        kind: kind, siret: s[index], decided: start, level: level,
+        validFrom: level == nil ? nil : start, validUntil: until, reference: reference,
+        fromBody: fromBody, reason: reason, reservations: reservations,
+        deadline: deadline.map(day))
       let token = try claims.signed(with: key, kid: key.publicKey.keyID)
-      events.append(
-        .levelGranted(
-          try LevelGranted(
-            siret: s[index], level: .certification, decided: start, validFrom: start,
-            validUntil: until, evaluator: name, reference: reference,
-            signedBy: try BodySignature(body: body, token: token))))
+      events.append(try RegistryService.event(for: claims, token: token, bodyName: name))
     }
 
     try register(
@@ -128,7 +134,13 @@ public enum SampleRegistry {
     try grant(1, .implementation, decided: -300, reference: "DPST-2025-077", corrects: mistyped)
 
     try register(2, "Service de Santé au Travail de Bretagne Ouest", city: "Brest", region: "53")
-    try certify(2, by: bodies[0].id, decided: -150, reference: "CERT-2026-0412")
+    try signed(.grant, 2, by: bodies[0].id, decided: -150, years: 3, reference: "CERT-2026-0412")
+    // Réserves recorded at the audit, lifted before their deadline.
+    try signed(
+      .reserves, 2, by: bodies[0].id, decided: -120,
+      reservations: "Formaliser la procédure de suivi des expositions aux risques chimiques",
+      deadline: -60)
+    try signed(.lift, 2, by: bodies[0].id, decided: -70)
 
     try register(3, "Santé Travail Provence", city: "Marseille", region: "93")
     try grant(3, .implementation, decided: -500, reference: "DPST-2025-020")
@@ -154,6 +166,9 @@ public enum SampleRegistry {
     try register(
       6, "Centre Interprofessionnel de Santé au Travail d'Occitanie", city: "Toulouse", region: "76"
     )
+    try signed(
+      .refuse, 6, by: bodies[1].id, decided: -45,
+      reason: "Écarts majeurs sur le suivi individuel de l'état de santé, non corrigés à l'audit")
 
     try register(
       7, "Santé Travail Île-de-France Ouest", city: "Versailles", region: "11",
@@ -171,7 +186,15 @@ public enum SampleRegistry {
     try grant(8, .commitment, decided: -5, from: 30, reference: "DPST-2026-120")
 
     try register(9, "Santé au Travail Grand Est", city: "Strasbourg", region: "44")
-    try certify(9, by: bodies[1].id, decided: -90, years: 5, reference: "QP-2026-0118")
+    try signed(.grant, 9, by: bodies[1].id, decided: -90, years: 5, reference: "QP-2026-0118")
+    // The service moved to the other body, which recorded réserves now past their deadline.
+    try signed(
+      .transfer, 9, by: bodies[0].id, decided: -40, reference: "CERT-2026-0733",
+      fromBody: bodies[1].id)
+    try signed(
+      .reserves, 9, by: bodies[0].id, decided: -30,
+      reservations: "Mettre à jour le projet pluriannuel de service et le présenter au conseil",
+      deadline: -3)
 
     try register(
       10, "Prévention et Santé au Travail de La Réunion", city: "Saint-Denis", region: "04")
@@ -182,6 +205,31 @@ public enum SampleRegistry {
           siret: s[10], decided: day(-100), reason: "Contrôle documentaire en cours"))
     )
     events.append(.levelReinstated(LevelReinstated(siret: s[10], decided: day(-70))))
+
+    // A cession d'activité: the second service takes over the first and its level.
+    try register(11, "Santé au Travail de l'Artois", city: "Arras", region: "32")
+    try grant(11, .implementation, decided: -400, reference: "DPST-2025-066")
+    try register(
+      12, "Santé Travail Hauts-de-France Sud", city: "Amiens", region: "32",
+      website: "https://example.org/sthdfs")
+    let predecessorHistory = events.enumerated().filter { $0.element.subject == .service(s[11]) }
+      .map { offset, event in
+        LoggedEvent(
+          index: existing + Int64(offset),
+          recorded: RecordedEvent(recordedAt: day(-16).parisStart, event: event))
+      }
+    guard
+      let held = ServiceState.fold(predecessorHistory, at: day(-15).parisStart)?.decision
+    else { preconditionFailure("the sample's predecessor holds a level") }
+    events.append(
+      .serviceSucceeded(
+        try ServiceSucceeded(
+          siret: s[11], decided: day(-15), side: .predecessor(successor: s[12]))))
+    events.append(
+      .serviceSucceeded(
+        try ServiceSucceeded(
+          siret: s[12], decided: day(-15),
+          side: .successor(predecessor: s[11], carried: ServiceSucceeded.CarriedLevel(held)))))
     return events
   }
 }
@@ -209,7 +257,12 @@ extension RegistryService {
         written.append(try await recordSignedDecision(signature.token).entry)
       } else {
         pending.append(event)
-        if pending.count == batchSize { try await flush() }
+        // A succession's two entries go in one batch.
+        var opensSuccession = false
+        if case .serviceSucceeded(let succession) = event, case .predecessor = succession.side {
+          opensSuccession = true
+        }
+        if pending.count >= batchSize, !opensSuccession { try await flush() }
       }
     }
     try await flush()

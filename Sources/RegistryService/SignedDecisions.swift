@@ -171,13 +171,6 @@ extension RegistryService {
 
   /// The event a verified decision stands for.
   static func event(for claims: DecisionClaims, token: String, bodyName: String) throws -> Event {
-    switch claims.kind {
-    case .grant, .renew, .suspend, .reinstate, .withdraw: break
-    case .transfer, .reserves, .lift, .refuse:
-      throw RegistryError.invalidDecision(
-        "signed decision: \(claims.kind.rawValue) decisions are not recorded by this version of the registry yet"
-      )
-    }
     do throws(DomainError) {
       let signature = try BodySignature(body: claims.body, token: token)
       switch claims.kind {
@@ -205,8 +198,25 @@ extension RegistryService {
           try LevelWithdrawn(
             siret: claims.siret, decided: claims.decided, reason: claims.reason!,
             signedBy: signature))
-      case .transfer, .reserves, .lift, .refuse:
-        throw .malformedEvent(reason: "\(claims.kind.rawValue) decisions are not recorded yet")
+      case .transfer:
+        return .levelTransferred(
+          try LevelTransferred(
+            siret: claims.siret, decided: claims.decided, level: claims.level!,
+            validFrom: claims.validFrom, validUntil: claims.validUntil!, evaluator: bodyName,
+            reference: claims.reference, fromBody: claims.fromBody!, signedBy: signature))
+      case .reserves:
+        return .reservesRecorded(
+          try ReservesRecorded(
+            siret: claims.siret, decided: claims.decided, reservations: claims.reservations!,
+            deadline: claims.deadline!, signedBy: signature))
+      case .lift:
+        return .reservesLifted(
+          ReservesLifted(siret: claims.siret, decided: claims.decided, signedBy: signature))
+      case .refuse:
+        return .levelRefused(
+          try LevelRefused(
+            siret: claims.siret, decided: claims.decided, reason: claims.reason!,
+            signedBy: signature))
       }
     } catch {
       throw RegistryError.refused(error)

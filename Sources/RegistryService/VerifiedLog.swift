@@ -86,7 +86,8 @@ struct VerifiedLog: Sendable {
     case .bodyRegistered(let registered):
       bodyRegistrations.append((registered.body, entry.index))
     case .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended, .levelReinstated,
-      .levelWithdrawn, .keyRetired, .keyRevoked, .bodyAccreditationChanged:
+      .levelWithdrawn, .keyRetired, .keyRevoked, .bodyAccreditationChanged, .levelTransferred,
+      .reservesRecorded, .reservesLifted, .levelRefused, .serviceSucceeded:
       break
     }
     return nil

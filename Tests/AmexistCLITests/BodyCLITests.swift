@@ -206,3 +206,92 @@ struct SignedDecisionCLITests {
     #expect(refused.stderr.contains("the signature does not verify"))
   }
 }
+
+/// Item 4 of "Certifying bodies", from the command line: the body's and the federation's
+/// commands for a transfer, réserves and a succession.
+@Suite("Transfers, réserves and successions from the command line")
+struct BodyDecisionCLITests {
+  @Test("C20, C25: level 3 only signed; transfer, réserves, lifting, succession as documented")
+  func lifeCycle() async throws {
+    let today = CalendarDate(parisDayOf: Instant(Date()))
+    let until = today.adding(years: 3).description
+    var setup: [[String]] = [["init"]]
+    for body in ["organisme-a", "organisme-b"] {
+      setup += [
+        ["body", "keygen", "--out", body],
+        [
+          "body", "add", body, "--name", "Organisme \(body.suffix(1).uppercased())",
+          "--accreditation", "5-0012", "--accredited-by", "COFRAC", "--accredited-from",
+          "2024-01-01", "--accredited-until", "2030-12-31",
+        ],
+        ["body", "key", "add", body, "--public-key", "\(body)/body.jwk"],
+      ]
+    }
+    setup += [
+      ["service", "add", "73282932000074", "--name", "Santé Travail Lyon"],
+      ["service", "add", "90011223400019", "--name", "Santé Travail Lyon Est"],
+    ]
+    let cli = try await CommandRunner.prepared(setup)
+    defer { cli.folder.remove() }
+    // The federation cannot grant level 3 itself: the message says how to get a signed one.
+    let federation = try await cli.run([
+      "decision", "grant", "73282932000074", "--level", "3", "--decided", today.description,
+      "--valid-until", until,
+    ])
+    #expect(federation.status == 1)
+    #expect(federation.stderr.contains("amexist decision sign"), "\(federation.stderr)")
+    func signAndRecord(_ body: String, _ arguments: [String], file: String) async throws {
+      let signed = try await cli.run(
+        ["decision", "sign", "--key", "\(body)/body.pem", "--body", body, "--kind"] + arguments
+          + ["--out", file])
+      #expect(signed.status == 0, "\(signed.stderr)")
+      let recorded = try await cli.run(["decision", "record", file])
+      #expect(recorded.status == 0, "\(recorded.stderr)")
+    }
+    try await signAndRecord(
+      "organisme-a", ["grant", "73282932000074", "--level", "3", "--valid-until", until],
+      file: "grant.jwt")
+    try await signAndRecord(
+      "organisme-b",
+      [
+        "transfer", "73282932000074", "--level", "3", "--valid-until", until, "--from-body",
+        "organisme-a",
+      ], file: "transfer.jwt")
+    try await signAndRecord(
+      "organisme-b",
+      [
+        "reserves", "73282932000074", "--reservations", "Procédure de suivi à formaliser",
+        "--deadline", today.adding(days: 60).description,
+      ], file: "reserves.jwt")
+    var shown = try await cli.run(["service", "show", "73282932000074"])
+    #expect(shown.stdout.contains("Transferred   from organisme-a"), "\(shown.stdout)")
+    #expect(shown.stdout.contains("open, to lift by"))
+    try await signAndRecord("organisme-b", ["lift", "73282932000074"], file: "lift.jwt")
+    shown = try await cli.run(["service", "show", "73282932000074"])
+    #expect(shown.stdout.contains("Réserves      lifted"), "\(shown.stdout)")
+    // The federation records the succession; both services name each other.
+    let dry = try await cli.run([
+      "service", "succeed", "73282932000074", "--by", "90011223400019", "--decided",
+      today.description, "--dry-run",
+    ])
+    #expect(dry.status == 0, "\(dry.stderr)")
+    #expect(dry.stdout.contains("The log would record 2 entries"))
+    let succeeded = try await cli.run([
+      "service", "succeed", "73282932000074", "--by", "90011223400019", "--decided",
+      today.description,
+    ])
+    #expect(succeeded.status == 0, "\(succeeded.stderr)")
+    #expect(succeeded.stdout.contains("is now active (en vigueur), level 3"), "\(succeeded.stdout)")
+    let successor = try await cli.run(["service", "show", "90011223400019"])
+    #expect(successor.stdout.contains("Succeeds      732 829 320 00074"))
+    #expect(successor.stdout.contains("Decided by    organisme-b"))
+    let predecessor = try await cli.run(["service", "show", "73282932000074"])
+    #expect(predecessor.stdout.contains("Succeeded by  900 112 234 00019"))
+    let twice = try await cli.run([
+      "service", "succeed", "73282932000074", "--by", "90011223400019", "--decided",
+      today.description,
+    ])
+    #expect(twice.status == 1)
+    #expect(try await cli.run(["log", "audit"]).status == 0)
+  }
+}

@@ -245,7 +245,7 @@ struct CLITests {
     defer { cli.folder.remove() }
     let first = try await cli.run(["demo", "--no-serve"])
     #expect(first.status == 0, "\(first.stderr)")
-    #expect(first.stdout.contains("Loaded 11 fictional services"))
+    #expect(first.stdout.contains("Loaded \(SampleRegistry.serviceCount) fictional services"))
     for standing in Standing.allCases { #expect(first.stdout.contains(standing.rawValue)) }
     for level in Level.allCases { #expect(first.stdout.contains(level.frenchName)) }
     let second = try await cli.run(["demo", "--no-serve"])

@@ -59,7 +59,68 @@ struct EventCodingTests {
         try BodyAccreditationChanged(
           body: "afnor-certification", change: .extended(until: TestValues.date("2030-12-31")),
           effective: TestValues.date("2026-11-01"), reason: "Renouvellement COFRAC")),
+      .levelTransferred(
+        try LevelTransferred(
+          siret: siret, decided: TestValues.date("2026-11-06"), level: .certification,
+          validUntil: TestValues.date("2029-10-31"), evaluator: "Organisme B", reference: "B-1",
+          fromBody: "afnor-certification", signedBy: try signature("organisme-b"))),
+      .reservesRecorded(
+        try ReservesRecorded(
+          siret: siret, decided: TestValues.date("2026-11-07"),
+          reservations: "Procédure de suivi individuel à formaliser",
+          deadline: TestValues.date("2027-02-07"), signedBy: try signature("organisme-b"))),
+      .reservesLifted(
+        ReservesLifted(
+          siret: siret, decided: TestValues.date("2026-11-08"),
+          signedBy: try signature("organisme-b"))),
+      .levelRefused(
+        try LevelRefused(
+          siret: siret, decided: TestValues.date("2026-11-09"), reason: "Écarts majeurs",
+          signedBy: try signature("organisme-c"))),
+      .serviceSucceeded(
+        try ServiceSucceeded(
+          siret: siret, decided: TestValues.date("2026-11-10"),
+          side: .successor(
+            predecessor: TestValues.siret("90011223400019"),
+            carried: try carriedLevel()))),
     ]
+  }
+
+  static func signature(_ body: String) throws -> BodySignature {
+    try BodySignature(body: body, token: "eyJhbGciOiJFUzI1NiJ9.e30.c2ln")
+  }
+
+  /// The level a successor receives from a level-3 grant logged at index 4.
+  static func carriedLevel() throws -> ServiceSucceeded.CarriedLevel {
+    var ledger = Ledger()
+    let predecessor = TestValues.siret("90011223400019")
+    try ledger.append(TestValues.registration(predecessor))
+    for _ in 0..<3 { ledger.appendUnchecked(TestValues.registration(TestValues.generatedSIRET(1))) }
+    try ledger.append(
+      try TestValues.grant(
+        predecessor, .certification, evaluator: "AFNOR Certification",
+        signedBy: try signature("afnor-certification")))
+    return ServiceSucceeded.CarriedLevel(try #require(ledger.state(predecessor)?.decision))
+  }
+
+  @Test("both sides of a succession decode to themselves, and only one side per entry")
+  func successionSides() throws {
+    let side = ServiceSucceeded.Side.predecessor(successor: TestValues.siret("90011223400019"))
+    let recorded = RecordedEvent(
+      recordedAt: Self.at,
+      event: .serviceSucceeded(
+        try ServiceSucceeded(siret: Self.siret, decided: TestValues.date("2026-11-10"), side: side))
+    )
+    #expect(try EventCoding.decode(EventCoding.encode(recorded)) == recorded)
+    #expect(throws: DomainError.self) {
+      try ServiceSucceeded(
+        siret: Self.siret, decided: TestValues.date("2026-11-10"),
+        side: .predecessor(successor: Self.siret))
+    }
+    // A body-only decision without its signature is refused when read back.
+    let unsigned =
+      #"{"decided":"2026-11-09","event":"levelRefused","reason":"x","recordedAt":"2026-11-25T10:15:30.250Z","siret":"73282932000074","v":1}"#
+    #expect(throws: DomainError.self) { try EventCoding.decode(Array(unsigned.utf8)) }
   }
 
   @Test("every kind of event encodes canonically and decodes to itself")

@@ -45,4 +45,48 @@ struct BodyRouteTests {
       #expect(home.text.contains("href=\"/bodies?lang=fr\""))
     }
   }
+
+  @Test(
+    "item 4: transfers, réserves, refusals and successions on the service pages, French and English"
+  )
+  func bodyDecisionsOnPages() async throws {
+    let harness = try await ServerHarness()
+    defer { harness.folder.remove() }
+    let sirets = SampleRegistry.sirets
+    try await harness.test { client in
+      // Service 9: transferred, réserves past their deadline.
+      let transferred = try await client.get("/services/\(sirets[9])")
+      #expect(transferred.text.contains("transféré de l&#39;organisme qualiprev-exemple le"))
+      #expect(transferred.text.contains("réserves non levées : l&#39;échéance du"))
+      #expect(transferred.text.contains("reserves-overdue"))
+      #expect(transferred.text.contains("Niveau 3 transféré à Certiflex Santé Travail (fictif)"))
+      let english = try await client.get("/services/\(sirets[9])?lang=en")
+      #expect(english.text.contains("réserves not lifted: the deadline of"))
+      #expect(english.text.contains("transferred from the body qualiprev-exemple on"))
+      let json = try await client.get("/services/\(sirets[9]).json").json()
+      #expect(json["reservesOverdue"] == .bool(true))
+      #expect(json["decision"]?["body"] == .string("certiflex-exemple"))
+      #expect(json["decision"]?["transferredFrom"] == .string("qualiprev-exemple"))
+      // Service 2: réserves lifted.
+      let lifted = try await client.get("/services/\(sirets[2])")
+      #expect(lifted.text.contains("levées le"))
+      #expect(!lifted.text.contains("réserves non levées"))
+      // Service 6: a refusal in the history.
+      let refused = try await client.get("/services/\(sirets[6])")
+      #expect(refused.text.contains("Refus de certification"))
+      #expect(
+        try await client.get("/services/\(sirets[6])?lang=en").text.contains(
+          "Certification refused"))
+      // Services 11 and 12: each page links the other.
+      let predecessor = try await client.get("/services/\(sirets[11])")
+      #expect(predecessor.text.contains("Activité reprise par"))
+      #expect(predecessor.text.contains("href=\"/services/\(sirets[12])?lang=fr\""))
+      let successor = try await client.get("/services/\(sirets[12])?lang=en")
+      #expect(successor.text.contains("Took over the activity of"))
+      #expect(successor.text.contains("href=\"/services/\(sirets[11])?lang=en\""))
+      let successorJSON = try await client.get("/services/\(sirets[12]).json").json()
+      #expect(successorJSON["predecessor"]?["siret"] == .string(sirets[11]))
+      #expect(successorJSON["level"] == .integer(2))
+    }
+  }
 }

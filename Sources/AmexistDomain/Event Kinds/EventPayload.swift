@@ -80,6 +80,11 @@ public enum EventKind: String, CaseIterable, Sendable {
   case registryConfigured
   case bodyRegistered
   case bodyAccreditationChanged
+  case levelTransferred
+  case reservesRecorded
+  case reservesLifted
+  case levelRefused
+  case serviceSucceeded
 
   /// The payload type of this kind.
   public var payloadType: any EventPayload.Type {
@@ -98,6 +103,11 @@ public enum EventKind: String, CaseIterable, Sendable {
     case .registryConfigured: RegistryConfigured.self
     case .bodyRegistered: BodyRegistered.self
     case .bodyAccreditationChanged: BodyAccreditationChanged.self
+    case .levelTransferred: LevelTransferred.self
+    case .reservesRecorded: ReservesRecorded.self
+    case .reservesLifted: ReservesLifted.self
+    case .levelRefused: LevelRefused.self
+    case .serviceSucceeded: ServiceSucceeded.self
     }
   }
 }
