@@ -220,6 +220,21 @@ struct VerifyCommand: AsyncParsableCommand {
         ("Signed with", "\(attestation.kid) (\(attestation.algorithm.rawValue))"),
         ("Payload hash", "sha256:\(attestation.payloadSHA256)"),
       ]
+      if let decision = attestation.decision, let certification = claims.certification {
+        lines.append(
+          (
+            "Certified by",
+            "\(certification.bodyName) — \(certification.accreditor) accreditation \(certification.accreditationNumber), \(decision.claims.kind.rawValue) decided \(decision.claims.decided), signed decision verified (key \(decision.kid))"
+          ))
+        if let from = certification.fromBody { lines.append(("Transferred", "from \(from)")) }
+        if let succession = certification.succession {
+          lines.append(
+            (
+              "Succeeds",
+              "\(succession.predecessor.formatted) (succession at log entry \(succession.index))"
+            ))
+        }
+      }
     }
     if let inclusion = report.inclusion {
       let checkpoint = inclusion.checkpoint.checkpoint
@@ -278,6 +293,13 @@ struct VerifyCommand: AsyncParsableCommand {
       members["kid"] = .string(attestation.kid)
       members["alg"] = .string(attestation.algorithm.rawValue)
       members["payloadSHA256"] = .string(attestation.payloadSHA256)
+      members["bodyDecision"] =
+        attestation.decision.map { decision in
+          .object([
+            "kid": .string(decision.kid), "payloadSHA256": .string(decision.payloadSHA256),
+            "claims": decision.claims.json,
+          ])
+        } ?? .null
     } else {
       members["attestation"] = .null
     }

@@ -13,7 +13,10 @@ public import AmexistDomain
 /// federation evaluated the service, `evaluator`; and the printed document's `layout` (its
 /// version) and `lang` (`fr` or `en`), so that the page is rebuilt as it was issued and no one
 /// can re-render a genuine attestation with another layout (absent from attestations issued
-/// before layouts were named: those were made with the first layout).
+/// before layouts were named: those were made with the first layout). Since certifying bodies
+/// sign their decisions, `credentialSubject` also names the registry's `scheme` and, for a
+/// level a body decided, the body and its signed decision (``BodyCertification``); both are
+/// absent from attestations issued before.
 public struct AttestationClaims: Hashable, Sendable {
   public let id: String
   /// The issuer's identifier (a URL), compared with the trust file's.
@@ -41,6 +44,11 @@ public struct AttestationClaims: Hashable, Sendable {
   public let layout: String?
   /// The printed document's language (`fr`, `en`); nil as for ``layout``.
   public let lang: String?
+  /// The scheme whose rules the registry applies; nil for attestations issued before schemes.
+  public let scheme: SchemeName?
+  /// The certifying body's signed decision behind the level; nil when the federation decided
+  /// (and for attestations issued before bodies signed).
+  public let certification: BodyCertification?
 
   /// The layout new attestations are issued with.
   public static let currentLayout = "amexist-a4/2"
@@ -62,9 +70,12 @@ public struct AttestationClaims: Hashable, Sendable {
   /// - Returns: nil when the state has no decision.
   public init?(
     state: ServiceState, id: String, issuer: String, issuerName: String? = nil,
-    issuedAt instant: Instant, layout: String = Self.currentLayout, lang: String = "fr"
+    issuedAt instant: Instant, layout: String = Self.currentLayout, lang: String = "fr",
+    scheme: SchemeName? = nil, certification: BodyCertification? = nil
   ) {
     guard let decision = state.decision else { return nil }
+    self.scheme = scheme
+    self.certification = certification
     self.issuerName = issuerName
     self.layout = layout
     self.lang = lang
@@ -97,6 +108,8 @@ public struct AttestationClaims: Hashable, Sendable {
     ]
     if let evaluator { subject["evaluator"] = .string(evaluator) }
     if let address { subject["address"] = .string(address) }
+    if let scheme { subject["scheme"] = .string(scheme.rawValue) }
+    if let certification { subject.merge(certification.members) { first, _ in first } }
     var members: [String: JSONValue] = [
       "@context": Self.context, "type": Self.types, "id": .string(id),
       "issuer": issuerName.map { .object(["id": .string(issuer), "name": .string($0)]) }
@@ -166,6 +179,16 @@ public struct AttestationClaims: Hashable, Sendable {
         try TextRules.required(
           text, field: "address", maximumLength: ServiceProfile.maximumPostalAddressLength)
       }
+      switch try subject.optionalString("scheme") {
+      case nil: scheme = nil
+      case let name?:
+        guard let known = SchemeName(rawValue: name) else {
+          throw ClaimsError(
+            "scheme \"\(name.prefix(32))\" is unknown to this amexist: upgrade amexist")
+        }
+        scheme = known
+      }
+      certification = try BodyCertification.read(from: &subject.members)
       try subject.finish()
     } catch let error as DomainError {
       throw ClaimsError(error.description)

@@ -70,7 +70,9 @@ public struct TrustedBody: Hashable, Sendable {
 /// (absent in files written before schemes: `amexist`); `bodies` lists the certifying bodies
 /// (`{"id", "name", "accreditation": {"accreditor", "number", "standard", "scope", "validFrom",
 /// "validUntil", "suspensions": [{"from", "until"}], "withdrawnOn"}, "keys": [as above]}`;
-/// absent when there are none).
+/// absent when there are none); `bodySignedFrom` is the log index from which a level the
+/// scheme reserves to a body must carry the body's signed decision (absent for a registry made
+/// before bodies signed that has registered none yet).
 public struct TrustFile: Hashable, Sendable {
   /// The format this version reads and writes.
   public static let format = "amexist-trust/1"
@@ -89,13 +91,18 @@ public struct TrustFile: Hashable, Sendable {
   public let scheme: SchemeName
   /// The certifying bodies, in registration order.
   public let bodies: [TrustedBody]
+  /// The log index from which a level the scheme reserves to a certifying body carries the
+  /// body's signed decision; nil when none is required (a registry made before bodies signed,
+  /// with no body registered yet).
+  public let bodySignedFrom: Int64?
 
   /// A trust file for `issuer` with `keys`, whose attestations are logged in `log` by a
   /// registry applying `scheme`.
   public init(
     issuer: String, issuerName: String? = nil, keys: [TrustedKey], log: NoteVerifier,
-    scheme: SchemeName = .amexist, bodies: [TrustedBody] = []
+    scheme: SchemeName = .amexist, bodies: [TrustedBody] = [], bodySignedFrom: Int64? = nil
   ) {
+    self.bodySignedFrom = bodySignedFrom
     self.issuer = issuer
     self.issuerName = issuerName
     self.keys = keys
@@ -128,7 +135,7 @@ public struct TrustFile: Hashable, Sendable {
       throw .invalidTrustFile("not an AMEXIST trust file")
     }
     if let unknown = Set(members.keys).subtracting([
-      "format", "issuer", "issuerName", "keys", "log", "scheme", "bodies",
+      "format", "issuer", "issuerName", "keys", "log", "scheme", "bodies", "bodySignedFrom",
     ]).sorted()
       .first
     {
@@ -156,6 +163,11 @@ public struct TrustFile: Hashable, Sendable {
       }
       scheme = known
     default: throw .invalidTrustFile("scheme is not a string")
+    }
+    switch members["bodySignedFrom"] {
+    case nil: bodySignedFrom = nil
+    case .integer(let index) where index >= 0: bodySignedFrom = index
+    default: throw .invalidTrustFile("bodySignedFrom is not a log index")
     }
     guard case .array(let entries) = members["keys"], entries.count <= 256 else {
       throw .invalidTrustFile("keys must be a list of at most 256 keys")
@@ -353,6 +365,7 @@ public struct TrustFile: Hashable, Sendable {
       "scheme": .string(scheme.rawValue),
     ]
     if let issuerName { members["issuerName"] = .string(issuerName) }
+    if let bodySignedFrom { members["bodySignedFrom"] = .integer(bodySignedFrom) }
     if !bodies.isEmpty {
       members["bodies"] = .array(
         bodies.map { body in

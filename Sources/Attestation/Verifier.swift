@@ -4,7 +4,7 @@ public import TransparencyLog
 
 /// Why an attestation does not verify. One case per reason; ``exitCode`` is the table that maps
 /// each reason to the `amexist verify` exit status.
-public enum VerificationFailure: Hashable, Sendable, CustomStringConvertible {
+public enum VerificationFailure: Error, Hashable, Sendable, CustomStringConvertible {
   /// Not a bundle or compact JWS, or its claims are not an AMEXIST attestation.
   case malformed(String)
   /// The token is well formed but refused by the JWS rules or its signature does not verify.
@@ -33,6 +33,13 @@ public enum VerificationFailure: Hashable, Sendable, CustomStringConvertible {
   /// A printed attestation whose QR code links to an origin the verifier did not pin (the
   /// page may be genuine; the link is not one this verifier trusts).
   case unpinnedLink(String)
+  /// A certifying body's decision behind the level is not trusted: the body, or its key, is not
+  /// in the trust file, the key was revoked or outside its window, the body was not accredited
+  /// on the decision date, or the level needed a body's decision and the attestation has none.
+  case untrustedBody(String)
+  /// The body's signed decision the bundle carries is not the one the credential names, or
+  /// says something else than the credential.
+  case bodyDecision(String)
 
   /// The exit status of `amexist verify` for this reason (0 is valid).
   public var exitCode: Int32 {
@@ -43,7 +50,8 @@ public enum VerificationFailure: Hashable, Sendable, CustomStringConvertible {
     case .keyRevoked: return 4
     case .statusUnknown: return 5
     case .logProof: return 6
-    case .untrustedKey, .unpinnedLink: return 7
+    case .bodyDecision: return 1
+    case .untrustedKey, .unpinnedLink, .untrustedBody: return 7
     }
   }
 
@@ -62,6 +70,8 @@ public enum VerificationFailure: Hashable, Sendable, CustomStringConvertible {
     case .logProof: return "log-proof"
     case .documentAltered: return "document-altered"
     case .unpinnedLink: return "unpinned-link"
+    case .untrustedBody: return "untrusted-body"
+    case .bodyDecision: return "body-decision"
     }
   }
 
@@ -80,6 +90,8 @@ public enum VerificationFailure: Hashable, Sendable, CustomStringConvertible {
     case .logProof(let reason): return "not proven logged: \(reason)"
     case .documentAltered(let reason): return "altered document: \(reason)"
     case .unpinnedLink(let reason): return "links to an origin you did not pin: \(reason)"
+    case .untrustedBody(let reason): return "untrusted certifying body: \(reason)"
+    case .bodyDecision(let reason): return "body's decision: \(reason)"
     }
   }
 }
@@ -93,6 +105,8 @@ public struct VerifiedAttestation: Hashable, Sendable {
   public let algorithm: SigningAlgorithm
   /// SHA-256 of the signed payload, lower-case hex: with the id, what identifies the attestation.
   public let payloadSHA256: String
+  /// The certifying body's signed decision the credential names, once it verified.
+  public internal(set) var decision: VerifiedDecision? = nil
 }
 
 /// Where the log holds an attestation, as its verified inclusion proof shows.
@@ -181,11 +195,13 @@ public struct AttestationVerifier: Sendable {
     }
     var token = input
     var logProof: String?
+    var decisionToken: String?
     if input.first == UInt8(ascii: "{") {
       do {
         let bundle = try AttestationBundle(bytes: input)
         token = Array(bundle.jws.utf8)
         logProof = bundle.logProof
+        decisionToken = bundle.decision
       } catch {
         return report(.malformed(error.description))
       }
@@ -233,6 +249,10 @@ public struct AttestationVerifier: Sendable {
     } catch {
       return report(.logProof(error.description))
     }
+    switch Self.bodyDecision(of: claims, token: decisionToken, trust: trust) {
+    case .success(let decision): attestation?.decision = decision
+    case .failure(let failure): return report(failure)
+    }
     // A revoked key's signature stands only on independent evidence that the log held the
     // attestation before the revocation (B1), and only for what it dated before the
     // revocation's instant (B13).
@@ -248,6 +268,117 @@ public struct AttestationVerifier: Sendable {
     }
     if now >= claims.validUntil { return report(.expired(claims.validUntil)) }
     return report(nil)
+  }
+
+  /// Checks the certifying body's signed decision behind `claims` (DESIGN, "Certifying bodies"):
+  /// the body and the key in the trust file, the key valid and not revoked on the decision
+  /// date, the body accredited on that day (else ``VerificationFailure/untrustedBody(_:)``, exit
+  /// 7); the signature (exit 1); the decision being the one the credential names, for this
+  /// registry and scheme, and saying the same level, last day, service and date (else
+  /// ``VerificationFailure/bodyDecision(_:)``, exit 1). A credential without a body's decision
+  /// is refused (exit 7) when the scheme reserves its level to a body and its decision is at or
+  /// after the trust file's `bodySignedFrom`.
+  public static func checkBodyDecision(
+    of claims: AttestationClaims, token: String?, trust: TrustFile
+  ) -> VerificationFailure? {
+    if case .failure(let failure) = bodyDecision(of: claims, token: token, trust: trust) {
+      return failure
+    }
+    return nil
+  }
+
+  /// The body's decision behind `claims`, verified as ``checkBodyDecision(of:token:trust:)``
+  /// says.
+  static func bodyDecision(of claims: AttestationClaims, token: String?, trust: TrustFile)
+    -> Result<VerifiedDecision?, VerificationFailure>
+  {
+    guard let certification = claims.certification else {
+      if let from = trust.bodySignedFrom, claims.decisionIndex >= from,
+        trust.scheme.rules.rule(for: claims.level).signer == .accreditedBody
+      {
+        return .failure(
+          .untrustedBody(
+            "\(trust.scheme): level \(claims.level.rawValue) is decided by an accredited body's signed decision, and this attestation carries none"
+          ))
+      }
+      guard token == nil else {
+        return .failure(.malformed("the bundle carries a decision its credential does not name"))
+      }
+      return .success(nil)
+    }
+    guard let token else {
+      return .failure(
+        .bodyDecision("the credential names a body's decision that the bundle does not carry"))
+    }
+    guard let body = trust.body(certification.body) else {
+      return .failure(
+        .untrustedBody("\(certification.body) is not a certifying body of the trust file"))
+    }
+    let decision: VerifiedDecision
+    do {
+      decision = try VerifiedDecision(token: token) { body.key($0)?.publicKey }
+    } catch {
+      switch error {
+      case .signature(.unknownKey(let kid)):
+        return .failure(
+          .untrustedBody(
+            "key \(kid.prefix(64)) is not one of \(body.name)'s keys in the trust file"))
+      case .signature(.malformed), .signature(.tooLarge), .malformed:
+        return .failure(.bodyDecision(error.description))
+      case .signature:
+        return .failure(.invalidSignature(error.description))
+      }
+    }
+    let decided = decision.claims
+    guard decision.payloadSHA256 == certification.decisionSHA256, decided.body == body.id else {
+      return .failure(.bodyDecision("it is not the decision the credential names"))
+    }
+    guard let key = body.key(decision.kid) else {
+      return .failure(.untrustedBody("key \(decision.kid) is not \(body.name)'s"))
+    }
+    let dayStart = decided.decided.parisStart
+    guard key.validFrom < decided.decided.adding(days: 1).parisStart,
+      key.validUntil.map({ dayStart < $0 }) ?? true
+    else {
+      return .failure(
+        .untrustedBody("key \(key.kid) of \(body.name) was not valid on \(decided.decided)"))
+    }
+    if let revokedAt = key.revokedAt,
+      KeyRevocation.revokes(
+        revokedAt: revokedAt, revocationIndex: key.revocationIndex, validFrom: dayStart,
+        logIndex: certification.succession?.index ?? claims.decisionIndex)
+    {
+      return .failure(.untrustedBody("key \(key.kid) of \(body.name) was revoked at \(revokedAt)"))
+    }
+    let standing = body.accreditation.standing(on: decided.decided)
+    guard standing == .accredited else {
+      return .failure(
+        .untrustedBody("\(body.name) was not accredited on \(decided.decided) (\(standing))"))
+    }
+    let siret = certification.succession?.predecessor ?? claims.siret
+    var differences: [String] = []
+    if decided.audience != trust.log.name { differences.append("aud") }
+    if decided.scheme != trust.scheme || (claims.scheme.map { $0 != trust.scheme } ?? false) {
+      differences.append("scheme")
+    }
+    if ![DecisionKind.grant, .renew, .transfer].contains(decided.kind) {
+      differences.append("decision")
+    }
+    if decided.level != claims.level { differences.append("level") }
+    if decided.validUntil != claims.levelValidUntil { differences.append("validUntil") }
+    if decided.siret != siret { differences.append("siret") }
+    if certification.succession == nil, decided.decided != claims.decisionDate {
+      differences.append("decided")
+    }
+    if decided.fromBody != certification.fromBody { differences.append("fromBody") }
+    if certification.accreditationNumber != body.accreditation.number {
+      differences.append("accreditation number")
+    }
+    if let first = differences.first {
+      return .failure(
+        .bodyDecision("the body signed another \(first) than the credential states"))
+    }
+    return .success(decision)
   }
 
   /// Verifies that the log holds `attestation`: the entry the registry logged when it issued

@@ -127,6 +127,18 @@ struct AttestationLayout {
     return Array(operations.joined(separator: "\n").utf8) + [0x0A]
   }
 
+  /// Who decided the level: the certifying body, with its accreditation, when it signed the
+  /// decision; else the evaluator named (or the federation).
+  private var evaluatorField: (String, String, PDFFont) {
+    let claims = sheet.claims
+    guard let body = claims.certification else {
+      return (
+        french ? "Évaluateur" : "Evaluator", Words.evaluator(claims.evaluator, language), .regular
+      )
+    }
+    return (french ? "Certifié par" : "Certified by", Words.certifiedBy(body, language), .regular)
+  }
+
   /// Label, value and the value's font, in page order.
   private var fields: [(String, String, PDFFont)] {
     let claims = sheet.claims
@@ -149,7 +161,7 @@ struct AttestationLayout {
           + (french ? " au " : " to ") + DateWords.date(claims.levelValidUntil, language),
         .regular
       ),
-      (french ? "Évaluateur" : "Evaluator", Words.evaluator(claims.evaluator, language), .regular),
+      evaluatorField,
       (
         french ? "Délivrée le" : "Issued", DateWords.instant(claims.validFrom, language),
         .regular

@@ -1,4 +1,5 @@
 public import AmexistDomain
+public import Attestation
 import Foundation
 
 /// The language of a page or a document: French by default, English on request.
@@ -39,6 +40,16 @@ public enum Words {
   /// The evaluating body; nil is the federation.
   public static func evaluator(_ evaluator: String?, _ language: PageLanguage) -> String {
     evaluator ?? (language == .french ? "la fédération" : "the federation")
+  }
+
+  /// The certifying body whose signed decision an attestation carries: "Certiflex — accréditation
+  /// COFRAC n° 5-9901, décision signée" (with "vérifiée" once a verifier checked it).
+  public static func certifiedBy(
+    _ body: BodyCertification, _ language: PageLanguage, verified: Bool = false
+  ) -> String {
+    language == .french
+      ? "\(body.bodyName) — accréditation \(body.accreditor) n° \(body.accreditationNumber), décision signée\(verified ? " vérifiée" : "")"
+      : "\(body.bodyName) — \(body.accreditor) accreditation no. \(body.accreditationNumber), signed decision\(verified ? " verified" : "")"
   }
 }
 

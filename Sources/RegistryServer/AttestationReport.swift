@@ -41,6 +41,14 @@ struct AttestationReport: Sendable {
         "levelName": .string(claims.level.frenchName),
         "decided": .string(claims.decisionDate.description),
         "evaluator": claims.evaluator.map(JSONValue.string) ?? .null,
+        "certifiedBy": claims.certification.map { body in
+          .object([
+            "id": .string(body.body), "name": .string(body.bodyName),
+            "accreditor": .string(body.accreditor),
+            "accreditationNumber": .string(body.accreditationNumber),
+            "decisionSHA256": .string(body.decisionSHA256),
+          ])
+        } ?? .null,
         "validFrom": .string(claims.validFrom.description),
         "validUntil": .string(claims.validUntil.description),
       ])
@@ -66,12 +74,16 @@ struct AttestationReport: Sendable {
       "downloadable": lookup.signedDocument != nil,
     ]
     if let claims = lookup.claims {
-      view["claims"] = [
+      var claimsView: [String: Any] = [
         "level": "\(claims.level.rawValue) · \(Words.level(claims.level, language))",
         "decided": DateWords.date(claims.decisionDate, language),
         "evaluator": Words.evaluator(claims.evaluator, language),
         "validUntil": DateWords.date(claims.levelValidUntil, language),
       ]
+      if let body = claims.certification {
+        claimsView["certifiedBy"] = Words.certifiedBy(body, language)
+      }
+      view["claims"] = claimsView
     }
     return view
   }
@@ -136,6 +148,19 @@ extension Site {
           french:
             "Le document signé n'est pas conservé par le registre : seule l'entrée du journal est vérifiée",
           english: "The registry does not keep the signed document: only the log entry is checked"))
+    }
+    if let body = lookup.claims?.certification {
+      let kept = lookup.decisionToken != nil
+      checks.append(
+        .init(
+          passed: kept,
+          french: kept
+            ? "Décision signée par \(body.bodyName) conservée au journal, empreinte SHA-256 identique à celle de l'attestation"
+            : "La décision signée par \(body.bodyName) que nomme l'attestation n'est pas celle du journal",
+          english: kept
+            ? "Decision signed by \(body.bodyName) kept in the log, its SHA-256 equal to the attestation's"
+            : "The decision signed by \(body.bodyName) that the attestation names is not the log's")
+      )
     }
     var size: Int64?
     do {

@@ -268,7 +268,8 @@ extension Site {
     } catch {
       throw SiteError.unavailable
     }
-    return CanonicalJSON.encode(AttestationBundle(jws: jws, evidence: evidence).json)
+    return CanonicalJSON.encode(
+      AttestationBundle(jws: jws, evidence: evidence, decision: lookup.decisionToken).json)
   }
 
   /// `/v/{id}`: the short link of a printed attestation, sent on to its page.

@@ -112,6 +112,18 @@ struct VerifyResult {
         "validFrom": .string(claims.validFrom.description),
         "validUntil": .string(claims.validUntil.description),
         "kid": .string(attestation.kid),
+        // Only a body's decision that verified is named.
+        "certifiedBy": attestation.decision.flatMap { decision in
+          claims.certification.map { body in
+            .object([
+              "id": .string(body.body), "name": .string(body.bodyName),
+              "accreditor": .string(body.accreditor),
+              "accreditationNumber": .string(body.accreditationNumber),
+              "decided": .string(decision.claims.decided.description),
+              "kid": .string(decision.kid),
+            ])
+          }
+        } ?? .null,
       ])
     } else {
       members["attestation"] = .null
@@ -158,7 +170,11 @@ struct VerifyResult {
       add("SIRET", "SIRET", claims.siret.formatted)
       add("Niveau", "Level", "\(claims.level.rawValue) · \(Words.level(claims.level, language))")
       add("Décision du", "Decided on", DateWords.date(claims.decisionDate, language))
-      add("Évaluateur", "Evaluator", Words.evaluator(claims.evaluator, language))
+      if attestation.decision != nil, let body = claims.certification {
+        add("Certifié par", "Certified by", Words.certifiedBy(body, language, verified: true))
+      } else {
+        add("Évaluateur", "Evaluator", Words.evaluator(claims.evaluator, language))
+      }
       add("Valable jusqu'au", "Valid until", DateWords.date(claims.levelValidUntil, language))
       add("Délivrée le", "Issued on", DateWords.instant(claims.validFrom, language))
       add("Clé de signature", "Signing key", attestation.kid)

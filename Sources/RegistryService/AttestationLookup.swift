@@ -17,6 +17,10 @@ public struct AttestationLookup: Sendable {
   public let signingKey: KeyRecord?
   /// The claims read from the verified document.
   public let claims: AttestationClaims?
+  /// The certifying body's signed decision the attestation's bundle carries, if a body decided:
+  /// the token the log keeps, present only when its payload hash is the one the credential
+  /// names.
+  public let decisionToken: String?
 }
 
 extension RegistryService {
@@ -45,7 +49,12 @@ extension RegistryService {
       return AttestationLookup(
         record: record, service: state,
         status: AttestationStatus.of(record, in: state, signingKey: signingKey),
-        signedDocument: signed?.token, signingKey: signingKey, claims: signed?.claims)
+        signedDocument: signed?.token, signingKey: signingKey, claims: signed?.claims,
+        decisionToken: try signed?.claims.certification.flatMap { certification in
+          try Self.bodyDecision(at: record.decisionIndex, snapshot: snapshot).flatMap {
+            $0.certification.decisionSHA256 == certification.decisionSHA256 ? $0.token : nil
+          }
+        })
     }
   }
 }

@@ -42,7 +42,20 @@ extension RegistryService {
     }
     return TrustFile(
       issuer: issuer, issuerName: issuerName, keys: keys, log: log, scheme: try await scheme(),
-      bodies: bodies)
+      bodies: bodies,
+      bodySignedFrom: try await read { snapshot in try Self.bodySignedFrom(snapshot) }
+    )
+  }
+
+  /// The log index from which a level the scheme reserves to a body carries the body's signed
+  /// decision: 0 for a registry whose entry 0 names its scheme (made since bodies sign); for an
+  /// earlier registry, its first body's registration (no body could sign before), or nil while
+  /// it has none. The append rules refuse such a level without a signed decision at any index.
+  static func bodySignedFrom(_ snapshot: any RegistrySnapshot) throws -> Int64? {
+    guard try snapshot.count() > 0 else { return 0 }
+    if try snapshot.event(at: 0)?.event.configuredScheme != nil { return 0 }
+    guard let first = try snapshot.registeredBodies().first else { return nil }
+    return try snapshot.events(about: .body(first)).first?.index
   }
 
   /// Adds `key` to the log, signing from now on, and retires the keys in `retiring` now, in one
@@ -151,16 +164,20 @@ extension RegistryService {
   ) async throws(RegistryError) -> IssuedAttestation {
     let clock = self.clock
     let id = "urn:uuid:" + UUID().uuidString.lowercased()
-    let issued = Mutex<(AttestationClaims, String)?>(nil)
+    let issued = Mutex<(AttestationClaims, String, String?)?>(nil)
     let receipt = try await sealedAppend { snapshot in
       let now = try Self.recordingInstant(snapshot, clock: clock)
       let history = try snapshot.events(about: .service(siret))
       guard let state = ServiceState.fold(history, at: now) else {
         throw RegistryError.notFound(siret)
       }
+      let bodyDecision = try state.decision.flatMap { decision in
+        try Self.bodyDecision(at: decision.latestIndex, snapshot: snapshot)
+      }
       guard state.standing == .active,
         let claims = AttestationClaims(
-          state: state, id: id, issuer: issuer, issuerName: issuerName, issuedAt: now, lang: lang)
+          state: state, id: id, issuer: issuer, issuerName: issuerName, issuedAt: now, lang: lang,
+          scheme: try Self.scheme(of: snapshot), certification: bodyDecision?.certification)
       else {
         throw RegistryError.refused(
           .ruleViolated(.attestationNeedsActiveLevel(siret, standing: state.standing)))
@@ -205,10 +222,11 @@ extension RegistryService {
         )
       )
       try AppendRules.check(event, recordedAt: now, history: history)
-      issued.withLock { $0 = (claims, jws) }
+      issued.withLock { $0 = (claims, jws, bodyDecision?.token) }
       return [RecordedEvent(recordedAt: now, event: event, signedDocument: jws)]
     }
-    guard let (claims, jws) = issued.withLock({ $0 }), let entry = receipt.events.first,
+    guard let (claims, jws, decision) = issued.withLock({ $0 }),
+      let entry = receipt.events.first,
       let checkpoint = receipt.checkpoint
     else {
       throw .storage(.unavailable("the issuance was not recorded"))
@@ -216,7 +234,8 @@ extension RegistryService {
     let evidence = try await inclusionEvidence(
       index: entry.index, size: checkpoint.checkpoint.size)
     return IssuedAttestation(
-      bundle: AttestationBundle(jws: jws, evidence: evidence), claims: claims, logged: entry)
+      bundle: AttestationBundle(jws: jws, evidence: evidence, decision: decision), claims: claims,
+      logged: entry)
   }
 }
 

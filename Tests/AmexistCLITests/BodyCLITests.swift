@@ -211,7 +211,7 @@ struct SignedDecisionCLITests {
 /// commands for a transfer, réserves and a succession.
 @Suite("Transfers, réserves and successions from the command line")
 struct BodyDecisionCLITests {
-  @Test("C20, C25: level 3 only signed; transfer, réserves, lifting, succession as documented")
+  @Test("C20, C24: level 3 only signed; transfer, réserves, lifting, succession as documented")
   func lifeCycle() async throws {
     let today = CalendarDate(parisDayOf: Instant(Date()))
     let until = today.adding(years: 3).description

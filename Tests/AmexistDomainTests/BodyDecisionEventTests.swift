@@ -3,7 +3,7 @@ import RegistryTesting
 import Testing
 
 /// Item 4 of "Certifying bodies": transfers, réserves, refusals and successions in the fold and
-/// the rules (catalogue C25 for transfers).
+/// the rules (catalogue C24 for transfers, C25 for réserves).
 @Suite("Transfers, réserves, refusals and successions")
 struct BodyDecisionEventTests {
   static func signature(_ body: String) throws -> BodySignature {
@@ -55,7 +55,7 @@ struct BodyDecisionEventTests {
 
   // MARK: Transfer
 
-  @Test("C25 a transfer moves the level as it is to the receiving body, which alone then decides")
+  @Test("C24 a transfer moves the level as it is to the receiving body, which alone then decides")
   func transferMovesTheLevel() throws {
     var ledger = try certified()
     let grantIndex = try #require(ledger.state(siret)?.decision?.latestIndex)
@@ -78,7 +78,7 @@ struct BodyDecisionEventTests {
     expectViolation(.decisionReservedToBody("organisme-b"), ledger, suspendedByA)
   }
 
-  @Test("C25 a transfer names the body holding the level, keeps level and last day")
+  @Test("C24 a transfer names the body holding the level, keeps level and last day")
   func transferRefusals() throws {
     let ledger = try certified()
     expectViolation(
@@ -98,7 +98,7 @@ struct BodyDecisionEventTests {
     }
   }
 
-  @Test("C25 no transfer while suspended, nor with one year or less left (both sides)")
+  @Test("C24 no transfer while suspended, nor with one year or less left (both sides)")
   func transferConditions() throws {
     var suspended = try certified()
     try suspended.append(
@@ -130,7 +130,7 @@ struct BodyDecisionEventTests {
 
   // MARK: Réserves
 
-  @Test("réserves are open until lifted; past the deadline they are 'non levées'")
+  @Test("C25 réserves are open until lifted; past the deadline they are non levées")
   func reservesLifeCycle() throws {
     var ledger = try certified()
     try ledger.append(try reserves(deadline: "2026-11-20"))

@@ -47,7 +47,7 @@ struct BodyRouteTests {
   }
 
   @Test(
-    "item 4: transfers, réserves, refusals and successions on the service pages, French and English"
+    "item 4, C25: transfers, réserves, refusals and successions on the service pages, French and English"
   )
   func bodyDecisionsOnPages() async throws {
     let harness = try await ServerHarness()

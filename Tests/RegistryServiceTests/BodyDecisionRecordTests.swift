@@ -65,7 +65,7 @@ struct BodyDecisionRecordTests {
   }
 
   @Test(
-    "C25 a transfer signed by the receiving body moves the level; older attestations are superseded"
+    "C24 a transfer signed by the receiving body moves the level; older attestations are superseded"
   )
   func transfer() async throws {
     let setup = try await Setup()
@@ -103,7 +103,8 @@ struct BodyDecisionRecordTests {
     }
   }
 
-  @Test("réserves signed by the body, past their deadline, show as not lifted until it lifts them")
+  @Test(
+    "C25 réserves signed by the body, past their deadline, show as not lifted until it lifts them")
   func reserves() async throws {
     let setup = try await Setup()
     defer { setup.harness.folder.remove() }
