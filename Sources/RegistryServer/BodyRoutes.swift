@@ -49,6 +49,20 @@ extension Site {
         ] as [String: Any]
       },
       "hasKeys": !body.keys.isEmpty,
+      "services": body.services.map { state in
+        [
+          "siret": state.siret.digits, "siretFormatted": state.siret.formatted,
+          "name": state.profile.name,
+          "level": state.decision.map {
+            "\($0.level.rawValue) · \(Words.level($0.level, language))"
+          }
+            ?? "",
+          "standing": Words.standing(state.standing, language),
+          "standingCode": state.standing.rawValue,
+          "overdue": state.reservesOverdue,
+        ] as [String: Any]
+      },
+      "hasServices": !body.services.isEmpty,
     ]
   }
 }

@@ -8,6 +8,8 @@ public struct CertifyingBody: Hashable, Sendable {
   public let record: BodyRecord
   /// Its keys, in the order they were added.
   public let keys: [KeyRecord]
+  /// The services whose level in force (or suspended) this body decided, in registration order.
+  public var services: [ServiceState] = []
 
   /// The body as `body list --json` and the API publish it: the accreditation with its
   /// standing on `today`, and its keys with whether they sign at `now`.
@@ -19,6 +21,15 @@ public struct CertifyingBody: Hashable, Sendable {
     }
     return .object([
       "id": .string(record.id), "name": .string(record.name), "accreditation": accreditation,
+      "services": .array(
+        services.map { state in
+          .object([
+            "siret": .string(state.siret.digits), "name": .string(state.profile.name),
+            "level": state.decision.map { .integer(Int64($0.level.rawValue)) } ?? .null,
+            "standing": .string(state.standing.rawValue),
+            "reservesOverdue": .bool(state.reservesOverdue),
+          ])
+        }),
       "keys": .array(
         keys.map { key in
           .object([
@@ -71,9 +82,19 @@ extension RegistryService {
     return try await append([.keyAdded(added)], dryRun: dryRun)[0]
   }
 
-  /// Every certifying body with its keys, in registration order.
+  /// Every certifying body with its keys and the services whose level in force or suspended it
+  /// decided, in registration order.
   public func bodies() async throws(RegistryError) -> [CertifyingBody] {
-    try await read { snapshot in
+    let now = clock.now()
+    return try await read { snapshot in
+      var certified: [String: [ServiceState]] = [:]
+      for siret in try snapshot.registeredServices() {
+        guard
+          let state = ServiceState.fold(try snapshot.events(about: .service(siret)), at: now),
+          let body = state.decision?.body, state.standing == .active || state.standing == .suspended
+        else { continue }
+        certified[body, default: []].append(state)
+      }
       let keys = try snapshot.addedKeyIDs().compactMap { kid in
         KeyRecord.fold(try snapshot.events(about: .key(kid)))
       }
@@ -81,7 +102,9 @@ extension RegistryService {
         guard let record = BodyRecord.fold(try snapshot.events(about: .body(id))) else {
           return nil
         }
-        return CertifyingBody(record: record, keys: keys.filter { $0.owner == id })
+        var body = CertifyingBody(record: record, keys: keys.filter { $0.owner == id })
+        body.services = certified[id] ?? []
+        return body
       }
     }
   }

@@ -87,6 +87,18 @@ struct BodyRouteTests {
       let successorJSON = try await client.get("/services/\(sirets[12]).json").json()
       #expect(successorJSON["predecessor"]?["siret"] == .string(sirets[11]))
       #expect(successorJSON["level"] == .integer(2))
+      // Each body's page lists the services whose level it decided.
+      let bodies = try await client.get("/bodies")
+      #expect(bodies.text.contains("href=\"/services/\(sirets[9])?lang=fr\""))
+      #expect(bodies.text.contains("href=\"/services/\(sirets[2])?lang=fr\""))
+      let listed = try await client.get("/bodies.json").json()["bodies"]?.arrayValue ?? []
+      let certiflex = listed.first { $0["id"] == .string(SampleRegistry.bodies[0].id) }
+      #expect(
+        certiflex?["services"]?.arrayValue?.compactMap { $0["siret"]?.stringValue }.sorted()
+          == [sirets[2], sirets[9]])
+      let qualiprev = listed.first { $0["id"] == .string(SampleRegistry.bodies[1].id) }
+      // Its only level moved away by the transfer.
+      #expect(qualiprev?["services"]?.arrayValue?.isEmpty == true)
     }
   }
 }
