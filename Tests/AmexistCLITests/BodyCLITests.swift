@@ -195,10 +195,19 @@ struct SignedDecisionCLITests {
     #expect(recorded.stdout.contains("level 3 · Certification"))
     let bundle = try await cli.run(["attest", "73282932000074", "--out", "out"])
     #expect(bundle.status == 0, "\(bundle.stderr)")
-    let verified = try await cli.run([
-      "verify", bundle.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
-    ])
+    let bundlePath = bundle.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    let verified = try await cli.run(["verify", bundlePath])
     #expect(verified.status == 0, "\(verified.stderr)")
+    #expect(
+      verified.stdout.contains("Certified by  AFNOR Certification — COFRAC accreditation 5-0012"))
+    // Python reads the bundle as DESIGN describes it: the decision verifies with the body's key
+    // and is the one the credential names.
+    let chain = try await shell(
+      [
+        "python3", "-W", "ignore", "\(Vectors.packageRoot)/Tests/Interop/decision_chain_check.py",
+        bundlePath, "Keys/trust.json",
+      ], in: cli.folder.path)
+    #expect(chain.status == 0 && chain.stdout == "ok\n", "\(chain.stdout) \(chain.stderr)")
     let tampered = try await shell(arguments + ["tampered.jwt", "--tamper"], in: cli.folder.path)
     #expect(tampered.status == 0, "\(tampered.stderr)")
     let refused = try await cli.run(["decision", "record", "tampered.jwt"])
