@@ -1,3 +1,5 @@
+import AmexistDomain
+import Attestation
 public import RegistryStore
 public import TransparencyLog
 
@@ -27,12 +29,15 @@ public enum AuditProblem: Hashable, Sendable, CustomStringConvertible {
   /// The given checkpoint and the log disagree at its size: a split view. Both notes are the
   /// evidence (the stored one is nil when the log signed no checkpoint of that size).
   case fork(size: Int64, given: String, stored: String?)
+  /// A decision the log says a certifying body signed does not verify with that body's key as
+  /// the log held it then, is for another registry, or says something else than its token.
+  case bodyDecisionInvalid(index: Int64, reason: String)
 
   /// The first index that does not match, when the problem names one.
   public var firstIndex: Int64? {
     switch self {
     case .missingEntry(let index), .entryMismatch(let index), .treeMismatch(let index),
-      .derivedMismatch(let index, _):
+      .derivedMismatch(let index, _), .bodyDecisionInvalid(let index, _):
       return index
     case .checkpointMismatch(_, let first): return first
     case .checkpointBeyondLog(_, let entries), .rollback(_, let entries): return entries
@@ -61,6 +66,8 @@ public enum AuditProblem: Hashable, Sendable, CustomStringConvertible {
         "the log holds \(entries) entries but signed a checkpoint of size \(size): it was rolled back"
     case .fork(let size, _, _):
       return "SECURITY: the log has another tree at size \(size) than the given checkpoint (a fork)"
+    case .bodyDecisionInvalid(let index, let reason):
+      return "entry \(index) holds a body's decision that does not stand: \(reason)"
     }
   }
 }
@@ -98,6 +105,7 @@ enum LogAudit {
     }
     var tree = CompactRange()
     var verified = VerifiedLog()
+    var decisions = BodyDecisionAudit()
     let held = [since, published].compactMap { $0 }
     var entries: Int64 = 0
     var nextCheckpoint = 0
@@ -133,6 +141,10 @@ enum LogAudit {
             try verified.add(entry)
           } catch {
             problem = .derivedMismatch(index: index, reason: Self.reason(error))
+            throw Stop()
+          }
+          if let reason = decisions.check(entry, origin: log.name) {
+            problem = .bodyDecisionInvalid(index: index, reason: reason)
             throw Stop()
           }
           entries += 1
@@ -254,3 +266,62 @@ extension RegistryService {
 /// Told how far a long operation is: `done` items of `total`. Called for every item; whoever
 /// shows it decides how often.
 public typealias ProgressHandler = @Sendable (_ done: Int64, _ total: Int64) -> Void
+
+/// Checks, entry by entry, every body-signed decision the log holds against the key and body
+/// the log held before it: the token verifies with a key of that body, names this registry,
+/// and is exactly the event logged (the rules of the day were checked when it was recorded).
+struct BodyDecisionAudit {
+  private var keys: [String: [LoggedEvent]] = [:]
+  private var bodies: [String: [LoggedEvent]] = [:]
+
+  /// Why `entry`'s body decision does not stand, or nil (also for entries that hold none).
+  mutating func check(_ entry: StoredEntry, origin: String) -> String? {
+    let isKey = entry.subject.hasPrefix("key:")
+    let isBody = entry.subject.hasPrefix("body:")
+    // Only keys, bodies and entries holding a signed decision are decoded.
+    guard isKey || isBody || entry.bytes.contains(Self.marker) else { return nil }
+    guard let logged = try? LoggedEvent(index: entry.index, canonicalBytes: entry.bytes) else {
+      return "the entry cannot be read"
+    }
+    if isKey { keys[String(entry.subject.dropFirst(4)), default: []].append(logged) }
+    if isBody { bodies[String(entry.subject.dropFirst(5)), default: []].append(logged) }
+    guard let signature = logged.event.signedBy else { return nil }
+    guard let body = BodyRecord.fold(bodies[signature.body] ?? []) else {
+      return "no body \(signature.body) was registered before it"
+    }
+    let decision: VerifiedDecision
+    do {
+      decision = try VerifiedDecision(token: signature.token) { kid in
+        guard let record = KeyRecord.fold(keys[kid] ?? []), record.owner == signature.body
+        else { return nil }
+        return try? JWK.publicKey(record.publicKey)
+      }
+    } catch {
+      return error.description
+    }
+    guard decision.claims.audience == origin else {
+      return "the decision is for the registry \(decision.claims.audience)"
+    }
+    guard decision.claims.body == signature.body,
+      let expected = try? RegistryService.event(
+        for: decision.claims, token: signature.token, bodyName: body.name),
+      expected == logged.event
+    else {
+      return "the entry says something else than the body's signed decision"
+    }
+    return nil
+  }
+
+  /// The leaf member every body-signed decision has.
+  private static let marker = Array(#""signedDecision":"#.utf8)
+}
+
+extension Array where Element == UInt8 {
+  /// Whether `needle` occurs in these bytes.
+  fileprivate func contains(_ needle: [UInt8]) -> Bool {
+    guard needle.count <= count else { return false }
+    return indices.dropLast(needle.count - 1).contains { start in
+      self[start..<start + needle.count].elementsEqual(needle)
+    }
+  }
+}

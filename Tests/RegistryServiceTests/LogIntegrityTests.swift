@@ -323,4 +323,42 @@ struct LogIntegrityTests {
     await #expect(throws: RegistryError.self) { try await upgraded.allServices() }
     #expect(try await registry.audit().problem == .unsealed(from: 0))
   }
+
+  @Test(
+    "C20/C23: a body decision the log holds but its token does not say, written past the rules, is named by the audit"
+  )
+  func forgedBodyDecision() async throws {
+    let registry = try await TamperHarness()
+    defer { registry.harness.folder.remove() }
+    #expect(try await registry.audit().problem == nil)
+    // A registry operator (holding the log key) writes a level 3 whose token is another genuine
+    // decision of the body: it signs nothing of the kind.
+    let (token, body) = try await registry.service.read { snapshot in
+      var found: (String, String)?
+      try snapshot.forEachEvent(from: 0) { logged in
+        if found == nil, let signature = logged.event.signedBy {
+          found = (signature.token, signature.body)
+        }
+      }
+      return found!
+    }
+    let forged = Event.levelGranted(
+      try LevelGranted(
+        siret: TestValues.siret(SampleRegistry.sirets[0]), level: .certification,
+        decided: registry.service.today(), validUntil: registry.service.today().adding(years: 2),
+        evaluator: "Organisme", signedBy: try BodySignature(body: body, token: token)))
+    let store = try SQLiteRegistryStore(path: registry.path)
+    let now = TestValues.instant(TestValues.noon)
+    _ = try await store.append(signer: TestValues.logSigner) { _ in
+      [RecordedEvent(recordedAt: now, event: forged)]
+    }
+    let report = try await registry.audit()
+    guard case .bodyDecisionInvalid(let index, let reason) = report.problem else {
+      Issue.record(
+        "the audit did not name the forged decision: \(String(describing: report.problem))")
+      return
+    }
+    #expect(index == (try await registry.service.eventCount()) - 1)
+    #expect(reason.contains("something else than the body's signed decision"))
+  }
 }
