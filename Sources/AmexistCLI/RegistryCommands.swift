@@ -309,6 +309,16 @@ struct DemoCommand: AsyncParsableCommand {
         let attestations = (global.registry as NSString).appendingPathComponent("attestations")
         Console.out("     amexist verify \(attestations)/<id>.amexist.json")
         Console.out("     amexist verify --base-url \(origin) \(attestations)/<id>.pdf")
+        // The services whose story shows the certifying bodies' signed decisions.
+        let sirets = SampleRegistry.sirets
+        if states.count == SampleRegistry.serviceCount, states.map(\.siret.digits) == sirets {
+          Console.out(
+            "     amexist body list   amexist service show \(sirets[9]) (transferred, réserves not lifted)"
+          )
+          Console.out(
+            "     amexist service show \(sirets[11]) (succeeded by \(sirets[12]))   amexist history \(sirets[6]) (refused)"
+          )
+        }
       }
     }
     guard !noServe else { return }
@@ -328,6 +338,7 @@ struct DemoCommand: AsyncParsableCommand {
         Console.out("  badge         \(base)/badge/\(active.siret).svg")
       }
       Console.out("  verify        \(base)/verify")
+      Console.out("  bodies        \(base)/bodies")
       Console.out("  trust file    \(base)/.well-known/amexist-trust.json")
       Console.out("  log           \(base)/log/checkpoint")
     }
