@@ -274,6 +274,13 @@ struct DemoCommand: AsyncParsableCommand {
         ? trust.issuer : server.localOrigin(port: server.listenPort))
     let services = try await perform { () throws(RegistryError) in try await service.allServices() }
     if services.isEmpty {
+      // The sample's decisions follow the amexist scheme's table.
+      let scheme = try await perform { () throws(RegistryError) in try await service.scheme() }
+      guard scheme == .amexist else {
+        throw CLIError(
+          "the sample registry follows the amexist scheme and this registry applies \(scheme): run `amexist demo` in an empty folder (or with --keys and --registry pointing to new ones)"
+        )
+      }
       _ = try await perform { () throws(RegistryError) in try await service.appendSample() }
       // The sample's certifying bodies and their keys go into the published trust file.
       try await perform { () throws(RegistryError) in

@@ -239,6 +239,16 @@ struct CLITests {
       containing: "unknown standing")
   }
 
+  @Test("demo refuses, saying why, to load the amexist sample into a spsti-2023 registry")
+  func demoOtherScheme() async throws {
+    let cli = try await CommandRunner.prepared([["init", "--scheme", "spsti-2023"]])
+    defer { cli.folder.remove() }
+    let refused = try await cli.run(["demo", "--no-serve"])
+    #expect(refused.status == 1)
+    #expect(refused.stderr.contains("the sample registry follows the amexist scheme"))
+    #expect(try await cli.run(["service", "list", "--json"]).stdout == "[]\n")
+  }
+
   @Test("demo loads every level and standing, and shows an existing registry as it is")
   func demo() async throws {
     let cli = try CommandRunner()
