@@ -121,12 +121,24 @@ extension Site {
       case .html:
         return page(
           "service", title: state.profile.name, language: language,
-          path: "/services/\(siret.digits)", values: serviceView(report, language))
+          path: "/services/\(siret.digits)",
+          values: serviceView(
+            report, language, bodies: try await registry.bodyRecords(Self.bodyIDs(of: state))))
       }
     }
   }
 
-  func serviceView(_ report: ServiceReport, _ language: PageLanguage) -> [String: Any] {
+  /// The certifying bodies a service's page names.
+  static func bodyIDs(of state: ServiceState) -> Set<String> {
+    Set(
+      [state.decision?.body, state.decision?.transferredFrom, state.reserves?.body].compactMap {
+        $0
+      } + state.refusals.map(\.body))
+  }
+
+  func serviceView(
+    _ report: ServiceReport, _ language: PageLanguage, bodies: [String: BodyRecord] = [:]
+  ) -> [String: Any] {
     let state = report.state
     var view = summaryView(state, language)
     view["city"] = state.profile.city
@@ -140,6 +152,17 @@ extension Site {
         "evaluator": Words.evaluator(decision.evaluator, language),
       ]
       decisionView["reference"] = decision.reference
+      if let id = decision.body {
+        let record = bodies[id]
+        decisionView["certifiedBy"] =
+          (record?.name ?? decision.evaluator ?? id)
+          + (record.map {
+            language == .french
+              ? " — accréditation \($0.accreditation.accreditor) n° \($0.accreditation.number), décision signée"
+              : " — \($0.accreditation.accreditor) accreditation no. \($0.accreditation.number), signed decision"
+          } ?? "")
+        decisionView["bodyID"] = id
+      }
       view["decision"] = decisionView
     }
     view["standingNote"] = state.suspension?.reason ?? state.withdrawal?.reason
@@ -147,8 +170,9 @@ extension Site {
     if let decision = state.decision, let from = decision.transferredFrom,
       var decisionView = view["decision"] as? [String: Any]
     {
+      let name = bodies[from]?.name ?? from
       decisionView["transfer"] =
-        (french ? "transféré de l'organisme \(from) le " : "transferred from the body \(from) on ")
+        (french ? "transféré de \(name) le " : "transferred from \(name) on ")
         + DateWords.date(decision.decided, language)
       view["decision"] = decisionView
     }
@@ -169,6 +193,12 @@ extension Site {
       view["reserves"] = [
         "text": reserves.reservations, "status": status, "overdue": state.reservesOverdue,
       ]
+    }
+    if let refusal = state.refusals.last {
+      let name = bodies[refusal.body]?.name ?? refusal.body
+      view["refusal"] =
+        DateWords.date(refusal.decided, language) + (french ? ", par " : ", by ") + name
+        + (french ? " — motif : " : " — reason: ") + refusal.reason
     }
     if let successor = state.successor {
       view["successor"] = [

@@ -109,6 +109,19 @@ extension RegistryService {
     }
   }
 
+  /// The records of the bodies among `ids` that are registered (a light read: each body's own
+  /// events only), by id.
+  public func bodyRecords(_ ids: Set<String>) async throws(RegistryError) -> [String: BodyRecord] {
+    guard !ids.isEmpty else { return [:] }
+    return try await read { snapshot in
+      var records: [String: BodyRecord] = [:]
+      for id in ids {
+        records[id] = BodyRecord.fold(try snapshot.events(about: .body(id)))
+      }
+      return records
+    }
+  }
+
   /// The body `id`.
   ///
   /// - Throws: ``RegistryError/refused(_:)`` when no such body is registered.

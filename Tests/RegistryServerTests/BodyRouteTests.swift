@@ -56,13 +56,17 @@ struct BodyRouteTests {
     try await harness.test { client in
       // Service 9: transferred, réserves past their deadline.
       let transferred = try await client.get("/services/\(sirets[9])")
-      #expect(transferred.text.contains("transféré de l&#39;organisme qualiprev-exemple le"))
+      #expect(transferred.text.contains("transféré de Qualiprev Certification (fictif) le"))
+      #expect(
+        transferred.text.contains(
+          "Certiflex Santé Travail (fictif) — accréditation COFRAC n° 5-9901, décision signée"))
+      #expect(transferred.text.contains("href=\"/bodies?lang=fr#certiflex-exemple\""))
       #expect(transferred.text.contains("réserves non levées : l&#39;échéance du"))
       #expect(transferred.text.contains("reserves-overdue"))
       #expect(transferred.text.contains("Niveau 3 transféré à Certiflex Santé Travail (fictif)"))
       let english = try await client.get("/services/\(sirets[9])?lang=en")
       #expect(english.text.contains("réserves not lifted: the deadline of"))
-      #expect(english.text.contains("transferred from the body qualiprev-exemple on"))
+      #expect(english.text.contains("transferred from Qualiprev Certification (fictif) on"))
       let json = try await client.get("/services/\(sirets[9]).json").json()
       #expect(json["reservesOverdue"] == .bool(true))
       #expect(json["decision"]?["body"] == .string("certiflex-exemple"))
@@ -74,6 +78,9 @@ struct BodyRouteTests {
       // Service 6: a refusal in the history.
       let refused = try await client.get("/services/\(sirets[6])")
       #expect(refused.text.contains("Refus de certification"))
+      #expect(refused.text.contains("Dernier refus"))
+      #expect(
+        refused.text.contains("par Qualiprev Certification (fictif) — motif : Écarts majeurs"))
       #expect(
         try await client.get("/services/\(sirets[6])?lang=en").text.contains(
           "Certification refused"))
