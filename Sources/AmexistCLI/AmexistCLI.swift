@@ -118,7 +118,7 @@ struct AmexistCommand: AsyncParsableCommand {
         subcommands: [AttestCommand.self, VerifyCommand.self, ExportCommand.self]),
       CommandGroup(
         name: "Keys and trust",
-        subcommands: [KeysCommand.self, BodyCommand.self, TokenCommand.self]),
+        subcommands: [KeysCommand.self, BodyCommand.self, TokenCommand.self, TrustCommand.self]),
       CommandGroup(name: "Log", subcommands: [LogCommand.self]),
       CommandGroup(name: "Server", subcommands: [ServeCommand.self]),
     ]

@@ -211,7 +211,7 @@ public struct TrustFile: Hashable, Sendable {
     self.bodies = bodies
   }
 
-  private static func keys(_ entries: [JSONValue]) throws(AttestationError) -> [TrustedKey] {
+  static func keys(_ entries: [JSONValue]) throws(AttestationError) -> [TrustedKey] {
     var keys: [TrustedKey] = []
     for entry in entries {
       let key = try Self.key(entry)
@@ -223,7 +223,7 @@ public struct TrustFile: Hashable, Sendable {
     return keys
   }
 
-  private static func body(_ entry: JSONValue) throws(AttestationError) -> TrustedBody {
+  static func body(_ entry: JSONValue) throws(AttestationError) -> TrustedBody {
     guard case .object(let members) = entry,
       Set(members.keys) == ["id", "name", "accreditation", "keys"],
       case .string(let id) = members["id"], (try? Identifiers.bodyID(id)) == id,
@@ -379,7 +379,7 @@ public struct TrustFile: Hashable, Sendable {
     return .object(members)
   }
 
-  private static func json(_ keys: [TrustedKey]) -> JSONValue {
+  static func json(_ keys: [TrustedKey]) -> JSONValue {
     .array(
       keys.map { key in
         .object([
