@@ -232,20 +232,9 @@ struct BodyCommand: AsyncParsableCommand {
     func run() async throws {
       let key = SigningKey(generating: algorithm)
       let kid = key.publicKey.keyID
-      let pem = (out as NSString).appendingPathComponent("body.pem")
-      let jwk = (out as NSString).appendingPathComponent("body.jwk")
-      for path in [pem, jwk] where FileManager.default.fileExists(atPath: path) {
-        throw CLIError(
-          "\(path) exists: a body key is never overwritten; choose another --out folder",
-          exitCode: AmexistCLI.usageError)
-      }
-      try performNow { () throws(RegistryError) in
-        try KeyFolder.writeNewFile(
-          Array(key.pemRepresentation.utf8), to: pem, mode: 0o600, folder: out)
-        try KeyFolder.writeNewFile(
-          Array((CanonicalJSON.string(key.publicKey.jwk(kid: kid)) + "\n").utf8), to: jwk,
-          mode: 0o644, folder: out)
-      }
+      let (pem, jwk) = try writeKeyPair(
+        key, publicText: CanonicalJSON.string(key.publicKey.jwk(kid: kid)) + "\n",
+        names: ("body.pem", "body.jwk"), in: out, what: "body key")
       if json {
         Console.out(
           CanonicalJSON.string(
@@ -261,6 +250,29 @@ struct BodyCommand: AsyncParsableCommand {
       )
     }
   }
+}
+
+/// Writes a new key pair into `folder` (created if missing): the private key as PKCS#8 PEM,
+/// mode 0600, and `publicText` beside it. Neither file may exist: a key is never overwritten.
+///
+/// - Returns: the paths written, private first.
+func writeKeyPair(
+  _ key: SigningKey, publicText: String, names: (private: String, public: String),
+  in folder: String, what: String
+) throws -> (String, String) {
+  let privatePath = (folder as NSString).appendingPathComponent(names.private)
+  let publicPath = (folder as NSString).appendingPathComponent(names.public)
+  for path in [privatePath, publicPath] where FileManager.default.fileExists(atPath: path) {
+    throw CLIError(
+      "\(path) exists: a \(what) is never overwritten; choose another --out folder",
+      exitCode: AmexistCLI.usageError)
+  }
+  try performNow { () throws(RegistryError) in
+    try KeyFolder.writeNewFile(
+      Array(key.pemRepresentation.utf8), to: privatePath, mode: 0o600, folder: folder)
+    try KeyFolder.writeNewFile(Array(publicText.utf8), to: publicPath, mode: 0o644, folder: folder)
+  }
+  return (privatePath, publicPath)
 }
 
 /// Reads a body's public key file.

@@ -39,19 +39,9 @@ struct TrustCommand: AsyncParsableCommand {
       } catch {
         throw CLIError("\(error)", exitCode: AmexistCLI.usageError)
       }
-      let pem = (out as NSString).appendingPathComponent("root.pem")
-      let vkey = (out as NSString).appendingPathComponent("root.vkey")
-      for path in [pem, vkey] where FileManager.default.fileExists(atPath: path) {
-        throw CLIError(
-          "\(path) exists: a root key is never overwritten; choose another --out folder",
-          exitCode: AmexistCLI.usageError)
-      }
-      try performNow { () throws(RegistryError) in
-        try KeyFolder.writeNewFile(
-          Array(key.pemRepresentation.utf8), to: pem, mode: 0o600, folder: out)
-        try KeyFolder.writeNewFile(
-          Array((verifier.verifierKey + "\n").utf8), to: vkey, mode: 0o644, folder: out)
-      }
+      let (pem, vkey) = try writeKeyPair(
+        key, publicText: verifier.verifierKey + "\n", names: ("root.pem", "root.vkey"), in: out,
+        what: "root key")
       if json {
         Console.out(
           CanonicalJSON.string(
