@@ -66,7 +66,9 @@ struct BodyCommand: AsyncParsableCommand {
 
     func run() async throws {
       let service = try await global.openService()
-      let bodies = try await perform { () throws(RegistryError) in try await service.bodies() }
+      let bodies = try await perform { () throws(RegistryError) in
+        try await service.bodies(services: true)
+      }
       let today = service.today()
       let now = service.clock.now()
       if global.json {

@@ -47,9 +47,19 @@ public enum Words {
   public static func certifiedBy(
     _ body: BodyCertification, _ language: PageLanguage, verified: Bool = false
   ) -> String {
+    certifiedBy(
+      name: body.bodyName, accreditor: body.accreditor, number: body.accreditationNumber,
+      language, verified: verified)
+  }
+
+  /// The same words for a body named `name`, accredited by `accreditor` under `number`.
+  public static func certifiedBy(
+    name: String, accreditor: String, number: String, _ language: PageLanguage,
+    verified: Bool = false
+  ) -> String {
     language == .french
-      ? "\(body.bodyName) — accréditation \(body.accreditor) n° \(body.accreditationNumber), décision signée\(verified ? " vérifiée" : "")"
-      : "\(body.bodyName) — \(body.accreditor) accreditation no. \(body.accreditationNumber), signed decision\(verified ? " verified" : "")"
+      ? "\(name) — accréditation \(accreditor) n° \(number), décision signée\(verified ? " vérifiée" : "")"
+      : "\(name) — \(accreditor) accreditation no. \(number), signed decision\(verified ? " verified" : "")"
   }
 }
 

@@ -11,7 +11,7 @@ extension Site {
     let language = PageLanguage.of(request)
     let format = ResponseFormat.of(request, hasSuffix: jsonPath)
     return try await cached(request, key: "bodies/\(language)/\(format)") {
-      let bodies = try await registry.bodies()
+      let bodies = try await registry.bodies(services: true)
       let today = registry.today()
       let now = registry.clock.now()
       switch format {

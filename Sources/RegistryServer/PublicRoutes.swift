@@ -155,12 +155,11 @@ extension Site {
       if let id = decision.body {
         let record = bodies[id]
         decisionView["certifiedBy"] =
-          (record?.name ?? decision.evaluator ?? id)
-          + (record.map {
-            language == .french
-              ? " — accréditation \($0.accreditation.accreditor) n° \($0.accreditation.number), décision signée"
-              : " — \($0.accreditation.accreditor) accreditation no. \($0.accreditation.number), signed decision"
-          } ?? "")
+          record.map {
+            Words.certifiedBy(
+              name: $0.name, accreditor: $0.accreditation.accreditor,
+              number: $0.accreditation.number, language)
+          } ?? decision.evaluator ?? id
         decisionView["bodyID"] = id
       }
       view["decision"] = decisionView

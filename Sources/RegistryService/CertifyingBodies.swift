@@ -82,13 +82,14 @@ extension RegistryService {
     return try await append([.keyAdded(added)], dryRun: dryRun)[0]
   }
 
-  /// Every certifying body with its keys and the services whose level in force or suspended it
-  /// decided, in registration order.
-  public func bodies() async throws(RegistryError) -> [CertifyingBody] {
+  /// Every certifying body with its keys, in registration order; with `services`, also the
+  /// services whose level in force or suspended each decided (which folds every service: the
+  /// trust file and single-body lookups do without).
+  public func bodies(services: Bool = false) async throws(RegistryError) -> [CertifyingBody] {
     let now = clock.now()
     return try await read { snapshot in
       var certified: [String: [ServiceState]] = [:]
-      for siret in try snapshot.registeredServices() {
+      for siret in try services ? snapshot.registeredServices() : [] {
         guard
           let state = ServiceState.fold(try snapshot.events(about: .service(siret)), at: now),
           let body = state.decision?.body, state.standing == .active || state.standing == .suspended
