@@ -122,7 +122,9 @@ struct VerifyCommand: AsyncParsableCommand {
     discussion: """
       Exit status: 0 valid; 1 invalid signature or malformed input; 2 usage error; 3 expired or not yet valid; \
       4 suspended, withdrawn, superseded or revoked; 5 status unknown; 6 log proof or checkpoint invalid; \
-      7 untrusted or unknown key.
+      7 untrusted or unknown key, body or trust file (a rollback, a swap or a root not chained to the pin); \
+      8 valid, but the trust data has expired. With --root-pin (or AMEXIST_TRUST_PIN) the trust file's \
+      root must chain to the pinned root; the newest verified is kept under $XDG_STATE_HOME/amexist/.
       """
   )
   @OptionGroup var global: GlobalOptions
@@ -142,6 +144,14 @@ struct VerifyCommand: AsyncParsableCommand {
       "An origin a PDF's QR code may link to (repeatable; default: the trust file's issuer).",
       valueName: "origin"))
   var baseURLs: [String] = []
+  @Option(
+    name: .customLong("root-pin"),
+    help:
+      "The pinned root: SHA-256 (hex) of a root version's signed member (`amexist trust pin`; default: AMEXIST_TRUST_PIN)."
+  )
+  var rootPin: String?
+  @Flag(help: "Accept expired trust data (exit 0 rather than 8), knowingly.")
+  var allowExpiredTrust = false
 
   func validate() throws {
     for url in baseURLs { try validateBaseURL(url) }
@@ -168,6 +178,9 @@ struct VerifyCommand: AsyncParsableCommand {
       throw CLIError(
         "\(trustPath): \(error)", exitCode: VerificationFailure.untrustedKey("").exitCode)
     }
+    let pin = rootPin ?? ProcessInfo.processInfo.environment["AMEXIST_TRUST_PIN"]
+    let standing = try TrustStanding.establish(
+      trustFile, pin: pin?.isEmpty == true ? nil : pin, pins: TrustPins.standard(), at: instant)
     let input: [UInt8]
     do {
       input = try BoundedInput.read(file, limit: AttestationPDF.maximumSize)
@@ -190,10 +203,13 @@ struct VerifyCommand: AsyncParsableCommand {
     ).verifyUpload(input, now: instant)
     var report = checked.report
     if let online { report = await online.check(report) }
+    if let expires = trustFile.expires, instant >= expires, !allowExpiredTrust {
+      report = report.failing(.trustExpired(expires))
+    }
     Console.out(
       global.json
-        ? CanonicalJSON.string(Self.json(report, page: checked.page))
-        : Self.describe(report, page: checked.page))
+        ? CanonicalJSON.string(Self.json(report, page: checked.page, trust: standing))
+        : Self.describe(report, page: checked.page, trust: standing))
     if let failure = report.failure {
       throw CLIError(failure.description, exitCode: failure.exitCode)
     }
@@ -201,7 +217,9 @@ struct VerifyCommand: AsyncParsableCommand {
 
   /// The verification for people: only verified fields, then the verdict. `page` is what a
   /// PDF's page was found to be.
-  static func describe(_ report: VerificationReport, page: PrintedCheck.Page? = nil) -> String {
+  static func describe(
+    _ report: VerificationReport, page: PrintedCheck.Page? = nil, trust: TrustStanding? = nil
+  ) -> String {
     var lines: [(String, String)] = []
     if let attestation = report.attestation {
       let claims = attestation.claims
@@ -256,13 +274,24 @@ struct VerifyCommand: AsyncParsableCommand {
     case nil:
       break
     }
+    if let trust { lines.append(("Trust", trust.summary)) }
     lines.append(("Checked at", report.checkedAt.description))
-    lines.append(("Verdict", report.failure.map { "NOT VALID: \($0)" } ?? "VALID"))
+    let verdict: String
+    switch report.failure {
+    case nil: verdict = "VALID"
+    case .trustExpired(let at)?:
+      verdict =
+        "VALID, BUT THE TRUST DATA EXPIRED at \(at): update it (`amexist trust update`, or the registry's /.well-known/amexist-trust.json); --allow-expired-trust accepts it knowingly"
+    case let failure?: verdict = "NOT VALID: \(failure)"
+    }
+    lines.append(("Verdict", verdict))
     return Describe.labelled(lines)
   }
 
   /// The verification for programs.
-  static func json(_ report: VerificationReport, page: PrintedCheck.Page? = nil) -> JSONValue {
+  static func json(
+    _ report: VerificationReport, page: PrintedCheck.Page? = nil, trust: TrustStanding? = nil
+  ) -> JSONValue {
     var printedLink: VerificationLink?
     var printedPage: JSONValue = .null
     switch page {
@@ -288,6 +317,10 @@ struct VerifyCommand: AsyncParsableCommand {
         ])
       } ?? .null,
     ]
+    if let trust {
+      members["trust"] = trust.json
+      members["rootPinned"] = .bool(trust.rootPinned)
+    }
     if let attestation = report.attestation {
       members["attestation"] = attestation.claims.json
       members["kid"] = .string(attestation.kid)

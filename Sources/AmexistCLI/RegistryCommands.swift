@@ -43,8 +43,25 @@ struct InitCommand: AsyncParsableCommand {
       "The scheme whose rules the registry applies for its whole life: amexist (the label) or spsti-2023 (the SPSTI certification of the arrêté du 27 juillet 2023).",
       valueName: "amexist|spsti-2023"))
   var scheme: SchemeName?
+  @Option(
+    name: .customLong("root-vkey"),
+    help: ArgumentHelp(
+      "A root key's verifier key, made offline by `amexist trust root-keygen`, or a file holding it (repeatable). Without it, one root key is made in <keys>/root/ (for the demo and tests: it belongs offline).",
+      valueName: "vkey"))
+  var rootVKeys: [String] = []
+  @Option(help: "How many distinct root keys must sign each root version (with --root-vkey).")
+  var threshold: Int?
 
   func run() async throws {
+    if threshold != nil && rootVKeys.isEmpty {
+      throw CLIError("--threshold goes with --root-vkey", exitCode: AmexistCLI.usageError)
+    }
+    let roots = try rootVKeys.isEmpty ? nil : readVerifierKeys(rootVKeys)
+    if let roots, !(1...roots.count).contains(threshold ?? 1) {
+      throw CLIError(
+        "--threshold must be between 1 and the number of root keys (\(roots.count))",
+        exitCode: AmexistCLI.usageError)
+    }
     let location = try global.databaseLocation()
     let existed = await location.exists()
     let folder = global.keyFolder
@@ -54,11 +71,17 @@ struct InitCommand: AsyncParsableCommand {
       )
     }
     let keysExisted = FileManager.default.fileExists(atPath: folder.path)
+    if keysExisted && folder.hasTrustFile && roots != nil {
+      throw CLIError(
+        "this registry exists: its root keys change by a ceremony (`amexist trust propose --root-vkey …`), not by init",
+        exitCode: AmexistCLI.usageError)
+    }
     let service: RegistryService
     do {
       service = try await openForWriting(
         global: global, algorithm: algorithm, issuer: issuer, issuerName: issuerName,
-        logOrigin: logOrigin, scheme: scheme, report: global.json ? { _ in } : Console.out)
+        logOrigin: logOrigin, scheme: scheme, roots: roots.map { ($0, threshold ?? 1) },
+        report: global.json ? { _ in } : Console.out)
     } catch {
       // A failed first init leaves nothing behind: no half-made registry to mislead the next.
       if !existed, case .sqlite(let path) = location {
@@ -85,6 +108,8 @@ struct InitCommand: AsyncParsableCommand {
             "entries": .integer(count), "issuer": .string(trust.issuer),
             "logOrigin": .string(trust.log.name), "trust": .string(folder.trustPath),
             "scheme": .string(applied.rawValue),
+            "rootVersion": trust.signed.map { .integer($0.root.version) } ?? .null,
+            "pin": trust.signed.map { .string($0.root.pin) } ?? .null,
           ])))
       return
     }
@@ -97,6 +122,11 @@ struct InitCommand: AsyncParsableCommand {
     Console.out(
       "Issuer: \(trust.issuerName.map { "\($0), " } ?? "")\(trust.issuer) (written in every attestation and in \(folder.trustPath))."
     )
+    if let signed = trust.signed {
+      Console.out(
+        "Trust root: version \(signed.root.version), expires \(signed.root.expires); its pin, for verifiers: \(signed.root.pin)"
+      )
+    }
   }
 }
 
@@ -118,7 +148,7 @@ func defaultLogOrigin(issuer: String) -> String {
 func openForWriting(
   global: GlobalOptions, algorithm: SigningAlgorithm = .edDSA, issuer: String = defaultIssuer,
   issuerName: String? = nil, logOrigin: String? = nil, scheme: SchemeName? = nil,
-  report: (String) -> Void = Console.out
+  roots: (keys: [NoteVerifier], threshold: Int)? = nil, report: (String) -> Void = Console.out
 ) async throws(CLIError) -> RegistryService {
   let folder = global.keyFolder
   if folder.hasTrustFile {
@@ -163,8 +193,55 @@ func openForWriting(
   let kid = try await createIssuerKey(
     algorithm, service: service, folder: folder, issuer: issuer, issuerName: issuerName)
   report("Created the issuer key \(kid) (\(algorithm.rawValue)) in \(folder.privateKeyPath(kid)).")
-  report("Created the trust file \(folder.trustPath): publish it for verifiers.")
+  try await createTrustRoot(service: service, folder: folder, roots: roots, report: report)
   return service
+}
+
+/// The first root version of a new registry: proposed for the offline `roots` to sign (the
+/// trust file stays unsigned until it is published), or, without them, signed by one root key
+/// made in `<keys>/root/` and published at once.
+func createTrustRoot(
+  service: RegistryService, folder: KeyFolder, roots: (keys: [NoteVerifier], threshold: Int)?,
+  report: (String) -> Void
+) async throws(CLIError) {
+  if let roots {
+    let proposal = (folder.path as NSString).appendingPathComponent("root-1.proposal.json")
+    let part = try await perform { () throws(RegistryError) in
+      try await service.proposeRoot(folder: folder, roots: roots.keys, threshold: roots.threshold)
+    }
+    try writeRootFile(part, to: proposal, overwrite: false)
+    report(
+      "Created the trust file \(folder.trustPath), unsigned until root version 1 is published.")
+    report(
+      "Root version 1 awaits \(roots.threshold) of its \(roots.keys.count) root keys: on each keyholder's machine `amexist trust sign \(proposal) --root-key KEY`, then here `amexist trust publish \(proposal)`."
+    )
+    return
+  }
+  let key = SigningKey(generating: .edDSA)
+  let root = try await perform { () throws(RegistryError) in
+    let verifier: NoteVerifier
+    do {
+      verifier = try key.logSigner(origin: "amexist-root").verifier
+    } catch {
+      throw .keys("\(error)")
+    }
+    try KeyFolder.writeNewFile(
+      Array(key.pemRepresentation.utf8),
+      to: (folder.localRootPath as NSString).appendingPathComponent("root.pem"), mode: 0o600,
+      folder: folder.localRootPath)
+    try KeyFolder.writeNewFile(
+      Array((verifier.verifierKey + "\n").utf8),
+      to: (folder.localRootPath as NSString).appendingPathComponent("root.vkey"), mode: 0o644,
+      folder: folder.localRootPath)
+    var part = try await service.proposeRoot(folder: folder, roots: [verifier], threshold: 1)
+    do { try part.sign(with: key) } catch { throw .keys("\(error)") }
+    return try await service.publishRoot(part, folder: folder)
+  }
+  report(
+    "Created the trust file \(folder.trustPath), signed under root version 1 (pin \(root.pin)).")
+  Console.warning(
+    "the root key was made in \(folder.localRootPath)/root.pem: it decides whom verifiers trust and belongs offline; for a real registry, make root keys offline (`amexist trust root-keygen`) and pass them to init (--root-vkey … --threshold N)"
+  )
 }
 
 /// `amexist history SIRET`
@@ -347,6 +424,11 @@ struct DemoCommand: AsyncParsableCommand {
       Console.out("  verify        \(base)/verify")
       Console.out("  bodies        \(base)/bodies")
       Console.out("  trust file    \(base)/.well-known/amexist-trust.json")
+      if let root = trust.signed?.root {
+        Console.out(
+          "  trust root    \(base)/.well-known/amexist-trust/\(root.version).json (pin \(root.pin))"
+        )
+      }
       Console.out("  log           \(base)/log/checkpoint")
     }
   }

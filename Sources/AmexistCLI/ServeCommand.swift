@@ -115,7 +115,7 @@ struct ServerOptions: ParsableArguments {
   /// `origin`; `ready` is told the local base URL once listening.
   func serve(
     _ service: RegistryService, trust: TrustFile, origin: String, admin: AdminAccess?,
-    resources: String?, ready: @escaping @Sendable (String) -> Void
+    keys: KeyFolder? = nil, resources: String?, ready: @escaping @Sendable (String) -> Void
   ) async throws(CLIError) {
     var settings = RegistryServerSettings(
       host: listenHost, port: listenPort, publicOrigin: origin,
@@ -133,7 +133,7 @@ struct ServerOptions: ParsableArguments {
     do {
       let app = try RegistryServer.application(
         registry: service, issuer: trust.issuer, issuerName: trust.issuerName,
-        settings: settings, admin: admin
+        settings: settings, admin: admin, keys: keys
       ) { [self] port in
         ready(localOrigin(port: port))
       }
@@ -196,9 +196,11 @@ struct ServeCommand: AsyncParsableCommand {
       && FileManager.default.fileExists(atPath: folder.privateKeyPath(KeyFolder.logKeyName))
     let service = try await global.openService(writing: writing)
     let admin = writing ? AdminAccess(folder: folder, tokens: folder.adminTokens) : nil
+    if writing { await refreshTrust(service, folder: folder, trust: trust) }
     let origin = try server.publicOrigin(fallback: trust.issuer)
     try await server.serve(
-      service, trust: trust, origin: origin, admin: admin, resources: global.resources
+      service, trust: trust, origin: origin, admin: admin, keys: folder,
+      resources: global.resources
     ) { base in
       Console.out("Serving the registry on \(base)/ (Ctrl-C stops it); public origin \(origin).")
       Console.out(
@@ -206,6 +208,29 @@ struct ServeCommand: AsyncParsableCommand {
           ? "The admin API is at \(base)/admin/ (tokens: amexist token create)."
           : "Read-only: no admin API.")
     }
+  }
+}
+
+/// Re-signs the trust file at start (its registry list lasts 30 days) and warns when the root
+/// nears its expiry or is not published yet.
+func refreshTrust(_ service: RegistryService, folder: KeyFolder, trust: TrustFile) async {
+  guard let signed = trust.signed else {
+    Console.warning(
+      "the trust file is unsigned (amexist-trust/1): publish a trust root so verifiers can pin it (`amexist trust propose --root-vkey …`, README \"The signed trust root\")"
+    )
+    return
+  }
+  do {
+    try await service.publishTrust(
+      folder: folder, issuer: trust.issuer, issuerName: trust.issuerName)
+  } catch {
+    Console.warning("the trust file was not re-signed: \(error.description)")
+  }
+  let left = signed.root.expires.millisecondsSinceEpoch - service.clock.now().millisecondsSinceEpoch
+  if left < 30 * 86_400_000 {
+    Console.warning(
+      "root version \(signed.root.version) expires \(signed.root.expires): verifiers will answer 8 from then on; run the root ceremony (`amexist trust propose`)"
+    )
   }
 }
 

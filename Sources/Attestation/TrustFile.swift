@@ -61,7 +61,13 @@ public struct TrustedBody: Hashable, Sendable {
 
 /// `Keys/trust.json`: who issues attestations and with which keys. Public, meant to be published.
 ///
-/// Format `amexist-trust/1`: `{"format", "issuer", ["issuerName",] ["scheme",] "keys": [{"kid", "alg", "jwk", "validFrom",
+/// Format `amexist-trust/2` (DESIGN, "The trust root"): `{"root": {"signed", "signatures"},
+/// "registry": {"signed", "signatures"}}`, see ``SignedTrust``; loading verifies the root by the
+/// threshold of its own keys and the registry list by a key the root delegates to (whether the
+/// root is the one to trust is the pin's question). The values below are then read from the
+/// two signed parts.
+///
+/// Format `amexist-trust/1`, unsigned, written by registries whose root is not yet published: `{"format", "issuer", ["issuerName",] ["scheme",] "keys": [{"kid", "alg", "jwk", "validFrom",
 /// "validUntil", "revokedAt", "revocationIndex"}], "log": {"origin", "key"}}` with `null` for an
 /// absent value; `log.key` is the log's note verifier key (`origin+hash+key`). Loading refuses
 /// unknown members, another format (a newer file needs a newer amexist), duplicate key ids, keys
@@ -95,8 +101,29 @@ public struct TrustFile: Hashable, Sendable {
   /// body's signed decision; nil when none is required (a registry made before bodies signed,
   /// with no body registered yet).
   public let bodySignedFrom: Int64?
+  /// The signed parts of an `amexist-trust/2` file; nil for an unsigned `amexist-trust/1` file.
+  public let signed: SignedTrust?
 
-  /// A trust file for `issuer` with `keys`, whose attestations are logged in `log` by a
+  /// The first instant from which the trust data has expired; nil for an unsigned file (which
+  /// never expires, and is never pinned).
+  public var expires: Instant? { signed?.expires }
+
+  /// The format of the file.
+  public var formatName: String { signed == nil ? Self.format : TrustRoot.format }
+
+  /// The trust file of two verified signed parts: its values are the root's and the list's.
+  public init(signed: SignedTrust) {
+    self.signed = signed
+    self.issuer = signed.root.issuer
+    self.issuerName = signed.root.issuerName
+    self.keys = signed.list.keys
+    self.log = signed.root.log
+    self.scheme = signed.root.scheme
+    self.bodies = signed.list.bodies
+    self.bodySignedFrom = signed.root.bodySignedFrom
+  }
+
+  /// An unsigned (`amexist-trust/1`) trust file for `issuer` with `keys`, whose attestations are logged in `log` by a
   /// registry applying `scheme`.
   public init(
     issuer: String, issuerName: String? = nil, keys: [TrustedKey], log: NoteVerifier,
@@ -109,6 +136,7 @@ public struct TrustFile: Hashable, Sendable {
     self.log = log
     self.scheme = scheme
     self.bodies = bodies
+    self.signed = nil
   }
 
   /// The body with exactly this id.
@@ -117,16 +145,57 @@ public struct TrustFile: Hashable, Sendable {
   /// The key with exactly this id.
   public func key(_ kid: String) -> TrustedKey? { keys.first { $0.kid == kid } }
 
-  /// Parses a trust file.
-  public init(bytes: [UInt8]) throws(AttestationError) {
+  /// Reads the JSON of a trust file (`amexist-trust/2` or `/1`), or of a file holding only a
+  /// root version (`{"root": …}`, as `/.well-known/amexist-trust/{N}.json` serves them).
+  public static func json(bytes: [UInt8]) throws(AttestationError) -> JSONValue {
     guard bytes.count <= Self.maximumSize else { throw .invalidTrustFile("larger than 1 MiB") }
-    let value: JSONValue
     do {
-      value = try StrictJSONParser(maximumSize: Self.maximumSize, maximumDepth: 6).parse(bytes)
+      return try StrictJSONParser(maximumSize: Self.maximumSize, maximumDepth: 8).parse(bytes)
     } catch {
       throw .invalidTrustFile("\(error)")
     }
+  }
+
+  /// The root part of a trust file or of a root version file, unverified (``TrustChain``
+  /// verifies it against what the verifier trusts).
+  public static func rootPart(bytes: [UInt8]) throws(AttestationError) -> SignedPart {
+    guard case .object(let members) = try json(bytes: bytes), let root = members["root"],
+      Set(members.keys).isSubset(of: ["root", "registry"])
+    else {
+      throw .invalidTrustFile(
+        "not an amexist-trust/2 file ({\"root\": …, \"registry\": …}) nor a root version ({\"root\": …})"
+      )
+    }
+    do { return try SignedPart(json: root) } catch { throw .invalidTrustFile("\(error)") }
+  }
+
+  /// Parses a trust file.
+  public init(bytes: [UInt8]) throws(AttestationError) {
+    let value = try Self.json(bytes: bytes)
     guard case .object(let members) = value else { throw .invalidTrustFile("not a JSON object") }
+    if members["root"] != nil {
+      guard Set(members.keys) == ["root", "registry"], let root = members["root"],
+        let registry = members["registry"]
+      else {
+        throw .invalidTrustFile(
+          members["registry"] == nil
+            ? "this file holds a root version only, no registry list: use it with `amexist trust update`, and verify with the registry's /.well-known/amexist-trust.json"
+            : "an amexist-trust/2 file is {\"root\": …, \"registry\": …}")
+      }
+      do {
+        self.init(
+          signed: try SignedTrust(
+            root: try SignedPart(json: root), registry: try SignedPart(json: registry)))
+      } catch {
+        throw .invalidTrustFile("\(error)")
+      }
+      return
+    }
+    try self.init(unsigned: members)
+  }
+
+  /// Reads the members of an `amexist-trust/1` file.
+  private init(unsigned members: [String: JSONValue]) throws(AttestationError) {
     guard members["format"] == .string(Self.format) else {
       if case .string(let other) = members["format"], other.hasPrefix("amexist-trust/") {
         throw .invalidTrustFile(
@@ -209,6 +278,7 @@ public struct TrustFile: Hashable, Sendable {
     self.keys = keys
     self.log = verifier
     self.bodies = bodies
+    self.signed = nil
   }
 
   static func keys(_ entries: [JSONValue]) throws(AttestationError) -> [TrustedKey] {
@@ -356,8 +426,9 @@ public struct TrustFile: Hashable, Sendable {
     )
   }
 
-  /// The file's JSON.
+  /// The file's JSON: the two signed parts as read or made, or the unsigned `/1` members.
   public var json: JSONValue {
+    if let signed { return signed.json }
     var members: [String: JSONValue] = [
       "format": .string(Self.format), "issuer": .string(issuer),
       "keys": Self.json(keys),

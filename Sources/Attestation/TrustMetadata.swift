@@ -259,7 +259,7 @@ public struct TrustRoot: Hashable, Sendable {
           : .skippedVersion(expected: previous.version + 1, given: root.version)
       }
       guard previous.isSignedByThreshold(part) else {
-        throw .threshold(role: "previous root (version \(previous.version))")
+        throw .threshold(role: "the previous root, version \(previous.version)")
       }
     }
     guard root.isSignedByThreshold(part) else {
@@ -271,8 +271,8 @@ public struct TrustRoot: Hashable, Sendable {
 
 /// The registry list of `amexist-trust/2`: the issuer and body keys and accreditations, signed
 /// online by a registry key the root delegates to (so day-to-day key changes need no
-/// ceremony). `signed` members: `version`, `expires`, `keys` and `bodies` (as in
-/// `amexist-trust/1`).
+/// ceremony). `signed` members: `version` (the log size the list reflects, so it only grows),
+/// `expires`, `keys` and `bodies` (as in `amexist-trust/1`).
 public struct RegistryList: Hashable, Sendable {
   public let version: Int64
   public let expires: Instant
@@ -302,52 +302,117 @@ public struct RegistryList: Hashable, Sendable {
     ])
   }
 
-  /// Verifies `part` as a registry list signed by a registry key that `root` delegates to and
-  /// that has not expired at `now`, then reads it (catalogue D25: a list signed by an
-  /// undelegated key is refused). The list's own `expires` is the caller's to report (exit 8,
-  /// as for the root).
-  public static func verify(_ part: SignedPart, root: TrustRoot, at now: Instant)
-    throws(TrustChainError) -> RegistryList
+  /// Verifies `part` as a registry list signed by a registry key that `root` delegates to, then
+  /// reads it (catalogue D25: a list signed by an undelegated key is refused).
+  ///
+  /// - Returns: the list and the latest expiry among the delegated keys whose signature
+  ///   verified. A list signed by a key whose delegation has expired is trust data that has
+  ///   expired (exit 8, as for the list's own `expires`), for the caller to report.
+  public static func verify(_ part: SignedPart, root: TrustRoot)
+    throws(TrustChainError) -> (list: RegistryList, keyExpires: Instant)
   {
-    let delegated = root.registryKeys.filter { now < $0.expires }.map(\.key)
-    guard !part.signers(among: delegated).isEmpty else {
+    let signers = part.signers(among: root.registryKeys.map(\.key))
+    guard
+      let keyExpires = root.registryKeys.filter({ signers.contains($0.key.publicKeyBytes) })
+        .map(\.expires).max()
+    else {
       throw .undelegated
     }
     var reader = MetadataReader(part.signed, "registry")
     let version = try reader.integer("version")
+    guard version >= 0 else { throw .malformed("registry.version is negative") }
     let expires = try reader.instant("expires")
     let keys: [TrustedKey]
     var bodies: [TrustedBody] = []
     do {
       keys = try TrustFile.keys(try reader.list("keys"))
-      for entry in try reader.list("bodies") { bodies.append(try TrustFile.body(entry)) }
-    } catch let error as AttestationError {
-      throw .malformed("registry list: \(error)")
+      for entry in try reader.list("bodies") {
+        let body = try TrustFile.body(entry)
+        guard !bodies.contains(where: { $0.id == body.id }) else {
+          throw TrustChainError.malformed("registry list: body \"\(body.id)\" appears twice")
+        }
+        bodies.append(body)
+      }
+    } catch let error as TrustChainError {
+      throw error
     } catch {
       throw .malformed("registry list: \(error)")
     }
     try reader.finish()
-    return RegistryList(version: version, expires: expires, keys: keys, bodies: bodies)
+    let kids = (keys + bodies.flatMap(\.keys)).map(\.kid)
+    guard Set(kids).count == kids.count else {
+      throw .malformed("registry list: a key id appears twice")
+    }
+    return (
+      RegistryList(version: version, expires: expires, keys: keys, bodies: bodies), keyExpires
+    )
   }
+}
+
+/// The two signed parts of an `amexist-trust/2` file, verified together: the root by the
+/// threshold of its own keys, the registry list by a registry key the root delegates to.
+/// Whether the root is the one a verifier trusts is the pin's question (``TrustChain``).
+public struct SignedTrust: Hashable, Sendable {
+  /// The root part as published.
+  public let rootPart: SignedPart
+  /// The root it holds.
+  public let root: TrustRoot
+  /// The registry list part as published.
+  public let listPart: SignedPart
+  /// The list it holds.
+  public let list: RegistryList
+  /// The latest expiry among the delegated keys that signed the list.
+  public let listKeyExpires: Instant
+
+  /// Verifies the two parts against each other.
+  public init(root rootPart: SignedPart, registry listPart: SignedPart) throws(TrustChainError) {
+    let root = try TrustRoot.verify(rootPart, after: nil)
+    let (list, keyExpires) = try RegistryList.verify(listPart, root: root)
+    self.rootPart = rootPart
+    self.root = root
+    self.listPart = listPart
+    self.list = list
+    self.listKeyExpires = keyExpires
+  }
+
+  /// The first instant from which part of the trust data has expired: the root, the list, or
+  /// the delegation of the key that signed the list.
+  public var expires: Instant { min(root.expires, list.expires, listKeyExpires) }
+
+  /// `list` signed by `registryKey` under `rootPart`, verified as a verifier would verify it.
+  public static func signing(
+    _ list: RegistryList, with registryKey: SigningKey, under rootPart: SignedPart
+  ) throws(TrustChainError) -> SignedTrust {
+    var listPart = SignedPart(signed: list.json)
+    try listPart.sign(with: registryKey)
+    return try SignedTrust(root: rootPart, registry: listPart)
+  }
+
+  /// The file's JSON: `{"root": …, "registry": …}`.
+  public var json: JSONValue { .object(["root": rootPart.json, "registry": listPart.json]) }
 }
 
 /// What a verifier ends with after walking the root chain.
 public struct TrustChain: Sendable {
   /// The newest root verified.
   public let root: TrustRoot
+  /// Its part, when it is newer than the pinned root (nil when the walk stayed there).
+  public let newestPart: SignedPart?
   /// Whether a root (or the list) has expired at the instant of the walk: exit 8 unless
   /// allowed.
   public let expired: Bool
 
   /// Walks from `pinned` (a root the verifier trusts, by pin or stored) through `newer` (root
   /// parts in any order): each must be exactly the next version, signed by the thresholds of
-  /// the previous and its own roots. A part older than or equal to the pinned version is a
-  /// rollback; a gap is a skipped version; a part not chained (signed by other roots) is a swap.
+  /// the previous and its own roots. A part older than the pinned version is a
+  /// rollback (the same version given again is fine, another one under its number a swap); a
+  /// gap is a skipped version; a part not chained (signed by other roots) is refused.
   /// All are refused (exit 7).
   public static func walk(from pinned: TrustRoot, through newer: [SignedPart], at now: Instant)
     throws(TrustChainError) -> TrustChain
   {
     var current = pinned
+    var newestPart: SignedPart?
     var remaining = newer
     while !remaining.isEmpty {
       var versions: [(Int64, SignedPart)] = []
@@ -358,10 +423,16 @@ public struct TrustChain: Sendable {
         versions.append((version, part))
       }
       guard let next = versions.min(by: { $0.0 < $1.0 }) else { break }
-      current = try TrustRoot.verify(next.1, after: current)
+      if next.0 == current.version {
+        // The version already trusted, given again: the same is fine, another is a swap.
+        guard next.1.signed == current.json else { throw .swapped(version: next.0) }
+      } else {
+        current = try TrustRoot.verify(next.1, after: current)
+        newestPart = next.1
+      }
       remaining = versions.filter { $0.0 != next.0 }.map(\.1)
     }
-    return TrustChain(root: current, expired: now >= current.expires)
+    return TrustChain(root: current, newestPart: newestPart, expired: now >= current.expires)
   }
 }
 
@@ -374,6 +445,8 @@ public enum TrustChainError: Error, Hashable, Sendable, CustomStringConvertible 
   case threshold(role: String)
   /// A version older than or equal to the one already trusted.
   case rollback(have: Int64, given: Int64)
+  /// Another root under the version already trusted.
+  case swapped(version: Int64)
   /// A version beyond the next one: every version must be walked.
   case skippedVersion(expected: Int64, given: Int64)
   /// The registry list is signed by no registry key the root delegates to (or only by expired
@@ -384,10 +457,13 @@ public enum TrustChainError: Error, Hashable, Sendable, CustomStringConvertible 
     switch self {
     case .malformed(let reason): return "trust metadata: \(reason)"
     case .threshold(let role):
-      return "trust metadata: not signed by the threshold of the \(role)"
+      return "trust metadata: not signed by the threshold of \(role)"
     case .rollback(let have, let given):
       return
         "trust metadata: version \(given) is not newer than version \(have), already trusted (a rollback)"
+    case .swapped(let version):
+      return
+        "trust metadata: root version \(version) differs from the version \(version) already trusted (a swap)"
     case .skippedVersion(let expected, let given):
       return
         "trust metadata: version \(given) given where version \(expected) comes next; every version is needed"

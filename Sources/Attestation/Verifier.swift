@@ -40,6 +40,10 @@ public enum VerificationFailure: Error, Hashable, Sendable, CustomStringConverti
   /// The body's signed decision the bundle carries is not the one the credential names, or
   /// says something else than the credential.
   case bodyDecision(String)
+  /// Every check passed, but the trust data (the root or the registry list) has expired: a
+  /// frozen trust file may hide a later revocation, so the verifier must update it (or accept
+  /// it knowingly).
+  case trustExpired(Instant)
 
   /// The exit status of `amexist verify` for this reason (0 is valid).
   public var exitCode: Int32 {
@@ -52,6 +56,7 @@ public enum VerificationFailure: Error, Hashable, Sendable, CustomStringConverti
     case .logProof: return 6
     case .bodyDecision: return 1
     case .untrustedKey, .unpinnedLink, .untrustedBody: return 7
+    case .trustExpired: return 8
     }
   }
 
@@ -72,6 +77,7 @@ public enum VerificationFailure: Error, Hashable, Sendable, CustomStringConverti
     case .unpinnedLink: return "unpinned-link"
     case .untrustedBody: return "untrusted-body"
     case .bodyDecision: return "body-decision"
+    case .trustExpired: return "trust-expired"
     }
   }
 
@@ -92,6 +98,9 @@ public enum VerificationFailure: Error, Hashable, Sendable, CustomStringConverti
     case .unpinnedLink(let reason): return "links to an origin you did not pin: \(reason)"
     case .untrustedBody(let reason): return "untrusted certifying body: \(reason)"
     case .bodyDecision(let reason): return "body's decision: \(reason)"
+    case .trustExpired(let at):
+      return
+        "valid, but the trust data has expired (at \(at)): update it (`amexist trust update`, or the registry's /.well-known/amexist-trust.json)"
     }
   }
 }

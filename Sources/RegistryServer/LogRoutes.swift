@@ -85,9 +85,26 @@ extension Site {
   }
 
   func trustFile(_ request: Request, context: RegistryRequestContext) async throws -> Response {
-    try await cached(request, key: "trust") {
+    let key = try await trustFileKey()
+    return try await cached(request, key: "trust-\(key.day)-\(key.rootVersion)") {
       .json(try await trust().json)
     }
+  }
+
+  /// `/.well-known/amexist-trust/{N}.json`: root version N as published (`{"root": …}`), so a
+  /// verifier can walk from the version it pinned to the newest.
+  func trustRootVersion(_ request: Request, context: RegistryRequestContext) async throws
+    -> Response
+  {
+    let file = context.parameters.get("file") ?? ""
+    guard file.hasSuffix(".json"), let version = Int64(file.dropLast(5)), version >= 1,
+      file == "\(version).json", let bytes = keys?.rootVersionBytes(version)
+    else {
+      throw SiteError.notFound
+    }
+    return Reply(
+      contentType: "application/json", bytes: bytes, cacheControl: "public, max-age=3600"
+    ).response(to: request)
   }
 
   func jwks(_ request: Request, context: RegistryRequestContext) async throws -> Response {

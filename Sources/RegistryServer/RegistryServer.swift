@@ -10,14 +10,17 @@ public enum RegistryServer {
   /// named `issuerName`), listening and limited as `settings` say. `onServerRunning` is told the bound port.
   ///
   /// The admin API is served under `/admin/` when `admin` is given and the registry can write.
+  /// The trust file is signed under the newest root of `keys` (or the admin's keys folder)
+  /// when one is published.
   public static func application(
     registry: RegistryService, issuer: String, issuerName: String? = nil,
     settings: RegistryServerSettings = .init(),
-    admin: AdminAccess? = nil,
+    admin: AdminAccess? = nil, keys: KeyFolder? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
   ) throws -> some ApplicationProtocol {
     let site = try Site(
-      registry: registry, settings: settings, issuer: issuer, issuerName: issuerName)
+      registry: registry, settings: settings, issuer: issuer, issuerName: issuerName,
+      keys: keys ?? admin?.folder)
     let limits = settings.limits
     let http = HTTP1Channel.Configuration(
       idleTimeout: .seconds(max(1, limits.idleTimeout.components.seconds)),
@@ -74,6 +77,9 @@ public enum RegistryServer {
     }
     router.get("/.well-known/amexist-trust.json") { request, context in
       try await site.trustFile(request, context: context)
+    }
+    router.get("/.well-known/amexist-trust/{file}") { request, context in
+      try await site.trustRootVersion(request, context: context)
     }
     router.get("/.well-known/jwks.json") { request, context in
       try await site.jwks(request, context: context)

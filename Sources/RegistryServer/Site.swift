@@ -25,8 +25,11 @@ struct Site: Sendable {
   let generation: LogGeneration
   /// Every service's state, folded once per log size and Paris day.
   let directory = DerivedValue<ServiceDirectoryKey, [ServiceState]>()
-  /// The trust file, rebuilt from the log once per log size.
-  let trustFiles = DerivedValue<Int64, TrustFile>()
+  /// The keys folder: the published root versions and the registry key that signs the
+  /// registry list (nil: the trust file is rebuilt unsigned from the log).
+  let keys: KeyFolder?
+  /// The trust file, rebuilt from the log once per log size, Paris day and root version.
+  let trustFiles = DerivedValue<TrustFileKey, TrustFile>()
   let metrics = ServerMetrics()
   let publicLimiter: RateLimiter
   let verifyLimiter: RateLimiter
@@ -34,8 +37,9 @@ struct Site: Sendable {
 
   init(
     registry: RegistryService, settings: RegistryServerSettings, issuer: String,
-    issuerName: String? = nil
+    issuerName: String? = nil, keys: KeyFolder? = nil
   ) throws {
+    self.keys = keys
     self.registry = registry
     self.settings = settings
     self.issuer = issuer
@@ -68,12 +72,25 @@ struct Site: Sendable {
     }
   }
 
-  /// The trust file as the log has it now: issuer keys from the log, the log's verifier key.
+  /// The trust file as the log has it now: issuer and body keys from the log, the log's
+  /// verifier key; signed under the newest root when one is published (re-signed at each
+  /// write and each day, so that it never nears its expiry while the server runs).
   func trust() async throws -> TrustFile {
-    let generation = try await currentGeneration()
-    return try await trustFiles.value(for: generation) { () async throws(RegistryError) in
-      try await registry.trustFile(issuer: issuer, issuerName: issuerName)
+    let key = try await trustFileKey()
+    return try await trustFiles.value(for: key) { () async throws(RegistryError) in
+      guard let keys else {
+        return try await registry.trustFile(issuer: issuer, issuerName: issuerName)
+      }
+      return try await registry.publishedTrust(
+        folder: keys, issuer: issuer, issuerName: issuerName)
     }
+  }
+
+  /// What the trust file depends on.
+  func trustFileKey() async throws -> TrustFileKey {
+    TrustFileKey(
+      generation: try await currentGeneration(), day: registry.today(),
+      rootVersion: keys?.publishedRootVersions().last ?? 0)
   }
 
   /// Every service's state now.
@@ -164,6 +181,14 @@ final class LogGeneration: Sendable {
 }
 
 /// What the folded service states depend on: the log and the day (levels expire by day).
+/// What the published trust file depends on: the log, the day (it is re-signed daily) and the
+/// newest root version.
+struct TrustFileKey: Equatable, Sendable {
+  let generation: Int64
+  let day: CalendarDate
+  let rootVersion: Int64
+}
+
 struct ServiceDirectoryKey: Equatable, Sendable {
   let generation: Int64
   let day: CalendarDate

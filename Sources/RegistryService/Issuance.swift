@@ -24,27 +24,81 @@ extension RegistryService {
     }
   }
 
-  /// The trust file for `issuer` (named `issuerName`) from the keys in the log, with the log's
-  /// verifier key.
-  public func trustFile(issuer: String, issuerName: String? = nil) async throws(RegistryError)
-    -> TrustFile
-  {
+  /// How long a registry list is valid after it is signed: a list frozen by an attacker stops
+  /// verifying within this time (catalogue B6). The registry re-signs at every change and at
+  /// least daily.
+  public static let registryListLifetimeMilliseconds: Int64 = 30 * 86_400_000
+
+  /// The trust file from the keys and bodies in the log, with the log's verifier key: unsigned
+  /// (`amexist-trust/1`, for `issuer` named `issuerName`) without `signing`, else
+  /// `amexist-trust/2`, the registry list signed under the newest root (whose issuer it keeps).
+  ///
+  /// - Throws: ``RegistryError/keys(_:)`` when the root names another log key or scheme than
+  ///   the registry's.
+  public func trustFile(
+    issuer: String, issuerName: String? = nil, signing: TrustSigning? = nil
+  ) async throws(RegistryError) -> TrustFile {
     guard let log = logVerifier else {
       throw .keys("the log key is not loaded, so the trust file cannot name it")
     }
-    let keys = try await keyRecords().map { record throws(RegistryError) in
-      try TrustedKey(record)
+    let (size, keys, bodies, scheme, bodySignedFrom) = try await read { snapshot in
+      let records = try snapshot.addedKeyIDs().compactMap { kid in
+        KeyRecord.fold(try snapshot.events(about: .key(kid)))
+      }
+      let keys = try records.filter { $0.owner == nil }.map { record throws(RegistryError) in
+        try TrustedKey(record)
+      }
+      let bodies = try snapshot.registeredBodies().compactMap { id -> TrustedBody? in
+        guard let body = BodyRecord.fold(try snapshot.events(about: .body(id))) else { return nil }
+        return TrustedBody(
+          id: body.id, name: body.name, accreditation: body.accreditation,
+          keys: try records.filter { $0.owner == id }.map { record throws(RegistryError) in
+            try TrustedKey(record)
+          })
+      }
+      return (
+        try snapshot.count(), keys, bodies, try Self.scheme(of: snapshot),
+        try Self.bodySignedFrom(snapshot)
+      )
     }
-    let bodies = try await bodies().map { body throws(RegistryError) in
-      TrustedBody(
-        id: body.record.id, name: body.record.name, accreditation: body.record.accreditation,
-        keys: try body.keys.map { record throws(RegistryError) in try TrustedKey(record) })
+    guard let signing else {
+      return TrustFile(
+        issuer: issuer, issuerName: issuerName, keys: keys, log: log, scheme: scheme,
+        bodies: bodies, bodySignedFrom: bodySignedFrom)
     }
-    return TrustFile(
-      issuer: issuer, issuerName: issuerName, keys: keys, log: log, scheme: try await scheme(),
-      bodies: bodies,
-      bodySignedFrom: try await read { snapshot in try Self.bodySignedFrom(snapshot) }
-    )
+    guard signing.root.log == log else {
+      throw .keys(
+        "root version \(signing.root.version) names another log key than the registry's")
+    }
+    guard signing.root.scheme == scheme else {
+      throw .keys(
+        "root version \(signing.root.version) names the scheme \(signing.root.scheme.rawValue), the log \(scheme.rawValue)"
+      )
+    }
+    let list = RegistryList(
+      version: size,
+      expires: clock.now().adding(milliseconds: Self.registryListLifetimeMilliseconds),
+      keys: keys, bodies: bodies)
+    do {
+      return TrustFile(
+        signed: try SignedTrust.signing(
+          list, with: signing.registryKey, under: signing.rootPart))
+    } catch {
+      throw .keys("the registry list cannot be signed: \(error)")
+    }
+  }
+
+  /// The trust file this registry publishes: signed under the newest root of `folder` when one
+  /// is published, else unsigned. A host without the registry key serves the signed file
+  /// `folder` holds as it is.
+  public func publishedTrust(folder: KeyFolder, issuer: String, issuerName: String? = nil)
+    async throws(RegistryError) -> TrustFile
+  {
+    if !folder.publishedRootVersions().isEmpty && !folder.hasRegistryKey {
+      return try folder.loadTrust()
+    }
+    return try await trustFile(
+      issuer: issuer, issuerName: issuerName, signing: try folder.trustSigning())
   }
 
   /// The log index from which a level the scheme reserves to a body carries the body's signed

@@ -45,10 +45,12 @@ extension RegistryService {
     try await publishTrust(folder: folder, issuer: trust.issuer, issuerName: trust.issuerName)
   }
 
-  /// Rewrites the trust file of `folder` from the log's key history.
+  /// Rewrites the trust file of `folder` from the log's keys and bodies (signed under the
+  /// newest root when one is published).
   public func publishTrust(folder: KeyFolder, issuer: String, issuerName: String? = nil)
     async throws(RegistryError)
   {
-    try folder.writeTrust(try await trustFile(issuer: issuer, issuerName: issuerName))
+    try folder.writeTrust(
+      try await publishedTrust(folder: folder, issuer: issuer, issuerName: issuerName))
   }
 }

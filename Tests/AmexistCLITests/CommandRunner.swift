@@ -75,13 +75,16 @@ struct CommandRunner {
   }
 
   /// `amexist` with `arguments`, in the folder, with the test process's environment (without
-  /// any `AMEXIST_*` setting or switch of its own) and `environment` over it; not started.
+  /// any `AMEXIST_*` setting or switch of its own, its state under the folder) and
+  /// `environment` over it; not started.
   private func command(_ arguments: [String], environment: [String: String]) -> Process {
     let process = Process()
     process.executableURL = Self.executable
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
     var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AMEXIST_") }
+    // A verifier's pinned trust state stays in the test's folder, never the user's.
+    env["XDG_STATE_HOME"] = folder.file("state")
     env.merge(environment) { $1 }
     process.environment = env
     return process

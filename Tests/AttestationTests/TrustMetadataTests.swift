@@ -162,7 +162,7 @@ struct TrustMetadataTests {
     }
   }
 
-  @Test("D25 the registry list is signed by a registry key the root delegates to, unexpired")
+  @Test("D25 the registry list is signed by a registry key the root delegates to")
   func registryList() throws {
     let keys = try Keys(1)
     let root = try Self.root(version: 1, roots: keys, threshold: 1)
@@ -175,17 +175,40 @@ struct TrustMetadataTests {
       ], bodies: [])
     var part = SignedPart(signed: list.json)
     #expect(throws: TrustChainError.undelegated) {
-      try RegistryList.verify(part, root: root, at: Self.now)
+      try RegistryList.verify(part, root: root)
     }
     try part.sign(with: SigningKey(generating: .edDSA))
     #expect(throws: TrustChainError.undelegated) {
-      try RegistryList.verify(part, root: root, at: Self.now)
+      try RegistryList.verify(part, root: root)
     }
     try part.sign(with: Self.registryKey)
-    #expect(try RegistryList.verify(part, root: root, at: Self.now) == list)
-    // The registry key expired: what it signs is no longer delegated.
-    #expect(throws: TrustChainError.undelegated) {
-      try RegistryList.verify(part, root: root, at: TestValues.instant("2027-03-01T00:00:00Z"))
+    let (read, keyExpires) = try RegistryList.verify(part, root: root)
+    #expect(read == list)
+    #expect(keyExpires == TestValues.instant("2027-02-25T12:00:00Z"))
+    // The whole file expires with the first of the root, the list and the delegation.
+    let rootPart = try Self.signed(root, by: keys.privateKeys)
+    let trust = try SignedTrust(root: rootPart, registry: part)
+    #expect(trust.expires == list.expires)
+    let later = RegistryList(
+      version: 8, expires: TestValues.instant("2027-06-01T00:00:00Z"), keys: list.keys,
+      bodies: [])
+    #expect(
+      try SignedTrust.signing(later, with: Self.registryKey, under: rootPart).expires
+        == keyExpires)
+    // Another key listed under the same id is refused.
+    let twice = RegistryList(
+      version: 9, expires: list.expires, keys: list.keys,
+      bodies: [
+        TrustedBody(
+          id: "body-a", name: "Body A",
+          accreditation: Accreditation(
+            accreditor: "COFRAC", number: "5-0001",
+            validFrom: try CalendarDate(parsing: "2025-01-01"),
+            validUntil: try CalendarDate(parsing: "2029-01-01")),
+          keys: list.keys)
+      ])
+    #expect(throws: TrustChainError.self) {
+      try SignedTrust.signing(twice, with: Self.registryKey, under: rootPart)
     }
   }
 

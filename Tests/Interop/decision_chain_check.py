@@ -14,6 +14,8 @@ import sys
 from joserfc import jws
 from joserfc.jwk import KeySet
 
+import trust_view
+
 
 def b64decode(part):
     return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
@@ -22,8 +24,7 @@ def b64decode(part):
 bundle_path, trust_path = sys.argv[1:3]
 with open(bundle_path, encoding="utf-8") as handle:
     bundle = json.load(handle)
-with open(trust_path, encoding="utf-8") as handle:
-    trust = json.load(handle)
+trust = trust_view.load(trust_path)
 
 credential = json.loads(b64decode(bundle["jws"].split(".")[1]))
 subject = credential["credentialSubject"]

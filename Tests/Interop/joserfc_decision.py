@@ -14,12 +14,13 @@ import uuid
 from joserfc import jws
 from joserfc.jwk import OKPKey
 
+import trust_view
+
 pem_path, trust_path, body, siret, decided, valid_until, out = sys.argv[1:8]
 tamper = "--tamper" in sys.argv[8:]
 with open(pem_path, "rb") as handle:
     key = OKPKey.import_key(handle.read())
-with open(trust_path, encoding="utf-8") as handle:
-    trust = json.load(handle)
+trust = trust_view.load(trust_path)
 kid = "ed25519-" + key.thumbprint()
 payload = {
     "decision": "grant",

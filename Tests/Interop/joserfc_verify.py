@@ -9,7 +9,9 @@ import sys
 from joserfc import jws
 from joserfc.jwk import OKPKey, ECKey
 
-trust = json.load(open(sys.argv[1]))
+import trust_view
+
+trust = trust_view.load(sys.argv[1])
 bundle = json.load(open(sys.argv[2]))
 token = bundle["jws"]
 header = jws.extract_compact(token.encode()).protected

@@ -13,13 +13,15 @@ import sys
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+import trust_view
+
 
 def fail(reason):
     print(reason, file=sys.stderr)
     sys.exit(1)
 
 
-trust = json.load(open(sys.argv[1]))
+trust = trust_view.load(sys.argv[1])
 bundle = json.load(open(sys.argv[2]))
 
 # The log key: name+hash+base64(0x01 || key), the hash being SHA-256(name || 0x0A || 0x01 || key)[:4].

@@ -5,11 +5,12 @@ set -euo pipefail
 trust=$1 bundle=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-python3 - "$trust" "$bundle" "$work" <<'PY'
+PYTHONPATH="$(dirname "$0")" python3 - "$trust" "$bundle" "$work" <<'PY'
 import base64, json, sys
+import trust_view
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-trust, bundle, work = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
+trust, bundle, work = trust_view.load(sys.argv[1]), json.load(open(sys.argv[2])), sys.argv[3]
 def b64(text): return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 header, payload, signature = bundle["jws"].split(".")
 kid = json.loads(b64(header))["kid"]

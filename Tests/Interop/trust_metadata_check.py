@@ -8,41 +8,10 @@ the root's registryKeys.
 Usage: trust_metadata_check.py TRUST_JSON
 Prints "root N: K of M signatures (threshold T); registry list signed" and exits 0, or exits 1.
 """
-import base64
-import hashlib
 import json
 import sys
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-
-def canonical(value):
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def raw_key(vkey):
-    name, _, encoded = vkey.split("+", 2)
-    data = base64.b64decode(encoded)
-    assert data[0] == 1 and len(data) == 33, "not an Ed25519 vkey"
-    return data[1:]
-
-
-def signers(part, vkeys):
-    message = canonical(part["signed"])
-    keys = {hashlib.sha256(raw_key(v)).hexdigest(): raw_key(v) for v in vkeys}
-    found = set()
-    for entry in part["signatures"]:
-        raw = keys.get(entry["keyid"])
-        if raw is None or raw in found:
-            continue
-        try:
-            Ed25519PublicKey.from_public_bytes(raw).verify(base64.b64decode(entry["sig"]), message)
-        except InvalidSignature:
-            continue
-        found.add(raw)
-    return found
-
+from trust_view import signers
 
 with open(sys.argv[1], encoding="utf-8") as handle:
     trust = json.load(handle)
