@@ -34,6 +34,8 @@ struct ReadmeTourTests {
     process.currentDirectoryURL = URL(fileURLWithPath: cli.folder.path)
     var environment = ProcessInfo.processInfo.environment
     environment.removeValue(forKey: "AMEXIST_DATABASE_URL")
+    environment.removeValue(forKey: "AMEXIST_TRUST_PIN")
+    environment["XDG_STATE_HOME"] = cli.path("state")
     environment["PATH"] =
       CommandRunner.executable.deletingLastPathComponent().path + ":" + (environment["PATH"] ?? "")
     process.environment = environment

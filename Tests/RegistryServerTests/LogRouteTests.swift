@@ -68,10 +68,15 @@ struct LogRouteTests {
   func trust() async throws {
     let harness = try await ServerHarness()
     defer { harness.folder.remove() }
-    let expected = try await harness.service.trustFile(issuer: ServerHarness.issuer)
+    let expected = try await harness.service.publishedTrust(
+      folder: harness.keys, issuer: ServerHarness.issuer)
+    #expect(expected.signed?.root.version == 1, "signed under the harness's root")
     try await harness.test { client in
       let published = try await client.get("/.well-known/amexist-trust.json")
       #expect(try TrustFile(bytes: Array(buffer: published.body)) == expected)
+      let root = try await client.get("/.well-known/amexist-trust/1.json")
+      #expect(
+        try TrustFile.rootPart(bytes: Array(buffer: root.body)) == expected.signed?.rootPart)
       let jwks = try await client.get("/.well-known/jwks.json").json()
       #expect(jwks["keys"]?.arrayValue?.first?["kid"] == .string(harness.kid))
     }

@@ -63,6 +63,12 @@ struct OpenAPITests {
       Sample(
         template: "/.well-known/amexist-trust.json", method: "get",
         uri: "/.well-known/amexist-trust.json"),
+      Sample(
+        template: "/.well-known/amexist-trust/{file}", method: "get",
+        uri: "/.well-known/amexist-trust/1.json"),
+      Sample(
+        template: "/.well-known/amexist-trust/{file}", method: "get",
+        uri: "/.well-known/amexist-trust/2.json", headers: [.accept: "application/json"]),
       Sample(template: "/.well-known/jwks.json", method: "get", uri: "/.well-known/jwks.json"),
       Sample(template: "/log/entries", method: "get", uri: "/log/entries?start=3&limit=5"),
       Sample(template: "/log/entries", method: "get", uri: "/log/entries?start=x"),

@@ -10,6 +10,7 @@ import RegistryService
 import RegistryStoreSQLite
 import RegistryTesting
 import Testing
+import TransparencyLog
 
 /// A registry with the sample services and their signed attestations, at a fixed instant.
 struct ServerHarness {
@@ -71,6 +72,12 @@ struct ServerHarness {
     let keys = KeyFolder(path: folder.file("Keys"))
     try keys.writePrivateKey(signer, kid: kid)
     try keys.writeTrust(try await service.trustFile(issuer: Self.issuer))
+    // Root version 1, signed by one root key: the server publishes amexist-trust/2.
+    let root = SigningKey(generating: .edDSA)
+    var part = try await service.proposeRoot(
+      folder: keys, roots: [try root.logSigner(origin: "root").verifier], threshold: 1)
+    try part.sign(with: root)
+    try await service.publishRoot(part, folder: keys)
     return Made(folder: folder, signer: signer, kid: kid, issued: issued)
   }
 
