@@ -48,7 +48,8 @@ extension Site {
         throw SiteError(error)
       }
     }
-    let result = VerifyResult(report: report, page: checked.page)
+    let result = VerifyResult(
+      report: report, page: checked.page, trustRoot: verifier.trust.signed?.root)
     switch format {
     case .json: return Reply.json(result.json).response(to: request)
     case .html:
@@ -92,6 +93,9 @@ struct VerifyResult {
   let report: VerificationReport
   /// What an uploaded PDF's page was found to be; nil for a bundle or a JWS.
   var page: PrintedCheck.Page? = nil
+  /// The root the served trust file (the one the page verified with) is signed under; nil
+  /// while the registry's trust file is unsigned.
+  var trustRoot: TrustRoot? = nil
 
   var code: String { report.failure?.code ?? "valid" }
 
@@ -137,6 +141,14 @@ struct VerifyResult {
     } else {
       members["log"] = .null
     }
+    // The root the verification used, so that a verifier compares it with its own pin.
+    members["trust"] =
+      trustRoot.map { root in
+        .object([
+          "rootVersion": .integer(root.version), "pin": .string(root.pin),
+          "expires": .string(root.expires.description),
+        ])
+      } ?? .null
     switch page {
     case .genuine: members["printedPage"] = .string("genuine")
     case .resaved: members["printedPage"] = .string("resaved")
@@ -196,6 +208,14 @@ struct VerifyResult {
       case nil:
         break
       }
+    }
+    if let trustRoot, !fields.isEmpty {
+      fields.append([
+        "label": french ? "Racine de confiance" : "Trust root",
+        "value": french
+          ? "version \(trustRoot.version), empreinte \(trustRoot.pin) (/.well-known/amexist-trust.json ; comparez-la à celle que vous tenez du registre)"
+          : "version \(trustRoot.version), pin \(trustRoot.pin) (/.well-known/amexist-trust.json; compare it with the one you hold from the registry)",
+      ])
     }
     view["fields"] = fields
     view["hasFields"] = !fields.isEmpty

@@ -34,6 +34,10 @@ struct VerifyRouteTests {
       #expect(valid["code"] == .string("valid"))
       #expect(valid["attestation"]?["siret"] == .string(siret.digits))
       #expect(valid["log"]?["index"] == .integer(issued.logged.index))
+      // The root the page verified with, for the verifier to compare with its pin.
+      let root = try harness.keys.newestRoot()?.root
+      #expect(valid["trust"]?["pin"] == root.map { .string($0.pin) })
+      #expect(valid["trust"]?["rootVersion"] == .integer(1))
       // A bare JWS has no log proof: refused with the log-proof reason (exit 6).
       let bare = try await post(client, Array(issued.bundle.jws.utf8), type: "application/jose")
         .json()
@@ -48,6 +52,7 @@ struct VerifyRouteTests {
         client, Array(form.utf8), type: "application/x-www-form-urlencoded", json: false)
       #expect(page.status == .ok)
       #expect(page.text.contains("Attestation authentique et en vigueur"))
+      #expect(page.text.contains("Racine de confiance"))
       #expect(page.text.contains(siret.formatted))
     }
   }
