@@ -57,6 +57,11 @@ struct InitCommand: AsyncParsableCommand {
       throw CLIError("--threshold goes with --root-vkey", exitCode: AmexistCLI.usageError)
     }
     let roots = try rootVKeys.isEmpty ? nil : readVerifierKeys(rootVKeys)
+    if let roots, roots.count > 1, threshold == nil {
+      throw CLIError(
+        "say how many of the \(roots.count) root keys must sign each version: --threshold N",
+        exitCode: AmexistCLI.usageError)
+    }
     if let roots, !(1...roots.count).contains(threshold ?? 1) {
       throw CLIError(
         "--threshold must be between 1 and the number of root keys (\(roots.count))",

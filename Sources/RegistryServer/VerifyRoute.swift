@@ -214,7 +214,8 @@ struct VerifyResult {
         "label": french ? "Racine de confiance" : "Trust root",
         "value": french
           ? "version \(trustRoot.version), empreinte \(trustRoot.pin) (/.well-known/amexist-trust.json ; comparez-la à celle que vous tenez du registre)"
-          : "version \(trustRoot.version), pin \(trustRoot.pin) (/.well-known/amexist-trust.json; compare it with the one you hold from the registry)",
+          : "version \(trustRoot.version), pin \(trustRoot.pin) (/.well-known/amexist-trust.json; compare it with the one you hold from the registry)"
+          ,
       ])
     }
     view["fields"] = fields

@@ -36,6 +36,11 @@ extension RegistryService {
         "the first root version needs its root keys: --root-vkey VKEY (made offline by `amexist trust root-keygen`) and --threshold N"
       )
     }
+    // How many keyholders must agree is said, never assumed, when the keys are first named.
+    guard threshold != nil || current != nil || keys.count == 1 else {
+      throw .invalidArgument(
+        "say how many of the \(keys.count) root keys must sign each version: --threshold N")
+    }
     let registryKey: SigningKey
     if rotatingRegistryKey && folder.hasRegistryKey {
       registryKey = try folder.nextRegistryKey()

@@ -391,5 +391,13 @@ struct TrustCLITests {
     #expect(again.status == 2)
     #expect(again.stderr.contains("never overwritten"))
     #expect(try await cli.run(["trust", "root-keygen", "--out", "x", "--name", "a b"]).status == 2)
+    // Naming several root keys says how many must sign.
+    #expect(try await cli.run(["trust", "root-keygen", "--out", "offline2"]).status == 0)
+    let unsaid = try await cli.run([
+      "init", "--root-vkey", "offline/root.vkey", "--root-vkey", "offline2/root.vkey",
+    ])
+    #expect(unsaid.status == 2)
+    #expect(unsaid.stderr.contains("--threshold N"))
+    #expect(!FileManager.default.fileExists(atPath: cli.path("Keys")), "nothing was created")
   }
 }
