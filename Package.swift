@@ -24,6 +24,7 @@ let package = Package(
     .library(name: "RegistryService", targets: ["RegistryService"]),
     .library(name: "RegistryServer", targets: ["RegistryServer"]),
     .library(name: "AmexistCLI", targets: ["AmexistCLI"]),
+    .library(name: "Witness", targets: ["Witness"]),
   ],
   dependencies: [
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -112,10 +113,20 @@ let package = Package(
       swiftSettings: strictSettings
     ),
     .target(
+      name: "Witness",
+      dependencies: [
+        "TransparencyLog",
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: strictSettings
+    ),
+    .target(
       name: "AmexistCLI",
       dependencies: [
         "AmexistDomain", "Attestation", "Documents", "RegistryStore", "RegistryStoreSQLite",
-        "RegistryStorePostgres", "RegistryService", "RegistryServer", "TransparencyLog",
+        "RegistryStorePostgres", "RegistryService", "RegistryServer", "TransparencyLog", "Witness",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "Configuration", package: "swift-configuration"),
@@ -193,6 +204,16 @@ let package = Package(
     .testTarget(
       name: "AmexistDomainTests",
       dependencies: ["AmexistDomain", "RegistryTesting"],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "WitnessTests",
+      dependencies: [
+        "Witness", "TransparencyLog", "RegistryTesting",
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
+      ],
       swiftSettings: strictSettings
     ),
     .testTarget(

@@ -121,6 +121,7 @@ struct AmexistCommand: AsyncParsableCommand {
         subcommands: [KeysCommand.self, BodyCommand.self, TokenCommand.self, TrustCommand.self]),
       CommandGroup(name: "Log", subcommands: [LogCommand.self]),
       CommandGroup(name: "Server", subcommands: [ServeCommand.self]),
+      CommandGroup(name: "Witness", subcommands: [WitnessCommand.self]),
     ]
   )
 }

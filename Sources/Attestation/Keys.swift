@@ -294,6 +294,18 @@ public struct SigningKey: Sendable, CustomStringConvertible {
       throw .invalidKey("log key: \(error)")
     }
   }
+
+  /// This Ed25519 key as a witness's cosigner (C2SP `tlog-cosignature`) named `name`.
+  public func cosigner(name: String) throws(AttestationError) -> Cosigner {
+    guard case .ed25519(let key) = storage else {
+      throw .invalidKey("a witness key must be an Ed25519 key")
+    }
+    do {
+      return try Cosigner(name: name, key: key)
+    } catch {
+      throw .invalidKey("witness key: \(error)")
+    }
+  }
 }
 
 extension JWK {

@@ -3,7 +3,7 @@ public import Attestation
 public import TransparencyLog
 
 /// A log held in memory in the stored-hash layout, built leaf by leaf as the stores build it.
-public struct InMemoryLog: StoredHashReader {
+public struct InMemoryLog: StoredHashReader, Sendable {
   /// The stored hashes, by stored index.
   public private(set) var hashes: [MerkleHash] = []
   /// The number of leaves.

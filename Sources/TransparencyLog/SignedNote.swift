@@ -158,37 +158,23 @@ public struct NoteVerifier: Hashable, Sendable {
 
   /// The verifier of `publicKey` under `name`.
   public init(name: String, publicKey: Curve25519.Signing.PublicKey) throws(NoteError) {
-    guard NoteKeyName.isValid(name) else {
-      throw .invalidVerifierKey("the key name must be non-empty, without spaces or +")
-    }
+    try VerifierKeyText.checkName(name)
     self.name = name
     self.publicKeyBytes = Array(publicKey.rawRepresentation)
-    self.keyID = Self.keyID(name: name, publicKey: publicKeyBytes)
+    self.keyID = VerifierKeyText.keyID(name: name, type: 0x01, publicKey: publicKeyBytes)
   }
 
   /// Parses a verifier key `name+hash+key`, checking that the hash matches name and key.
   public init(verifierKey text: String) throws(NoteError) {
-    // The base64 key may itself contain '+': only the first two separate the parts.
-    let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
-    guard parts.count == 3, parts[1].utf8.count == 8,
-      let id = UInt32(parts[1], radix: 16), parts[1] == parts[1].lowercased()
-    else {
-      throw .invalidVerifierKey("expected name+hash+key")
-    }
-    guard let bytes = Base64.decode(Array(parts[2].utf8)), bytes.count == 33, bytes[0] == 0x01,
-      let key = try? Curve25519.Signing.PublicKey(rawRepresentation: bytes.dropFirst())
-    else {
-      throw .invalidVerifierKey("the key must be an Ed25519 key (type 0x01, 32 bytes)")
-    }
-    try self.init(name: String(parts[0]), publicKey: key)
+    let (name, id, key) = try VerifierKeyText.parse(
+      text, type: 0x01, expected: "the key must be an Ed25519 key (type 0x01, 32 bytes)")
+    try self.init(name: name, publicKey: key)
     guard keyID == id else { throw .invalidVerifierKey("the hash does not match the key") }
   }
 
   /// The verifier key text.
   public var verifierKey: String {
-    let hex = String(keyID, radix: 16)
-    return "\(name)+\(String(repeating: "0", count: 8 - hex.count) + hex)+"
-      + Base64.encode([0x01] + publicKeyBytes)
+    VerifierKeyText.format(name: name, keyID: keyID, type: 0x01, publicKey: publicKeyBytes)
   }
 
   /// Whether `signature` is this key's Ed25519 signature of `message`.
@@ -198,11 +184,50 @@ public struct NoteVerifier: Hashable, Sendable {
     else { return false }
     return key.isValidSignature(signature, for: message)
   }
+}
 
-  static func keyID(name: String, publicKey: [UInt8]) -> UInt32 {
+/// The text form of C2SP `signed-note` verifier keys, `name+hash+base64(type ‖ key)`, for
+/// Ed25519 note keys (type 0x01) and cosignature keys (type 0x04).
+enum VerifierKeyText {
+  /// Refuses an empty name, or one with a space or `+`.
+  static func checkName(_ name: String) throws(NoteError) {
+    guard NoteKeyName.isValid(name) else {
+      throw .invalidVerifierKey("the key name must be non-empty, without spaces or +")
+    }
+  }
+
+  /// SHA-256(name ‖ 0x0A ‖ type ‖ key)[:4], big-endian.
+  static func keyID(name: String, type: UInt8, publicKey: [UInt8]) -> UInt32 {
     var hasher = SHA256()
-    hasher.update(data: Array(name.utf8) + [0x0A, 0x01] + publicKey)
+    hasher.update(data: Array(name.utf8) + [0x0A, type] + publicKey)
     return hasher.finalize().prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+  }
+
+  /// The name, the key ID written and the Ed25519 key of `text` with key type `type`; the
+  /// caller checks the key ID against its own.
+  static func parse(_ text: String, type: UInt8, expected: String) throws(NoteError) -> (
+    name: String, keyID: UInt32, key: Curve25519.Signing.PublicKey
+  ) {
+    // The base64 key may itself contain '+': only the first two separate the parts.
+    let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
+    guard parts.count == 3, parts[1].utf8.count == 8,
+      let id = UInt32(parts[1], radix: 16), parts[1] == parts[1].lowercased()
+    else {
+      throw .invalidVerifierKey("expected name+hash+key")
+    }
+    guard let bytes = Base64.decode(Array(parts[2].utf8)), bytes.count == 33, bytes[0] == type,
+      let key = try? Curve25519.Signing.PublicKey(rawRepresentation: bytes.dropFirst())
+    else {
+      throw .invalidVerifierKey(expected)
+    }
+    return (String(parts[0]), id, key)
+  }
+
+  /// The text of a key.
+  static func format(name: String, keyID: UInt32, type: UInt8, publicKey: [UInt8]) -> String {
+    let hex = String(keyID, radix: 16)
+    return "\(name)+\(String(repeating: "0", count: 8 - hex.count) + hex)+"
+      + Base64.encode([type] + publicKey)
   }
 }
 
