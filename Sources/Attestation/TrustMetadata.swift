@@ -111,8 +111,10 @@ public struct SignedPart: Hashable, Sendable {
 ///
 /// `signed` members: `format` (`amexist-trust/2`), `version` (from 1), `expires`, `roots`
 /// (C2SP vkeys), `threshold`, `scheme`, `bodySignedFrom` (or null), `issuer`, `issuerName` (or
-/// null), `log` (`{"origin", "key"}`, the key a C2SP vkey), `witnesses` (a list, empty until
-/// witnesses exist), `quorum` (null until then) and `registryKeys` (`[{"key": vkey, "expires"}]`,
+/// null), `log` (`{"origin", "key"}`, the key a C2SP vkey), `witnesses` (`[{"name", "url",
+/// "key": cosignature vkey (type 0x04), "from", "until": instant or null}]`), `quorum` (null
+/// without witnesses, else `[{"k", "fromSize"}]` by increasing size; see ``WitnessPolicy``) and
+/// `registryKeys` (`[{"key": vkey, "expires"}]`,
 /// the online keys that sign the registry list). Nothing else is accepted.
 public struct TrustRoot: Hashable, Sendable {
   /// The format this version reads and writes.
@@ -133,6 +135,8 @@ public struct TrustRoot: Hashable, Sendable {
   public let log: NoteVerifier
   /// The keys that sign the registry list, each until its expiry.
   public let registryKeys: [(key: NoteVerifier, expires: Instant)]
+  /// The witnesses and the quorums of their cosignatures a checkpoint needs.
+  public let witnessPolicy: WitnessPolicy
 
   public static func == (lhs: Self, rhs: Self) -> Bool { lhs.json == rhs.json }
   public func hash(into hasher: inout Hasher) { hasher.combine(CanonicalJSON.encode(json)) }
@@ -141,7 +145,7 @@ public struct TrustRoot: Hashable, Sendable {
   public init(
     version: Int64, expires: Instant, roots: [NoteVerifier], threshold: Int, scheme: SchemeName,
     bodySignedFrom: Int64?, issuer: String, issuerName: String? = nil, log: NoteVerifier,
-    registryKeys: [(key: NoteVerifier, expires: Instant)]
+    registryKeys: [(key: NoteVerifier, expires: Instant)], witnessPolicy: WitnessPolicy = .none
   ) throws(TrustChainError) {
     guard version >= 1 else { throw .malformed("version starts at 1") }
     let distinct = Set(roots.map(\.publicKeyBytes))
@@ -162,6 +166,7 @@ public struct TrustRoot: Hashable, Sendable {
     self.issuerName = issuerName
     self.log = log
     self.registryKeys = registryKeys
+    self.witnessPolicy = witnessPolicy
   }
 
   /// The `signed` member.
@@ -174,7 +179,20 @@ public struct TrustRoot: Hashable, Sendable {
       "bodySignedFrom": bodySignedFrom.map(JSONValue.integer) ?? .null,
       "issuer": .string(issuer), "issuerName": issuerName.map(JSONValue.string) ?? .null,
       "log": .object(["origin": .string(log.name), "key": .string(log.verifierKey)]),
-      "witnesses": .array([]), "quorum": .null,
+      "witnesses": .array(
+        witnessPolicy.witnesses.map { witness in
+          .object([
+            "name": .string(witness.name), "url": .string(witness.url),
+            "key": .string(witness.key.verifierKey), "from": .string(witness.from.description),
+            "until": witness.until.map { .string($0.description) } ?? .null,
+          ])
+        }),
+      "quorum": witnessPolicy.quorums.isEmpty
+        ? .null
+        : .array(
+          witnessPolicy.quorums.map { rule in
+            .object(["k": .integer(Int64(rule.k)), "fromSize": .integer(rule.fromSize)])
+          }),
       "registryKeys": .array(
         registryKeys.map { entry in
           .object([
@@ -204,9 +222,54 @@ public struct TrustRoot: Hashable, Sendable {
     }
     let logKey = try MetadataReader.vkey(key, "log.key")
     guard logKey.name == origin else { throw .malformed("the log key is not named for its origin") }
-    guard try reader.list("witnesses").isEmpty, try reader.take("quorum") == .null else {
-      throw .malformed("witnesses and quorum are not read by this amexist: upgrade amexist")
+    let witnesses = try reader.list("witnesses").map {
+      entry throws(TrustChainError) -> ListedWitness in
+      var fields = MetadataReader(entry, "witnesses")
+      let name = try fields.string("name")
+      let url = try fields.string("url")
+      guard !name.isEmpty, name.utf8.count <= 200,
+        url.hasPrefix("https://") || url.hasPrefix("http://")
+      else {
+        throw .malformed("a witness has a name and an http(s) url")
+      }
+      let keyText = try fields.string("key")
+      let key: CosignatureVerifier
+      do {
+        key = try CosignatureVerifier(verifierKey: keyText)
+      } catch {
+        throw .malformed(
+          "witness \(name.prefix(40)): the key is not a cosignature vkey (type 0x04)")
+      }
+      let from = try fields.instant("from")
+      let until: Instant?
+      switch try fields.take("until") {
+      case .null: until = nil
+      case .string(let text):
+        do { until = try Instant(parsing: text) } catch {
+          throw .malformed("witness \(name.prefix(40)): until is not an instant")
+        }
+      default: throw .malformed("witness \(name.prefix(40)): until is an instant or null")
+      }
+      if let until, until <= from { throw .malformed("witness \(name.prefix(40)): empty window") }
+      try fields.finish()
+      return ListedWitness(name: name, url: url, key: key, from: from, until: until)
     }
+    var quorums: [QuorumRule] = []
+    switch try reader.take("quorum") {
+    case .null: break
+    case .array(let entries) where entries.count <= 256:
+      for entry in entries {
+        var fields = MetadataReader(entry, "quorum")
+        let k = try fields.integer("k")
+        let fromSize = try fields.integer("fromSize")
+        try fields.finish()
+        guard (1...256).contains(k) else { throw .malformed("a quorum k is between 1 and 256") }
+        quorums.append(QuorumRule(k: Int(k), fromSize: fromSize))
+      }
+      guard !quorums.isEmpty else { throw .malformed("quorum is null or a non-empty list") }
+    default: throw .malformed("quorum is null or a list of {\"k\", \"fromSize\"}")
+    }
+    let witnessPolicy = try WitnessPolicy(witnesses: witnesses, quorums: quorums)
     let registryKeys = try reader.list("registryKeys").map {
       entry throws(TrustChainError) -> (key: NoteVerifier, expires: Instant) in
       var fields = MetadataReader(entry, "registryKeys")
@@ -234,7 +297,8 @@ public struct TrustRoot: Hashable, Sendable {
       version: try reader.integer("version"), expires: try reader.instant("expires"),
       roots: roots, threshold: Int(try reader.integer("threshold")), scheme: scheme,
       bodySignedFrom: bodySignedFrom, issuer: try reader.string("issuer"),
-      issuerName: issuerName, log: logKey, registryKeys: registryKeys)
+      issuerName: issuerName, log: logKey, registryKeys: registryKeys,
+      witnessPolicy: witnessPolicy)
     try reader.finish()
   }
 

@@ -57,7 +57,8 @@ extension RegistryService {
         bodySignedFrom: try await read { snapshot in try Self.bodySignedFrom(snapshot) },
         issuer: current?.issuer ?? published.issuer,
         issuerName: current?.issuerName ?? published.issuerName, log: log,
-        registryKeys: [(try KeyFolder.registryVerifier(registryKey), expires)])
+        registryKeys: [(try KeyFolder.registryVerifier(registryKey), expires)],
+        witnessPolicy: current?.witnessPolicy ?? .none)
     } catch {
       throw .invalidArgument("\(error)")
     }

@@ -1,0 +1,146 @@
+public import AmexistDomain
+public import TransparencyLog
+
+/// A witness as the trust root lists it: its name, where the registry reaches it, its
+/// cosignature key, and the window of cosignature timestamps it counts for (so that retiring a
+/// witness never breaks a bundle it cosigned inside its window).
+public struct ListedWitness: Hashable, Sendable {
+  /// A short name for people.
+  public let name: String
+  /// Its `add-checkpoint` prefix.
+  public let url: String
+  /// Its Ed25519 cosignature key.
+  public let key: CosignatureVerifier
+  /// Its cosignatures count from this instant.
+  public let from: Instant
+  /// Its cosignatures stop counting from this instant (nil while it serves).
+  public let until: Instant?
+
+  /// A listed witness.
+  public init(name: String, url: String, key: CosignatureVerifier, from: Instant, until: Instant?) {
+    self.name = name
+    self.url = url
+    self.key = key
+    self.from = from
+    self.until = until
+  }
+
+  /// Whether a cosignature made at `instant` counts.
+  public func counts(at instant: Instant) -> Bool {
+    instant >= from && (until.map { instant < $0 } ?? true)
+  }
+}
+
+/// How many distinct witnesses must cosign a checkpoint, from a tree size on: raising the
+/// quorum from a size never breaks a bundle whose checkpoint is older.
+public struct QuorumRule: Hashable, Sendable {
+  /// The number of distinct witnesses.
+  public let k: Int
+  /// The smallest tree size it applies to.
+  public let fromSize: Int64
+
+  /// A quorum of `k` from the tree of `fromSize` leaves.
+  public init(k: Int, fromSize: Int64) {
+    self.k = k
+    self.fromSize = fromSize
+  }
+}
+
+/// The witnesses and quorums a trust root publishes (DESIGN, "Witnesses"), and the check of a
+/// checkpoint's cosignatures against them.
+public struct WitnessPolicy: Hashable, Sendable {
+  /// The witnesses, as listed.
+  public let witnesses: [ListedWitness]
+  /// The quorums, by increasing `fromSize`.
+  public let quorums: [QuorumRule]
+
+  /// How far past the verifier's real clock a cosignature's timestamp may be.
+  public static let clockLeewaySeconds: Int64 = 60
+
+  /// No witness, no quorum: checkpoints need only the log's signature.
+  public static let none = WitnessPolicy(unchecked: [], quorums: [])
+
+  private init(unchecked witnesses: [ListedWitness], quorums: [QuorumRule]) {
+    self.witnesses = witnesses
+    self.quorums = quorums
+  }
+
+  /// A policy; refused when a key is listed twice (under one name or two: it would count
+  /// twice), a name twice, a quorum larger than the witnesses or not positive, or quorums not
+  /// in increasing `fromSize`.
+  public init(witnesses: [ListedWitness], quorums: [QuorumRule]) throws(TrustChainError) {
+    guard Set(witnesses.map(\.key.publicKeyBytes)).count == witnesses.count else {
+      throw .malformed("a witness key is listed twice")
+    }
+    guard Set(witnesses.map(\.name)).count == witnesses.count else {
+      throw .malformed("a witness name is listed twice")
+    }
+    for (offset, rule) in quorums.enumerated() {
+      guard rule.k >= 1, rule.k <= witnesses.count, rule.fromSize >= 0 else {
+        throw .malformed("a quorum must be between 1 and the number of witnesses")
+      }
+      guard offset == 0 || quorums[offset - 1].fromSize < rule.fromSize else {
+        throw .malformed("quorums are listed by increasing fromSize")
+      }
+    }
+    self.init(unchecked: witnesses, quorums: quorums)
+  }
+
+  /// The quorum in force for a checkpoint of `size` leaves; nil before the first quorum.
+  public func quorum(forSize size: Int64) -> QuorumRule? {
+    quorums.last { $0.fromSize <= size }
+  }
+
+  /// The witnesses whose valid cosignature of the note text `text` is among `signatures`,
+  /// each once (by public key), made inside its window and no later than `realNow` plus the
+  /// leeway. Unknown keys, other notes' cosignatures and lines that do not verify are ignored.
+  public func cosigners(of text: String, signatures: [NoteSignature], realNow: Instant)
+    -> [ListedWitness]
+  {
+    let latest = realNow.millisecondsSinceEpoch / 1000 + Self.clockLeewaySeconds
+    var found: [ListedWitness] = []
+    for signature in signatures {
+      for witness in witnesses where !found.contains(where: { $0.key == witness.key }) {
+        guard let timestamp = witness.key.timestamp(of: signature, on: text),
+          Int64(timestamp) <= latest,
+          witness.counts(at: Instant(millisecondsSinceEpoch: Int64(timestamp) * 1000))
+        else { continue }
+        found.append(witness)
+      }
+    }
+    return found
+  }
+
+  /// Checks that the signed checkpoint `note` carries the quorum in force for its size.
+  ///
+  /// - Returns: the witnesses counted.
+  /// - Throws: ``QuorumFailure`` naming how many were needed and which listed witnesses did not
+  ///   cosign.
+  public func check(_ note: SignedNote, size: Int64, realNow: Instant) throws(QuorumFailure)
+    -> [ListedWitness]
+  {
+    guard let rule = quorum(forSize: size) else { return [] }
+    let counted = cosigners(of: note.text, signatures: note.signatures, realNow: realNow)
+    guard counted.count >= rule.k else {
+      throw QuorumFailure(
+        needed: rule.k, counted: counted.map(\.name),
+        missing: witnesses.filter { witness in !counted.contains(witness) }.map(\.name))
+    }
+    return counted
+  }
+}
+
+/// A checkpoint without the quorum of witness cosignatures in force for its size.
+public struct QuorumFailure: Error, Hashable, Sendable, CustomStringConvertible {
+  /// The quorum in force.
+  public let needed: Int
+  /// The witnesses whose cosignature counted.
+  public let counted: [String]
+  /// The listed witnesses whose cosignature did not count.
+  public let missing: [String]
+
+  public var description: String {
+    "the checkpoint has \(counted.count) of the \(needed) witness cosignatures needed"
+      + (missing.isEmpty ? "" : " (missing: \(missing.joined(separator: ", ")))")
+  }
+}
