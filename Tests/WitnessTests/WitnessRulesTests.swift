@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Crypto
 import Foundation
 import Hummingbird
@@ -210,5 +211,61 @@ struct WitnessRulesTests {
       ])
     #expect(checked.status == 0, "\(checked.text) \(checked.stderr)")
     #expect(checked.text == "cosigned at 1796040000\n")
+  }
+}
+
+/// The registry's side of the protocol against a witness listening on a port.
+@Suite("Witness client")
+struct WitnessClientTests {
+  @Test(
+    "a stale size is learned from the 409 and the proof sent again; a witness ahead is named; a fork is refused"
+  )
+  func client() async throws {
+    let folder = try TemporaryFolder()
+    defer { folder.remove() }
+    let store = try WitnessStore(path: folder.file("witness.sqlite"), create: true)
+    try store.addLog(TestValues.logSigner.verifier)
+    let log = try WitnessRulesTests.Log()
+    let fork = try WitnessRulesTests.Log(salt: "-fork")
+    let app = WitnessServer.application(store: store, cosigner: WitnessRulesTests.cosigner, port: 0)
+    let http = HTTPClient(eventLoopGroupProvider: .singleton)
+    defer { _ = http.shutdown() }
+    try await app.test(.live) { client in
+      let witness = WitnessClient(url: "http://127.0.0.1:\(client.port ?? 0)/")
+      @Sendable func send(_ tree: WitnessRulesTests.Log, size: Int64, known: Int64) async throws
+        -> (WitnessAnswer, Int64?)
+      {
+        let note = try TestValues.logSigner.sign(size: size, root: try tree.root(size)).note
+        let tree = tree
+        return await witness.submit(note: note, size: size, knownSize: known, client: http) { old in
+          try StoredTree.consistencyProof(size1: old, size2: size, reader: tree.tree)
+        }
+      }
+      let (first, held) = try await send(log, size: 10, known: 0)
+      guard case .cosigned(let lines) = first else {
+        Issue.record("the first checkpoint is cosigned: \(first)")
+        return
+      }
+      #expect(held == 10)
+      #expect(lines.count == 1)
+      // The client thought the witness new; the witness says 10; the proof from 10 is sent.
+      let (second, _) = try await send(log, size: 20, known: 0)
+      guard case .cosigned = second else {
+        Issue.record("cosigned after learning the size: \(second)")
+        return
+      }
+      let (behind, size) = try await send(log, size: 15, known: 20)
+      #expect(behind == .ahead(size: 20))
+      #expect(size == 20)
+      let (forked, _) = try await send(fork, size: 25, known: 20)
+      #expect(forked == .refused(status: 422, size: nil))
+    }
+    let nowhere = WitnessClient(url: "http://127.0.0.1:1", timeout: .seconds(2))
+    let (answer, _) = await nowhere.submit(
+      note: "x", size: 1, knownSize: 0, client: http, proof: { _ in [] })
+    guard case .unreachable = answer else {
+      Issue.record("a witness that is down is unreachable: \(answer)")
+      return
+    }
   }
 }
