@@ -261,7 +261,7 @@ struct BodyCommand: AsyncParsableCommand {
 func writeKeyPair(
   _ key: SigningKey, publicText: String, names: (private: String, public: String),
   in folder: String, what: String
-) throws -> (String, String) {
+) throws(CLIError) -> (String, String) {
   let privatePath = (folder as NSString).appendingPathComponent(names.private)
   let publicPath = (folder as NSString).appendingPathComponent(names.public)
   for path in [privatePath, publicPath] where FileManager.default.fileExists(atPath: path) {

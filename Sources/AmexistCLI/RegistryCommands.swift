@@ -223,21 +223,16 @@ func createTrustRoot(
     return
   }
   let key = SigningKey(generating: .edDSA)
+  let verifier: NoteVerifier
+  do {
+    verifier = try key.logSigner(origin: "amexist-root").verifier
+  } catch {
+    throw CLIError("\(error)")
+  }
+  _ = try writeKeyPair(
+    key, publicText: verifier.verifierKey + "\n", names: ("root.pem", "root.vkey"),
+    in: folder.localRootPath, what: "root key")
   let root = try await perform { () throws(RegistryError) in
-    let verifier: NoteVerifier
-    do {
-      verifier = try key.logSigner(origin: "amexist-root").verifier
-    } catch {
-      throw .keys("\(error)")
-    }
-    try KeyFolder.writeNewFile(
-      Array(key.pemRepresentation.utf8),
-      to: (folder.localRootPath as NSString).appendingPathComponent("root.pem"), mode: 0o600,
-      folder: folder.localRootPath)
-    try KeyFolder.writeNewFile(
-      Array((verifier.verifierKey + "\n").utf8),
-      to: (folder.localRootPath as NSString).appendingPathComponent("root.vkey"), mode: 0o644,
-      folder: folder.localRootPath)
     var part = try await service.proposeRoot(folder: folder, roots: [verifier], threshold: 1)
     do { try part.sign(with: key) } catch { throw .keys("\(error)") }
     return try await service.publishRoot(part, folder: folder)

@@ -132,20 +132,16 @@ struct TrustStanding {
         "the trust file is unsigned (amexist-trust/1): it cannot be chained to the pinned root; get the registry's signed /.well-known/amexist-trust.json",
         exitCode: AmexistCLI.untrusted)
     }
-    let (chain, _) = try walk(pin: pin, through: newer + [signed.rootPart], pins: pins, at: now)
-    guard chain.root == signed.root else {
+    let state = try pins.load(pin)
+    let walked = try walk(pin: pin, state: state, through: newer + [signed.rootPart], at: now)
+    guard walked.chain.root == signed.root else {
       throw CLIError(
-        "the trust file's root is version \(signed.root.version), older than version \(chain.root.version) already trusted for this pin (a rollback)",
+        "the trust file's root is version \(signed.root.version), older than version \(walked.chain.root.version) already trusted for this pin (a rollback)",
         exitCode: AmexistCLI.untrusted)
     }
     // The registry list cannot go back either, while the same registry keys sign it.
-    let state = try pins.load(pin)
     var registryVersion = signed.list.version
-    if let state, let seen = state.registryVersion,
-      let stateRoot = try? TrustRoot(signed: state.rootPart.signed),
-      Set(stateRoot.registryKeys.map(\.key.verifierKey))
-        == Set(chain.root.registryKeys.map(\.key.verifierKey))
-    {
+    if let seen = seenRegistryVersion(state, known: walked.known, now: walked.chain.root) {
       guard signed.list.version >= seen else {
         throw CLIError(
           "the trust file's registry list is version \(signed.list.version), older than version \(seen) already seen for this pin (a rollback); if that version was inflated by a stolen registry key, the root's next version rotates that key",
@@ -175,27 +171,38 @@ struct TrustStanding {
     throws(CLIError) -> TrustChain
   {
     let state = try pins.load(pin)
-    let (chain, newest) = try walk(pin: pin, through: parts, pins: pins, at: now)
-    // The registry list version seen is kept while the same registry keys sign the list.
-    let sameRegistryKeys =
-      state.flatMap { try? TrustRoot(signed: $0.rootPart.signed) }.map {
-        Set($0.registryKeys.map(\.key.verifierKey))
-          == Set(chain.root.registryKeys.map(\.key.verifierKey))
-      } ?? false
+    let walked = try walk(pin: pin, state: state, through: parts, at: now)
     pins.save(
       TrustPins.State(
-        rootPart: newest, registryVersion: sameRegistryKeys ? state?.registryVersion : nil),
+        rootPart: walked.newest,
+        registryVersion: seenRegistryVersion(state, known: walked.known, now: walked.chain.root)),
       for: pin)
-    return chain
+    return walked.chain
   }
 
-  /// Walks from the root pinned by `pin` (the state kept for it, or the part among `parts`
+  /// The registry list version seen under `state`, kept while `root` delegates the same
+  /// registry keys as `known` (the root the state held); a rotation forgets it (B7).
+  static func seenRegistryVersion(_ state: TrustPins.State?, known: TrustRoot, now root: TrustRoot)
+    -> Int64?
+  {
+    guard
+      Set(known.registryKeys.map(\.key.verifierKey))
+        == Set(root.registryKeys.map(\.key.verifierKey))
+    else { return nil }
+    return state?.registryVersion
+  }
+
+  /// Walks from the root pinned by `pin` (`state`, kept for it, or the part among `parts`
   /// whose hash it is) through `parts`.
-  static func walk(pin: String, through parts: [SignedPart], pins: TrustPins, at now: Instant)
-    throws(CLIError) -> (chain: TrustChain, newest: SignedPart)
+  ///
+  /// - Returns: the chain, the newest part, and the root the walk started from.
+  static func walk(
+    pin: String, state: TrustPins.State?, through parts: [SignedPart], at now: Instant
+  )
+    throws(CLIError) -> (chain: TrustChain, newest: SignedPart, known: TrustRoot)
   {
     let start: SignedPart
-    if let state = try pins.load(pin) {
+    if let state {
       start = state.rootPart
     } else if let pinned = parts.first(where: {
       PayloadHash.hex(of: CanonicalJSON.encode($0.signed)) == pin
@@ -209,7 +216,7 @@ struct TrustStanding {
     do {
       let known = try TrustRoot.verify(start, after: nil)
       let chain = try TrustChain.walk(from: known, through: parts, at: now)
-      return (chain, chain.newestPart ?? start)
+      return (chain, chain.newestPart ?? start, known)
     } catch {
       throw CLIError("\(error)", exitCode: AmexistCLI.untrusted)
     }

@@ -241,25 +241,13 @@ public struct TrustFile: Hashable, Sendable {
     guard case .array(let entries) = members["keys"], entries.count <= 256 else {
       throw .invalidTrustFile("keys must be a list of at most 256 keys")
     }
-    let keys = try Self.keys(entries)
-    var bodies: [TrustedBody] = []
+    let bodyEntries: [JSONValue]
     switch members["bodies"] {
-    case nil: break
-    case .array(let entries) where entries.count <= 256:
-      for entry in entries {
-        let body = try Self.body(entry)
-        guard !bodies.contains(where: { $0.id == body.id }) else {
-          throw .invalidTrustFile("body \"\(body.id)\" appears twice")
-        }
-        bodies.append(body)
-      }
+    case nil: bodyEntries = []
+    case .array(let entries) where entries.count <= 256: bodyEntries = entries
     default: throw .invalidTrustFile("bodies must be a list of at most 256 bodies")
     }
-    // A key id names one key, whoever holds it.
-    let kids = (keys + bodies.flatMap(\.keys)).map(\.kid)
-    guard Set(kids).count == kids.count else {
-      throw .invalidTrustFile("a key id appears twice")
-    }
+    let (keys, bodies) = try Self.keysAndBodies(keys: entries, bodies: bodyEntries)
     guard case .object(let log) = members["log"], Set(log.keys) == ["origin", "key"],
       case .string(let origin) = log["origin"], case .string(let verifierKey) = log["key"]
     else {
@@ -279,6 +267,27 @@ public struct TrustFile: Hashable, Sendable {
     self.log = verifier
     self.bodies = bodies
     self.signed = nil
+  }
+
+  /// The issuer keys and the bodies of `keys` and `bodies` entries: no body twice, and no key
+  /// id twice, whoever holds it.
+  static func keysAndBodies(keys keyEntries: [JSONValue], bodies bodyEntries: [JSONValue])
+    throws(AttestationError) -> ([TrustedKey], [TrustedBody])
+  {
+    let keys = try Self.keys(keyEntries)
+    var bodies: [TrustedBody] = []
+    for entry in bodyEntries {
+      let body = try Self.body(entry)
+      guard !bodies.contains(where: { $0.id == body.id }) else {
+        throw .invalidTrustFile("body \"\(body.id)\" appears twice")
+      }
+      bodies.append(body)
+    }
+    let kids = (keys + bodies.flatMap(\.keys)).map(\.kid)
+    guard Set(kids).count == kids.count else {
+      throw .invalidTrustFile("a key id appears twice")
+    }
+    return (keys, bodies)
   }
 
   static func keys(_ entries: [JSONValue]) throws(AttestationError) -> [TrustedKey] {
@@ -437,17 +446,18 @@ public struct TrustFile: Hashable, Sendable {
     ]
     if let issuerName { members["issuerName"] = .string(issuerName) }
     if let bodySignedFrom { members["bodySignedFrom"] = .integer(bodySignedFrom) }
-    if !bodies.isEmpty {
-      members["bodies"] = .array(
-        bodies.map { body in
-          .object([
-            "id": .string(body.id), "name": .string(body.name),
-            "accreditation": body.accreditation.json,
-            "keys": Self.json(body.keys),
-          ])
-        })
-    }
+    if !bodies.isEmpty { members["bodies"] = Self.json(bodies) }
     return .object(members)
+  }
+
+  static func json(_ bodies: [TrustedBody]) -> JSONValue {
+    .array(
+      bodies.map { body in
+        .object([
+          "id": .string(body.id), "name": .string(body.name),
+          "accreditation": body.accreditation.json, "keys": json(body.keys),
+        ])
+      })
   }
 
   static func json(_ keys: [TrustedKey]) -> JSONValue {

@@ -355,14 +355,7 @@ public struct RegistryList: Hashable, Sendable {
   public var json: JSONValue {
     .object([
       "version": .integer(version), "expires": .string(expires.description),
-      "keys": TrustFile.json(keys),
-      "bodies": .array(
-        bodies.map { body in
-          .object([
-            "id": .string(body.id), "name": .string(body.name),
-            "accreditation": body.accreditation.json, "keys": TrustFile.json(body.keys),
-          ])
-        }),
+      "keys": TrustFile.json(keys), "bodies": TrustFile.json(bodies),
     ])
   }
 
@@ -386,26 +379,15 @@ public struct RegistryList: Hashable, Sendable {
     let version = try reader.integer("version")
     guard version >= 0 else { throw .malformed("registry.version is negative") }
     let expires = try reader.instant("expires")
+    let keyEntries = try reader.list("keys")
+    let bodyEntries = try reader.list("bodies")
+    try reader.finish()
     let keys: [TrustedKey]
-    var bodies: [TrustedBody] = []
+    let bodies: [TrustedBody]
     do {
-      keys = try TrustFile.keys(try reader.list("keys"))
-      for entry in try reader.list("bodies") {
-        let body = try TrustFile.body(entry)
-        guard !bodies.contains(where: { $0.id == body.id }) else {
-          throw TrustChainError.malformed("registry list: body \"\(body.id)\" appears twice")
-        }
-        bodies.append(body)
-      }
-    } catch let error as TrustChainError {
-      throw error
+      (keys, bodies) = try TrustFile.keysAndBodies(keys: keyEntries, bodies: bodyEntries)
     } catch {
       throw .malformed("registry list: \(error)")
-    }
-    try reader.finish()
-    let kids = (keys + bodies.flatMap(\.keys)).map(\.kid)
-    guard Set(kids).count == kids.count else {
-      throw .malformed("registry list: a key id appears twice")
     }
     return (
       RegistryList(version: version, expires: expires, keys: keys, bodies: bodies), keyExpires

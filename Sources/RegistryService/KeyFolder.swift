@@ -139,8 +139,10 @@ public struct KeyFolder: Sendable {
   }
 
   /// Loads the private key `kid`, refusing it when other users can read it or when its public
-  /// half is not `expected`, then signs and verifies a canary with it.
-  public func loadPrivateKey(_ kid: String, expected: PublicKey) throws(RegistryError) -> SigningKey
+  /// half is not `expected` (any, when nil: a role key that no published list names yet), then
+  /// signs and verifies a canary with it.
+  public func loadPrivateKey(_ kid: String, expected: PublicKey?) throws(RegistryError)
+    -> SigningKey
   {
     let file = privateKeyPath(kid)
     let attributes: [FileAttributeKey: Any]
@@ -166,6 +168,7 @@ public struct KeyFolder: Sendable {
     } catch {
       throw .keys("\(file): \(error)")
     }
+    let expected = expected ?? key.publicKey
     guard key.publicKey == expected else {
       throw .keys("the private key \(file) does not match the public key \(kid) of the trust file")
     }

@@ -97,15 +97,7 @@ extension KeyFolder {
 
   /// Loads the registry role key, whichever root delegates to it (permissions, self-test).
   public func loadRegistryKey() throws(RegistryError) -> SigningKey {
-    let file = privateKeyPath(Self.registryKeyName)
-    guard
-      let data = FileManager.default.contents(atPath: file),
-      let pem = String(data: data, encoding: .utf8),
-      let key = try? SigningKey(pemRepresentation: pem)
-    else {
-      throw .keys("the registry key \(file) is missing or unreadable")
-    }
-    return try loadPrivateKey(Self.registryKeyName, expected: key.publicKey)
+    try loadPrivateKey(Self.registryKeyName, expected: nil)
   }
 
   /// Loads the registry role key and checks that `root` delegates to it.
@@ -127,12 +119,8 @@ extension KeyFolder {
 
   /// The new registry key of a rotation: the one already proposed, or a new one.
   public func nextRegistryKey() throws(RegistryError) -> SigningKey {
-    let file = privateKeyPath(Self.nextRegistryKeyName)
-    if let data = FileManager.default.contents(atPath: file),
-      let pem = String(data: data, encoding: .utf8),
-      let key = try? SigningKey(pemRepresentation: pem)
-    {
-      return try loadPrivateKey(Self.nextRegistryKeyName, expected: key.publicKey)
+    if hasPrivateKey(Self.nextRegistryKeyName) {
+      return try loadPrivateKey(Self.nextRegistryKeyName, expected: nil)
     }
     let key = SigningKey(generating: .edDSA)
     try writePrivateKey(key, kid: Self.nextRegistryKeyName)
@@ -143,15 +131,11 @@ extension KeyFolder {
   /// the current one); throws when it delegates neither.
   func registryKeyRotation(for root: TrustRoot) throws(RegistryError) -> Bool {
     if (try? loadRegistryKey(for: root)) != nil { return false }
-    let file = privateKeyPath(Self.nextRegistryKeyName)
-    guard
-      let data = FileManager.default.contents(atPath: file),
-      let pem = String(data: data, encoding: .utf8),
-      let key = try? SigningKey(pemRepresentation: pem),
-      root.registryKeys.contains(where: {
-        $0.key.publicKeyBytes == (try? Self.registryVerifier(key))?.publicKeyBytes
-      })
+    guard let next = try? loadPrivateKey(Self.nextRegistryKeyName, expected: nil),
+      let verifier = try? Self.registryVerifier(next),
+      root.registryKeys.contains(where: { $0.key.publicKeyBytes == verifier.publicKeyBytes })
     else {
+      // Neither key is delegated: the current key's error says so.
       _ = try loadRegistryKey(for: root)
       return false
     }
