@@ -115,7 +115,7 @@ let package = Package(
     .target(
       name: "Witness",
       dependencies: [
-        "TransparencyLog",
+        "TransparencyLog", "AmexistDomain", "Attestation", "RegistryService", "RegistryStore",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),

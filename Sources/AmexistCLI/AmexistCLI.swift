@@ -22,6 +22,8 @@ public enum AmexistCLI {
   /// Exit status when a key, body or trust file is not trusted for what it signed (also
   /// `verify`'s).
   public static let untrusted: Int32 = 7
+  /// The attestation is logged but not yet witnessed: try again later (EX_TEMPFAIL).
+  public static let temporaryFailure: Int32 = 75
 
   /// Makes Swift concurrency run its tasks on the server's event loops, so that a request is
   /// handled without hopping between two thread pools. Call it once, first, from the main
@@ -115,13 +117,15 @@ struct AmexistCommand: AsyncParsableCommand {
         subcommands: [ServiceCommand.self, DecisionCommand.self, HistoryCommand.self]),
       CommandGroup(
         name: "Documents",
-        subcommands: [AttestCommand.self, VerifyCommand.self, ExportCommand.self]),
+        subcommands: [
+          AttestCommand.self, BundleCommand.self, VerifyCommand.self, ExportCommand.self,
+        ]),
       CommandGroup(
         name: "Keys and trust",
         subcommands: [KeysCommand.self, BodyCommand.self, TokenCommand.self, TrustCommand.self]),
       CommandGroup(name: "Log", subcommands: [LogCommand.self]),
       CommandGroup(name: "Server", subcommands: [ServeCommand.self]),
-      CommandGroup(name: "Witness", subcommands: [WitnessCommand.self]),
+      CommandGroup(name: "Witnesses", subcommands: [WitnessesCommand.self, WitnessCommand.self]),
     ]
   )
 }

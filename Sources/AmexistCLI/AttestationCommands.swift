@@ -1,10 +1,12 @@
 import AmexistDomain
 import ArgumentParser
+import AsyncHTTPClient
 import Attestation
 import Documents
 import Foundation
 import RegistryService
 import TransparencyLog
+import Witness
 
 /// `amexist attest SIRET`
 struct AttestCommand: AsyncParsableCommand {
@@ -24,6 +26,7 @@ struct AttestCommand: AsyncParsableCommand {
   @Option(
     help: "The registry's public https origin, linked by the QR code (default: the issuer's).")
   var baseURL: String?
+  @Option(help: "Seconds to wait for the witness quorum (default 15).") var wait = 15
 
   func validate() throws {
     if let baseURL { try validateBaseURL(baseURL) }
@@ -39,7 +42,7 @@ struct AttestCommand: AsyncParsableCommand {
     let service = try await global.openService(writing: true)
     let paths = try await issueAndWrite(
       siret, service: service, folder: global.keyFolder, outFolder: out,
-      pdf: pdf ? (lang, baseURL) : nil)
+      pdf: pdf ? (lang, baseURL) : nil, wait: .seconds(max(0, min(wait, 600))))
     if global.json {
       Console.out(CanonicalJSON.string(.object(["files": .array(paths.map(JSONValue.string))])))
     } else {
@@ -63,7 +66,7 @@ func validateBaseURL(_ url: String) throws {
 /// when `pdf` gives its language and base URL (nil: the issuer); returns the paths.
 func issueAndWrite(
   _ siret: SIRET, service: RegistryService, folder: KeyFolder, outFolder: String,
-  pdf: (language: PageLanguage, baseURL: String?)? = nil
+  pdf: (language: PageLanguage, baseURL: String?)? = nil, wait: Duration = .seconds(15)
 ) async throws(CLIError) -> [String] {
   let signer = try await perform { () throws(RegistryError) in
     try await service.signer(from: folder)
@@ -82,15 +85,20 @@ func issueAndWrite(
     try await service.issueAttestation(
       siret: siret, signer: signer.key, kid: signer.kid, issuer: signer.trust.issuer,
       issuerName: signer.trust.issuerName, lang: language.rawValue,
+      reusingEarlier: !signer.trust.witnessPolicy.quorums.isEmpty,
       document: AttestationPDF.checkFits)
   }
   let uuid = issued.claims.uuid
-  let bundle = CanonicalJSON.encode(issued.bundle.json) + [UInt8(ascii: "\n")]
+  let witnessed = try await witnessedBundle(
+    issued.bundle, index: issued.logged.index, id: issued.claims.id, service: service,
+    policy: signer.trust.witnessPolicy, wait: wait)
+  let bundle = CanonicalJSON.encode(witnessed.json) + [UInt8(ascii: "\n")]
   func write(_ name: String, _ bytes: [UInt8]) throws(CLIError) -> String {
     let path = (outFolder as NSString).appendingPathComponent(name)
     do {
       try FileManager.default.createDirectory(atPath: outFolder, withIntermediateDirectories: true)
-      try Data(bytes).write(to: URL(fileURLWithPath: path), options: .withoutOverwriting)
+      try Data(bytes).write(
+        to: URL(fileURLWithPath: path), options: issued.reused ? .atomic : .withoutOverwriting)
     } catch {
       throw CLIError(
         "the attestation \(issued.claims.id) was logged but \(path) could not be written: \(error.localizedDescription) (`amexist bundle` can write it again)"
@@ -112,6 +120,95 @@ func issueAndWrite(
     )
   }
   return [bundlePath, try write(uuid + ".pdf", document)]
+}
+
+/// `bundle` with its inclusion proof in a checkpoint that carries the witness quorum `policy`
+/// sets, running witnessing rounds for up to `wait`; `bundle` itself when the policy sets no
+/// quorum.
+///
+/// - Throws: exit 75 (temporary failure) when the quorum is not reached in time: the
+///   attestation is logged, and `amexist bundle ID` writes its bundle later.
+func witnessedBundle(
+  _ bundle: AttestationBundle, index: Int64, id: String, service: RegistryService,
+  policy: WitnessPolicy, wait: Duration
+) async throws(CLIError) -> AttestationBundle {
+  guard !policy.quorums.isEmpty else { return bundle }
+  var configuration = HTTPClient.Configuration()
+  configuration.redirectConfiguration = .disallow
+  let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+  let result: Result<InclusionEvidence, RegistryError>
+  do {
+    result = .success(
+      try await WitnessRounds(service: service).waitForQuorum(
+        index: index, attestation: id, policy: policy, client: client, deadline: wait))
+  } catch {
+    result = .failure(error)
+  }
+  try? await client.shutdown()
+  switch result {
+  case .success(let evidence):
+    return AttestationBundle(jws: bundle.jws, evidence: evidence, decision: bundle.decision)
+  case .failure(.notWitnessed(let attestation, let reason)):
+    Console.out(attestation)
+    throw CLIError(
+      "the attestation \(attestation) is logged, but no checkpoint holding it has the witness quorum yet (\(reason)); run `amexist bundle \(attestation)` later",
+      exitCode: AmexistCLI.temporaryFailure)
+  case .failure(let error):
+    throw CLIError(error)
+  }
+}
+
+/// `amexist bundle ID`
+struct BundleCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "bundle",
+    abstract: "Write a fresh bundle of a logged attestation, its checkpoint witnessed.",
+    discussion: """
+      Writes <uuid>.amexist.json (replacing an older one) with the inclusion proof in the newest \
+      checkpoint that carries the witness quorum, and prints its path. Exit 75 when no \
+      checkpoint holding the attestation has the quorum yet.
+      """)
+  @OptionGroup var global: GlobalOptions
+  @Argument(help: "The attestation's id (urn:uuid:… or the bare UUID).") var id: String
+  @Option(help: "Folder to write the bundle to.") var out = "."
+  @Option(help: "Seconds to wait for the witnesses (default 15).") var wait = 15
+
+  func run() async throws {
+    let bare = id.hasPrefix("urn:uuid:") ? String(id.dropFirst(9)) : id
+    guard UUID(uuidString: bare) != nil, bare == bare.lowercased() else {
+      throw CLIError(
+        "\(Printable.quoted(id)) is not an attestation id (urn:uuid: and a lower-case UUID)",
+        exitCode: AmexistCLI.usageError)
+    }
+    let service = try await global.openService(writing: true)
+    let trust = try performNow { () throws(RegistryError) in try global.keyFolder.loadTrust() }
+    let lookup = try await perform { () throws(RegistryError) in
+      try await service.attestation(id: "urn:uuid:" + bare)
+    }
+    guard let jws = lookup.signedDocument else {
+      throw CLIError("the registry did not keep the signed document of urn:uuid:\(bare)")
+    }
+    let evidence = try await perform { () throws(RegistryError) in
+      try await service.inclusionEvidence(index: lookup.record.index)
+    }
+    let bundle = try await witnessedBundle(
+      AttestationBundle(jws: jws, evidence: evidence, decision: lookup.decisionToken),
+      index: lookup.record.index, id: "urn:uuid:" + bare, service: service,
+      policy: trust.witnessPolicy, wait: .seconds(max(0, min(wait, 600))))
+    let path = (out as NSString).appendingPathComponent(bare + ".amexist.json")
+    do {
+      try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+      try Data(CanonicalJSON.encode(bundle.json) + [UInt8(ascii: "\n")]).write(
+        to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+      throw CLIError("\(path) could not be written: \(error.localizedDescription)")
+    }
+    if global.json {
+      Console.out(CanonicalJSON.string(.object(["files": .array([.string(path)])])))
+    } else {
+      Console.out(path)
+    }
+  }
 }
 
 /// `amexist verify FILE`
@@ -261,6 +358,10 @@ struct VerifyCommand: AsyncParsableCommand {
           "Logged",
           "entry \(inclusion.index) of \(checkpoint.origin), proven in its tree of \(checkpoint.size) entries"
         ))
+      if !inclusion.witnesses.isEmpty {
+        lines.append(
+          ("Witnessed", "cosigned by \(inclusion.witnesses.joined(separator: ", ")) (the quorum)"))
+      }
     }
     switch page {
     case .genuine(let link):
@@ -314,6 +415,7 @@ struct VerifyCommand: AsyncParsableCommand {
           "origin": .string(inclusion.checkpoint.checkpoint.origin),
           "treeSize": .integer(inclusion.checkpoint.checkpoint.size),
           "rootHash": .string(inclusion.checkpoint.checkpoint.root.base64),
+          "witnesses": .array(inclusion.witnesses.map(JSONValue.string)),
         ])
       } ?? .null,
     ]

@@ -180,6 +180,11 @@ enum Describe {
     case .registryConfigured(let event):
       return
         "the registry applies the \(event.scheme) scheme (rules version \(event.schemeVersion))"
+    case .witnessAdded(let event):
+      return "witness \(event.name) added at \(event.at): \(event.url)"
+    case .witnessRemoved(let event): return "witness \(event.name) removed at \(event.at)"
+    case .quorumSet(let event):
+      return "witness quorum \(event.k) from tree size \(event.fromSize)"
     case .levelTransferred(let event):
       var text =
         "level \(level(event.level)) transferred from \(event.fromBody) to \(evaluator(event.evaluator)), valid until \(event.validUntil)"

@@ -1,5 +1,6 @@
 import AmexistDomain
 import ArgumentParser
+import AsyncHTTPClient
 import Attestation
 import Configuration
 import Documents
@@ -12,6 +13,7 @@ import RegistryStore
 import RegistryStorePostgres
 import ServiceLifecycle
 import UnixSignals
+import Witness
 
 /// Where and how `serve` and `demo` listen. As parsed, each option is nil (or empty) unless
 /// given; `resolve` fills in the effective settings (flags, then `AMEXIST_HTTP_*` variables,
@@ -115,7 +117,8 @@ struct ServerOptions: ParsableArguments {
   /// `origin`; `ready` is told the local base URL once listening.
   func serve(
     _ service: RegistryService, trust: TrustFile, origin: String, admin: AdminAccess?,
-    keys: KeyFolder? = nil, resources: String?, ready: @escaping @Sendable (String) -> Void
+    keys: KeyFolder? = nil, resources: String?, witnessEvery: Duration? = nil,
+    ready: @escaping @Sendable (String) -> Void
   ) async throws(CLIError) {
     var settings = RegistryServerSettings(
       host: listenHost, port: listenPort, publicOrigin: origin,
@@ -140,11 +143,18 @@ struct ServerOptions: ParsableArguments {
       // The store is a service of the same group, before the HTTP server: on SIGTERM or SIGINT
       // the group stops the server first (it drains the requests in flight), then closes the
       // store's database connections.
+      var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        .init(service: StoreLifecycle(store: service.store)), .init(service: app),
+      ]
+      if let witnessEvery {
+        services.append(
+          .init(
+            service: WitnessingLifecycle(
+              rounds: WitnessRounds(service: service), every: witnessEvery)))
+      }
       let group = ServiceGroup(
         configuration: .init(
-          services: [
-            .init(service: StoreLifecycle(store: service.store)), .init(service: app),
-          ],
+          services: services,
           gracefulShutdownSignals: [.sigterm, .sigint],
           logger: Logger(label: "amexist.lifecycle")))
       try await group.run()
@@ -167,6 +177,23 @@ struct StoreLifecycle: Service {
   }
 }
 
+/// The witnessing rounds in the server's service group (DESIGN, "Witnesses"): they run until
+/// the graceful shutdown; a witness that is down never holds a request.
+struct WitnessingLifecycle: Service {
+  let rounds: WitnessRounds
+  let every: Duration
+
+  func run() async throws {
+    var configuration = HTTPClient.Configuration()
+    configuration.redirectConfiguration = .disallow
+    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    await cancelWhenGracefulShutdown {
+      await rounds.serve(client: client, interval: every)
+    }
+    try? await client.shutdown()
+  }
+}
+
 /// `amexist serve`
 struct ServeCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -178,6 +205,11 @@ struct ServeCommand: AsyncParsableCommand {
 
   @Flag(help: "Serve only the public routes, even when the log and issuer keys are here.")
   var readOnly = false
+  @Option(
+    help:
+      "Seconds between witnessing rounds while the log grows (at least one a day when it does not)."
+  )
+  var witnessInterval = 5
 
   mutating func validate() throws {
     do {
@@ -200,7 +232,8 @@ struct ServeCommand: AsyncParsableCommand {
     let origin = try server.publicOrigin(fallback: trust.issuer)
     try await server.serve(
       service, trust: trust, origin: origin, admin: admin, keys: folder,
-      resources: global.resources
+      resources: global.resources,
+      witnessEvery: writing ? .seconds(max(1, min(witnessInterval, 3600))) : nil
     ) { base in
       Console.out("Serving the registry on \(base)/ (Ctrl-C stops it); public origin \(origin).")
       Console.out(

@@ -141,7 +141,8 @@ public struct BodyRecord: Hashable, Sendable {
         record?.apply(change)
       case .serviceRegistered, .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended,
         .levelReinstated, .levelWithdrawn, .attestationIssued, .keyAdded, .keyRetired,
-        .keyRevoked, .registryConfigured, .levelTransferred, .reservesRecorded, .reservesLifted,
+        .keyRevoked, .registryConfigured, .witnessAdded, .witnessRemoved, .quorumSet,
+        .levelTransferred, .reservesRecorded, .reservesLifted,
         .levelRefused, .serviceSucceeded:
         continue
       }

@@ -23,6 +23,8 @@ public enum AppendRules {
       if let configured = history.lazy.compactMap(\.event.configuredScheme).first {
         throw .ruleViolated(.registryAlreadyConfigured(configured))
       }
+    case .witnessAdded, .witnessRemoved, .quorumSet:
+      try WitnessRoster(history: history).check(event)
     case .serviceRegistered(let registration):
       try registration.profile.checkPrintable()
       if history.contains(where: { if case .serviceRegistered = $0.event { true } else { false } })
@@ -82,7 +84,8 @@ public enum AppendRules {
         }
       case .levelSuspended, .levelReinstated, .levelWithdrawn, .serviceRegistered,
         .serviceUpdated, .attestationIssued, .keyAdded, .keyRetired, .keyRevoked,
-        .registryConfigured, .bodyRegistered, .bodyAccreditationChanged, .reservesRecorded,
+        .registryConfigured, .witnessAdded, .witnessRemoved, .quorumSet, .bodyRegistered,
+        .bodyAccreditationChanged, .reservesRecorded,
         .reservesLifted, .levelRefused, .serviceSucceeded:
         try scheme.check(decided: decided)
       }
@@ -106,7 +109,8 @@ public enum AppendRules {
         .reservesLifted:
         throw .ruleViolated(.decisionReservedToBody(body))
       case .serviceRegistered, .serviceUpdated, .levelGranted, .attestationIssued, .keyAdded,
-        .keyRetired, .keyRevoked, .registryConfigured, .bodyRegistered, .bodyAccreditationChanged,
+        .keyRetired, .keyRevoked, .registryConfigured, .witnessAdded, .witnessRemoved, .quorumSet,
+        .bodyRegistered, .bodyAccreditationChanged,
         .levelTransferred, .levelRefused, .serviceSucceeded:
         break
       }
@@ -133,7 +137,8 @@ public enum AppendRules {
           case .levelGranted, .levelRenewed: return true
           case .serviceRegistered, .serviceUpdated, .levelSuspended, .levelReinstated,
             .levelWithdrawn, .attestationIssued, .keyAdded, .keyRetired, .keyRevoked,
-            .registryConfigured, .bodyRegistered, .bodyAccreditationChanged, .levelTransferred,
+            .registryConfigured, .witnessAdded, .witnessRemoved, .quorumSet, .bodyRegistered,
+            .bodyAccreditationChanged, .levelTransferred,
             .reservesRecorded, .reservesLifted, .levelRefused, .serviceSucceeded:
             return false
           }
@@ -201,6 +206,7 @@ public enum AppendRules {
         throw .ruleViolated(.noReservesToLift(siret))
       }
     case .serviceRegistered, .keyAdded, .keyRetired, .keyRevoked, .registryConfigured,
+      .witnessAdded, .witnessRemoved, .quorumSet,
       .bodyRegistered, .bodyAccreditationChanged, .levelRefused, .serviceSucceeded:
       break
     }
@@ -286,7 +292,8 @@ public enum AppendRules {
       }
     case .serviceRegistered, .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended,
       .levelReinstated, .levelWithdrawn, .attestationIssued, .keyAdded, .keyRetired, .keyRevoked,
-      .registryConfigured, .levelTransferred, .reservesRecorded, .reservesLifted, .levelRefused,
+      .registryConfigured, .witnessAdded, .witnessRemoved, .quorumSet, .levelTransferred,
+      .reservesRecorded, .reservesLifted, .levelRefused,
       .serviceSucceeded:
       break
     }
@@ -332,7 +339,8 @@ public enum AppendRules {
       guard added else { throw .ruleViolated(.unknownKey(kid: revocation.kid)) }
       guard !revoked else { throw .ruleViolated(.keyAlreadyRevoked(kid: revocation.kid)) }
     case .serviceRegistered, .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended,
-      .levelReinstated, .levelWithdrawn, .attestationIssued, .registryConfigured,
+      .levelReinstated, .levelWithdrawn, .attestationIssued, .registryConfigured, .witnessAdded,
+      .witnessRemoved, .quorumSet,
       .bodyRegistered, .bodyAccreditationChanged, .levelTransferred, .reservesRecorded,
       .reservesLifted, .levelRefused, .serviceSucceeded:
       break

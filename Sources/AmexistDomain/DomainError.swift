@@ -156,6 +156,16 @@ public enum RuleViolation: Hashable, Sendable, CustomStringConvertible {
   /// A succession is the predecessor's entry followed by the successor's, in one batch, the
   /// successor receiving the level as the predecessor held it.
   case successionUnpaired(SIRET)
+  /// A witness name or key is used once in a registry's life (a key counted twice would count
+  /// twice in a quorum).
+  case witnessAlreadyListed(String)
+  /// No witness of this name serves the registry.
+  case unknownWitness(String)
+  /// A quorum larger than the witnesses serving, or a removal that would leave fewer witnesses
+  /// than the quorum in force.
+  case quorumUnreachable(k: Int64, witnesses: Int)
+  /// Quorums apply from increasing tree sizes.
+  case quorumSizeNotIncreasing(fromSize: Int64, previous: Int64)
 
   public var description: String {
     switch self {
@@ -276,6 +286,16 @@ public enum RuleViolation: Hashable, Sendable, CustomStringConvertible {
     case .successionUnpaired(let siret):
       return
         "a succession of \(siret) is the predecessor's entry followed by the successor's, in one batch (`amexist service succeed`)"
+    case .witnessAlreadyListed(let what):
+      return "\(what) was already listed as a witness: a name or key is used once"
+    case .unknownWitness(let name):
+      return "no witness named \(Printable.quoted(name)) serves this registry"
+    case .quorumUnreachable(let k, let witnesses):
+      return
+        "a quorum of \(k) cannot be met by \(witnesses) witness(es): add witnesses first, or lower the quorum first"
+    case .quorumSizeNotIncreasing(let fromSize, let previous):
+      return
+        "a new quorum applies from a larger tree size than the last one (\(previous)); \(fromSize) is not"
     case .configurationNotFirst(let index):
       return
         "the registry's scheme is named by its first entry only (this would be entry \(index)); a registry never changes scheme"

@@ -20,6 +20,9 @@ public enum Event: Hashable, Sendable {
   case reservesLifted(ReservesLifted)
   case levelRefused(LevelRefused)
   case serviceSucceeded(ServiceSucceeded)
+  case witnessAdded(WitnessAdded)
+  case witnessRemoved(WitnessRemoved)
+  case quorumSet(QuorumSet)
 
   /// The event's payload: its kind's own type.
   public var payload: any EventPayload {
@@ -43,6 +46,9 @@ public enum Event: Hashable, Sendable {
     case .reservesLifted(let payload): payload
     case .levelRefused(let payload): payload
     case .serviceSucceeded(let payload): payload
+    case .witnessAdded(let payload): payload
+    case .witnessRemoved(let payload): payload
+    case .quorumSet(let payload): payload
     }
   }
 
@@ -71,6 +77,9 @@ public enum Event: Hashable, Sendable {
     case .reservesLifted(let payload): Self.kind(of: payload)
     case .levelRefused(let payload): Self.kind(of: payload)
     case .serviceSucceeded(let payload): Self.kind(of: payload)
+    case .witnessAdded(let payload): Self.kind(of: payload)
+    case .witnessRemoved(let payload): Self.kind(of: payload)
+    case .quorumSet(let payload): Self.kind(of: payload)
     }
   }
 
@@ -101,6 +110,9 @@ public enum Event: Hashable, Sendable {
     case .reservesLifted(let payload): payload.subject
     case .levelRefused(let payload): payload.subject
     case .serviceSucceeded(let payload): payload.subject
+    case .witnessAdded(let payload): payload.subject
+    case .witnessRemoved(let payload): payload.subject
+    case .quorumSet(let payload): payload.subject
     }
   }
 
@@ -126,6 +138,9 @@ public enum Event: Hashable, Sendable {
     case .reservesLifted(let payload): payload.decisionDate
     case .levelRefused(let payload): payload.decisionDate
     case .serviceSucceeded(let payload): payload.decisionDate
+    case .witnessAdded(let payload): payload.decisionDate
+    case .witnessRemoved(let payload): payload.decisionDate
+    case .quorumSet(let payload): payload.decisionDate
     }
   }
 
@@ -143,7 +158,8 @@ public enum Event: Hashable, Sendable {
     case .reservesLifted(let payload): payload.signedBy
     case .levelRefused(let payload): payload.signedBy
     case .serviceRegistered, .serviceUpdated, .attestationIssued, .keyAdded, .keyRetired,
-      .keyRevoked, .registryConfigured, .bodyRegistered, .bodyAccreditationChanged,
+      .keyRevoked, .registryConfigured, .witnessAdded, .witnessRemoved, .quorumSet, .bodyRegistered,
+      .bodyAccreditationChanged,
       .serviceSucceeded:
       nil
     }
@@ -157,7 +173,8 @@ public enum Event: Hashable, Sendable {
     case .serviceSucceeded(let succession): [.service(succession.other)]
     case .serviceRegistered, .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended,
       .levelReinstated, .levelWithdrawn, .attestationIssued, .keyRetired, .keyRevoked,
-      .registryConfigured, .bodyRegistered, .bodyAccreditationChanged, .levelTransferred,
+      .registryConfigured, .witnessAdded, .witnessRemoved, .quorumSet, .bodyRegistered,
+      .bodyAccreditationChanged, .levelTransferred,
       .reservesRecorded, .reservesLifted, .levelRefused:
       []
     }
@@ -223,15 +240,24 @@ public enum Identifiers {
     return text
   }
 
-  /// Checks a certifying body's identifier: 1 to 64 characters among lower-case letters,
-  /// digits and `-`, starting with a letter or digit (`afnor-certification`).
+  /// Checks a witness's name in the registry: as a body's identifier (`dreets-ara`).
+  public static func witnessName(_ text: String) throws(DomainError) -> String {
+    try bodyID(text, field: "witness name")
+  }
+
+  /// Checks a certifying body's identifier (as ``bodyID(_:field:)``).
   public static func bodyID(_ text: String) throws(DomainError) -> String {
+    try bodyID(text, field: "body id")
+  }
+
+  /// Checks an identifier of 1 to 64 lower-case letters, digits or `-`, not starting with `-`.
+  static func bodyID(_ text: String, field: String) throws(DomainError) -> String {
     let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-".utf8)
     guard (1...64).contains(text.utf8.count), text.utf8.allSatisfy(allowed.contains),
       text.utf8.first != UInt8(ascii: "-")
     else {
       throw .invalidIdentifier(
-        field: "body id", input: text,
+        field: field, input: text,
         reason: "use 1 to 64 lower-case letters, digits or '-', not starting with '-'")
     }
     return text

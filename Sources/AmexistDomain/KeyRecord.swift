@@ -50,7 +50,8 @@ public struct KeyRecord: Hashable, Sendable {
         record = current.with(
           revokedAt: revoked.at, reason: revoked.reason, revocationIndex: logged.index)
       case .serviceRegistered, .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended,
-        .levelReinstated, .levelWithdrawn, .attestationIssued, .registryConfigured,
+        .levelReinstated, .levelWithdrawn, .attestationIssued, .registryConfigured, .witnessAdded,
+        .witnessRemoved, .quorumSet,
         .bodyRegistered, .bodyAccreditationChanged, .levelTransferred, .reservesRecorded,
         .reservesLifted, .levelRefused, .serviceSucceeded:
         continue

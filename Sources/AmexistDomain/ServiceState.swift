@@ -207,6 +207,7 @@ public struct ServiceState: Hashable, Sendable {
       if let decided = logged.event.decisionDate { lastDecisionDate = decided }
       switch logged.event {
       case .serviceRegistered, .keyAdded, .keyRetired, .keyRevoked, .registryConfigured,
+        .witnessAdded, .witnessRemoved, .quorumSet,
         .bodyRegistered, .bodyAccreditationChanged:
         break
       case .serviceUpdated(let event):

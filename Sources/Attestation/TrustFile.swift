@@ -108,6 +108,9 @@ public struct TrustFile: Hashable, Sendable {
   /// never expires, and is never pinned).
   public var expires: Instant? { signed?.expires }
 
+  /// The witnesses and quorums the trust root sets; none for a trust file without a root.
+  public var witnessPolicy: WitnessPolicy { signed?.root.witnessPolicy ?? .none }
+
   /// The format of the file.
   public var formatName: String { signed == nil ? Self.format : TrustRoot.format }
 

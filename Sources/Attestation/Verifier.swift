@@ -1,5 +1,6 @@
 public import AmexistDomain
 import Crypto
+import Foundation
 public import TransparencyLog
 
 /// Why an attestation does not verify. One case per reason; ``exitCode`` is the table that maps
@@ -124,6 +125,9 @@ public struct VerifiedInclusion: Hashable, Sendable {
   public let index: Int64
   /// The checkpoint the proof leads to, signed by the trusted log key.
   public let checkpoint: SignedCheckpoint
+  /// The listed witnesses whose cosignature counted toward the quorum in force for the
+  /// checkpoint (empty when the trust file sets none for its size).
+  public internal(set) var witnesses: [String] = []
 }
 
 /// The outcome of one verification: what was verified, and the verdict.
@@ -176,10 +180,15 @@ public struct AttestationVerifier: Sendable {
 
   /// The issuer and keys trusted.
   public let trust: TrustFile
+  /// The verifier's real clock: witness cosignatures may not be later than it (+ 60 s), even
+  /// when `now` checks another instant.
+  public let realClock: @Sendable () -> Instant
 
-  /// A verifier that trusts exactly the issuer and keys of `trust`.
-  public init(trust: TrustFile) {
+  /// A verifier that trusts exactly the issuer, keys and witnesses of `trust`.
+  public init(trust: TrustFile, realClock: @escaping @Sendable () -> Instant = { Instant(Date()) })
+  {
     self.trust = trust
+    self.realClock = realClock
   }
 
   /// Verifies a bundle (`{...}`) or a bare compact JWS (one trailing line end allowed) at `now`.
@@ -258,6 +267,10 @@ public struct AttestationVerifier: Sendable {
     } catch {
       return report(.logProof(error.description))
     }
+    switch Self.witnesses(of: inclusion, policy: trust.witnessPolicy, realNow: realClock()) {
+    case .success(let names): inclusion?.witnesses = names
+    case .failure(let failure): return report(failure)
+    }
     switch Self.bodyDecision(of: claims, token: decisionToken, trust: trust) {
     case .success(let decision): attestation?.decision = decision
     case .failure(let failure): return report(failure)
@@ -277,6 +290,25 @@ public struct AttestationVerifier: Sendable {
     }
     if now >= claims.validUntil { return report(.expired(claims.validUntil)) }
     return report(nil)
+  }
+
+  /// The witnesses counted toward the quorum `policy` sets for the size of the checkpoint
+  /// `inclusion` leads to, or why they are too few (exit 6).
+  static func witnesses(
+    of inclusion: VerifiedInclusion?, policy: WitnessPolicy, realNow: Instant
+  ) -> Result<[String], VerificationFailure> {
+    guard let inclusion, policy.quorum(forSize: inclusion.checkpoint.checkpoint.size) != nil
+    else { return .success([]) }
+    do {
+      let note = try SignedNote(parsing: Array(inclusion.checkpoint.note.utf8))
+      return .success(
+        try policy.check(note, size: inclusion.checkpoint.checkpoint.size, realNow: realNow)
+          .map(\.name))
+    } catch let failure as QuorumFailure {
+      return .failure(.logProof("witness quorum: \(failure)"))
+    } catch {
+      return .failure(.logProof("checkpoint: \(error)"))
+    }
   }
 
   /// Checks the certifying body's signed decision behind `claims` (DESIGN, "Certifying bodies"):

@@ -139,6 +139,13 @@ public struct QuorumFailure: Error, Hashable, Sendable, CustomStringConvertible 
   /// The listed witnesses whose cosignature did not count.
   public let missing: [String]
 
+  /// `counted` of the `needed` cosignatures, `missing` naming the listed witnesses not counted.
+  public init(needed: Int, counted: [String], missing: [String]) {
+    self.needed = needed
+    self.counted = counted
+    self.missing = missing
+  }
+
   public var description: String {
     "the checkpoint has \(counted.count) of the \(needed) witness cosignatures needed"
       + (missing.isEmpty ? "" : " (missing: \(missing.joined(separator: ", ")))")

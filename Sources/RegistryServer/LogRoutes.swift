@@ -1,5 +1,7 @@
 import AmexistDomain
 import Attestation
+import Documents
+import Foundation
 import Hummingbird
 import RegistryService
 import RegistryStore
@@ -9,10 +11,18 @@ import TransparencyLog
 /// `amexist verify --online`.
 extension Site {
   func checkpoint(_ request: Request, context: RegistryRequestContext) async throws -> Response {
-    try await cached(request, key: "log/checkpoint") {
+    try await cached(request, key: "log/checkpoint/\(witnessingRound)") {
       let latest: StoredCheckpoint? = try await registry.latestCheckpoint()
       guard let latest else { throw SiteError.notFound }
-      return .text(latest.note)
+      // The newest checkpoint with the witness quorum, its cosignatures attached; the latest
+      // one (with the cosignatures it has) while none has the quorum.
+      let policy = try await trust().witnessPolicy
+      switch try await registry.witnessedCheckpoint(
+        holding: -1, policy: policy, realNow: SystemClock().now())
+      {
+      case .success(let witnessed): return .text(witnessed.note)
+      case .failure: return .text(latest.note)
+      }
     }
   }
 
@@ -129,5 +139,78 @@ extension Site {
       throw .badRequest("\(name) must be a non-negative integer")
     }
     return number
+  }
+}
+
+extension Site {
+  /// `/log` and `/log.json`: the log's size, the witness quorum in force, and each listed
+  /// witness's newest cosignature and lag behind the log (DESIGN, "Witnesses").
+  func witnessesPage(_ request: Request, context: RegistryRequestContext, jsonPath: Bool)
+    async throws -> Response
+  {
+    let language = PageLanguage.of(request)
+    let format = ResponseFormat.of(request, hasSuffix: jsonPath)
+    return try await cached(request, key: "log/\(language)/\(format)/\(witnessingRound)") {
+      let latest: StoredCheckpoint? = try await registry.latestCheckpoint()
+      let size = latest?.size ?? 0
+      let trust = try await trust()
+      let policy = trust.witnessPolicy
+      let standings = try await registry.witnessStandings(policy: policy)
+      let quorum = policy.quorum(forSize: size)
+      switch format {
+      case .json:
+        return .json(
+          .object([
+            "origin": .string(trust.log.name), "size": .integer(size),
+            "quorum": quorum.map {
+              .object(["k": .integer(Int64($0.k)), "fromSize": .integer($0.fromSize)])
+            } ?? .null,
+            "witnesses": .array(
+              standings.map { standing in
+                .object([
+                  "name": .string(standing.witness.name),
+                  "key": .string(standing.witness.key.verifierKey),
+                  "from": .string(standing.witness.from.description),
+                  "until": standing.witness.until.map { .string($0.description) } ?? .null,
+                  "cosignedSize": standing.cosignedSize.map(JSONValue.integer) ?? .null,
+                  "cosignedAt": standing.cosignedAt.map { .string($0.description) } ?? .null,
+                  "lag": standing.cosignedSize.map { .integer(size - $0) } ?? .null,
+                ])
+              }),
+          ]))
+      case .html:
+        let texts = Texts.table(language)
+        func filled(_ key: String, _ values: [String: String]) -> String {
+          values.reduce(texts[key] ?? "") {
+            $0.replacingOccurrences(of: "{\($1.key)}", with: $1.value)
+          }
+        }
+        let rows: [[String: Any]] = standings.map { standing in
+          let lag = standing.cosignedSize.map { size - $0 }
+          return [
+            "name": standing.witness.name,
+            "retired": standing.witness.until.map {
+              filled("witnessRetired", ["until": DateWords.instant($0, language)])
+            } ?? "",
+            "cosigned": standing.cosignedAt.map {
+              "\(DateWords.instant($0, language)) (\(standing.cosignedSize ?? 0))"
+            } ?? (texts["witnessNever"] ?? ""),
+            "lag": lag.map {
+              $0 == 0 ? (texts["witnessUpToDate"] ?? "") : filled("witnessLagValue", ["n": "\($0)"])
+            } ?? "—",
+            "answer": standing.lastAnswer ?? "—",
+          ]
+        }
+        return page(
+          "log", title: texts["logTitle"] ?? "", language: language, path: "/log",
+          values: [
+            "origin": trust.log.name, "size": "\(size)",
+            "quorum": quorum.map {
+              filled("witnessQuorumValue", ["k": "\($0.k)", "fromSize": "\($0.fromSize)"])
+            } ?? (texts["noQuorum"] ?? ""),
+            "witnesses": rows, "hasWitnesses": !rows.isEmpty,
+          ])
+      }
+    }
   }
 }

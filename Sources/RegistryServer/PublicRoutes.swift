@@ -253,7 +253,7 @@ extension Site {
 
   func bundle(_ request: Request, context: RegistryRequestContext) async throws -> Response {
     let uuid = try Self.attestationUUID(try context.parameters.require("id"))
-    return try await cached(request, key: "bundle/\(uuid)") {
+    return try await cached(request, key: "bundle/\(uuid)/\(witnessingRound)") {
       var reply = Reply(contentType: "application/json", bytes: try await bundleBytes(uuid))
       // The file name is built from the validated UUID only (nothing from the request).
       reply.extraHeaders[.contentDisposition] = "attachment; filename=\"\(uuid).amexist.json\""
@@ -267,7 +267,7 @@ extension Site {
   func printable(_ request: Request, context: RegistryRequestContext) async throws -> Response {
     let uuid = try Self.attestationUUID(try context.parameters.require("id"))
     let language = PageLanguage.of(request)
-    return try await cached(request, key: "pdf/\(uuid)/\(language)") {
+    return try await cached(request, key: "pdf/\(uuid)/\(language)/\(witnessingRound)") {
       let bundle = try await bundleBytes(uuid)
       let signed = try await registry.attestation(id: "urn:uuid:" + uuid).claims?.lang
       let pdf: [UInt8]
@@ -287,13 +287,17 @@ extension Site {
     }
   }
 
-  /// The bundle of attestation `uuid` with an inclusion proof in the latest checkpoint.
+  /// The bundle of attestation `uuid` with an inclusion proof in the newest checkpoint that
+  /// carries the witness quorum (503 while none holding it does).
   private func bundleBytes(_ uuid: String) async throws -> [UInt8] {
     let lookup: AttestationLookup = try await registry.attestation(id: "urn:uuid:" + uuid)
     guard let jws = lookup.signedDocument else { throw SiteError.notFound }
+    let policy = try await trust().witnessPolicy
     let evidence: InclusionEvidence
     do {
-      evidence = try await registry.inclusionEvidence(index: lookup.record.index)
+      evidence = try await registry.witnessedEvidence(
+        index: lookup.record.index, attestation: "urn:uuid:" + uuid, policy: policy,
+        realNow: SystemClock().now())
     } catch {
       throw SiteError.unavailable
     }

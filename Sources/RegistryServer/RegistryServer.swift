@@ -84,6 +84,12 @@ public enum RegistryServer {
     router.get("/.well-known/jwks.json") { request, context in
       try await site.jwks(request, context: context)
     }
+    router.get("/log") { request, context in
+      try await site.witnessesPage(request, context: context, jsonPath: false)
+    }
+    router.get("/log.json") { request, context in
+      try await site.witnessesPage(request, context: context, jsonPath: true)
+    }
     router.get("/log/checkpoint") { request, context in
       try await site.checkpoint(request, context: context)
     }

@@ -75,6 +75,12 @@ struct Site: Sendable {
   /// The trust file as the log has it now: issuer and body keys from the log, the log's
   /// verifier key; signed under the newest root when one is published (re-signed at each
   /// write and each day, so that it never nears its expiry while the server runs).
+  /// Names the last witnessing round, so that cached replies carrying cosignatures change
+  /// with it.
+  var witnessingRound: String {
+    registry.witnessing.lastRound.map { "\($0.at.millisecondsSinceEpoch)" } ?? "none"
+  }
+
   func trust() async throws -> TrustFile {
     let key = try await trustFileKey()
     return try await trustFiles.value(for: key) { () async throws(RegistryError) in
@@ -263,7 +269,7 @@ extension Site {
 /// found wherever `amexist` is installed (see `ServerResources.folder`).
 struct ServerResources: Sendable {
   static let templateNames = [
-    "layout", "search", "service", "attestation", "verify", "error", "bodies",
+    "layout", "search", "service", "attestation", "verify", "error", "bodies", "log",
   ]
   /// The folder's name in the build tree (SwiftPM's resource bundle, beside the executable).
   static let bundleName = "amexist_RegistryServer.resources"

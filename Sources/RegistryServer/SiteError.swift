@@ -100,7 +100,7 @@ enum SiteError: Error, Sendable {
     case .log(let reason), .invalidArgument(let reason), .invalidDecision(let reason),
       .untrusted(let reason):
       self = .badRequest(reason)
-    case .storage, .keys, .integrity: self = .unavailable
+    case .storage, .keys, .integrity, .notWitnessed: self = .unavailable
     case .replayed: self = .conflict(error.description)
     }
   }

@@ -42,6 +42,17 @@ extension Words {
       )
     case .registryConfigured(let e):
       return (french ? "Référentiel du registre" : "The registry's scheme", e.scheme.rawValue)
+    case .witnessAdded(let e):
+      return (french ? "Témoin ajouté" : "Witness added", e.name)
+    case .witnessRemoved(let e):
+      return (french ? "Témoin retiré" : "Witness removed", e.name)
+    case .quorumSet(let e):
+      return (
+        french ? "Quorum de témoins" : "Witness quorum",
+        french
+          ? "\(e.k) témoin(s) à partir de la taille \(e.fromSize)"
+          : "\(e.k) witness(es) from tree size \(e.fromSize)"
+      )
     case .levelTransferred(let e):
       return (
         french

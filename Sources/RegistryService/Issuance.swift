@@ -11,6 +11,10 @@ public struct IssuedAttestation: Sendable {
   public let claims: AttestationClaims
   /// The `attestationIssued` event.
   public let logged: LoggedEvent
+  /// Whether it was issued earlier for the same decision (and returned, not issued again).
+  public let reused: Bool
+  /// The body's signed decision the bundle carries, if any.
+  public var decision: String? { bundle.decision }
 }
 
 extension RegistryService {
@@ -209,16 +213,19 @@ extension RegistryService {
   ///
   /// - Parameters:
   ///   - lang: the language of the printed document the credential names (`fr`, `en`).
+  ///   - reusingEarlier: whether an attestation logged earlier for the same decision, by the
+  ///     same key and in the same language, is returned instead of a new one (an `attest`
+  ///     retried while its witnesses were slow).
   ///   - document: checks the claims before anything is signed (that the printed page can be
   ///     made); what it throws refuses the issuance, and nothing is logged.
   public func issueAttestation(
     siret: SIRET, signer: SigningKey, kid: String, issuer: String, issuerName: String? = nil,
-    lang: String = "fr",
+    lang: String = "fr", reusingEarlier: Bool = false,
     document: (@Sendable (AttestationClaims) throws -> Void)? = nil
   ) async throws(RegistryError) -> IssuedAttestation {
     let clock = self.clock
     let id = "urn:uuid:" + UUID().uuidString.lowercased()
-    let issued = Mutex<(AttestationClaims, String, String?)?>(nil)
+    let issued = Mutex<(AttestationClaims, String, String?, LoggedEvent?)?>(nil)
     let receipt = try await sealedAppend { snapshot in
       let now = try Self.recordingInstant(snapshot, clock: clock)
       let history = try snapshot.events(about: .service(siret))
@@ -241,6 +248,15 @@ extension RegistryService {
       else {
         throw RegistryError.keys(
           "key \(kid) may not sign now (retired, revoked or unknown): run `amexist keys rotate`")
+      }
+      // An attestation of this very decision, by this key and in this language, is returned
+      // rather than issued again (an `attest` retried after its witnesses were slow).
+      if reusingEarlier,
+        let earlier = try Self.earlierAttestation(
+          of: claims, history: history, snapshot: snapshot, kid: kid, key: signer.publicKey)
+      {
+        issued.withLock { $0 = (earlier.claims, earlier.jws, bodyDecision?.token, earlier.logged) }
+        return []
       }
       let payload = claims.payload
       // Nothing unverifiable is ever logged: the credential must read back as a verifier reads it.
@@ -276,20 +292,40 @@ extension RegistryService {
         )
       )
       try AppendRules.check(event, recordedAt: now, history: history)
-      issued.withLock { $0 = (claims, jws, bodyDecision?.token) }
+      issued.withLock { $0 = (claims, jws, bodyDecision?.token, nil) }
       return [RecordedEvent(recordedAt: now, event: event, signedDocument: jws)]
     }
-    guard let (claims, jws, decision) = issued.withLock({ $0 }),
-      let entry = receipt.events.first,
-      let checkpoint = receipt.checkpoint
+    guard let (claims, jws, decision, earlier) = issued.withLock({ $0 }),
+      let entry = earlier ?? receipt.events.first
     else {
       throw .storage(.unavailable("the issuance was not recorded"))
     }
     let evidence = try await inclusionEvidence(
-      index: entry.index, size: checkpoint.checkpoint.size)
+      index: entry.index, size: receipt.checkpoint?.checkpoint.size)
     return IssuedAttestation(
       bundle: AttestationBundle(jws: jws, evidence: evidence, decision: decision), claims: claims,
-      logged: entry)
+      logged: entry, reused: earlier != nil)
+  }
+
+  /// The attestation logged earlier for the decision `claims` states, signed by `kid` with
+  /// `key` and in the same language, if any.
+  static func earlierAttestation(
+    of claims: AttestationClaims, history: [LoggedEvent], snapshot: any RegistrySnapshot,
+    kid: String, key: PublicKey
+  ) throws -> (claims: AttestationClaims, jws: String, logged: LoggedEvent)? {
+    for logged in history.reversed() {
+      guard case .attestationIssued(let issued) = logged.event,
+        issued.decisionIndex == claims.decisionIndex,
+        let jws = try snapshot.attestation(id: issued.attestationID)?.signedDocument,
+        let verified = try? CompactJWS.verify(
+          Array(jws.utf8), key: { $0 == kid ? key : nil }, expectedType: AttestationClaims.jwsType),
+        PayloadHash.hex(of: verified.payload) == issued.payloadSHA256,
+        let earlier = try? AttestationClaims(verifiedPayload: verified.payload),
+        earlier.lang == claims.lang, earlier.certification == claims.certification
+      else { continue }
+      return (earlier, jws, logged)
+    }
+    return nil
   }
 }
 

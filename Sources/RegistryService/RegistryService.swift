@@ -34,6 +34,8 @@ public struct RegistryService: Sendable {
   public let publishedCheckpoint: CheckpointFile?
   /// What the service's reads have verified of the log so far (shared by its copies).
   public let verifiedLog: VerifiedLogCache
+  /// What the registry's witnesses last answered (shared by the service's copies).
+  public let witnessing: WitnessingState
 
   /// A service over `store`, stamping events with `clock`, sealing every write with a
   /// checkpoint signed by `logSigner` and recording it in `publishedCheckpoint`.
@@ -50,6 +52,7 @@ public struct RegistryService: Sendable {
     self.publishedCheckpoint = publishedCheckpoint
     self.clock = clock
     self.verifiedLog = VerifiedLogCache()
+    self.witnessing = WitnessingState()
   }
 
   /// Today's date in Paris, by the service's clock.
@@ -157,6 +160,7 @@ public struct RegistryService: Sendable {
         "the log key is not known, so nothing read can be verified: give the registry's published trust file (--keys DIR holding trust.json)"
       )
     }
+    try checkNoRollback()
     let cache = verifiedLog
     let published = publishedCheckpoint
     var attempt = 0
@@ -219,6 +223,7 @@ public struct RegistryService: Sendable {
     guard let logSigner else {
       throw .keys("the log key is not loaded, so nothing can be written")
     }
+    try checkNoRollback()
     let published = try publishedCheckpoint?.read(log: logSigner.verifier)
     let cache = verifiedLog
     let receipt: AppendReceipt
@@ -369,6 +374,9 @@ public enum RegistryError: Error, Hashable, Sendable, CustomStringConvertible {
   /// A body's signed decision is not one the registry records (signature, members, audience,
   /// scheme, dates, replay).
   case invalidDecision(String)
+  /// The attestation is logged, but no checkpoint holding it carries the witness quorum yet
+  /// (CLI exit 75: try again later with `amexist bundle ID`).
+  case notWitnessed(attestation: String, reason: String)
 
   /// Wraps any error thrown through the store.
   init(_ error: any Error) {
@@ -396,6 +404,9 @@ public enum RegistryError: Error, Hashable, Sendable, CustomStringConvertible {
       return
         "the registry database does not match its log: \(message); nothing was read or signed (run `amexist log audit`)"
     case .replayed(let replay): return replay.description
+    case .notWitnessed(let attestation, let reason):
+      return
+        "the attestation \(attestation) is logged, but not yet witnessed: \(reason); run `amexist bundle \(attestation)` later"
     }
   }
 }

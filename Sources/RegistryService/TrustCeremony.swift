@@ -10,7 +10,8 @@ extension RegistryService {
   /// The next root version, unsigned (`trust propose`): the current root's keys, threshold,
   /// issuer and scheme unless `roots` and `threshold` replace them, the log's key, the current
   /// `bodySignedFrom`, and the registry key of `folder` (created when missing) delegated until
-  /// the root expires, `lifetimeDays` from now.
+  /// the root expires, `lifetimeDays` from now; its witnesses and quorums are the ones the log
+  /// records.
   ///
   /// - Throws: ``RegistryError/invalidArgument(_:)`` for a first version without root keys, or a
   ///   threshold the keys cannot reach.
@@ -58,7 +59,7 @@ extension RegistryService {
         issuer: current?.issuer ?? published.issuer,
         issuerName: current?.issuerName ?? published.issuerName, log: log,
         registryKeys: [(try KeyFolder.registryVerifier(registryKey), expires)],
-        witnessPolicy: current?.witnessPolicy ?? .none)
+        witnessPolicy: try await loggedWitnessPolicy())
     } catch {
       throw .invalidArgument("\(error)")
     }

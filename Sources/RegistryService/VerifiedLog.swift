@@ -87,7 +87,8 @@ struct VerifiedLog: Sendable {
       bodyRegistrations.append((registered.body, entry.index))
     case .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended, .levelReinstated,
       .levelWithdrawn, .keyRetired, .keyRevoked, .bodyAccreditationChanged, .levelTransferred,
-      .reservesRecorded, .reservesLifted, .levelRefused, .serviceSucceeded:
+      .reservesRecorded, .reservesLifted, .levelRefused, .serviceSucceeded, .witnessAdded,
+      .witnessRemoved, .quorumSet:
       break
     }
     return nil
@@ -407,5 +408,15 @@ struct VerifiedSnapshot: RegistrySnapshot {
       try cache.state.withLock { try $0.check(stored, entry: entry) }
       try body(id, stored)
     }
+  }
+
+  // Cosignatures are unverified evidence: whoever uses one verifies it with the witness's key.
+  func cosignatures(size: Int64) throws -> [KeptCosignature] {
+    guard size <= self.size else { return [] }
+    return try base.cosignatures(size: size)
+  }
+
+  func cosignedSizes(limit: Int) throws -> [Int64] {
+    try base.cosignedSizes(limit: limit).filter { $0 <= size }
   }
 }

@@ -65,6 +65,30 @@ public protocol RegistryStore: Sendable {
   func append(
     signer: LogSigner, _ body: @escaping @Sendable (any RegistrySnapshot) throws -> [RecordedEvent]
   ) async throws -> AppendReceipt
+
+  /// Keeps witnesses' cosignatures of stored checkpoints, durably; one already kept is ignored.
+  /// They are evidence beside the log, not part of it: the caller verifies them first, and
+  /// readers verify them again.
+  ///
+  /// - Throws: ``StoreError`` when a cosignature names a size that has no checkpoint.
+  func keepCosignatures(_ cosignatures: [KeptCosignature]) async throws
+}
+
+/// A witness's cosignature of the stored checkpoint of `size`, kept beside the log.
+public struct KeptCosignature: Hashable, Sendable {
+  /// The checkpoint's tree size.
+  public let size: Int64
+  /// The witness's cosignature verifier key (its vkey text).
+  public let witnessKey: String
+  /// The signature line, without its newline.
+  public let line: String
+
+  /// The cosignature `line` of the checkpoint of `size` by `witnessKey`.
+  public init(size: Int64, witnessKey: String, line: String) {
+    self.size = size
+    self.witnessKey = witnessKey
+    self.line = line
+  }
 }
 
 /// What an append wrote.
@@ -162,6 +186,12 @@ public protocol RegistrySnapshot: StoredHashReader {
 
   /// Calls `body` with each attestation's id and what is kept of it, in log order.
   func forEachAttestation(_ body: (String, StoredAttestation) throws -> Void) throws
+
+  /// The cosignatures kept for the checkpoint of `size`, in no particular order.
+  func cosignatures(size: Int64) throws -> [KeptCosignature]
+
+  /// The sizes of the checkpoints that have kept cosignatures, largest first, at most `limit`.
+  func cosignedSizes(limit: Int) throws -> [Int64]
 }
 
 /// An entry exactly as stored: the leaf bytes and the lookup columns derived from them when it

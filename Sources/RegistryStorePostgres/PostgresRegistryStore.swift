@@ -250,6 +250,28 @@ public final class PostgresRegistryStore: RestorableStore {
     }
   }
 
+  public func keepCosignatures(_ cosignatures: [KeptCosignature]) async throws {
+    guard !cosignatures.isEmpty else { return }
+    let path = location.description
+    // Idempotent: a retry after a lost connection inserts nothing twice.
+    try await withSession(retrying: true) { session in
+      try session.transaction {
+        let snapshot = Snapshot(session: session, path: path)
+        for kept in cosignatures {
+          guard try snapshot.checkpoint(size: kept.size) != nil else {
+            throw StoreError.unavailable(
+              "no checkpoint of size \(kept.size) to keep cosignatures of")
+          }
+          try session.execute(
+            """
+            INSERT INTO cosignatures (size, witness_key, line) \
+            VALUES (\(kept.size), \(kept.witnessKey), \(kept.line)) ON CONFLICT DO NOTHING
+            """)
+        }
+      }
+    }
+  }
+
   /// A write that did not happen and may be run again.
   private struct InterruptedAppend: Error {
     let reason: String

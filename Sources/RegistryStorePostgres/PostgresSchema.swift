@@ -17,7 +17,7 @@ enum PostgresSchema {
 
   /// The tables the registry writes, which a writer role may read and insert into.
   static let tables = [
-    "events", "tree_hashes", "checkpoints", "attestations", "applied_requests",
+    "events", "tree_hashes", "checkpoints", "attestations", "applied_requests", "cosignatures",
   ]
 
   /// Every migration, in order.
@@ -114,6 +114,20 @@ enum PostgresSchema {
         )
         """
       ] + appendOnly("applied_requests", gapless: false)
+    ),
+    (
+      // Witnesses' cosignatures of signed checkpoints (see the SQLite engine's migration).
+      "v5-cosignatures",
+      [
+        """
+        CREATE TABLE cosignatures (
+            size bigint NOT NULL REFERENCES checkpoints (size),
+            witness_key text NOT NULL,
+            line text NOT NULL,
+            PRIMARY KEY (size, witness_key, line)
+        )
+        """
+      ] + appendOnly("cosignatures", gapless: false)
     ),
   ]
 

@@ -187,6 +187,20 @@ struct Snapshot: LogInsertTransaction {
     }
   }
 
+  func cosignatures(size: Int64) throws -> [KeptCosignature] {
+    try session.rows("SELECT witness_key, line FROM cosignatures WHERE size = \(size)").map {
+      row in
+      let (key, line) = try row.decode((String, String).self)
+      return KeptCosignature(size: size, witnessKey: key, line: line)
+    }
+  }
+
+  func cosignedSizes(limit: Int) throws -> [Int64] {
+    try session.rows(
+      "SELECT DISTINCT size FROM cosignatures ORDER BY size DESC LIMIT \(Int64(limit))"
+    ).map { try $0.decode(Int64.self) }
+  }
+
   func appendStoredHashes(_ hashes: [MerkleHash], from start: Int64) throws {
     for (offset, hash) in hashes.enumerated() {
       try session.execute(

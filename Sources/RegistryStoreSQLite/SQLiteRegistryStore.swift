@@ -95,6 +95,25 @@ public final class SQLiteRegistryStore: RestorableStore {
     }
   }
 
+  public func keepCosignatures(_ cosignatures: [KeptCosignature]) async throws {
+    let path = self.path
+    do {
+      try await pool.write { db in
+        for kept in cosignatures {
+          guard try Snapshot(db: db, path: path).checkpoint(size: kept.size) != nil else {
+            throw StoreError.unavailable(
+              "no checkpoint of size \(kept.size) to keep cosignatures of")
+          }
+          try db.execute(
+            sql: "INSERT OR IGNORE INTO cosignatures (size, witness_key, line) VALUES (?, ?, ?)",
+            arguments: [kept.size, kept.witnessKey, kept.line])
+        }
+      }
+    } catch let error as DatabaseError {
+      throw Self.storeError(error, path: path)
+    }
+  }
+
   public func restore(_ log: StoredLog) async throws {
     let path = self.path
     do {
@@ -353,6 +372,19 @@ private struct Snapshot: LogInsertTransaction {
       try body(
         row["attestation_id"], StoredAttestation(index: row["idx"], signedDocument: row["jws"]))
     }
+  }
+
+  func cosignatures(size: Int64) throws -> [KeptCosignature] {
+    try Row.fetchAll(
+      db, sql: "SELECT witness_key, line FROM cosignatures WHERE size = ?",
+      arguments: [size]
+    ).map { row in KeptCosignature(size: size, witnessKey: row[0], line: row[1]) }
+  }
+
+  func cosignedSizes(limit: Int) throws -> [Int64] {
+    try Int64.fetchAll(
+      db, sql: "SELECT DISTINCT size FROM cosignatures ORDER BY size DESC LIMIT ?",
+      arguments: [limit])
   }
 
   private func checkpoint(_ row: Row) -> StoredCheckpoint {

@@ -95,6 +95,24 @@ enum Schema {
           """
       )
     }
+    register("v5-cosignatures", in: &migrator) { db in
+      // Witnesses' cosignatures of signed checkpoints: evidence kept beside the log, verified
+      // again by whoever reads them; a witness's later cosignature of a size is another row.
+      try db.execute(
+        sql: """
+          CREATE TABLE cosignatures (
+              size INTEGER NOT NULL REFERENCES checkpoints (size),
+              witness_key TEXT NOT NULL,
+              line TEXT NOT NULL,
+              PRIMARY KEY (size, witness_key, line)
+          ) STRICT;
+          CREATE TRIGGER cosignatures_are_append_only_update BEFORE UPDATE ON cosignatures
+          BEGIN SELECT RAISE(ABORT, 'cosignatures are append-only: UPDATE is not allowed'); END;
+          CREATE TRIGGER cosignatures_are_append_only_delete BEFORE DELETE ON cosignatures
+          BEGIN SELECT RAISE(ABORT, 'cosignatures are append-only: DELETE is not allowed'); END;
+          """
+      )
+    }
     return migrator
   }
 

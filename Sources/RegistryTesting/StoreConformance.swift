@@ -20,6 +20,7 @@ public enum StoreConformance {
       ("an empty batch writes and signs nothing", emptyBatchSignsNothing),
       ("a store sealed by one log key refuses to be sealed by another", otherLogKeyIsRefused),
       ("an attestation's signed document is kept and found by id", attestationsAreFoundByID),
+      ("witness cosignatures are kept beside stored checkpoints only", cosignaturesAreKept),
     ]
 
   static let clockStart = Instant(millisecondsSinceEpoch: 1_795_000_000_000)
@@ -212,5 +213,32 @@ public enum StoreConformance {
       }
     }
     #expect(try await store.read { try $0.count() } == 4)
+  }
+
+  static func cosignaturesAreKept(_ store: any RegistryStore) async throws {
+    _ = try await store.append(signer: TestValues.logSigner) { _ in events(count: 2) }
+    _ = try await store.append(signer: TestValues.logSigner) { _ in events(count: 1, offset: 2) }
+    let first = KeptCosignature(size: 2, witnessKey: "w1+00000000+BA==", line: "— w1 AAAA")
+    let later = KeptCosignature(size: 2, witnessKey: "w1+00000000+BA==", line: "— w1 BBBB")
+    let other = KeptCosignature(size: 3, witnessKey: "w2+00000000+BA==", line: "— w2 CCCC")
+    try await store.keepCosignatures([first, other])
+    // Kept again (a retry): nothing doubles; a later cosignature of the same size is kept too.
+    try await store.keepCosignatures([first, later])
+    let kept = try await store.read { snapshot in
+      (
+        try snapshot.cosignatures(size: 2), try snapshot.cosignatures(size: 3),
+        try snapshot.cosignedSizes(limit: 8), try snapshot.cosignedSizes(limit: 1)
+      )
+    }
+    #expect(Set(kept.0) == [first, later] && kept.0.count == 2)
+    #expect(kept.1 == [other])
+    #expect(kept.2 == [3, 2] && kept.3 == [3])
+    // A size that has no checkpoint is refused, and nothing of the call is kept.
+    await #expect(throws: (any Error).self) {
+      try await store.keepCosignatures([
+        KeptCosignature(size: 7, witnessKey: "w1+00000000+BA==", line: "— w1 DDDD")
+      ])
+    }
+    #expect(try await store.read { try $0.cosignedSizes(limit: 8) } == [3, 2])
   }
 }

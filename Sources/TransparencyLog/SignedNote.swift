@@ -42,6 +42,13 @@ public struct NoteSignature: Hashable, Sendable {
   }
 }
 
+extension NoteSignature {
+  /// Parses one signature line (`— name base64`, without its newline), as a note holds it.
+  public init(line: String) throws(NoteError) {
+    self = try SignedNote.signature(line)
+  }
+}
+
 /// A C2SP `signed-note`: text ending in a newline, a blank line, then signature lines.
 ///
 /// Parsing checks the form only; nothing in the text may be used before ``verified(by:)``
@@ -99,7 +106,7 @@ public struct SignedNote: Hashable, Sendable {
     self.init(text: text, signatures: signatures)
   }
 
-  private static func signature(_ line: String) throws(NoteError) -> NoteSignature {
+  static func signature(_ line: String) throws(NoteError) -> NoteSignature {
     guard line.hasPrefix("\u{2014} ") else {
       throw .malformed("a signature line must start with —")
     }

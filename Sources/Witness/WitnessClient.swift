@@ -12,8 +12,9 @@ public enum WitnessAnswer: Hashable, Sendable {
   /// It refused with this status (404, 403, 400, 422, or 409 again after learning its size);
   /// `size` is the size it reported with a 409.
   case refused(status: Int, size: Int64?)
-  /// It reported a tree larger than the checkpoint: it saw a larger tree of this log than the
-  /// registry has (a rollback of the registry, or a fork shown to it).
+  /// It reported a tree larger than the checkpoint, or another tree of the same size: it saw a
+  /// tree of this log that the registry does not have (a rollback of the registry, or a fork
+  /// shown to it).
   case ahead(size: Int64)
   /// It could not be reached or answered nonsense.
   case unreachable(String)
@@ -67,10 +68,9 @@ public struct WitnessClient: Sendable {
         var lines: [NoteSignature] = []
         for line in text.split(separator: "\n") {
           // Parsed as a note's signature lines; anything else is a broken answer.
-          guard
-            let parsed = try? SignedNote(parsing: Array(("x\n\n" + line + "\n").utf8)),
-            let signature = parsed.signatures.first
-          else { return (.unreachable("the witness answered 200 with no signature line"), nil) }
+          guard let signature = try? NoteSignature(line: String(line)) else {
+            return (.unreachable("the witness answered 200 with no signature line"), nil)
+          }
           lines.append(signature)
         }
         return (.cosigned(lines), size)
@@ -82,6 +82,8 @@ public struct WitnessClient: Sendable {
           old = held
           continue
         }
+        // Sent from its own size, the same as the checkpoint's: it cosigned another root there.
+        if held == size && old == size { return (.ahead(size: held), held) }
         return (.refused(status: 409, size: held), held)
       default:
         return (.refused(status: status, size: nil), nil)

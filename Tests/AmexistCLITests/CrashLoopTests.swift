@@ -76,13 +76,13 @@ struct CrashLoopTests {
     // The registry as the previous version left it: without the last migration.
     _ = try await sqlite3([
       path,
-      "DROP TABLE applied_requests; DELETE FROM grdb_migrations WHERE identifier = 'v4-applied-requests';",
+      "DROP TABLE cosignatures; DELETE FROM grdb_migrations WHERE identifier = 'v5-cosignatures';",
     ])
     let killed = try await cli.run(
       ["service", "list"], environment: ["AMEXIST_TEST_CRASH_AT": "mid-migration"])
     #expect(killed.status != 0, "the switch must kill the process mid-migration")
     let tables = try await sqlite3([
-      path, "SELECT count(*) FROM sqlite_master WHERE name = 'applied_requests'",
+      path, "SELECT count(*) FROM sqlite_master WHERE name = 'cosignatures'",
     ])
     #expect(tables == "0", "rolled back whole")
     let check = try await sqlite3([path, "PRAGMA integrity_check"])
@@ -91,7 +91,7 @@ struct CrashLoopTests {
     #expect(listed.status == 0, "\(listed.stderr)")
     #expect(listed.stdout.contains("S1"))
     let store = try SQLiteRegistryStore(path: path)
-    #expect(try await store.settings().migrations.last == "v4-applied-requests")
+    #expect(try await store.settings().migrations.last == "v5-cosignatures")
     #expect(try await cli.run(["log", "audit"]).status == 0)
   }
 
@@ -105,7 +105,7 @@ struct CrashLoopTests {
     let environment = ["AMEXIST_DATABASE_URL": url]
     _ = try await cli.run(["init"], environment: environment)
     _ = try await server.sql(
-      "DROP TABLE applied_requests; DELETE FROM amexist_migrations WHERE id = 'v4-applied-requests'",
+      "DROP TABLE cosignatures; DELETE FROM amexist_migrations WHERE id = 'v5-cosignatures'",
       database: name)
     let killed = try await cli.run(
       ["migrate"],
@@ -118,7 +118,7 @@ struct CrashLoopTests {
     #expect(refused.stderr.contains("amexist migrate"), "\(refused.stderr)")
     let migrated = try await cli.run(["migrate"], environment: environment)
     #expect(migrated.status == 0, "\(migrated.stderr)")
-    #expect(migrated.stdout.contains("v4-applied-requests"))
+    #expect(migrated.stdout.contains("v5-cosignatures"))
     #expect(try await cli.run(["log", "audit"], environment: environment).status == 0)
   }
 }

@@ -12,9 +12,10 @@ import TransparencyLog
 /// cosigns (catalogue D24).
 @Suite("amexist witness")
 struct WitnessCLITests {
-  /// Starts `amexist witness serve --port 0` and returns it with its base URL.
-  static func serve(_ cli: CommandRunner) async throws -> (Process, URL) {
-    let started = try cli.start(["witness", "serve", "--dir", "wit", "--port", "0"])
+  /// Starts `amexist witness serve --port 0` on the witness folder `dir` and returns it with its
+  /// base URL.
+  static func serve(_ cli: CommandRunner, dir: String = "wit") async throws -> (Process, URL) {
+    let started = try cli.start(["witness", "serve", "--dir", dir, "--port", "0"])
     let found = try await offPool { () -> URL? in
       var text = ""
       let deadline = Date().addingTimeInterval(30)
@@ -107,7 +108,7 @@ struct WitnessCLITests {
       "witness", "add-log", "--dir", "wit", "--origin", TestValues.logSigner.origin, "--key",
       TestValues.logSigner.verifier.verifierKey,
     ])
-    let cycles = TestScale.count("AMEXIST_WITNESS_CRASH_CYCLES", smoke: 4, full: 40)
+    let cycles = TestScale.count("AMEXIST_WITNESS_CRASH_CYCLES", smoke: 4, full: 50)
     let log = try InMemoryLog((0..<400).map { Array("entry \($0)".utf8) })
     let fork = try InMemoryLog((0..<400).map { Array("fork \($0)".utf8) })
     var acknowledged: Int64 = 0

@@ -83,6 +83,12 @@ struct EventCodingTests {
           side: .successor(
             predecessor: TestValues.siret("90011223400019"),
             carried: try carriedLevel()))),
+      .witnessAdded(
+        try WitnessAdded(
+          name: "dreets-ara", url: "https://witness.dreets.example/w",
+          key: "dreets.example/w+01020304+BAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", at: at)),
+      .witnessRemoved(try WitnessRemoved(name: "dreets-ara", at: at)),
+      .quorumSet(try QuorumSet(k: 2, fromSize: 120)),
     ]
   }
 

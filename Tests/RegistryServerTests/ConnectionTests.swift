@@ -176,6 +176,10 @@ struct UnavailableStore: RegistryStore {
   ) async throws -> AppendReceipt {
     throw StoreError.unavailable("the database is unreachable")
   }
+
+  func keepCosignatures(_ cosignatures: [KeptCosignature]) async throws {
+    throw StoreError.unavailable("the database is unreachable")
+  }
 }
 
 @Suite("Faults")

@@ -103,12 +103,12 @@ struct PostgresStoreTests {
       }
       try await group.waitForAll()
     }
-    #expect(try await server.sql("SELECT count(*) FROM amexist_migrations", database: name) == "4")
+    #expect(try await server.sql("SELECT count(*) FROM amexist_migrations", database: name) == "5")
     let store = try await PostgresRegistryStore.open(
       location, options: .underTest, schema: .requireCurrent)
     #expect(
       try await store.appliedMigrations() == [
-        "v1-events", "v2-log", "v3-attestations", "v4-applied-requests",
+        "v1-events", "v2-log", "v3-attestations", "v4-applied-requests", "v5-cosignatures",
       ])
     #expect(try await store.migrate() == [])
     await store.close()

@@ -48,7 +48,9 @@ struct SQLiteStoreTests {
     // 2 is FULL: every commit is synced before it is acknowledged.
     #expect(settings.synchronous == 2)
     #expect(
-      settings.migrations == ["v1-events", "v2-log", "v3-attestations", "v4-applied-requests"])
+      settings.migrations == [
+        "v1-events", "v2-log", "v3-attestations", "v4-applied-requests", "v5-cosignatures",
+      ])
   }
 
   /// D13: opened directly, the file still refuses UPDATE and DELETE of events.

@@ -85,6 +85,9 @@ public enum EventKind: String, CaseIterable, Sendable {
   case reservesLifted
   case levelRefused
   case serviceSucceeded
+  case witnessAdded
+  case witnessRemoved
+  case quorumSet
 
   /// The payload type of this kind.
   public var payloadType: any EventPayload.Type {
@@ -108,6 +111,9 @@ public enum EventKind: String, CaseIterable, Sendable {
     case .reservesLifted: ReservesLifted.self
     case .levelRefused: LevelRefused.self
     case .serviceSucceeded: ServiceSucceeded.self
+    case .witnessAdded: WitnessAdded.self
+    case .witnessRemoved: WitnessRemoved.self
+    case .quorumSet: QuorumSet.self
     }
   }
 }
