@@ -169,6 +169,17 @@ let package = Package(
       swiftSettings: strictSettings
     ),
     .executableTarget(
+      name: "amexist-witness-benchmark",
+      dependencies: [
+        "AmexistDomain", "RegistryService", "RegistryStoreSQLite", "TransparencyLog", "Witness",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "Hummingbird", package: "hummingbird"),
+      ],
+      path: "Benchmarks/WitnessSpeed",
+      swiftSettings: strictSettings
+    ),
+    .executableTarget(
       name: "amexist-store-benchmark",
       dependencies: [
         "AmexistDomain", "Attestation", "RegistryStore", "RegistryStorePostgres",

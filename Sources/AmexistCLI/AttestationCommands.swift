@@ -133,9 +133,7 @@ func witnessedBundle(
   policy: WitnessPolicy, wait: Duration
 ) async throws(CLIError) -> AttestationBundle {
   guard !policy.quorums.isEmpty else { return bundle }
-  var configuration = HTTPClient.Configuration()
-  configuration.redirectConfiguration = .disallow
-  let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+  let client = makeHTTPClient()
   let result: Result<InclusionEvidence, RegistryError>
   do {
     result = .success(
@@ -249,6 +247,11 @@ struct VerifyCommand: AsyncParsableCommand {
   var rootPin: String?
   @Flag(help: "Accept expired trust data (exit 0 rather than 8), knowingly.")
   var allowExpiredTrust = false
+  @Option(
+    help:
+      "A later checkpoint with its witnesses' cosignatures and the consistency proof to it (the JSON of /log/proof/consistency?from=SIZE&to=LATER), standing for the bundle's."
+  )
+  var checkpoint: String?
 
   func validate() throws {
     for url in baseURLs { try validateBaseURL(url) }
@@ -294,10 +297,33 @@ struct VerifyCommand: AsyncParsableCommand {
     let online = try self.online.map { url throws(CLIError) in
       try OnlineCheck(url: url, trust: trustFile)
     }
+    let later = try checkpoint.map { path throws(CLIError) in
+      do {
+        return try LaterCheckpoint(json: try BoundedInput.read(path, limit: 262_144))
+      } catch let error as TrustChainError {
+        throw CLIError("--checkpoint \(path): \(error)", exitCode: AmexistCLI.logInvalid)
+      } catch {
+        throw CLIError("cannot read \(path): \(error)", exitCode: AmexistCLI.usageError)
+      }
+    }
     // --base-url adds origins to the issuer's: a printed page may link to any of them.
-    let checked = AttestationPDFVerifier(
-      verifier: AttestationVerifier(trust: trustFile), origins: [trustFile.issuer] + baseURLs
-    ).verifyUpload(input, now: instant)
+    func verified(later: LaterCheckpoint?) -> (report: VerificationReport, page: PrintedCheck.Page?)
+    {
+      let checked = AttestationPDFVerifier(
+        verifier: AttestationVerifier(trust: trustFile, laterCheckpoint: later),
+        origins: [trustFile.issuer] + baseURLs
+      ).verifyUpload(input, now: instant)
+      return (checked.report, checked.page)
+    }
+    var checked = verified(later: later)
+    // Online, a bundle's checkpoint without the quorum may be replaced by the server's newest
+    // witnessed one, if it extends it.
+    if later == nil, let online, case .logProof? = checked.report.failure,
+      let inclusion = checked.report.inclusion,
+      let fetched = await online.laterCheckpoint(from: inclusion.checkpoint.checkpoint.size)
+    {
+      checked = verified(later: fetched)
+    }
     var report = checked.report
     if let online { report = await online.check(report) }
     if let expires = trustFile.expires, instant >= expires, !allowExpiredTrust {
@@ -359,8 +385,14 @@ struct VerifyCommand: AsyncParsableCommand {
           "entry \(inclusion.index) of \(checkpoint.origin), proven in its tree of \(checkpoint.size) entries"
         ))
       if !inclusion.witnesses.isEmpty {
+        let later = inclusion.witnessedSize.flatMap { $0 == checkpoint.size ? nil : $0 }
         lines.append(
-          ("Witnessed", "cosigned by \(inclusion.witnesses.joined(separator: ", ")) (the quorum)"))
+          (
+            "Witnessed",
+            "cosigned by \(inclusion.witnesses.joined(separator: ", ")) (the quorum)"
+              + (later.map { ", on a later checkpoint of \($0) entries that extends the bundle's" }
+                ?? "")
+          ))
       }
     }
     switch page {
@@ -416,6 +448,7 @@ struct VerifyCommand: AsyncParsableCommand {
           "treeSize": .integer(inclusion.checkpoint.checkpoint.size),
           "rootHash": .string(inclusion.checkpoint.checkpoint.root.base64),
           "witnesses": .array(inclusion.witnesses.map(JSONValue.string)),
+          "witnessedTreeSize": inclusion.witnessedSize.map(JSONValue.integer) ?? .null,
         ])
       } ?? .null,
     ]

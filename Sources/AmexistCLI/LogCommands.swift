@@ -61,7 +61,9 @@ struct LogCommand: AsyncParsableCommand {
       abstract: "Print an inclusion proof (--index) or a consistency proof (--from, --to).",
       discussion: """
         An inclusion proof is printed as a C2SP tlog-proof: the index, the proof hashes and \
-        the checkpoint. A consistency proof is printed as its hashes, one base64 hash a line.
+        the checkpoint. A consistency proof is printed as its hashes, one base64 hash a line; \
+        with --json, with both checkpoints, the newer one with its witnesses' cosignatures \
+        (the file `verify --checkpoint` takes).
         """
     )
     @OptionGroup var global: GlobalOptions
@@ -97,8 +99,15 @@ struct LogCommand: AsyncParsableCommand {
           FileHandle.standardOutput.write(Data(evidence.text.utf8))
         }
       } else if let from, let to {
-        let consistency = try await perform { () throws(RegistryError) in
-          try await service.consistencyProof(from: from, to: to)
+        // The newer checkpoint with its witnesses' cosignatures, as the server gives it: the
+        // file a verifier passes to `verify --checkpoint`.
+        let policy = (try? global.keyFolder.loadTrust())?.witnessPolicy ?? .none
+        let (consistency, cosigned) = try await perform { () throws(RegistryError) in
+          (
+            try await service.consistencyProof(from: from, to: to),
+            try await service.cosignedCheckpoint(
+              size: to, policy: policy, realNow: SystemClock().now())
+          )
         }
         if global.json {
           Console.out(
@@ -107,7 +116,7 @@ struct LogCommand: AsyncParsableCommand {
                 "from": .integer(from), "to": .integer(to),
                 "proof": .array(consistency.proof.map { .string($0.base64) }),
                 "fromCheckpoint": .string(consistency.from.note),
-                "toCheckpoint": .string(consistency.to.note),
+                "toCheckpoint": .string(cosigned.note),
               ])))
         } else {
           FileHandle.standardOutput.write(

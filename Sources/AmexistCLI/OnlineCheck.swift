@@ -37,10 +37,7 @@ struct OnlineCheck {
   func check(_ report: VerificationReport) async -> VerificationReport {
     guard report.isValid, let attestation = report.attestation, let inclusion = report.inclusion
     else { return report }
-    var configuration = HTTPClient.Configuration()
-    configuration.redirectConfiguration = .disallow
-    configuration.timeout = .init(connect: .seconds(5), read: .seconds(10))
-    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    let client = makeHTTPClient(timeouts: true)
     defer { _ = client.shutdown() }
     do {
       try await checkLog(inclusion.checkpoint.checkpoint, client: client)
@@ -50,6 +47,25 @@ struct OnlineCheck {
       return report.failing(failure.reason)
     } catch {
       return report.failing(.statusUnknown("the server could not be read: \(error)"))
+    }
+  }
+
+  /// The server's newest witnessed checkpoint with the consistency proof from a bundle's tree
+  /// of `size` entries; nil when the server cannot give one (the verdict then stays the
+  /// offline one).
+  func laterCheckpoint(from size: Int64) async -> LaterCheckpoint? {
+    let client = makeHTTPClient(timeouts: true)
+    defer { _ = client.shutdown() }
+    do {
+      let note = String(decoding: try await get("/log/checkpoint", client: client), as: UTF8.self)
+      let latest = try SignedCheckpoint(verifying: note, log: trust.log).checkpoint
+      guard latest.size > size else { return nil }
+      let body = try await get(
+        "/log/proof/consistency?from=\(size)&to=\(latest.size)", client: client)
+      let proof = try LaterCheckpoint(json: body)
+      return LaterCheckpoint(note: note, proof: proof.proof)
+    } catch {
+      return nil
     }
   }
 
@@ -135,4 +151,13 @@ struct OnlineCheck {
     let body = try await response.body.collect(upTo: Self.maximumResponse)
     return Array(buffer: body)
   }
+}
+
+/// An HTTP client that never follows a redirect (a registry or witness answers where it was
+/// asked, or not at all); with `timeouts`, 5 s to connect and 10 s to read.
+func makeHTTPClient(timeouts: Bool = false) -> HTTPClient {
+  var configuration = HTTPClient.Configuration()
+  configuration.redirectConfiguration = .disallow
+  if timeouts { configuration.timeout = .init(connect: .seconds(5), read: .seconds(10)) }
+  return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
 }

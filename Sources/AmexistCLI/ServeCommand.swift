@@ -184,9 +184,7 @@ struct WitnessingLifecycle: Service {
   let every: Duration
 
   func run() async throws {
-    var configuration = HTTPClient.Configuration()
-    configuration.redirectConfiguration = .disallow
-    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    let client = makeHTTPClient()
     await cancelWhenGracefulShutdown {
       await rounds.serve(client: client, interval: every)
     }

@@ -128,6 +128,9 @@ public struct VerifiedInclusion: Hashable, Sendable {
   /// The listed witnesses whose cosignature counted toward the quorum in force for the
   /// checkpoint (empty when the trust file sets none for its size).
   public internal(set) var witnesses: [String] = []
+  /// The size of the checkpoint whose cosignatures counted: the bundle's, or a later one that
+  /// extends it; nil when no quorum applied.
+  public internal(set) var witnessedSize: Int64? = nil
 }
 
 /// The outcome of one verification: what was verified, and the verdict.
@@ -183,11 +186,18 @@ public struct AttestationVerifier: Sendable {
   /// The verifier's real clock: witness cosignatures may not be later than it (+ 60 s), even
   /// when `now` checks another instant.
   public let realClock: @Sendable () -> Instant
+  /// A later checkpoint that may stand for a bundle's (it must extend the bundle's tree).
+  public let laterCheckpoint: LaterCheckpoint?
 
-  /// A verifier that trusts exactly the issuer, keys and witnesses of `trust`.
-  public init(trust: TrustFile, realClock: @escaping @Sendable () -> Instant = { Instant(Date()) })
-  {
+  /// A verifier that trusts exactly the issuer, keys and witnesses of `trust`; with
+  /// `laterCheckpoint`, a bundle's checkpoint may be replaced by that later one when it
+  /// carries the witness quorum.
+  public init(
+    trust: TrustFile, laterCheckpoint: LaterCheckpoint? = nil,
+    realClock: @escaping @Sendable () -> Instant = { Instant(Date()) }
+  ) {
     self.trust = trust
+    self.laterCheckpoint = laterCheckpoint
     self.realClock = realClock
   }
 
@@ -267,8 +277,13 @@ public struct AttestationVerifier: Sendable {
     } catch {
       return report(.logProof(error.description))
     }
-    switch Self.witnesses(of: inclusion, policy: trust.witnessPolicy, realNow: realClock()) {
-    case .success(let names): inclusion?.witnesses = names
+    switch Self.witnesses(
+      of: inclusion, policy: trust.witnessPolicy, later: laterCheckpoint, log: trust.log,
+      realNow: realClock())
+    {
+    case .success(let witnessed):
+      inclusion?.witnesses = witnessed.names
+      inclusion?.witnessedSize = witnessed.size
     case .failure(let failure): return report(failure)
     }
     switch Self.bodyDecision(of: claims, token: decisionToken, trust: trust) {
@@ -293,22 +308,53 @@ public struct AttestationVerifier: Sendable {
   }
 
   /// The witnesses counted toward the quorum `policy` sets for the size of the checkpoint
-  /// `inclusion` leads to, or why they are too few (exit 6).
+  /// `inclusion` leads to, and that size; or why they are too few (exit 6). A `later`
+  /// checkpoint must extend it (else exit 6: the log forked), and stands for it when its own
+  /// cosignatures meet the quorum of its size.
   static func witnesses(
-    of inclusion: VerifiedInclusion?, policy: WitnessPolicy, realNow: Instant
-  ) -> Result<[String], VerificationFailure> {
-    guard let inclusion, policy.quorum(forSize: inclusion.checkpoint.checkpoint.size) != nil
-    else { return .success([]) }
+    of inclusion: VerifiedInclusion?, policy: WitnessPolicy, later: LaterCheckpoint?,
+    log: NoteVerifier, realNow: Instant
+  ) -> Result<(names: [String], size: Int64?), VerificationFailure> {
+    guard let inclusion else { return .success(([], nil)) }
+    let held = inclusion.checkpoint.checkpoint
+    var extended: (SignedCheckpoint, SignedNote)?
+    if let later {
+      do {
+        let signed = try SignedCheckpoint(verifying: later.note, log: log)
+        try ProofVerifier.verifyConsistency(
+          size1: held.size, size2: signed.checkpoint.size, root1: held.root,
+          root2: signed.checkpoint.root, proof: later.proof)
+        extended = (signed, try SignedNote(parsing: Array(later.note.utf8)))
+      } catch {
+        return .failure(
+          .logProof("the later checkpoint does not extend the bundle's (\(error)): a fork?"))
+      }
+    }
+    func counted(_ note: SignedNote, size: Int64) throws(QuorumFailure) -> [String]? {
+      guard policy.quorum(forSize: size) != nil else { return nil }
+      return try policy.check(note, size: size, realNow: realNow).map(\.name)
+    }
+    let ownFailure: QuorumFailure
     do {
       let note = try SignedNote(parsing: Array(inclusion.checkpoint.note.utf8))
-      return .success(
-        try policy.check(note, size: inclusion.checkpoint.checkpoint.size, realNow: realNow)
-          .map(\.name))
+      guard let names = try counted(note, size: held.size) else { return .success(([], nil)) }
+      return .success((names, held.size))
     } catch let failure as QuorumFailure {
-      return .failure(.logProof("witness quorum: \(failure)"))
+      ownFailure = failure
     } catch {
       return .failure(.logProof("checkpoint: \(error)"))
     }
+    if let (signed, note) = extended {
+      do {
+        if let names = try counted(note, size: signed.checkpoint.size) {
+          return .success((names, signed.checkpoint.size))
+        }
+      } catch {
+        return .failure(
+          .logProof("witness quorum: \(ownFailure); the later checkpoint too: \(error)"))
+      }
+    }
+    return .failure(.logProof("witness quorum: \(ownFailure)"))
   }
 
   /// Checks the certifying body's signed decision behind `claims` (DESIGN, "Certifying bodies"):

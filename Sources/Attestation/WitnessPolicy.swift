@@ -151,3 +151,45 @@ public struct QuorumFailure: Error, Hashable, Sendable, CustomStringConvertible 
       + (missing.isEmpty ? "" : " (missing: \(missing.joined(separator: ", ")))")
   }
 }
+
+/// A checkpoint later than a bundle's, with the consistency proof from the bundle's tree to it:
+/// a bundle's checkpoint may be replaced by a later one that carries the witness quorum
+/// (`verify --checkpoint FILE`, `verify --online`).
+public struct LaterCheckpoint: Hashable, Sendable {
+  /// The later checkpoint's signed note, with its cosignatures.
+  public let note: String
+  /// The consistency proof from the bundle's tree size to the later one's.
+  public let proof: [MerkleHash]
+
+  /// The checkpoint `note` with the consistency `proof` leading to it.
+  public init(note: String, proof: [MerkleHash]) {
+    self.note = note
+    self.proof = proof
+  }
+
+  /// Reads a consistency proof as the registry serves it (`/log/proof/consistency`, or
+  /// `amexist log prove --from A --to B --json`): `{"toCheckpoint", "hashes" or "proof", …}`.
+  public init(json bytes: [UInt8]) throws(TrustChainError) {
+    let value: JSONValue
+    do {
+      value = try StrictJSONParser(maximumSize: 262_144, maximumDepth: 4).parse(bytes)
+    } catch {
+      throw .malformed("not a consistency proof: \(error)")
+    }
+    guard case .string(let note) = value["toCheckpoint"],
+      case .array(let items) = value["hashes"] ?? value["proof"], items.count <= 64
+    else {
+      throw .malformed(
+        "a later checkpoint is the JSON of /log/proof/consistency?from=SIZE&to=LATER: toCheckpoint and hashes"
+      )
+    }
+    var proof: [MerkleHash] = []
+    for item in items {
+      guard case .string(let text) = item, let hash = MerkleHash(base64: text) else {
+        throw .malformed("a consistency proof hash is not base64 of 32 bytes")
+      }
+      proof.append(hash)
+    }
+    self.init(note: note, proof: proof)
+  }
+}

@@ -223,15 +223,20 @@ struct AdminAPI: Sendable {
         try body.only([])
         let (key, kid, trust) = try await signer()
         let issued = try await site.registry.issueAttestation(
-          siret: siret, signer: key, kid: kid, issuer: trust.issuer, issuerName: trust.issuerName)
+          siret: siret, signer: key, kid: kid, issuer: trust.issuer, issuerName: trust.issuerName,
+          reusingEarlier: !trust.witnessPolicy.quorums.isEmpty)
         let uuid = Site.uuid(of: issued.claims.id)
+        // With witnesses, the bundle carries a checkpoint with the quorum: the server's rounds
+        // are asked for one at once, and waited for a bounded time.
+        let bundle = try await site.witnessedBundle(issued, policy: trust.witnessPolicy)
         return .json(
           .object([
             "id": .string(issued.claims.id), "index": .integer(issued.logged.index),
             "url": .string("/attestations/\(uuid)"),
             "link": .string(site.settings.publicOrigin + "/v/\(uuid)"),
-            "bundle": issued.bundle.json,
-          ]), status: .created)
+            "bundle": bundle?.json ?? .null, "witnessed": .bool(bundle != nil),
+            "bundleURL": .string("/attestations/\(uuid)/bundle"),
+          ]), status: bundle == nil ? .accepted : .created)
       }
     }
     admin.post("keys/rotate") { request, context in

@@ -82,14 +82,19 @@ extension Site {
     let parameters = request.uri.queryParameters
     let from = try Self.integer(parameters["from"], name: "from", default: nil)
     let to = try Self.integer(parameters["to"], name: "to", default: nil)
-    return try await cached(request, key: "log/consistency/\(from)/\(to)") {
+    return try await cached(request, key: "log/consistency/\(from)/\(to)/\(witnessingRound)") {
       let proof: (proof: [MerkleHash], from: StoredCheckpoint, to: StoredCheckpoint) =
         try await registry.consistencyProof(from: from, to: to)
+      // The newer checkpoint with its witnesses' cosignatures: a verifier may put it in place
+      // of an older bundle's (`verify --checkpoint FILE`).
+      let policy = try await trust().witnessPolicy
+      let cosigned = try await registry.cosignedCheckpoint(
+        size: to, policy: policy, realNow: SystemClock().now())
       return .json(
         .object([
           "from": .integer(from), "to": .integer(to),
           "hashes": .array(proof.proof.map { .string($0.base64) }),
-          "fromCheckpoint": .string(proof.from.note), "toCheckpoint": .string(proof.to.note),
+          "fromCheckpoint": .string(proof.from.note), "toCheckpoint": .string(cosigned.note),
         ]))
     }
   }

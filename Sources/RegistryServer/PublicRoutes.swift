@@ -305,6 +305,38 @@ extension Site {
       AttestationBundle(jws: jws, evidence: evidence, decision: lookup.decisionToken).json)
   }
 
+  /// The bundle of a just-issued attestation with a checkpoint carrying the quorum `policy`
+  /// sets, waiting up to ``RegistryServerSettings/witnessWait`` for this server's rounds; the
+  /// bundle as issued when the policy sets no quorum; nil when the quorum was not reached.
+  func witnessedBundle(_ issued: IssuedAttestation, policy: WitnessPolicy) async throws
+    -> AttestationBundle?
+  {
+    guard !policy.quorums.isEmpty else { return issued.bundle }
+    registry.witnessing.requestRound()
+    let deadline = ContinuousClock.now + settings.witnessWait
+    while true {
+      let result: Result<InclusionEvidence, RegistryError>
+      do {
+        result = .success(
+          try await registry.witnessedEvidence(
+            index: issued.logged.index, attestation: issued.claims.id, policy: policy,
+            realNow: SystemClock().now()))
+      } catch {
+        result = .failure(error)
+      }
+      switch result {
+      case .success(let evidence):
+        return AttestationBundle(
+          jws: issued.bundle.jws, evidence: evidence, decision: issued.bundle.decision)
+      case .failure(.notWitnessed):
+        guard ContinuousClock.now < deadline else { return nil }
+        try await Task.sleep(for: .milliseconds(200))
+      case .failure(let error):
+        throw error
+      }
+    }
+  }
+
   /// `/v/{id}`: the short link of a printed attestation, sent on to its page.
   func shortLink(_ request: Request, context: RegistryRequestContext) async throws -> Response {
     let uuid = try Self.attestationUUID(try context.parameters.require("id"))

@@ -18,6 +18,9 @@ public struct RegistryServerSettings: Sendable {
   /// The folder of the templates, stylesheet and OpenAPI document; nil finds the one installed
   /// with the executable.
   public var resourcesFolder: String?
+  /// How long an admin `attestations` request waits for the witness quorum before answering
+  /// 202 with the bundle's URL (shorter than the request timeout).
+  public var witnessWait: Duration = .seconds(8)
 
   /// Settings for a server on `host`:`port` whose public origin is `publicOrigin`.
   public init(

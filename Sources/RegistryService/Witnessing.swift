@@ -46,6 +46,7 @@ public final class WitnessingState: Sendable {
     var rollback: Rollback?
     var lastRound: Instant?
     var lastRoundSize: Int64 = -1
+    var roundRequested = false
   }
 
   let state = Mutex(State())
@@ -84,6 +85,20 @@ public final class WitnessingState: Sendable {
     state.withLock {
       $0.lastRound = instant
       $0.lastRoundSize = size
+    }
+  }
+
+  /// Asks the rounds running in this process for a round now rather than at their next tick
+  /// (an attestation waits for its quorum).
+  public func requestRound() {
+    state.withLock { $0.roundRequested = true }
+  }
+
+  /// Whether a round was requested since the last call (and clears the request).
+  public func takeRoundRequest() -> Bool {
+    state.withLock { state in
+      defer { state.roundRequested = false }
+      return state.roundRequested
     }
   }
 
@@ -192,6 +207,22 @@ extension RegistryService {
           ?? QuorumFailure(
             needed: policy.quorum(forSize: latest.size)?.k ?? 0, counted: [],
             missing: policy.witnesses.map(\.name)))
+    }
+  }
+
+  /// The stored checkpoint of `size` with, for each witness of `policy`, its newest valid
+  /// cosignature kept.
+  public func cosignedCheckpoint(size: Int64, policy: WitnessPolicy, realNow: Instant)
+    async throws(RegistryError) -> StoredCheckpoint
+  {
+    try await read { snapshot in
+      guard let stored = try snapshot.checkpoint(size: size) else {
+        throw RegistryError.log("the log has no checkpoint of size \(size)")
+      }
+      guard let note = try? SignedNote(parsing: Array(stored.note.utf8)) else { return stored }
+      let cosigned = Self.cosigned(
+        note, kept: try snapshot.cosignatures(size: size), policy: policy, realNow: realNow)
+      return StoredCheckpoint(size: size, note: cosigned.serialized)
     }
   }
 

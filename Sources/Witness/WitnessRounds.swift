@@ -5,6 +5,7 @@ import Foundation
 import NIOCore
 public import RegistryService
 import RegistryStore
+import Synchronization
 public import TransparencyLog
 
 /// The registry's side of witnessing (DESIGN, "Witnesses"): rounds that send the newest
@@ -144,12 +145,21 @@ public struct WitnessRounds: Sendable {
       {
         await run(client: client)
       }
-      try? await Task.sleep(for: interval)
+      // Sleeps the interval in short steps, so that a requested round starts at once.
+      let wake = ContinuousClock.now + interval
+      while ContinuousClock.now < wake, !Task.isCancelled {
+        if service.witnessing.takeRoundRequest() {
+          await run(client: client)
+          break
+        }
+        try? await Task.sleep(for: .milliseconds(100))
+      }
     }
   }
 
   /// Runs rounds until the checkpoint holding entry `index` carries the quorum of `policy`, or
-  /// `deadline` passes.
+  /// `deadline` passes. It returns as soon as the cosignatures kept meet the quorum, without
+  /// waiting for the slowest witness (one that is down holds a round until its timeout).
   ///
   /// - Returns: the inclusion evidence in a witnessed checkpoint.
   /// - Throws: ``RegistryError/notWitnessed(attestation:reason:)`` when the deadline passed.
@@ -158,6 +168,9 @@ public struct WitnessRounds: Sendable {
     deadline: Duration
   ) async throws(RegistryError) -> InclusionEvidence {
     let start = ContinuousClock.now
+    var round: Task<Void, Never>?
+    defer { round?.cancel() }
+    let roundEnded = RoundEnded()
     while true {
       do {
         return try await service.witnessedEvidence(
@@ -167,13 +180,21 @@ public struct WitnessRounds: Sendable {
           throw .notWitnessed(attestation: id, reason: reason)
         }
       }
-      let left = deadline - (ContinuousClock.now - start)
-      await run(client: client, timeout: max(.milliseconds(500), min(left, self.timeout)))
-      if ContinuousClock.now - start >= deadline {
-        return try await service.witnessedEvidence(
-          index: index, attestation: attestation, policy: policy, realNow: SystemClock().now())
+      if roundEnded.value.withLock({ $0 }) {
+        roundEnded.value.withLock { $0 = false }
+        let left = deadline - (ContinuousClock.now - start)
+        let timeout = max(.milliseconds(500), min(left, self.timeout))
+        round = Task {
+          await run(client: client, timeout: timeout)
+          roundEnded.value.withLock { $0 = true }
+        }
       }
-      try? await Task.sleep(for: .milliseconds(200))
+      try? await Task.sleep(for: .milliseconds(100))
     }
   }
+}
+
+/// Whether the round a waiter started has ended (shared with that round's task).
+private final class RoundEnded: Sendable {
+  let value = Mutex(true)
 }

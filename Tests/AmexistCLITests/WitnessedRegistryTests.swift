@@ -133,6 +133,36 @@ struct WitnessedRegistryTests {
     let missing = try await TrustCLITests.expect(cli, ["verify", "one.json"], status: 6)
     #expect(missing.stdout.contains("missing: ministere"), "\(missing.stdout)")
 
+    // A later checkpoint with the quorum, and the consistency proof to it, stands for the
+    // bundle's (--checkpoint); a proof that does not lead to it is a fork.
+    let size = try #require(Int(note.split(separator: "\n")[1]))
+    try await cli.mustRun([
+      "decision", "renew", Self.siret, "--decided", "2026-02-01", "--valid-until", "2029-02-01",
+    ])
+    try await cli.mustRun(["attest", Self.siret, "--out", "out"])
+    let latest = try #require(
+      Int(try await cli.run(["log", "checkpoint"]).stdout.split(separator: "\n")[1]))
+    let proof = try await cli.run([
+      "log", "prove", "--from", "\(size)", "--to", "\(latest)", "--json",
+    ])
+    try proof.stdout.write(toFile: cli.path("later.json"), atomically: true, encoding: .utf8)
+    let replaced = try await TrustCLITests.expect(
+      cli, ["verify", "one.json", "--checkpoint", "later.json"], status: 0)
+    #expect(
+      replaced.stdout.contains("on a later checkpoint of \(latest) entries"), "\(replaced.stdout)")
+    guard case .object(var members) = try json(proof),
+      case .array(let hashes) = members["proof"], !hashes.isEmpty
+    else {
+      Issue.record("no consistency proof: \(proof.stdout)")
+      return
+    }
+    members["proof"] = .array(
+      [.string(MerkleHash(bytes: [UInt8](repeating: 0, count: 32))!.base64)] + hashes.dropFirst())
+    try Data(CanonicalJSON.encode(.object(members))).write(
+      to: URL(fileURLWithPath: cli.path("bad.json")))
+    try await TrustCLITests.expect(
+      cli, ["verify", bundle, "--checkpoint", "bad.json"], status: 6)
+
     // The same witness's line twice counts once.
     try Self.editCheckpoint(cli, bundle, to: "twice.json") { note in
       let lines = note.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -150,54 +180,6 @@ struct WitnessedRegistryTests {
       return note + line + "\n"
     }
     try await TrustCLITests.expect(cli, ["verify", "stranger.json"], status: 0)
-  }
-
-  @Test(
-    "a witness down never blocks writes: attest exits 75 with the id, a retry returns the same attestation, `amexist bundle ID` writes it once the quorum is back; a removed witness's cosignatures keep counting inside its window"
-  )
-  func quorumMissingThenBack() async throws {
-    let (cli, witnesses) = try await Self.witnessedRegistry(["dreets", "ministere"], quorum: 2)
-    defer {
-      Self.stop(witnesses)
-      cli.folder.remove()
-    }
-    let first = try await cli.run(["attest", Self.siret, "--out", "out"])
-    #expect(first.status == 0, "\(first.stderr)")
-    witnesses[1].process.terminate()
-    witnesses[1].process.waitUntilExit()
-    try await cli.mustRun([
-      "decision", "renew", Self.siret, "--decided", "2026-02-01", "--valid-until", "2029-02-01",
-    ])
-    let waiting = try await cli.run(["attest", Self.siret, "--out", "out", "--wait", "1"])
-    #expect(waiting.status == 75, "\(waiting.stdout) \(waiting.stderr)")
-    let id = waiting.stdout.firstLine
-    #expect(id.hasPrefix("urn:uuid:"))
-    #expect(waiting.stderr.contains("amexist bundle \(id)"), "\(waiting.stderr)")
-    let again = try await cli.run(["attest", Self.siret, "--out", "out", "--wait", "1"])
-    #expect(again.status == 75 && again.stdout.firstLine == id, "\(again.stdout)")
-    #expect(try await cli.run(["bundle", id, "--out", "later", "--wait", "1"]).status == 75)
-
-    // A third witness joins (the quorum stays 2): the pending attestation gets its bundle.
-    let third = try await Self.startWitness(cli, "cnam")
-    defer { Self.stop([third]) }
-    try await cli.mustRun([
-      "witnesses", "add", "cnam", "--url", third.url.absoluteString, "--key", third.vkey,
-    ])
-    let later = try await cli.run(["bundle", id, "--out", "later"])
-    #expect(later.status == 0, "\(later.stderr)")
-    let verified = try await TrustCLITests.expect(
-      cli, ["verify", later.stdout.firstLine], status: 0)
-    #expect(verified.stdout.contains("cosigned by dreets, cnam"), "\(verified.stdout)")
-
-    // Retiring the witness that is down: the first bundle, which it cosigned, still verifies
-    // under the new root version.
-    try await cli.mustRun(["witnesses", "remove", "ministere"])
-    try await TrustCLITests.expect(cli, ["verify", first.stdout.firstLine], status: 0)
-    let list = try await cli.run(["witnesses", "list", "--json"])
-    #expect(list.stdout.contains("\"until\":\"20"), "\(list.stdout)")
-    // Removing another would leave fewer witnesses than the quorum.
-    let refused = try await cli.run(["witnesses", "remove", "cnam"])
-    #expect(refused.status == 1 && refused.stderr.contains("quorum"), "\(refused.stderr)")
   }
 
   @Test(
@@ -304,7 +286,7 @@ struct WitnessedRegistryTests {
   }
 
   @Test(
-    "serve witnesses in rounds: /log shows each witness's lag, /log/checkpoint carries the cosignatures, /attestations/{id}/bundle is witnessed (503 while it cannot be)"
+    "serve witnesses in rounds: /log shows each witness's lag, /log/checkpoint and bundles carry the cosignatures; a witness down never blocks writes: attest exits 75 with the id, a retry returns the same attestation, `amexist bundle ID` writes it once the quorum is back; a removed witness's cosignatures keep counting inside its window"
   )
   func servedWitnessing() async throws {
     let (cli, witnesses) = try await Self.witnessedRegistry(["dreets", "ministere"], quorum: 2)
@@ -315,6 +297,9 @@ struct WitnessedRegistryTests {
     let attested = try await cli.run(["attest", Self.siret, "--out", "out"])
     #expect(attested.status == 0, "\(attested.stderr)")
     let uuid = String(attested.stdout.firstLine.split(separator: "/").last!.prefix(36))
+    let token = try await cli.run([
+      "token", "create", "--name", "ops", "--scope", "decisions", "--scope", "attestations",
+    ]).stdout.firstLine
     let (server, base) = try await cli.serve()
     defer { server.terminate() }
     // The server's first round runs as it starts; its lag shows once it ran.
@@ -347,6 +332,26 @@ struct WitnessedRegistryTests {
     try bundle.write(to: URL(fileURLWithPath: cli.path("served.json")))
     try await TrustCLITests.expect(cli, ["verify", "served.json"], status: 0)
 
+    // Through the admin API: the answer waits for the server's next round.
+    try await cli.mustRun([
+      "decision", "renew", Self.siret, "--decided", "2026-01-20", "--valid-until", "2029-01-20",
+    ])
+    var request = URLRequest(
+      url: base.appendingPathComponent("admin/services/\(Self.siret)/attestations"))
+    request.httpMethod = "POST"
+    request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+    request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+    request.httpBody = Data("{}".utf8)
+    let (adminData, adminResponse) = try await URLSession.shared.data(for: request)
+    #expect((adminResponse as? HTTPURLResponse)?.statusCode == 201)
+    let issued = try StrictJSONParser(maximumSize: 1_000_000).parse([UInt8](adminData))
+    #expect(issued["witnessed"] == .bool(true), "\(issued)")
+    if let adminBundle = issued["bundle"] {
+      try Data(CanonicalJSON.encode(adminBundle)).write(
+        to: URL(fileURLWithPath: cli.path("admin.json")))
+      try await TrustCLITests.expect(cli, ["verify", "admin.json"], status: 0)
+    }
+
     // A witness down: the next attestation is logged, but no witnessed bundle is served.
     witnesses[1].process.terminate()
     witnesses[1].process.waitUntilExit()
@@ -354,10 +359,38 @@ struct WitnessedRegistryTests {
       "decision", "renew", Self.siret, "--decided", "2026-02-01", "--valid-until", "2029-02-01",
     ])
     let pending = try await cli.run(["attest", Self.siret, "--out", "out", "--wait", "1"])
-    #expect(pending.status == 75)
-    let pendingUUID = String(pending.stdout.firstLine.dropFirst("urn:uuid:".count))
+    #expect(pending.status == 75, "\(pending.stdout) \(pending.stderr)")
+    let id = pending.stdout.firstLine
+    #expect(id.hasPrefix("urn:uuid:"))
+    #expect(pending.stderr.contains("amexist bundle \(id)"), "\(pending.stderr)")
     let (unwitnessed, _) = try await Self.get(
-      base.appendingPathComponent("attestations/\(pendingUUID)/bundle"))
+      base.appendingPathComponent("attestations/\(id.dropFirst("urn:uuid:".count))/bundle"))
     #expect(unwitnessed == 503)
+    // A retry returns the same attestation rather than issuing another.
+    let again = try await cli.run(["attest", Self.siret, "--out", "out", "--wait", "1"])
+    #expect(again.status == 75 && again.stdout.firstLine == id, "\(again.stdout)")
+    #expect(try await cli.run(["bundle", id, "--out", "later", "--wait", "1"]).status == 75)
+
+    // A third witness joins (the quorum stays 2): the pending attestation gets its bundle.
+    let third = try await Self.startWitness(cli, "cnam")
+    defer { Self.stop([third]) }
+    try await cli.mustRun([
+      "witnesses", "add", "cnam", "--url", third.url.absoluteString, "--key", third.vkey,
+    ])
+    let later = try await cli.run(["bundle", id, "--out", "later"])
+    #expect(later.status == 0, "\(later.stderr)")
+    let verified = try await TrustCLITests.expect(
+      cli, ["verify", later.stdout.firstLine], status: 0)
+    #expect(verified.stdout.contains("cosigned by dreets, cnam"), "\(verified.stdout)")
+
+    // Retiring the witness that is down: the first bundle, which it cosigned, still verifies
+    // under the new root version.
+    try await cli.mustRun(["witnesses", "remove", "ministere"])
+    try await TrustCLITests.expect(cli, ["verify", attested.stdout.firstLine], status: 0)
+    let list = try await cli.run(["witnesses", "list", "--json"])
+    #expect(list.stdout.contains("\"until\":\"20"), "\(list.stdout)")
+    // Removing another would leave fewer witnesses than the quorum.
+    let refused = try await cli.run(["witnesses", "remove", "cnam"])
+    #expect(refused.status == 1 && refused.stderr.contains("quorum"), "\(refused.stderr)")
   }
 }
