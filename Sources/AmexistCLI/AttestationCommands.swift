@@ -219,13 +219,17 @@ struct VerifyCommand: AsyncParsableCommand {
       4 suspended, withdrawn, superseded or revoked; 5 status unknown; 6 log proof or checkpoint invalid; \
       7 untrusted or unknown key, body or trust file (a rollback, a swap or a root not chained to the pin); \
       8 valid, but the trust data has expired. With --root-pin (or AMEXIST_TRUST_PIN) the trust file's \
-      root must chain to the pinned root; the newest verified is kept under $XDG_STATE_HOME/amexist/.
+      root must chain to the pinned root; the newest verified is kept under $XDG_STATE_HOME/amexist/. \
+      With several files: one line each and a summary; exit 0 only if all are valid, else the first \
+      failing code in the order 2 (unreadable), 1, 7, 6, 4, 3, 8, 5.
       """
   )
   @OptionGroup var global: GlobalOptions
   @Argument(
-    help: "The bundle (*.amexist.json), compact JWS or PDF file; - reads standard input.")
-  var file: String
+    help:
+      "The bundles (*.amexist.json), compact JWS or PDF files; - reads standard input. With several, one line each and a summary."
+  )
+  var files: [String]
   @Option(help: "The trust file (default: <keys>/trust.json).") var trust: String?
   @Option(help: "Check at this instant (RFC 3339) instead of now.") var now: String?
   @Option(
@@ -255,7 +259,15 @@ struct VerifyCommand: AsyncParsableCommand {
 
   func validate() throws {
     for url in baseURLs { try validateBaseURL(url) }
+    guard !files.isEmpty else { throw ValidationError("give the file to verify") }
+    guard files.filter({ $0 == "-" }).count <= 1 else {
+      throw ValidationError("standard input (-) can be read once")
+    }
   }
+
+  /// The order in which a failing file's exit status is reported when several are verified:
+  /// the most fundamental failure first.
+  static let exitOrder: [Int32] = [2, 1, 7, 6, 4, 3, 8, 5]
 
   func run() async throws {
     let instant =
@@ -281,19 +293,6 @@ struct VerifyCommand: AsyncParsableCommand {
     let pin = rootPin ?? ProcessInfo.processInfo.environment["AMEXIST_TRUST_PIN"]
     let standing = try TrustStanding.establish(
       trustFile, pin: pin?.isEmpty == true ? nil : pin, pins: TrustPins.standard(), at: instant)
-    let input: [UInt8]
-    do {
-      input = try BoundedInput.read(file, limit: AttestationPDF.maximumSize)
-    } catch {
-      switch error {
-      case .cannotOpen(let reason):
-        throw CLIError("cannot read \(file): \(reason)", exitCode: AmexistCLI.usageError)
-      case .tooLarge(let limit):
-        throw CLIError("malformed: \(file) is larger than \(limit / 1024) KiB", exitCode: 1)
-      case .timedOut(let seconds):
-        throw CLIError("malformed: \(file) was not read within \(seconds) s", exitCode: 1)
-      }
-    }
     let online = try self.online.map { url throws(CLIError) in
       try OnlineCheck(url: url, trust: trustFile)
     }
@@ -306,35 +305,133 @@ struct VerifyCommand: AsyncParsableCommand {
         throw CLIError("cannot read \(path): \(error)", exitCode: AmexistCLI.usageError)
       }
     }
+    let context = Context(
+      trust: trustFile, origins: [trustFile.issuer] + baseURLs, instant: instant, online: online,
+      later: later, allowExpiredTrust: allowExpiredTrust)
+    if files.count == 1 {
+      let (report, page) = await Self.check(try Self.read(files[0]), context)
+      Console.out(
+        global.json
+          ? CanonicalJSON.string(Self.json(report, page: page, trust: standing))
+          : Self.describe(report, page: page, trust: standing))
+      if let failure = report.failure {
+        throw CLIError(failure.description, exitCode: failure.exitCode)
+      }
+      return
+    }
+    // Several files: one line each, then a summary; an unreadable file is reported, not fatal.
+    var results: [(file: String, exitCode: Int32, json: JSONValue)] = []
+    for file in files {
+      do {
+        let (report, page) = await Self.check(try Self.read(file), context)
+        var json = Self.json(report, page: page, trust: nil)
+        if case .object(var members) = json {
+          members["file"] = .string(file)
+          json = .object(members)
+        }
+        results.append((file, report.exitCode, json))
+        if !global.json { Console.out("\(file): \(Self.line(report))") }
+      } catch {
+        results.append(
+          (
+            file, error.exitCode,
+            .object([
+              "file": .string(file), "valid": .bool(false),
+              "exitCode": .integer(Int64(error.exitCode)),
+              "message": .string(error.message),
+            ])
+          ))
+        if !global.json { Console.out("\(file): NOT VALID: \(error.message)") }
+      }
+    }
+    let failing = results.filter { $0.exitCode != 0 }
+    let code =
+      Self.exitOrder.first { code in failing.contains { $0.exitCode == code } }
+      ?? failing.first?.exitCode ?? 0
+    let summary =
+      "\(results.count) files: \(results.count - failing.count) valid, \(failing.count) not valid"
+    if global.json {
+      Console.out(
+        CanonicalJSON.string(
+          .object([
+            "files": .array(results.map(\.json)),
+            "valid": .integer(Int64(results.count - failing.count)),
+            "invalid": .integer(Int64(failing.count)), "exitCode": .integer(Int64(code)),
+            "trust": standing.json,
+          ])))
+    } else {
+      Console.out(summary + (standing.rootPinned ? "" : "; \(standing.summary)"))
+    }
+    if code != 0 { throw CLIError(summary + " (exit \(code))", exitCode: code) }
+  }
+
+  /// What every file of one run is checked with.
+  struct Context: Sendable {
+    let trust: TrustFile
+    let origins: [String]
+    let instant: Instant
+    let online: OnlineCheck?
+    let later: LaterCheckpoint?
+    let allowExpiredTrust: Bool
+  }
+
+  /// Reads `file` (`-`: standard input), bounded.
+  static func read(_ file: String) throws(CLIError) -> [UInt8] {
+    do {
+      return try BoundedInput.read(file, limit: AttestationPDF.maximumSize)
+    } catch {
+      switch error {
+      case .cannotOpen(let reason):
+        throw CLIError("cannot read \(file): \(reason)", exitCode: AmexistCLI.usageError)
+      case .tooLarge(let limit):
+        throw CLIError("malformed: \(file) is larger than \(limit / 1024) KiB", exitCode: 1)
+      case .timedOut(let seconds):
+        throw CLIError("malformed: \(file) was not read within \(seconds) s", exitCode: 1)
+      }
+    }
+  }
+
+  /// Verifies one input: offline, then online when asked; a bundle's checkpoint without the
+  /// witness quorum may be replaced by a later one that extends it (given, or fetched online).
+  static func check(_ input: [UInt8], _ context: Context) async -> (
+    VerificationReport, PrintedCheck.Page?
+  ) {
     // --base-url adds origins to the issuer's: a printed page may link to any of them.
     func verified(later: LaterCheckpoint?) -> (report: VerificationReport, page: PrintedCheck.Page?)
     {
       let checked = AttestationPDFVerifier(
-        verifier: AttestationVerifier(trust: trustFile, laterCheckpoint: later),
-        origins: [trustFile.issuer] + baseURLs
-      ).verifyUpload(input, now: instant)
+        verifier: AttestationVerifier(trust: context.trust, laterCheckpoint: later),
+        origins: context.origins
+      ).verifyUpload(input, now: context.instant)
       return (checked.report, checked.page)
     }
-    var checked = verified(later: later)
-    // Online, a bundle's checkpoint without the quorum may be replaced by the server's newest
-    // witnessed one, if it extends it.
-    if later == nil, let online, case .logProof? = checked.report.failure,
+    var checked = verified(later: context.later)
+    if context.later == nil, let online = context.online, case .logProof? = checked.report.failure,
       let inclusion = checked.report.inclusion,
       let fetched = await online.laterCheckpoint(from: inclusion.checkpoint.checkpoint.size)
     {
       checked = verified(later: fetched)
     }
     var report = checked.report
-    if let online { report = await online.check(report) }
-    if let expires = trustFile.expires, instant >= expires, !allowExpiredTrust {
+    if let online = context.online { report = await online.check(report) }
+    if let expires = context.trust.expires, context.instant >= expires, !context.allowExpiredTrust {
       report = report.failing(.trustExpired(expires))
     }
-    Console.out(
-      global.json
-        ? CanonicalJSON.string(Self.json(report, page: checked.page, trust: standing))
-        : Self.describe(report, page: checked.page, trust: standing))
-    if let failure = report.failure {
-      throw CLIError(failure.description, exitCode: failure.exitCode)
+    return (report, checked.page)
+  }
+
+  /// One line for a file among several: the verdict, and what it is about.
+  static func line(_ report: VerificationReport) -> String {
+    let about =
+      report.attestation.map { attestation in
+        let claims = attestation.claims
+        return
+          " — \(claims.name) (SIRET \(claims.siret.formatted)), \(Describe.level(claims.level)), \(claims.id)"
+      } ?? ""
+    switch report.failure {
+    case nil: return "VALID" + about
+    case .trustExpired?: return "VALID, BUT THE TRUST DATA EXPIRED (exit 8)" + about
+    case let failure?: return "NOT VALID (exit \(failure.exitCode)): \(failure)" + about
     }
   }
 

@@ -63,6 +63,44 @@ struct AttestationCLITests {
     #expect(try await cli.run(["history", siret, "--json"]).stdout == before)
   }
 
+  @Test(
+    "verify over many files: one line each and a summary; exit 0 only if all are valid, else the first failing code in DESIGN's order"
+  )
+  func verifyMany() async throws {
+    let cli = try await registry()
+    defer { cli.folder.remove() }
+    let first = try await attest(cli)
+    let second = try await attest(cli)
+    let all = try await cli.run(["verify", first, second])
+    #expect(all.status == 0, "\(all.stdout) \(all.stderr)")
+    let lines = all.stdout.split(separator: "\n")
+    #expect(lines.count == 3, "\(all.stdout)")
+    #expect(lines[0].hasPrefix("\(first): VALID — Santé Travail Lyon (SIRET 732 829 320 00074)"))
+    #expect(lines[2].hasPrefix("2 files: 2 valid, 0 not valid"))
+    // A tampered bundle (1) and a missing file (2): unreadable comes first in the order.
+    let text = try String(contentsOfFile: cli.path(first), encoding: .utf8)
+    let parts = text.components(separatedBy: ".")
+    let flipped =
+      String(parts[1].prefix(10)) + (parts[1].dropFirst(10).first == "A" ? "B" : "A")
+      + String(parts[1].dropFirst(11))
+    try text.replacingOccurrences(of: parts[1], with: flipped)
+      .write(toFile: cli.path("tampered.json"), atomically: true, encoding: .utf8)
+    let one = try await cli.run(["verify", first, "tampered.json"])
+    #expect(one.status == 1, "\(one.stdout)")
+    #expect(one.stdout.contains("tampered.json: NOT VALID (exit 1)"))
+    #expect(one.stderr.contains("2 files: 1 valid, 1 not valid (exit 1)"), "\(one.stderr)")
+    let mixed = try await cli.run(["verify", "tampered.json", "absent.json", second, "--json"])
+    #expect(mixed.status == 2, "\(mixed.stdout)")
+    let report = try json(mixed)
+    #expect(report["valid"] == .integer(1) && report["invalid"] == .integer(2))
+    guard case .array(let files) = report["files"] else {
+      Issue.record("no files: \(mixed.stdout)")
+      return
+    }
+    #expect(files.map { $0["exitCode"] } == [.integer(1), .integer(2), .integer(0)])
+    #expect(files[2]["file"] == .string(second))
+  }
+
   @Test("verify exit codes: 1 tampered, 2 usage, 3 expired, 5 status unknown, 7 untrusted")
   func verifyExitCodes() async throws {
     let cli = try await registry()

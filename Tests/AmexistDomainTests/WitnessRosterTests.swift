@@ -91,6 +91,9 @@ struct WitnessRosterTests {
         try ledger.append(.quorumSet(try QuorumSet(k: 1, fromSize: 4)))
       } == .quorumSizeNotIncreasing(fromSize: 4, previous: 4))
     #expect(throws: DomainError.self) { try QuorumSet(k: 0, fromSize: 1) }
+    // A checkpoint note carries 16 signatures, one of them the log's.
+    #expect(throws: DomainError.self) { try QuorumSet(k: 16, fromSize: 1) }
+    #expect(try QuorumSet(k: 15, fromSize: 1).k == 15)
     #expect(throws: DomainError.self) {
       try WitnessAdded(name: "x", url: "ftp://x", key: Self.keyA, at: Self.later)
     }

@@ -6,10 +6,16 @@ public struct QuorumSet: Hashable, Sendable {
   /// The smallest tree size it applies to.
   public let fromSize: Int64
 
+  /// The largest quorum: a checkpoint note carries at most 16 signatures (C2SP asks verifiers
+  /// to accept at least 16), one of them the log's.
+  public static let maximumK: Int64 = 15
+
   /// A quorum of `k` witnesses from the tree of `fromSize` leaves.
   public init(k: Int64, fromSize: Int64) throws(DomainError) {
-    guard (1...256).contains(k) else {
-      throw .invalidText(field: "quorum", reason: "between 1 and 256 witnesses")
+    guard (1...Self.maximumK).contains(k) else {
+      throw .invalidText(
+        field: "quorum",
+        reason: "between 1 and \(Self.maximumK) witnesses (a checkpoint carries 16 signatures)")
     }
     guard fromSize >= 0 else {
       throw .invalidText(field: "fromSize", reason: "a tree size (0 or more)")
