@@ -1,3 +1,4 @@
+import AmexistDomain
 import ArgumentParser
 import Attestation
 import Foundation
@@ -15,7 +16,7 @@ struct WitnessCommand: AsyncParsableCommand {
     commandName: "witness",
     abstract:
       "Run a witness that cosigns a registry's checkpoints (C2SP tlog-witness) on your own machine.",
-    subcommands: [Init.self, AddLog.self, Serve.self])
+    subcommands: [Init.self, AddLog.self, Serve.self, Status.self])
 
   /// The files of a witness folder.
   struct Folder {
@@ -134,6 +135,75 @@ struct WitnessCommand: AsyncParsableCommand {
         try await group.run()
       } catch {
         throw CLIError("the witness stopped: \(error)")
+      }
+    }
+  }
+
+  /// `amexist witness status --dir DIR`
+  struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "status",
+      abstract:
+        "Show the logs this witness follows, the tree it last cosigned for each, and the refused requests it kept as evidence."
+    )
+    @Option(help: "The witness's folder.") var dir: String
+    @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Also print each refused request kept as evidence, in full.") var evidence = false
+
+    func run() async throws {
+      let folder = Folder(path: dir)
+      guard FileManager.default.fileExists(atPath: folder.state) else {
+        throw CLIError(
+          "no witness in \(dir): run `amexist witness init --dir \(dir) --name NAME` first",
+          exitCode: AmexistCLI.usageError)
+      }
+      let store = try folder.store()
+      let vkey = String(decoding: try readTrustBytes(folder.vkey), as: UTF8.self)
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+      let (logs, kept): ([String: WitnessedLog], [(origin: String, status: Int, request: String)])
+      do {
+        (logs, kept) = (try store.logs(), try store.evidence())
+      } catch {
+        throw CLIError(error.description)
+      }
+      let origins = logs.keys.sorted()
+      if json {
+        let followed: [JSONValue] = origins.map { origin in
+          let log = logs[origin]!
+          let refusals = Int64(kept.filter { $0.origin == origin }.count)
+          let root: JSONValue = log.root.map { .string($0.base64) } ?? .null
+          return .object([
+            "origin": .string(origin), "key": .string(log.key.verifierKey),
+            "size": .integer(log.size), "root": root, "refusals": .integer(refusals),
+          ])
+        }
+        let refused: [JSONValue] = kept.map { refusal in
+          .object([
+            "origin": .string(refusal.origin), "status": .integer(Int64(refusal.status)),
+            "request": .string(refusal.request),
+          ])
+        }
+        Console.out(
+          CanonicalJSON.string(
+            .object(["vkey": .string(vkey), "logs": .array(followed), "evidence": .array(refused)]))
+        )
+        return
+      }
+      Console.out("Witness key: \(vkey)")
+      if origins.isEmpty { Console.out("No log followed yet: `amexist witness add-log`.") }
+      for origin in origins {
+        let log = logs[origin]!
+        let refused = kept.filter { $0.origin == origin }
+        Console.out(
+          "\(origin)\t"
+            + (log.root.map { "cosigned up to \(log.size) entries (root \($0.base64))" }
+              ?? "nothing cosigned yet")
+            + "\t\(refused.count) refused request\(refused.count == 1 ? "" : "s") kept as evidence")
+      }
+      if evidence {
+        for refusal in kept {
+          Console.out("--- \(refusal.origin), refused with \(refusal.status):\n\(refusal.request)")
+        }
       }
     }
   }

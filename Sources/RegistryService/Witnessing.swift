@@ -144,8 +144,8 @@ extension RegistryService {
     }
   }
 
-  /// Keeps the cosignatures of the stored checkpoint of `size` among `signatures` that verify
-  /// with `witness`; the others are dropped.
+  /// Keeps the newest of the cosignatures of the stored checkpoint of `size` among
+  /// `signatures` that verify with `witness`; the others are dropped.
   ///
   /// - Returns: the newest timestamp kept, nil when none verified.
   @discardableResult
@@ -155,21 +155,23 @@ extension RegistryService {
     guard let stored = try await read({ snapshot in try snapshot.checkpoint(size: size) }),
       let note = try? SignedNote(parsing: Array(stored.note.utf8))
     else { throw .log("the log has no checkpoint of size \(size)") }
-    var kept: [KeptCosignature] = []
-    var newest: UInt64?
+    // One cosignature per answer, the newest: a witness cannot fill the table with many.
+    var newest: (timestamp: UInt64, signature: NoteSignature)?
     for signature in signatures {
-      guard let timestamp = witness.timestamp(of: signature, on: note.text) else { continue }
-      kept.append(
-        KeptCosignature(size: size, witnessKey: witness.verifierKey, line: signature.line))
-      newest = max(newest ?? 0, timestamp)
+      guard let timestamp = witness.timestamp(of: signature, on: note.text),
+        newest.map({ timestamp > $0.timestamp }) ?? true
+      else { continue }
+      newest = (timestamp, signature)
     }
-    guard !kept.isEmpty else { return nil }
+    guard let newest else { return nil }
     do {
-      try await store.keepCosignatures(kept)
+      try await store.keepCosignatures([
+        KeptCosignature(size: size, witnessKey: witness.verifierKey, line: newest.signature.line)
+      ])
     } catch {
       throw RegistryError(error)
     }
-    return newest
+    return newest.timestamp
   }
 
   /// The newest checkpoint whose tree holds `index` (size > `index`) and that carries the

@@ -228,6 +228,18 @@ struct WitnessedRegistryTests {
     #expect(forked.status == 75, "\(forked.stdout) \(forked.stderr)")
     #expect(forked.stderr.contains("0 of the 2"), "\(forked.stderr)")
     #expect(!FileManager.default.fileExists(atPath: cli.path("forked")))
+    // Each witness keeps the fork's signed checkpoints it refused, as evidence.
+    let state = try json(try await cli.run(["witness", "status", "--dir", "dreets", "--json"]))
+    guard case .array(let followed) = state["logs"], let log = followed.first,
+      case .integer(let refusals) = log["refusals"]
+    else {
+      Issue.record("no witness status: \(state)")
+      return
+    }
+    #expect(refusals >= 1)
+    #expect(log["size"] == .integer(Int64(honestCheckpoint.split(separator: "\n")[1]) ?? -1))
+    let shown = try await cli.run(["witness", "status", "--dir", "dreets"])
+    #expect(shown.stdout.contains("refused request"), "\(shown.stdout)")
 
     // The fork's bundle as its database gives it (log-signed, no quorum) fails verify, and so
     // does one carrying the honest checkpoint's cosignatures of the same size.
