@@ -395,6 +395,12 @@ struct WitnessedRegistryTests {
       cli, ["verify", later.stdout.firstLine], status: 0)
     #expect(verified.stdout.contains("cosigned by dreets, cnam"), "\(verified.stdout)")
 
+    // Raising the quorum applies from the next tree: the bundles cosigned by two still verify.
+    try await cli.mustRun(["witnesses", "quorum", "3"])
+    try await TrustCLITests.expect(cli, ["verify", attested.stdout.firstLine], status: 0)
+    try await TrustCLITests.expect(cli, ["verify", later.stdout.firstLine], status: 0)
+    try await cli.mustRun(["witnesses", "quorum", "2"])
+
     // Retiring the witness that is down: the first bundle, which it cosigned, still verifies
     // under the new root version.
     try await cli.mustRun(["witnesses", "remove", "ministere"])
