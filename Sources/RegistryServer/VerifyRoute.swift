@@ -137,6 +137,7 @@ struct VerifyResult {
         "index": .integer(inclusion.index),
         "treeSize": .integer(inclusion.checkpoint.checkpoint.size),
         "origin": .string(inclusion.checkpoint.checkpoint.origin),
+        "witnesses": .array(inclusion.witnesses.map(JSONValue.string)),
       ])
     } else {
       members["log"] = .null
@@ -194,6 +195,12 @@ struct VerifyResult {
         add(
           "Entrée du journal", "Log entry",
           "\(inclusion.index) / \(inclusion.checkpoint.checkpoint.size)")
+        if !inclusion.witnesses.isEmpty {
+          add(
+            "Contresigné par", "Cosigned by",
+            inclusion.witnesses.joined(separator: ", ")
+              + (french ? " (témoins, le quorum)" : " (witnesses, the quorum)"))
+        }
       }
       switch page {
       case .genuine:

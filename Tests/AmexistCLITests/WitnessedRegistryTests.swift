@@ -343,6 +343,18 @@ struct WitnessedRegistryTests {
     #expect(bundleStatus == 200)
     try bundle.write(to: URL(fileURLWithPath: cli.path("served.json")))
     try await TrustCLITests.expect(cli, ["verify", "served.json"], status: 0)
+    // The verify page counts the quorum too, and says who cosigned.
+    var posted = URLRequest(url: base.appendingPathComponent("verify"))
+    posted.httpMethod = "POST"
+    posted.setValue("application/json", forHTTPHeaderField: "Content-Type")
+    posted.setValue("application/json", forHTTPHeaderField: "Accept")
+    posted.httpBody = bundle
+    let (verdictData, _) = try await URLSession.shared.data(for: posted)
+    let verdict = try StrictJSONParser(maximumSize: 1_000_000).parse([UInt8](verdictData))
+    #expect(verdict["valid"] == .bool(true), "\(verdict)")
+    #expect(
+      verdict["log"]?["witnesses"] == .array([.string("dreets"), .string("ministere")]),
+      "\(verdict)")
 
     // Through the admin API: the answer waits for the server's next round.
     try await cli.mustRun([

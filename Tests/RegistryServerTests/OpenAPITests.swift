@@ -76,6 +76,7 @@ struct OpenAPITests {
       Sample(
         template: "/log/proof/consistency", method: "get", uri: "/log/proof/consistency?from=2&to=3"
       ),
+      Sample(template: "/log.json", method: "get", uri: "/log.json"),
       Sample(template: "/healthz", method: "get", uri: "/healthz"),
     ]
     let folder = try TemporaryFolder()
