@@ -15,10 +15,11 @@ extension Site {
       let latest: StoredCheckpoint? = try await registry.latestCheckpoint()
       guard let latest else { throw SiteError.notFound }
       // The newest checkpoint with the witness quorum, its cosignatures attached; the latest
-      // one (with the cosignatures it has) while none has the quorum.
+      // one (with the cosignatures it has) while none has the quorum. Every checkpoint holds
+      // entry 0.
       let policy = try await trust().witnessPolicy
       switch try await registry.witnessedCheckpoint(
-        holding: -1, policy: policy, realNow: SystemClock().now())
+        holding: 0, policy: policy, realNow: SystemClock().now())
       {
       case .success(let witnessed): return .text(witnessed.note)
       case .failure: return .text(latest.note)
