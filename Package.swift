@@ -61,6 +61,8 @@ let package = Package(
         "AmexistDomain", "TransparencyLog",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "CryptoExtras", package: "swift-crypto"),
+        .product(name: "CompressNIO", package: "compress-nio"),
+        .product(name: "NIOCore", package: "swift-nio"),
       ],
       swiftSettings: strictSettings
     ),
@@ -241,6 +243,8 @@ let package = Package(
       dependencies: [
         "AmexistDomain", "Attestation", "RegistryTesting", "TransparencyLog",
         .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "CompressNIO", package: "compress-nio"),
+        .product(name: "NIOCore", package: "swift-nio"),
       ],
       swiftSettings: strictSettings
     ),

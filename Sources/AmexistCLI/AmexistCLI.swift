@@ -118,7 +118,8 @@ struct AmexistCommand: AsyncParsableCommand {
       CommandGroup(
         name: "Documents",
         subcommands: [
-          AttestCommand.self, BundleCommand.self, VerifyCommand.self, ExportCommand.self,
+          AttestCommand.self, BundleCommand.self, VerifyCommand.self, StatusCommand.self,
+          ExportCommand.self,
         ]),
       CommandGroup(
         name: "Keys and trust",

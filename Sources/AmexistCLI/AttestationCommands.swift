@@ -221,7 +221,11 @@ struct VerifyCommand: AsyncParsableCommand {
       8 valid, but the trust data has expired. With --root-pin (or AMEXIST_TRUST_PIN) the trust file's \
       root must chain to the pinned root; the newest verified is kept under $XDG_STATE_HOME/amexist/. \
       With several files: one line each and a summary; exit 0 only if all are valid, else the first \
-      failing code in the order 2 (unreadable), 1, 7, 6, 4, 3, 8, 5.
+      failing code in the order 2 (unreadable), 1, 7, 6, 4, 3, 8, 5. With --status SNAPSHOT (from \
+      `amexist status export` or GET /status), offline: exit 4 when the snapshot lists the \
+      attestation, 5 when the snapshot is older than --max-status-age (default: its nextUpdate + \
+      1 h; its age counts from its witnesses' cosignatures when the trust file sets a quorum) or \
+      predates the attestation; with --online, its hash must be logged (else 6).
       """
   )
   @OptionGroup var global: GlobalOptions
@@ -256,8 +260,36 @@ struct VerifyCommand: AsyncParsableCommand {
       "A later checkpoint with its witnesses' cosignatures and the consistency proof to it (the JSON of /log/proof/consistency?from=SIZE&to=LATER), standing for the bundle's."
   )
   var checkpoint: String?
+  @Option(
+    help:
+      "A status snapshot (`amexist status export`, GET /status): its exceptions are checked offline."
+  )
+  var status: String?
+  @Option(
+    name: .customLong("max-status-age"),
+    help: ArgumentHelp(
+      "The oldest status snapshot accepted: a duration such as 90m, 12h or 2d (default: its nextUpdate + 1 h).",
+      valueName: "duration"))
+  var maxStatusAge: String?
+
+  /// Milliseconds in a duration written `<n>s`, `<n>m`, `<n>h` or `<n>d`; nil otherwise.
+  static func milliseconds(ofDuration text: String) -> Int64? {
+    let units: [Character: Int64] = ["s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000]
+    guard let unit = text.last.flatMap({ units[$0] }), let count = Int64(text.dropLast()),
+      count > 0, count <= 3650 * 86_400_000 / unit
+    else { return nil }
+    return count * unit
+  }
 
   func validate() throws {
+    if let maxStatusAge {
+      guard Self.milliseconds(ofDuration: maxStatusAge) != nil else {
+        throw ValidationError(
+          "--max-status-age: \(Printable.quoted(maxStatusAge)) is not a duration such as 90m, 12h or 2d"
+        )
+      }
+      guard status != nil else { throw ValidationError("--max-status-age goes with --status") }
+    }
     for url in baseURLs { try validateBaseURL(url) }
     guard !files.isEmpty else { throw ValidationError("give the file to verify") }
     guard files.filter({ $0 == "-" }).count <= 1 else {
@@ -305,15 +337,19 @@ struct VerifyCommand: AsyncParsableCommand {
         throw CLIError("cannot read \(path): \(error)", exitCode: AmexistCLI.usageError)
       }
     }
+    var snapshot: VerifiedStatusSnapshot?
+    if let status { snapshot = try await Self.snapshot(status, trust: trustFile, online: online) }
     let context = Context(
       trust: trustFile, origins: [trustFile.issuer] + baseURLs, instant: instant, online: online,
-      later: later, allowExpiredTrust: allowExpiredTrust)
+      later: later, allowExpiredTrust: allowExpiredTrust, snapshot: snapshot,
+      maxStatusAge: maxStatusAge.flatMap(Self.milliseconds(ofDuration:)))
     if files.count == 1 {
       let (report, page) = await Self.check(try Self.read(files[0]), context)
       Console.out(
         global.json
-          ? CanonicalJSON.string(Self.json(report, page: page, trust: standing))
-          : Self.describe(report, page: page, trust: standing))
+          ? CanonicalJSON.string(
+            Self.json(report, page: page, trust: standing, status: snapshot))
+          : Self.describe(report, page: page, trust: standing, status: snapshot))
       if let failure = report.failure {
         throw CLIError(failure.description, exitCode: failure.exitCode)
       }
@@ -324,7 +360,7 @@ struct VerifyCommand: AsyncParsableCommand {
     for file in files {
       do {
         let (report, page) = await Self.check(try Self.read(file), context)
-        var json = Self.json(report, page: page, trust: nil)
+        var json = Self.json(report, page: page, trust: nil, status: snapshot)
         if case .object(var members) = json {
           members["file"] = .string(file)
           json = .object(members)
@@ -373,6 +409,32 @@ struct VerifyCommand: AsyncParsableCommand {
     let online: OnlineCheck?
     let later: LaterCheckpoint?
     let allowExpiredTrust: Bool
+    let snapshot: VerifiedStatusSnapshot?
+    let maxStatusAge: Int64?
+  }
+
+  /// The status snapshot at `path`, verified against `trust`; with `online`, its hash must be
+  /// logged. A snapshot that fails fails the whole run, with its own exit status.
+  static func snapshot(_ path: String, trust: TrustFile, online: OnlineCheck?)
+    async throws(CLIError) -> VerifiedStatusSnapshot
+  {
+    let bytes: [UInt8]
+    do {
+      bytes = try BoundedInput.read(path, limit: StatusSnapshot.maximumSize + 2)
+    } catch {
+      throw CLIError(
+        "cannot read the status snapshot \(path): \(error)", exitCode: AmexistCLI.usageError)
+    }
+    let verified: VerifiedStatusSnapshot
+    do {
+      verified = try StatusSnapshot.verify(bytes, trust: trust, realNow: Instant(Date()))
+    } catch {
+      throw CLIError("status snapshot \(path): \(error)", exitCode: error.exitCode)
+    }
+    if let online, let failure = await online.snapshotLogged(verified.sha256) {
+      throw CLIError("status snapshot \(path): \(failure)", exitCode: failure.exitCode)
+    }
+    return verified
   }
 
   /// Reads `file` (`-`: standard input), bounded.
@@ -413,6 +475,14 @@ struct VerifyCommand: AsyncParsableCommand {
       checked = verified(later: fetched)
     }
     var report = checked.report
+    if let snapshot = context.snapshot, let attestation = report.attestation,
+      let inclusion = report.inclusion,
+      let failure = snapshot.failure(
+        forEntry: inclusion.index, id: attestation.claims.id, now: context.instant,
+        maximumAgeMilliseconds: context.maxStatusAge)
+    {
+      report = report.failing(failure)
+    }
     if let online = context.online { report = await online.check(report) }
     if let expires = context.trust.expires, context.instant >= expires, !context.allowExpiredTrust {
       report = report.failing(.trustExpired(expires))
@@ -438,7 +508,8 @@ struct VerifyCommand: AsyncParsableCommand {
   /// The verification for people: only verified fields, then the verdict. `page` is what a
   /// PDF's page was found to be.
   static func describe(
-    _ report: VerificationReport, page: PrintedCheck.Page? = nil, trust: TrustStanding? = nil
+    _ report: VerificationReport, page: PrintedCheck.Page? = nil, trust: TrustStanding? = nil,
+    status: VerifiedStatusSnapshot? = nil
   ) -> String {
     var lines: [(String, String)] = []
     if let attestation = report.attestation {
@@ -505,10 +576,19 @@ struct VerifyCommand: AsyncParsableCommand {
       break
     }
     if let trust { lines.append(("Trust", trust.summary)) }
+    if let status {
+      lines.append(
+        (
+          "Status",
+          "as of \(status.asOf), from the status snapshot of tree size \(status.checkpoint.checkpoint.size) issued \(status.snapshot.issued)"
+            + (status.witnesses.isEmpty
+              ? "" : " (checkpoint cosigned by \(status.witnesses.joined(separator: ", ")))")
+        ))
+    }
     lines.append(("Checked at", report.checkedAt.description))
     let verdict: String
     switch report.failure {
-    case nil: verdict = "VALID"
+    case nil: verdict = "VALID" + (status.map { ", status as of \($0.asOf)" } ?? "")
     case .trustExpired(let at)?:
       verdict =
         "VALID, BUT THE TRUST DATA EXPIRED at \(at): update it (`amexist trust update`, or the registry's /.well-known/amexist-trust.json); --allow-expired-trust accepts it knowingly"
@@ -520,7 +600,8 @@ struct VerifyCommand: AsyncParsableCommand {
 
   /// The verification for programs.
   static func json(
-    _ report: VerificationReport, page: PrintedCheck.Page? = nil, trust: TrustStanding? = nil
+    _ report: VerificationReport, page: PrintedCheck.Page? = nil, trust: TrustStanding? = nil,
+    status: VerifiedStatusSnapshot? = nil
   ) -> JSONValue {
     var printedLink: VerificationLink?
     var printedPage: JSONValue = .null
@@ -549,6 +630,16 @@ struct VerifyCommand: AsyncParsableCommand {
         ])
       } ?? .null,
     ]
+    if let status {
+      members["status"] = .object([
+        "asOf": .string(status.asOf.description),
+        "issued": .string(status.snapshot.issued.description),
+        "nextUpdate": .string(status.snapshot.nextUpdate.description),
+        "treeSize": .integer(status.checkpoint.checkpoint.size),
+        "witnesses": .array(status.witnesses.map(JSONValue.string)),
+        "sha256": .string(status.sha256),
+      ])
+    }
     if let trust {
       members["trust"] = trust.json
       members["rootPinned"] = .bool(trust.rootPinned)

@@ -69,6 +69,30 @@ struct OnlineCheck {
     }
   }
 
+  /// Why the status snapshot whose SHA-256 is `sha256` cannot be trusted online: the registry
+  /// does not say it logged it (exit 6), or could not be asked (exit 5); nil when it is logged.
+  func snapshotLogged(_ sha256: String) async -> VerificationFailure? {
+    let client = makeHTTPClient(timeouts: true)
+    defer { _ = client.shutdown() }
+    do {
+      var request = HTTPClientRequest(url: base + "/status/published/\(sha256)")
+      request.headers.add(name: "Accept", value: "application/json")
+      let response = try await client.execute(request, timeout: .seconds(15))
+      _ = try? await response.body.collect(upTo: Self.maximumResponse)
+      switch response.status {
+      case .ok: return nil
+      case .notFound:
+        return .logProof(
+          "the registry's log holds no statusPublished entry for this snapshot: it is not one the registry published"
+        )
+      default:
+        return .statusUnknown("the server answered \(response.status.code) for the snapshot's hash")
+      }
+    } catch {
+      return .statusUnknown("the server could not be read: \(error)")
+    }
+  }
+
   struct OnlineFailure: Error {
     let reason: VerificationFailure
   }

@@ -185,6 +185,9 @@ enum Describe {
     case .witnessRemoved(let event): return "witness \(event.name) removed at \(event.at)"
     case .quorumSet(let event):
       return "witness quorum \(event.k) from tree size \(event.fromSize)"
+    case .statusPublished(let event):
+      return
+        "status snapshot of tree size \(event.size) published (SHA-256 \(event.sha256.prefix(16))…)"
     case .levelTransferred(let event):
       var text =
         "level \(level(event.level)) transferred from \(event.fromBody) to \(evaluator(event.evaluator)), valid until \(event.validUntil)"

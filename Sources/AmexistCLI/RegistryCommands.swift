@@ -198,6 +198,12 @@ func openForWriting(
   let kid = try await createIssuerKey(
     algorithm, service: service, folder: folder, issuer: issuer, issuerName: issuerName)
   report("Created the issuer key \(kid) (\(algorithm.rawValue)) in \(folder.privateKeyPath(kid)).")
+  let statusKid = try await perform { () throws(RegistryError) in
+    try await service.createStatusKey(folder: folder, issuer: issuer, issuerName: issuerName)
+  }
+  report(
+    "Created the status key \(statusKid) (signs status snapshots and lists only) in \(folder.privateKeyPath(statusKid))."
+  )
   try await createTrustRoot(service: service, folder: folder, roots: roots, report: report)
   return service
 }
@@ -407,8 +413,10 @@ struct DemoCommand: AsyncParsableCommand {
     }
     guard !noServe else { return }
     let admin = AdminAccess(folder: global.keyFolder, tokens: global.keyFolder.adminTokens)
+    let status = await statusRenewal(service, folder: global.keyFolder)
     try await server.serve(
-      service, trust: trust, origin: origin, admin: admin, resources: global.resources
+      service, trust: trust, origin: origin, admin: admin, resources: global.resources,
+      status: status
     ) { base in
       Console.out("\nThe registry is served on \(base)/ (Ctrl-C stops it):")
       Console.out("  search        \(base)/")
@@ -422,6 +430,7 @@ struct DemoCommand: AsyncParsableCommand {
         Console.out("  badge         \(base)/badge/\(active.siret).svg")
       }
       Console.out("  verify        \(base)/verify")
+      Console.out("  status        \(base)/status (snapshot)   \(base)/status/lists/0 (W3C list)")
       Console.out("  bodies        \(base)/bodies")
       Console.out("  trust file    \(base)/.well-known/amexist-trust.json")
       if let root = trust.signed?.root {

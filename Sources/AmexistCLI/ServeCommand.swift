@@ -118,7 +118,7 @@ struct ServerOptions: ParsableArguments {
   func serve(
     _ service: RegistryService, trust: TrustFile, origin: String, admin: AdminAccess?,
     keys: KeyFolder? = nil, resources: String?, witnessEvery: Duration? = nil,
-    ready: @escaping @Sendable (String) -> Void
+    status: StatusRenewal? = nil, ready: @escaping @Sendable (String) -> Void
   ) async throws(CLIError) {
     var settings = RegistryServerSettings(
       host: listenHost, port: listenPort, publicOrigin: origin,
@@ -152,6 +152,7 @@ struct ServerOptions: ParsableArguments {
             service: WitnessingLifecycle(
               rounds: WitnessRounds(service: service), every: witnessEvery)))
       }
+      if let status { services.append(.init(service: StatusLifecycle(renewal: status))) }
       let group = ServiceGroup(
         configuration: .init(
           services: services,
@@ -189,6 +190,33 @@ struct WitnessingLifecycle: Service {
       await rounds.serve(client: client, interval: every)
     }
     try? await client.shutdown()
+  }
+}
+
+/// The status renewals in the server's service group (DESIGN, "Status").
+struct StatusLifecycle: Service {
+  let renewal: StatusRenewal
+
+  func run() async throws {
+    let client = makeHTTPClient()
+    await cancelWhenGracefulShutdown {
+      await renewal.serve(client: client)
+    }
+    try? await client.shutdown()
+  }
+}
+
+/// The status renewals of a server that writes: signed by the registry's status key (made
+/// when the registry has none); nil, with a warning, when it cannot sign.
+func statusRenewal(_ service: RegistryService, folder: KeyFolder) async -> StatusRenewal? {
+  do {
+    let signer = try await service.statusSigner(from: folder)
+    let trust = try folder.loadTrust()
+    return StatusRenewal(
+      service: service, signer: signer, issuer: trust.issuer, policy: trust.witnessPolicy)
+  } catch {
+    Console.warning("no status snapshot will be served (/status answers 503): \(error.description)")
+    return nil
   }
 }
 
@@ -231,7 +259,8 @@ struct ServeCommand: AsyncParsableCommand {
     try await server.serve(
       service, trust: trust, origin: origin, admin: admin, keys: folder,
       resources: global.resources,
-      witnessEvery: writing ? .seconds(max(1, min(witnessInterval, 3600))) : nil
+      witnessEvery: writing ? .seconds(max(1, min(witnessInterval, 3600))) : nil,
+      status: writing ? await statusRenewal(service, folder: folder) : nil
     ) { base in
       Console.out("Serving the registry on \(base)/ (Ctrl-C stops it); public origin \(origin).")
       Console.out(

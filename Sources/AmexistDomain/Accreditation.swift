@@ -142,6 +142,7 @@ public struct BodyRecord: Hashable, Sendable {
       case .serviceRegistered, .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended,
         .levelReinstated, .levelWithdrawn, .attestationIssued, .keyAdded, .keyRetired,
         .keyRevoked, .registryConfigured, .witnessAdded, .witnessRemoved, .quorumSet,
+        .statusPublished,
         .levelTransferred, .reservesRecorded, .reservesLifted,
         .levelRefused, .serviceSucceeded:
         continue

@@ -25,6 +25,8 @@ public enum AppendRules {
       }
     case .witnessAdded, .witnessRemoved, .quorumSet:
       try WitnessRoster(history: history).check(event)
+    case .statusPublished(let publication):
+      try publication.check(after: history)
     case .serviceRegistered(let registration):
       try registration.profile.checkPrintable()
       if history.contains(where: { if case .serviceRegistered = $0.event { true } else { false } })
@@ -84,7 +86,8 @@ public enum AppendRules {
         }
       case .levelSuspended, .levelReinstated, .levelWithdrawn, .serviceRegistered,
         .serviceUpdated, .attestationIssued, .keyAdded, .keyRetired, .keyRevoked,
-        .registryConfigured, .witnessAdded, .witnessRemoved, .quorumSet, .bodyRegistered,
+        .registryConfigured, .witnessAdded, .witnessRemoved, .quorumSet, .statusPublished,
+        .bodyRegistered,
         .bodyAccreditationChanged, .reservesRecorded,
         .reservesLifted, .levelRefused, .serviceSucceeded:
         try scheme.check(decided: decided)
@@ -110,6 +113,7 @@ public enum AppendRules {
         throw .ruleViolated(.decisionReservedToBody(body))
       case .serviceRegistered, .serviceUpdated, .levelGranted, .attestationIssued, .keyAdded,
         .keyRetired, .keyRevoked, .registryConfigured, .witnessAdded, .witnessRemoved, .quorumSet,
+        .statusPublished,
         .bodyRegistered, .bodyAccreditationChanged,
         .levelTransferred, .levelRefused, .serviceSucceeded:
         break
@@ -137,7 +141,8 @@ public enum AppendRules {
           case .levelGranted, .levelRenewed: return true
           case .serviceRegistered, .serviceUpdated, .levelSuspended, .levelReinstated,
             .levelWithdrawn, .attestationIssued, .keyAdded, .keyRetired, .keyRevoked,
-            .registryConfigured, .witnessAdded, .witnessRemoved, .quorumSet, .bodyRegistered,
+            .registryConfigured, .witnessAdded, .witnessRemoved, .quorumSet, .statusPublished,
+            .bodyRegistered,
             .bodyAccreditationChanged, .levelTransferred,
             .reservesRecorded, .reservesLifted, .levelRefused, .serviceSucceeded:
             return false
@@ -206,7 +211,7 @@ public enum AppendRules {
         throw .ruleViolated(.noReservesToLift(siret))
       }
     case .serviceRegistered, .keyAdded, .keyRetired, .keyRevoked, .registryConfigured,
-      .witnessAdded, .witnessRemoved, .quorumSet,
+      .witnessAdded, .witnessRemoved, .quorumSet, .statusPublished,
       .bodyRegistered, .bodyAccreditationChanged, .levelRefused, .serviceSucceeded:
       break
     }
@@ -292,7 +297,8 @@ public enum AppendRules {
       }
     case .serviceRegistered, .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended,
       .levelReinstated, .levelWithdrawn, .attestationIssued, .keyAdded, .keyRetired, .keyRevoked,
-      .registryConfigured, .witnessAdded, .witnessRemoved, .quorumSet, .levelTransferred,
+      .registryConfigured, .witnessAdded, .witnessRemoved, .quorumSet, .statusPublished,
+      .levelTransferred,
       .reservesRecorded, .reservesLifted, .levelRefused,
       .serviceSucceeded:
       break
@@ -340,7 +346,7 @@ public enum AppendRules {
       guard !revoked else { throw .ruleViolated(.keyAlreadyRevoked(kid: revocation.kid)) }
     case .serviceRegistered, .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended,
       .levelReinstated, .levelWithdrawn, .attestationIssued, .registryConfigured, .witnessAdded,
-      .witnessRemoved, .quorumSet,
+      .witnessRemoved, .quorumSet, .statusPublished,
       .bodyRegistered, .bodyAccreditationChanged, .levelTransferred, .reservesRecorded,
       .reservesLifted, .levelRefused, .serviceSucceeded:
       break

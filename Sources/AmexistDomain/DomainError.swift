@@ -166,6 +166,12 @@ public enum RuleViolation: Hashable, Sendable, CustomStringConvertible {
   case quorumUnreachable(k: Int64, witnesses: Int)
   /// Quorums apply from increasing tree sizes.
   case quorumSizeNotIncreasing(fromSize: Int64, previous: Int64)
+  /// A status snapshot names a smaller tree, or an earlier time, than the last one published.
+  case statusSnapshotBackwards(size: Int64, previousSize: Int64)
+  /// The status list index is already held by another attestation.
+  case statusIndexTaken(Int64)
+  /// A status key belongs to the registry, never to a certifying body.
+  case statusKeyOwned(kid: String)
 
   public var description: String {
     switch self {
@@ -293,6 +299,13 @@ public enum RuleViolation: Hashable, Sendable, CustomStringConvertible {
     case .quorumUnreachable(let k, let witnesses):
       return
         "a quorum of \(k) cannot be met by \(witnesses) witness(es): add witnesses first, or lower the quorum first"
+    case .statusSnapshotBackwards(let size, let previousSize):
+      return
+        "a status snapshot follows the last one published (tree size \(previousSize)); one for size \(size), or issued no later, does not"
+    case .statusIndexTaken(let index):
+      return "status list index \(index) is already held by another attestation"
+    case .statusKeyOwned(let kid):
+      return "key \(Printable.quoted(kid)) cannot be both a status key and a certifying body's key"
     case .quorumSizeNotIncreasing(let fromSize, let previous):
       return
         "a new quorum applies from a larger tree size than the last one (\(previous)); \(fromSize) is not"

@@ -23,6 +23,7 @@ public enum Event: Hashable, Sendable {
   case witnessAdded(WitnessAdded)
   case witnessRemoved(WitnessRemoved)
   case quorumSet(QuorumSet)
+  case statusPublished(StatusPublished)
 
   /// The event's payload: its kind's own type.
   public var payload: any EventPayload {
@@ -49,6 +50,7 @@ public enum Event: Hashable, Sendable {
     case .witnessAdded(let payload): payload
     case .witnessRemoved(let payload): payload
     case .quorumSet(let payload): payload
+    case .statusPublished(let payload): payload
     }
   }
 
@@ -80,6 +82,7 @@ public enum Event: Hashable, Sendable {
     case .witnessAdded(let payload): Self.kind(of: payload)
     case .witnessRemoved(let payload): Self.kind(of: payload)
     case .quorumSet(let payload): Self.kind(of: payload)
+    case .statusPublished(let payload): Self.kind(of: payload)
     }
   }
 
@@ -113,6 +116,7 @@ public enum Event: Hashable, Sendable {
     case .witnessAdded(let payload): payload.subject
     case .witnessRemoved(let payload): payload.subject
     case .quorumSet(let payload): payload.subject
+    case .statusPublished(let payload): payload.subject
     }
   }
 
@@ -141,6 +145,7 @@ public enum Event: Hashable, Sendable {
     case .witnessAdded(let payload): payload.decisionDate
     case .witnessRemoved(let payload): payload.decisionDate
     case .quorumSet(let payload): payload.decisionDate
+    case .statusPublished(let payload): payload.decisionDate
     }
   }
 
@@ -158,7 +163,8 @@ public enum Event: Hashable, Sendable {
     case .reservesLifted(let payload): payload.signedBy
     case .levelRefused(let payload): payload.signedBy
     case .serviceRegistered, .serviceUpdated, .attestationIssued, .keyAdded, .keyRetired,
-      .keyRevoked, .registryConfigured, .witnessAdded, .witnessRemoved, .quorumSet, .bodyRegistered,
+      .keyRevoked, .registryConfigured, .witnessAdded, .witnessRemoved, .quorumSet,
+      .statusPublished, .bodyRegistered,
       .bodyAccreditationChanged,
       .serviceSucceeded:
       nil
@@ -173,7 +179,8 @@ public enum Event: Hashable, Sendable {
     case .serviceSucceeded(let succession): [.service(succession.other)]
     case .serviceRegistered, .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended,
       .levelReinstated, .levelWithdrawn, .attestationIssued, .keyRetired, .keyRevoked,
-      .registryConfigured, .witnessAdded, .witnessRemoved, .quorumSet, .bodyRegistered,
+      .registryConfigured, .witnessAdded, .witnessRemoved, .quorumSet, .statusPublished,
+      .bodyRegistered,
       .bodyAccreditationChanged, .levelTransferred,
       .reservesRecorded, .reservesLifted, .levelRefused:
       []
@@ -194,6 +201,8 @@ public enum EventSubject: Hashable, Sendable, CustomStringConvertible {
   case key(String)
   /// The registry itself (its configuration).
   case registry
+  /// The status snapshots the registry published.
+  case status
   /// A certifying body, by its identifier.
   case body(String)
 
@@ -204,6 +213,7 @@ public enum EventSubject: Hashable, Sendable, CustomStringConvertible {
     case .service(let siret): return siret.digits
     case .key(let kid): return "key:\(kid)"
     case .registry: return "registry"
+    case .status: return "status"
     case .body(let id): return "body:\(id)"
     }
   }

@@ -3,6 +3,8 @@ public struct KeyRecord: Hashable, Sendable {
   public let kid: String
   /// The certifying body whose key it is; nil for an issuer key.
   public let owner: String?
+  /// What the key signs.
+  public let purpose: KeyPurpose
   /// `EdDSA` or `ES256`.
   public let algorithm: String
   /// The public JWK.
@@ -35,7 +37,7 @@ public struct KeyRecord: Hashable, Sendable {
         // A second addition of the same key id is refused when appended; ignored here.
         guard record == nil else { continue }
         record = KeyRecord(
-          kid: added.kid, owner: added.owner, algorithm: added.algorithm,
+          kid: added.kid, owner: added.owner, purpose: added.purpose, algorithm: added.algorithm,
           publicKey: added.publicKey,
           validFrom: added.validFrom,
           validUntil: added.validUntil, revokedAt: nil, revocationReason: nil,
@@ -51,7 +53,7 @@ public struct KeyRecord: Hashable, Sendable {
           revokedAt: revoked.at, reason: revoked.reason, revocationIndex: logged.index)
       case .serviceRegistered, .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended,
         .levelReinstated, .levelWithdrawn, .attestationIssued, .registryConfigured, .witnessAdded,
-        .witnessRemoved, .quorumSet,
+        .witnessRemoved, .quorumSet, .statusPublished,
         .bodyRegistered, .bodyAccreditationChanged, .levelTransferred, .reservesRecorded,
         .reservesLifted, .levelRefused, .serviceSucceeded:
         continue
@@ -65,7 +67,8 @@ public struct KeyRecord: Hashable, Sendable {
     revocationIndex: Int64? = nil
   ) -> KeyRecord {
     KeyRecord(
-      kid: kid, owner: owner, algorithm: algorithm, publicKey: publicKey, validFrom: validFrom,
+      kid: kid, owner: owner, purpose: purpose, algorithm: algorithm, publicKey: publicKey,
+      validFrom: validFrom,
       validUntil: validUntil ?? self.validUntil, revokedAt: revokedAt ?? self.revokedAt,
       revocationReason: reason ?? revocationReason, addedIndex: addedIndex,
       revocationIndex: revocationIndex ?? self.revocationIndex

@@ -109,6 +109,8 @@ public struct AttestationRecord: Hashable, Sendable {
   public let decisionIndex: Int64
   public let payloadSHA256: String
   public let recordedAt: Instant
+  /// Its index in the Bitstring Status Lists; nil for attestations issued before them.
+  public var statusIndex: Int64? = nil
 }
 
 /// A service's state at an instant: a pure fold of its events.
@@ -207,7 +209,7 @@ public struct ServiceState: Hashable, Sendable {
       if let decided = logged.event.decisionDate { lastDecisionDate = decided }
       switch logged.event {
       case .serviceRegistered, .keyAdded, .keyRetired, .keyRevoked, .registryConfigured,
-        .witnessAdded, .witnessRemoved, .quorumSet,
+        .witnessAdded, .witnessRemoved, .quorumSet, .statusPublished,
         .bodyRegistered, .bodyAccreditationChanged:
         break
       case .serviceUpdated(let event):
@@ -290,7 +292,8 @@ public struct ServiceState: Hashable, Sendable {
         attestations.append(
           AttestationRecord(
             index: logged.index, id: event.attestationID, decisionIndex: event.decisionIndex,
-            payloadSHA256: event.payloadSHA256, recordedAt: logged.recordedAt
+            payloadSHA256: event.payloadSHA256, recordedAt: logged.recordedAt,
+            statusIndex: event.statusIndex
           )
         )
       }

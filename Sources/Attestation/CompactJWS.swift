@@ -84,9 +84,12 @@ public enum CompactJWS {
   ///   - token: the token bytes, exactly (no surrounding white space).
   ///   - key: looks up a trusted key by exact `kid`.
   ///   - expectedType: the required `typ`, or nil when any (or none) is accepted.
+  ///   - maximumSize: the largest token accepted (documents larger than an attestation, such
+  ///     as status snapshots, set their own).
   /// - Throws: ``JWSFailure`` with the first reason the token is refused.
   public static func verify(
-    _ token: [UInt8], key: (String) -> PublicKey?, expectedType: String?
+    _ token: [UInt8], key: (String) -> PublicKey?, expectedType: String?,
+    maximumSize: Int = Self.maximumSize
   ) throws(JWSFailure) -> VerifiedJWS {
     guard token.count <= maximumSize else { throw .tooLarge(maximumSize) }
     guard !token.isEmpty else { throw .malformed("empty token") }

@@ -16,7 +16,9 @@ public import AmexistDomain
 /// before layouts were named: those were made with the first layout). Since certifying bodies
 /// sign their decisions, `credentialSubject` also names the registry's `scheme` and, for a
 /// level a body decided, the body and its signed decision (``BodyCertification``); both are
-/// absent from attestations issued before.
+/// absent from attestations issued before. Attestations issued since status lists carry
+/// `credentialStatus`: two `BitstringStatusListEntry` (purposes `revocation` and `suspension`)
+/// at the same status index, in the registry's lists (``StatusListLayout``).
 public struct AttestationClaims: Hashable, Sendable {
   public let id: String
   /// The issuer's identifier (a URL), compared with the trust file's.
@@ -49,6 +51,9 @@ public struct AttestationClaims: Hashable, Sendable {
   /// The certifying body's signed decision behind the level; nil when the federation decided
   /// (and for attestations issued before bodies signed).
   public let certification: BodyCertification?
+  /// The attestation's index in the registry's Bitstring Status Lists; nil for attestations
+  /// issued before them.
+  public let statusIndex: Int64?
 
   /// The layout new attestations are issued with.
   public static let currentLayout = "amexist-a4/2"
@@ -71,9 +76,10 @@ public struct AttestationClaims: Hashable, Sendable {
   public init?(
     state: ServiceState, id: String, issuer: String, issuerName: String? = nil,
     issuedAt instant: Instant, layout: String = Self.currentLayout, lang: String = "fr",
-    scheme: SchemeName? = nil, certification: BodyCertification? = nil
+    scheme: SchemeName? = nil, certification: BodyCertification? = nil, statusIndex: Int64? = nil
   ) {
     guard let decision = state.decision else { return nil }
+    self.statusIndex = statusIndex
     self.scheme = scheme
     self.certification = certification
     self.issuerName = issuerName
@@ -119,7 +125,48 @@ public struct AttestationClaims: Hashable, Sendable {
     ]
     if let layout { members["layout"] = .string(layout) }
     if let lang { members["lang"] = .string(lang) }
+    if let statusIndex { members["credentialStatus"] = Self.credentialStatus(statusIndex, issuer) }
     return .object(members)
+  }
+
+  /// The `credentialStatus` entries of status index `index` in the lists of `issuer`.
+  static func credentialStatus(_ index: Int64, _ issuer: String) -> JSONValue {
+    .array(
+      StatusPurpose.allCases.map { purpose in
+        let list = StatusListLayout.url(
+          issuer: issuer, list: StatusListLayout.list(holding: index, purpose: purpose))
+        let position = String(StatusListLayout.position(of: index))
+        return .object([
+          "id": .string("\(list)#\(position)"), "type": .string("BitstringStatusListEntry"),
+          "statusPurpose": .string(purpose.rawValue), "statusListIndex": .string(position),
+          "statusListCredential": .string(list),
+        ])
+      })
+  }
+
+  /// The status index `credentialStatus` names, if it is exactly the entries
+  /// ``credentialStatus(_:_:)`` writes for it.
+  static func statusIndex(of value: JSONValue, issuer: String) throws(ClaimsError) -> Int64 {
+    guard case .array(let entries) = value, entries.count == 2,
+      case .object(let first) = entries[0],
+      case .string(let listURL) = first["statusListCredential"],
+      case .string(let positionText) = first["statusListIndex"],
+      let position = Int64(positionText), position >= 0, position < StatusListLayout.entries,
+      String(position) == positionText
+    else {
+      throw ClaimsError("credentialStatus is not the registry's two status list entries")
+    }
+    let prefix = StatusListLayout.url(issuer: issuer, list: 0).dropLast()
+    guard listURL.hasPrefix(prefix), let list = Int64(listURL.dropFirst(prefix.count)), list >= 0,
+      list % 2 == 0, list < Int64.max / StatusListLayout.entries
+    else {
+      throw ClaimsError("credentialStatus names a status list of another registry")
+    }
+    let index = StatusListLayout.firstIndex(ofList: list) + position
+    guard value == credentialStatus(index, issuer) else {
+      throw ClaimsError("credentialStatus is not the registry's two status list entries")
+    }
+    return index
   }
 
   /// The payload bytes that are signed: canonical JSON.
@@ -199,6 +246,11 @@ public struct AttestationClaims: Hashable, Sendable {
     }
     layout = try top.optionalString("layout")
     lang = try top.optionalString("lang")
+    if let status = top.members.removeValue(forKey: "credentialStatus") {
+      statusIndex = try Self.statusIndex(of: status, issuer: issuer)
+    } else {
+      statusIndex = nil
+    }
     if let layout, layout.isEmpty || layout.utf8.count > 40 {
       throw ClaimsError("layout is not a layout name")
     }

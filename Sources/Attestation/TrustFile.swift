@@ -91,6 +91,9 @@ public struct TrustFile: Hashable, Sendable {
   public let issuerName: String?
   /// Issuer keys, oldest first.
   public let keys: [TrustedKey]
+  /// Status keys, oldest first: they sign status snapshots and status lists, nothing else
+  /// (listed in `keys` with `"use": "status"`).
+  public let statusKeys: [TrustedKey]
   /// The log's checkpoint verifier; its name is the log's origin.
   public let log: NoteVerifier
   /// The scheme whose rules the registry applies.
@@ -120,6 +123,7 @@ public struct TrustFile: Hashable, Sendable {
     self.issuer = signed.root.issuer
     self.issuerName = signed.root.issuerName
     self.keys = signed.list.keys
+    self.statusKeys = signed.list.statusKeys
     self.log = signed.root.log
     self.scheme = signed.root.scheme
     self.bodies = signed.list.bodies
@@ -130,8 +134,10 @@ public struct TrustFile: Hashable, Sendable {
   /// registry applying `scheme`.
   public init(
     issuer: String, issuerName: String? = nil, keys: [TrustedKey], log: NoteVerifier,
-    scheme: SchemeName = .amexist, bodies: [TrustedBody] = [], bodySignedFrom: Int64? = nil
+    scheme: SchemeName = .amexist, bodies: [TrustedBody] = [], bodySignedFrom: Int64? = nil,
+    statusKeys: [TrustedKey] = []
   ) {
+    self.statusKeys = statusKeys
     self.bodySignedFrom = bodySignedFrom
     self.issuer = issuer
     self.issuerName = issuerName
@@ -147,6 +153,9 @@ public struct TrustFile: Hashable, Sendable {
 
   /// The key with exactly this id.
   public func key(_ kid: String) -> TrustedKey? { keys.first { $0.kid == kid } }
+
+  /// The status key with exactly this id.
+  public func statusKey(_ kid: String) -> TrustedKey? { statusKeys.first { $0.kid == kid } }
 
   /// Reads the JSON of a trust file (`amexist-trust/2` or `/1`), or of a file holding only a
   /// root version (`{"root": …}`, as `/.well-known/amexist-trust/{N}.json` serves them).
@@ -250,7 +259,7 @@ public struct TrustFile: Hashable, Sendable {
     case .array(let entries) where entries.count <= 256: bodyEntries = entries
     default: throw .invalidTrustFile("bodies must be a list of at most 256 bodies")
     }
-    let (keys, bodies) = try Self.keysAndBodies(keys: entries, bodies: bodyEntries)
+    let (keys, statusKeys, bodies) = try Self.keysAndBodies(keys: entries, bodies: bodyEntries)
     guard case .object(let log) = members["log"], Set(log.keys) == ["origin", "key"],
       case .string(let origin) = log["origin"], case .string(let verifierKey) = log["key"]
     else {
@@ -267,17 +276,31 @@ public struct TrustFile: Hashable, Sendable {
     }
     self.issuer = issuer
     self.keys = keys
+    self.statusKeys = statusKeys
     self.log = verifier
     self.bodies = bodies
     self.signed = nil
   }
 
-  /// The issuer keys and the bodies of `keys` and `bodies` entries: no body twice, and no key
-  /// id twice, whoever holds it.
+  /// The issuer keys, the status keys (`"use": "status"`) and the bodies of `keys` and
+  /// `bodies` entries: no body twice, and no key id twice, whoever holds it.
   static func keysAndBodies(keys keyEntries: [JSONValue], bodies bodyEntries: [JSONValue])
-    throws(AttestationError) -> ([TrustedKey], [TrustedBody])
+    throws(AttestationError) -> ([TrustedKey], [TrustedKey], [TrustedBody])
   {
-    let keys = try Self.keys(keyEntries)
+    var statusEntries: [JSONValue] = []
+    var issuerEntries: [JSONValue] = []
+    for entry in keyEntries {
+      guard case .object(var members) = entry, let use = members.removeValue(forKey: "use") else {
+        issuerEntries.append(entry)
+        continue
+      }
+      guard use == .string(KeyPurpose.status.rawValue) else {
+        throw .invalidTrustFile("a key's use is \"status\" or absent")
+      }
+      statusEntries.append(.object(members))
+    }
+    let statusKeys = try Self.keys(statusEntries)
+    let keys = try Self.keys(issuerEntries)
     var bodies: [TrustedBody] = []
     for entry in bodyEntries {
       let body = try Self.body(entry)
@@ -286,11 +309,11 @@ public struct TrustFile: Hashable, Sendable {
       }
       bodies.append(body)
     }
-    let kids = (keys + bodies.flatMap(\.keys)).map(\.kid)
+    let kids = (keys + statusKeys + bodies.flatMap(\.keys)).map(\.kid)
     guard Set(kids).count == kids.count else {
       throw .invalidTrustFile("a key id appears twice")
     }
-    return (keys, bodies)
+    return (keys, statusKeys, bodies)
   }
 
   static func keys(_ entries: [JSONValue]) throws(AttestationError) -> [TrustedKey] {
@@ -443,7 +466,7 @@ public struct TrustFile: Hashable, Sendable {
     if let signed { return signed.json }
     var members: [String: JSONValue] = [
       "format": .string(Self.format), "issuer": .string(issuer),
-      "keys": Self.json(keys),
+      "keys": Self.json(keys, statusKeys: statusKeys),
       "log": .object(["origin": .string(log.name), "key": .string(log.verifierKey)]),
       "scheme": .string(scheme.rawValue),
     ]
@@ -461,6 +484,20 @@ public struct TrustFile: Hashable, Sendable {
           "accreditation": body.accreditation.json, "keys": json(body.keys),
         ])
       })
+  }
+
+  /// The `keys` list: issuer keys, then status keys marked `"use": "status"`.
+  static func json(_ keys: [TrustedKey], statusKeys: [TrustedKey]) -> JSONValue {
+    guard case .array(let issuer) = json(keys), case .array(let status) = json(statusKeys) else {
+      return json(keys)
+    }
+    return .array(
+      issuer
+        + status.map { entry in
+          guard case .object(var members) = entry else { return entry }
+          members["use"] = .string(KeyPurpose.status.rawValue)
+          return .object(members)
+        })
   }
 
   static func json(_ keys: [TrustedKey]) -> JSONValue {

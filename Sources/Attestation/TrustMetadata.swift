@@ -342,9 +342,15 @@ public struct RegistryList: Hashable, Sendable {
   public let expires: Instant
   public let keys: [TrustedKey]
   public let bodies: [TrustedBody]
+  /// The status keys (in `keys`, marked `"use": "status"`).
+  public let statusKeys: [TrustedKey]
 
   /// A registry list.
-  public init(version: Int64, expires: Instant, keys: [TrustedKey], bodies: [TrustedBody]) {
+  public init(
+    version: Int64, expires: Instant, keys: [TrustedKey], bodies: [TrustedBody],
+    statusKeys: [TrustedKey] = []
+  ) {
+    self.statusKeys = statusKeys
     self.version = version
     self.expires = expires
     self.keys = keys
@@ -355,7 +361,7 @@ public struct RegistryList: Hashable, Sendable {
   public var json: JSONValue {
     .object([
       "version": .integer(version), "expires": .string(expires.description),
-      "keys": TrustFile.json(keys), "bodies": TrustFile.json(bodies),
+      "keys": TrustFile.json(keys, statusKeys: statusKeys), "bodies": TrustFile.json(bodies),
     ])
   }
 
@@ -384,13 +390,17 @@ public struct RegistryList: Hashable, Sendable {
     try reader.finish()
     let keys: [TrustedKey]
     let bodies: [TrustedBody]
+    let statusKeys: [TrustedKey]
     do {
-      (keys, bodies) = try TrustFile.keysAndBodies(keys: keyEntries, bodies: bodyEntries)
+      (keys, statusKeys, bodies) = try TrustFile.keysAndBodies(
+        keys: keyEntries, bodies: bodyEntries)
     } catch {
       throw .malformed("registry list: \(error)")
     }
     return (
-      RegistryList(version: version, expires: expires, keys: keys, bodies: bodies), keyExpires
+      RegistryList(
+        version: version, expires: expires, keys: keys, bodies: bodies, statusKeys: statusKeys),
+      keyExpires
     )
   }
 }

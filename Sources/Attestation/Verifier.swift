@@ -25,6 +25,9 @@ public enum VerificationFailure: Error, Hashable, Sendable, CustomStringConverti
   case statusUnknown(String)
   /// The registry's live status says the attestation is no longer in force (never `.valid`).
   case notInForce(AttestationStatus)
+  /// A status snapshot lists the attestation: what happened, since when (a date or an
+  /// instant) and why.
+  case listedInSnapshot(AttestationStatus, since: String, reason: String?)
   /// There is no valid proof that the log holds the attestation: no proof, a malformed one, a
   /// checkpoint not signed by the trusted log, or an inclusion proof that does not hold.
   case logProof(String)
@@ -52,6 +55,7 @@ public enum VerificationFailure: Error, Hashable, Sendable, CustomStringConverti
     case .malformed, .invalidSignature, .wrongIssuer, .documentAltered: return 1
     case .expired, .notYetValid: return 3
     case .notInForce(let status): return status == .expired ? 3 : 4
+    case .listedInSnapshot: return 4
     case .keyRevoked: return 4
     case .statusUnknown: return 5
     case .logProof: return 6
@@ -73,6 +77,7 @@ public enum VerificationFailure: Error, Hashable, Sendable, CustomStringConverti
     case .notYetValid: return "not-yet-valid"
     case .statusUnknown: return "status-unknown"
     case .notInForce(let status): return status.rawValue
+    case .listedInSnapshot(let status, _, _): return status.rawValue
     case .logProof: return "log-proof"
     case .documentAltered: return "document-altered"
     case .unpinnedLink: return "unpinned-link"
@@ -94,6 +99,9 @@ public enum VerificationFailure: Error, Hashable, Sendable, CustomStringConverti
     case .notYetValid(let from): return "not valid before \(from)"
     case .statusUnknown(let reason): return "status unknown: \(reason)"
     case .notInForce(let status): return "the registry reports it \(status.englishName)"
+    case .listedInSnapshot(let status, let since, let reason):
+      return "the status snapshot lists it \(status.englishName) since \(since)"
+        + (reason.map { " (reason: \($0))" } ?? "")
     case .logProof(let reason): return "not proven logged: \(reason)"
     case .documentAltered(let reason): return "altered document: \(reason)"
     case .unpinnedLink(let reason): return "links to an origin you did not pin: \(reason)"
@@ -487,7 +495,7 @@ public struct AttestationVerifier: Sendable {
         event: .attestationIssued(
           try AttestationIssued(
             siret: claims.siret, attestationID: claims.id, decisionIndex: claims.decisionIndex,
-            payloadSHA256: attestation.payloadSHA256)
+            payloadSHA256: attestation.payloadSHA256, statusIndex: claims.statusIndex)
         )
       )
     } catch {

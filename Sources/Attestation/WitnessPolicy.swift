@@ -97,18 +97,41 @@ public struct WitnessPolicy: Hashable, Sendable {
   public func cosigners(of text: String, signatures: [NoteSignature], realNow: Instant)
     -> [ListedWitness]
   {
+    timedCosigners(of: text, signatures: signatures, realNow: realNow).map(\.witness)
+  }
+
+  /// ``cosigners(of:signatures:realNow:)`` with the instant each cosignature states.
+  func timedCosigners(of text: String, signatures: [NoteSignature], realNow: Instant)
+    -> [(witness: ListedWitness, at: Instant)]
+  {
     let latest = realNow.millisecondsSinceEpoch / 1000 + Self.clockLeewaySeconds
-    var found: [ListedWitness] = []
+    var found: [(witness: ListedWitness, at: Instant)] = []
     for signature in signatures {
-      for witness in witnesses where !found.contains(where: { $0.key == witness.key }) {
+      for witness in witnesses where !found.contains(where: { $0.witness.key == witness.key }) {
         guard let timestamp = witness.key.timestamp(of: signature, on: text),
-          Int64(timestamp) <= latest,
-          witness.counts(at: Instant(millisecondsSinceEpoch: Int64(timestamp) * 1000))
+          Int64(timestamp) <= latest
         else { continue }
-        found.append(witness)
+        let at = Instant(millisecondsSinceEpoch: Int64(timestamp) * 1000)
+        guard witness.counts(at: at) else { continue }
+        found.append((witness, at))
       }
     }
     return found
+  }
+
+  /// The instant by which the quorum in force for `size` had cosigned `note`: the k-th newest
+  /// of the counted witnesses' cosignature timestamps (k of them vouch for the checkpoint as
+  /// of then); nil when no quorum applies to the size.
+  ///
+  /// - Throws: ``QuorumFailure`` when too few listed witnesses cosigned.
+  public func quorumInstant(of note: SignedNote, size: Int64, realNow: Instant)
+    throws(QuorumFailure) -> Instant?
+  {
+    guard let rule = quorum(forSize: size) else { return nil }
+    _ = try check(note, size: size, realNow: realNow)
+    let times = timedCosigners(of: note.text, signatures: note.signatures, realNow: realNow)
+      .map(\.at).sorted(by: >)
+    return times[rule.k - 1]
   }
 
   /// Checks that the signed checkpoint `note` carries the quorum in force for its size.

@@ -102,6 +102,15 @@ public enum RegistryServer {
     router.get("/log/proof/consistency") { request, context in
       try await site.consistencyProof(request, context: context)
     }
+    router.get("/status") { request, context in
+      try await site.statusSnapshot(request, context: context)
+    }
+    router.get("/status/lists/{n}") { request, context in
+      try await site.statusList(request, context: context)
+    }
+    router.get("/status/published/{sha256}") { request, context in
+      try await site.statusPublication(request, context: context)
+    }
     router.get("/static/style.css") { request, _ in site.stylesheet.response(to: request) }
     router.get("/static/verify.js") { request, _ in site.script.response(to: request) }
     router.get("/openapi.yaml") { request, _ in site.openAPI.response(to: request) }

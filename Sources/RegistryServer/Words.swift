@@ -53,6 +53,11 @@ extension Words {
           ? "\(e.k) témoin(s) à partir de la taille \(e.fromSize)"
           : "\(e.k) witness(es) from tree size \(e.fromSize)"
       )
+    case .statusPublished(let e):
+      return (
+        french ? "Instantané de statut publié" : "Status snapshot published",
+        french ? "taille d'arbre \(e.size)" : "tree size \(e.size)"
+      )
     case .levelTransferred(let e):
       return (
         french

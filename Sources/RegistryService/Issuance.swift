@@ -24,7 +24,16 @@ extension RegistryService {
     try await read { snapshot in
       try snapshot.addedKeyIDs().compactMap { kid in
         KeyRecord.fold(try snapshot.events(about: .key(kid)))
-      }.filter { $0.owner == nil }
+      }.filter { $0.owner == nil && $0.purpose == .attestations }
+    }
+  }
+
+  /// Every status key in the log, in the order they were added.
+  public func statusKeyRecords() async throws(RegistryError) -> [KeyRecord] {
+    try await read { snapshot in
+      try snapshot.addedKeyIDs().compactMap { kid in
+        KeyRecord.fold(try snapshot.events(about: .key(kid)))
+      }.filter { $0.purpose == .status }
     }
   }
 
@@ -45,12 +54,15 @@ extension RegistryService {
     guard let log = logVerifier else {
       throw .keys("the log key is not loaded, so the trust file cannot name it")
     }
-    let (size, keys, bodies, scheme, bodySignedFrom) = try await read { snapshot in
+    let (size, keys, bodies, scheme, bodySignedFrom, statusKeys) = try await read { snapshot in
       let records = try snapshot.addedKeyIDs().compactMap { kid in
         KeyRecord.fold(try snapshot.events(about: .key(kid)))
       }
-      let keys = try records.filter { $0.owner == nil }.map { record throws(RegistryError) in
-        try TrustedKey(record)
+      let keys = try records.filter { $0.owner == nil && $0.purpose == .attestations }.map {
+        record throws(RegistryError) in try TrustedKey(record)
+      }
+      let statusKeys = try records.filter { $0.purpose == .status }.map {
+        record throws(RegistryError) in try TrustedKey(record)
       }
       let bodies = try snapshot.registeredBodies().compactMap { id -> TrustedBody? in
         guard let body = BodyRecord.fold(try snapshot.events(about: .body(id))) else { return nil }
@@ -62,13 +74,13 @@ extension RegistryService {
       }
       return (
         try snapshot.count(), keys, bodies, try Self.scheme(of: snapshot),
-        try Self.bodySignedFrom(snapshot)
+        try Self.bodySignedFrom(snapshot), statusKeys
       )
     }
     guard let signing else {
       return TrustFile(
         issuer: issuer, issuerName: issuerName, keys: keys, log: log, scheme: scheme,
-        bodies: bodies, bodySignedFrom: bodySignedFrom)
+        bodies: bodies, bodySignedFrom: bodySignedFrom, statusKeys: statusKeys)
     }
     guard signing.root.log == log else {
       throw .keys(
@@ -82,7 +94,7 @@ extension RegistryService {
     let list = RegistryList(
       version: size,
       expires: clock.now().adding(milliseconds: Self.registryListLifetimeMilliseconds),
-      keys: keys, bodies: bodies)
+      keys: keys, bodies: bodies, statusKeys: statusKeys)
     do {
       return TrustFile(
         signed: try SignedTrust.signing(
@@ -224,6 +236,7 @@ extension RegistryService {
     document: (@Sendable (AttestationClaims) throws -> Void)? = nil
   ) async throws(RegistryError) -> IssuedAttestation {
     let clock = self.clock
+    let statusIndexes = self.statusIndexes
     let id = "urn:uuid:" + UUID().uuidString.lowercased()
     let issued = Mutex<(AttestationClaims, String, String?, LoggedEvent?)?>(nil)
     let receipt = try await sealedAppend { snapshot in
@@ -238,13 +251,14 @@ extension RegistryService {
       guard state.standing == .active,
         let claims = AttestationClaims(
           state: state, id: id, issuer: issuer, issuerName: issuerName, issuedAt: now, lang: lang,
-          scheme: try Self.scheme(of: snapshot), certification: bodyDecision?.certification)
+          scheme: try Self.scheme(of: snapshot), certification: bodyDecision?.certification,
+          statusIndex: try statusIndexes.draw(snapshot))
       else {
         throw RegistryError.refused(
           .ruleViolated(.attestationNeedsActiveLevel(siret, standing: state.standing)))
       }
       guard let key = KeyRecord.fold(try snapshot.events(about: .key(kid))), key.owner == nil,
-        key.maySign(at: now)
+        key.purpose == .attestations, key.maySign(at: now)
       else {
         throw RegistryError.keys(
           "key \(kid) may not sign now (retired, revoked or unknown): run `amexist keys rotate`")
@@ -288,7 +302,7 @@ extension RegistryService {
       let event = Event.attestationIssued(
         try AttestationIssued(
           siret: siret, attestationID: id, decisionIndex: claims.decisionIndex,
-          payloadSHA256: PayloadHash.hex(of: payload)
+          payloadSHA256: PayloadHash.hex(of: payload), statusIndex: claims.statusIndex
         )
       )
       try AppendRules.check(event, recordedAt: now, history: history)

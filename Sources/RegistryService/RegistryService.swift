@@ -36,6 +36,10 @@ public struct RegistryService: Sendable {
   public let verifiedLog: VerifiedLogCache
   /// What the registry's witnesses last answered (shared by the service's copies).
   public let witnessing: WitnessingState
+  /// The status indexes attestations hold (shared by the service's copies).
+  public let statusIndexes: StatusIndexes
+  /// The status snapshot and lists this process hands out (shared by the service's copies).
+  public let currentStatus: CurrentStatus
 
   /// A service over `store`, stamping events with `clock`, sealing every write with a
   /// checkpoint signed by `logSigner` and recording it in `publishedCheckpoint`.
@@ -53,6 +57,8 @@ public struct RegistryService: Sendable {
     self.clock = clock
     self.verifiedLog = VerifiedLogCache()
     self.witnessing = WitnessingState()
+    self.statusIndexes = StatusIndexes()
+    self.currentStatus = CurrentStatus()
   }
 
   /// Today's date in Paris, by the service's clock.

@@ -88,7 +88,7 @@ struct VerifiedLog: Sendable {
     case .serviceUpdated, .levelGranted, .levelRenewed, .levelSuspended, .levelReinstated,
       .levelWithdrawn, .keyRetired, .keyRevoked, .bodyAccreditationChanged, .levelTransferred,
       .reservesRecorded, .reservesLifted, .levelRefused, .serviceSucceeded, .witnessAdded,
-      .witnessRemoved, .quorumSet:
+      .witnessRemoved, .quorumSet, .statusPublished:
       break
     }
     return nil

@@ -194,6 +194,39 @@ public struct WitnessRounds: Sendable {
   }
 }
 
+extension WitnessRounds {
+  /// Runs rounds until the newest checkpoint carries the quorum `policy` sets for its size
+  /// with cosignatures made since this call began, or `deadline` passes, so that a status
+  /// snapshot built next names a checkpoint its witnesses vouch for now.
+  ///
+  /// - Returns: whether such a quorum was kept (always true when the policy sets none).
+  public func freshQuorum(policy: WitnessPolicy, client: HTTPClient, deadline: Duration) async
+    -> Bool
+  {
+    guard !policy.quorums.isEmpty else { return true }
+    let start = ContinuousClock.now
+    // Cosignature timestamps have a one-second grain.
+    let since = SystemClock().now().adding(milliseconds: -1_000)
+    while true {
+      let left = deadline - (ContinuousClock.now - start)
+      await run(client: client, timeout: max(.milliseconds(500), min(left, timeout)))
+      if let size = try? await service.latestCheckpoint()?.size,
+        let checkpoint = try? await service.cosignedCheckpoint(
+          size: size, policy: policy, realNow: SystemClock().now()),
+        let note = try? SignedNote(parsing: Array(checkpoint.note.utf8)),
+        case .success(let instant) = Result(catching: { () throws(QuorumFailure) in
+          try policy.quorumInstant(of: note, size: size, realNow: SystemClock().now())
+        }),
+        instant.map({ $0 >= since }) ?? true
+      {
+        return true
+      }
+      guard ContinuousClock.now - start < deadline else { return false }
+      try? await Task.sleep(for: .milliseconds(200))
+    }
+  }
+}
+
 /// Whether the round a waiter started has ended (shared with that round's task).
 private final class RoundEnded: Sendable {
   let value = Mutex(true)

@@ -88,6 +88,7 @@ public enum EventKind: String, CaseIterable, Sendable {
   case witnessAdded
   case witnessRemoved
   case quorumSet
+  case statusPublished
 
   /// The payload type of this kind.
   public var payloadType: any EventPayload.Type {
@@ -114,6 +115,7 @@ public enum EventKind: String, CaseIterable, Sendable {
     case .witnessAdded: WitnessAdded.self
     case .witnessRemoved: WitnessRemoved.self
     case .quorumSet: QuorumSet.self
+    case .statusPublished: StatusPublished.self
     }
   }
 }

@@ -1,0 +1,297 @@
+public import AmexistDomain
+public import Attestation
+import RegistryStore
+import Synchronization
+import TransparencyLog
+
+/// The status indexes attestations hold, as far as the service has read the log (shared by
+/// the service's copies), so that a new attestation draws an index no other holds without
+/// reading the whole log again at each issuance.
+public final class StatusIndexes: Sendable {
+  let state = Mutex<(scanned: Int64, taken: Set<Int64>)>((0, []))
+
+  /// An empty set: the first issuance reads the log once.
+  public init() {}
+
+  /// Brings the set up to `snapshot`'s size and draws a free index with the system CSPRNG.
+  func draw(_ snapshot: any RegistrySnapshot) throws -> Int64 {
+    let size = try snapshot.count()
+    return try state.withLock { state in
+      if state.scanned > size { state = (0, []) }
+      try snapshot.forEachEvent(from: state.scanned) { logged in
+        if case .attestationIssued(let issued) = logged.event, let index = issued.statusIndex {
+          state.taken.insert(index)
+        }
+      }
+      state.scanned = size
+      var random = SystemRandomNumberGenerator()
+      return StatusListLayout.draw(avoiding: state.taken, using: &random)
+    }
+  }
+}
+
+/// The status release a server hands out: the newest one it published (nil before the first).
+public final class CurrentStatus: Sendable {
+  let state = Mutex<StatusRelease?>(nil)
+
+  /// None yet.
+  public init() {}
+
+  /// The release served now.
+  public var release: StatusRelease? { state.withLock { $0 } }
+
+  /// Serves `release` from now on.
+  public func publish(_ release: StatusRelease) { state.withLock { $0 = release } }
+}
+
+/// Every attestation's standing at one tree size, read from a complete verified read: what
+/// the status snapshot lists and the status lists' bits say.
+public struct StatusBoard: Sendable {
+  /// The tree size read.
+  public let size: Int64
+  /// The instant the statuses were computed at.
+  public let asOf: Instant
+  /// The attestations that are neither valid nor expired, with since when and why.
+  public let exceptions: [StatusException]
+  /// The services with overdue réserves.
+  public let reservesOverdue: [OverdueReserves]
+  /// The status index and status of every attestation that has one.
+  public let indexed: [(index: Int64, status: AttestationStatus)]
+
+  /// How many status lists exist: two (revocation, suspension) per block of the capacity.
+  public var listCount: Int64 {
+    StatusListLayout.capacity(taken: indexed.count) / StatusListLayout.entries * 2
+  }
+
+  /// The positions set in list `number`: withdrawn, superseded and revoked attestations in
+  /// revocation lists, suspended ones in suspension lists.
+  public func setPositions(ofList number: Int64) -> [Int64] {
+    let first = StatusListLayout.firstIndex(ofList: number)
+    let purpose = StatusListLayout.purpose(ofList: number)
+    return indexed.compactMap { entry in
+      guard entry.index >= first, entry.index < first + StatusListLayout.entries,
+        Self.purpose(of: entry.status) == purpose
+      else { return nil }
+      return entry.index - first
+    }
+  }
+
+  /// The list whose bit a status sets; nil for valid and expired.
+  static func purpose(of status: AttestationStatus) -> StatusPurpose? {
+    switch status {
+    case .valid, .expired: nil
+    case .suspended: .suspension
+    case .withdrawn, .superseded, .revoked: .revocation
+    }
+  }
+}
+
+/// What the registry hands out for its status at one tree size: the snapshot and its lists.
+public struct StatusRelease: Sendable {
+  /// The snapshot's compact JWS, whose SHA-256 the log holds.
+  public let snapshot: String
+  /// Its `statusPublished` entry.
+  public let logged: LoggedEvent?
+  /// The status list credentials, by number.
+  public let lists: [Int64: String]
+  /// The tree size it reflects.
+  public let size: Int64
+  /// When it was issued.
+  public let issued: Instant
+}
+
+extension RegistryService {
+  /// Creates a status key (Ed25519): its private file in `folder`, its `keyAdded` event, then
+  /// the trust file for `issuer`, which lists it under `statusKeys`.
+  ///
+  /// - Returns: the new key's id.
+  @discardableResult
+  public func createStatusKey(folder: KeyFolder, issuer: String, issuerName: String? = nil)
+    async throws(RegistryError) -> String
+  {
+    let key = SigningKey(generating: .edDSA)
+    let kid = key.publicKey.keyID
+    try folder.writePrivateKey(key, kid: kid)
+    let now = clock.now()
+    let event = try Self.refusing { () throws(DomainError) in
+      try KeyAdded(
+        kid: kid, algorithm: key.algorithm.rawValue, publicKey: key.publicKey.jwk(kid: kid),
+        validFrom: now, validUntil: nil, purpose: .status)
+    }
+    try await append([.keyAdded(event)])
+    try await publishTrust(folder: folder, issuer: issuer, issuerName: issuerName)
+    return kid
+  }
+
+  /// The status key to sign with now: the newest status key of the log that may sign and
+  /// whose private file is in `folder`, as the trust file lists it. With `creating`, a
+  /// registry that has none gets one (logged, and published in the trust file).
+  public func statusSigner(from folder: KeyFolder, creating: Bool = true)
+    async throws(RegistryError) -> (key: SigningKey, kid: String)
+  {
+    let now = clock.now()
+    var record = try await statusKeyRecords().last {
+      $0.maySign(at: now) && folder.hasPrivateKey($0.kid)
+    }
+    if record == nil, creating {
+      let trust = try folder.loadTrust()
+      let kid = try await createStatusKey(
+        folder: folder, issuer: trust.issuer, issuerName: trust.issuerName)
+      record = try await statusKeyRecords().first { $0.kid == kid }
+    }
+    guard let record else {
+      throw .keys(
+        "no status key may sign here: `amexist status export` on the registry host makes one")
+    }
+    let trust = try folder.loadTrust()
+    guard let trusted = trust.statusKey(record.kid),
+      (try? JWK.publicKey(record.publicKey)) == trusted.publicKey
+    else {
+      throw .keys("\(folder.trustPath) does not list the status key \(record.kid)")
+    }
+    return (try folder.loadPrivateKey(record.kid, expected: trusted.publicKey), record.kid)
+  }
+
+  /// Every attestation's status at the log's current size, now, from a complete verified read.
+  public func statusBoard() async throws(RegistryError) -> StatusBoard {
+    let now = clock.now()
+    return try await read { snapshot in
+      let size = try snapshot.count()
+      let keys = try snapshot.addedKeyIDs().compactMap { kid in
+        KeyRecord.fold(try snapshot.events(about: .key(kid)))
+      }.filter { $0.owner == nil && $0.purpose == .attestations }
+      var exceptions: [StatusException] = []
+      var overdue: [OverdueReserves] = []
+      var indexed: [(index: Int64, status: AttestationStatus)] = []
+      for siret in try snapshot.registeredServices() {
+        guard let state = ServiceState.fold(try snapshot.events(about: .service(siret)), at: now)
+        else { continue }
+        if state.reservesOverdue, let reserves = state.reserves {
+          overdue.append(OverdueReserves(siret: siret, deadline: reserves.deadline))
+        }
+        for record in state.attestations {
+          let key = try Self.signingKey(of: record, keys: keys, snapshot: snapshot)
+          let status = AttestationStatus.of(record, in: state, signingKey: key)
+          if let index = record.statusIndex { indexed.append((index, status)) }
+          guard let (since, reason) = Self.cause(of: status, state: state, key: key) else {
+            continue
+          }
+          exceptions.append(
+            StatusException(
+              id: record.id, index: record.index, status: status, since: since, reason: reason))
+        }
+      }
+      return StatusBoard(
+        size: size, asOf: now, exceptions: exceptions, reservesOverdue: overdue,
+        indexed: indexed)
+    }
+  }
+
+  /// The issuer key that signed `record`: the one key whose window covers its issuance when
+  /// the revocations agree on it, else the key its kept document verifies with.
+  static func signingKey(
+    of record: AttestationRecord, keys: [KeyRecord], snapshot: any RegistrySnapshot
+  ) throws -> KeyRecord? {
+    let candidates = keys.filter { key in
+      record.recordedAt >= key.validFrom && (key.validUntil.map { record.recordedAt < $0 } ?? true)
+    }
+    func revokes(_ key: KeyRecord) -> Bool {
+      guard let revokedAt = key.revokedAt else { return false }
+      return KeyRevocation.revokes(
+        revokedAt: revokedAt, revocationIndex: key.revocationIndex,
+        validFrom: record.recordedAt, logIndex: record.index)
+    }
+    // Only which key signed decides a revocation: when no candidate's revocation reaches the
+    // attestation, none is needed.
+    guard candidates.contains(where: revokes) else { return candidates.first }
+    guard let token = try snapshot.attestation(id: record.id)?.signedDocument,
+      let verified = try? CompactJWS.verify(
+        Array(token.utf8),
+        key: { kid in
+          candidates.first { $0.kid == kid }.flatMap { try? JWK.publicKey($0.publicKey) }
+        }, expectedType: AttestationClaims.jwsType)
+    else {
+      // A document no candidate verifies is counted as revoked: never "valid" by default.
+      return candidates.first(where: revokes)
+    }
+    return candidates.first { $0.kid == verified.header.kid }
+  }
+
+  /// Since when and why an attestation has `status`; nil for valid and expired ones.
+  static func cause(of status: AttestationStatus, state: ServiceState, key: KeyRecord?)
+    -> (since: String, reason: String?)?
+  {
+    switch status {
+    case .valid, .expired: return nil
+    case .revoked:
+      return (key?.revokedAt?.description ?? state.asOf.description, key?.revocationReason)
+    case .withdrawn:
+      return (
+        state.withdrawal?.decided.description ?? state.asOf.description, state.withdrawal?.reason
+      )
+    case .suspended:
+      return (
+        state.suspension?.decided.description ?? state.asOf.description, state.suspension?.reason
+      )
+    case .superseded:
+      if let successor = state.successor {
+        return (successor.decided.description, "activité reprise par \(successor.siret)")
+      }
+      return (
+        (state.decision?.decided ?? state.lastDecisionDate).map(\.description)
+          ?? state.asOf.description,
+        nil
+      )
+    }
+  }
+
+  /// Builds the status snapshot and lists of the log as it is now, signs them with the status
+  /// key `signer` for `issuer`, and logs the snapshot's SHA-256 (`statusPublished`). The
+  /// snapshot names the checkpoint of the size it reflects with the cosignatures kept for it
+  /// under `policy`.
+  public func publishStatus(
+    signer: (key: SigningKey, kid: String), issuer: String, policy: WitnessPolicy,
+    realNow: Instant
+  ) async throws(RegistryError) -> StatusRelease {
+    let board = try await statusBoard()
+    let checkpoint = try await cosignedCheckpoint(
+      size: board.size, policy: policy, realNow: realNow)
+    let issued = clock.now()
+    let snapshot = StatusSnapshot(
+      issuer: issuer, checkpoint: checkpoint.note, issued: issued,
+      attestations: board.exceptions, reservesOverdue: board.reservesOverdue)
+    let token: String
+    var lists: [Int64: String] = [:]
+    do {
+      token = try snapshot.signed(with: signer.key, kid: signer.kid)
+      for number in 0..<board.listCount {
+        lists[number] = try StatusListCredential(
+          issuer: issuer, number: number, set: board.setPositions(ofList: number),
+          validFrom: issued, validUntil: snapshot.nextUpdate
+        ).signed(with: signer.key, kid: signer.kid)
+      }
+    } catch {
+      throw .keys("the status key cannot sign: \(error)")
+    }
+    let event = try Self.refusing { () throws(DomainError) in
+      try StatusPublished(
+        sha256: PayloadHash.hex(of: Array(token.utf8)), size: board.size, issued: issued)
+    }
+    let logged = try await append([.statusPublished(event)]).first
+    return StatusRelease(
+      snapshot: token, logged: logged, lists: lists, size: board.size, issued: issued)
+  }
+
+  /// The `statusPublished` entry that logged the snapshot whose SHA-256 is `sha256`, if any.
+  public func statusPublication(sha256: String) async throws(RegistryError) -> LoggedEvent? {
+    try await read { snapshot in
+      try snapshot.events(about: .status).last { logged in
+        if case .statusPublished(let published) = logged.event {
+          published.sha256 == sha256
+        } else {
+          false
+        }
+      }
+    }
+  }
+}

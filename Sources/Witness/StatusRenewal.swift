@@ -1,0 +1,67 @@
+import AmexistDomain
+public import AsyncHTTPClient
+public import Attestation
+import Foundation
+public import RegistryService
+import TransparencyLog
+
+/// Keeps the registry's status snapshot and lists fresh in a server (DESIGN, "Status"): one at
+/// start, then after each write other than its own `statusPublished` (writes that come close
+/// together share one renewal) and at least every ``maximumAge``. With witnesses, a round
+/// first gets the newest checkpoint cosigned, so the snapshot's age counts from now.
+public struct StatusRenewal: Sendable {
+  public let service: RegistryService
+  public let signer: (key: SigningKey, kid: String)
+  public let issuer: String
+  public let policy: WitnessPolicy
+  /// How often the log's size is looked at.
+  public let pollInterval: Duration
+  /// Writes within this time of each other share one renewal.
+  public let coalescing: Duration
+  /// The longest a snapshot is served before a new one (half its 24 hours).
+  public static let maximumAge: Duration = .seconds(12 * 3600)
+
+  /// Renewals for `service`, signed by the status key `signer` for `issuer`.
+  public init(
+    service: RegistryService, signer: (key: SigningKey, kid: String), issuer: String,
+    policy: WitnessPolicy, pollInterval: Duration = .milliseconds(500),
+    coalescing: Duration = .milliseconds(500)
+  ) {
+    self.service = service
+    self.signer = signer
+    self.issuer = issuer
+    self.policy = policy
+    self.pollInterval = pollInterval
+    self.coalescing = coalescing
+  }
+
+  /// Publishes one release now (after a witness round when a quorum is set) and serves it.
+  @discardableResult
+  public func renew(client: HTTPClient) async throws(RegistryError) -> StatusRelease {
+    _ = await WitnessRounds(service: service).freshQuorum(
+      policy: policy, client: client, deadline: .seconds(10))
+    let release = try await service.publishStatus(
+      signer: signer, issuer: issuer, policy: policy, realNow: SystemClock().now())
+    service.currentStatus.publish(release)
+    return release
+  }
+
+  /// Renews until the task is cancelled. A failed renewal is retried at the next poll; the
+  /// previous release stays served meanwhile.
+  public func serve(client: HTTPClient) async {
+    var publishedAt = ContinuousClock.now
+    var sizeAfter: Int64 = -1
+    while !Task.isCancelled {
+      let size = (try? await service.eventCount()) ?? sizeAfter
+      if size != sizeAfter || ContinuousClock.now - publishedAt >= Self.maximumAge {
+        if sizeAfter >= 0 { try? await Task.sleep(for: coalescing) }
+        if let release = try? await renew(client: client) {
+          publishedAt = ContinuousClock.now
+          // A write that came between the read and the publication needs its own renewal.
+          sizeAfter = release.logged?.index == release.size ? release.size + 1 : -2
+        }
+      }
+      try? await Task.sleep(for: pollInterval)
+    }
+  }
+}
