@@ -292,8 +292,8 @@ let package = Package(
     .testTarget(
       name: "AmexistCLITests",
       dependencies: [
-        "amexist", "AmexistDomain", "RegistryService", "RegistryStore", "RegistryStorePostgres",
-        "RegistryStoreSQLite", "RegistryTesting",
+        "amexist", "AmexistDomain", "Attestation", "RegistryService", "RegistryStore",
+        "RegistryStorePostgres", "RegistryStoreSQLite", "RegistryTesting", "TransparencyLog",
       ],
       swiftSettings: strictSettings
     ),

@@ -161,10 +161,20 @@ struct LogCommand: AsyncParsableCommand {
         try await service.audit(log: log, since: given, progress: progress.handler)
       }
       progress.finish()
+      // The status lists are recomputed from the log, as a server publishes them.
+      let board =
+        report.problem == nil
+        ? try await perform { () throws(RegistryError) in try await service.statusBoard() } : nil
+      let lists = board.map { board in
+        (0..<board.listCount).map { board.setPositions(ofList: $0).count }
+      }
       if global.json {
         Console.out(
           CanonicalJSON.string(
             .object([
+              "statusLists": lists.map { counts in
+                .array(counts.map { .integer(Int64($0)) })
+              } ?? .null,
               "ok": .bool(report.problem == nil), "entries": .integer(report.entries),
               "checkpoints": .integer(Int64(report.checkpoints)),
               "rootHash": .string(report.root.base64),
@@ -175,6 +185,11 @@ struct LogCommand: AsyncParsableCommand {
         Console.out(
           "The log holds together: \(report.entries) entries, \(report.checkpoints) checkpoints, root \(report.root.base64)."
         )
+        if let lists, let board {
+          Console.out(
+            "Status lists recomputed from the log: \(lists.count) lists for \(board.indexed.count) attestations with a status index; bits set per list: \(lists.map(String.init).joined(separator: ", "))."
+          )
+        }
       }
       if let problem = report.problem {
         if case .fork(_, let givenNote, let storedNote) = problem, !global.json {

@@ -198,12 +198,6 @@ func openForWriting(
   let kid = try await createIssuerKey(
     algorithm, service: service, folder: folder, issuer: issuer, issuerName: issuerName)
   report("Created the issuer key \(kid) (\(algorithm.rawValue)) in \(folder.privateKeyPath(kid)).")
-  let statusKid = try await perform { () throws(RegistryError) in
-    try await service.createStatusKey(folder: folder, issuer: issuer, issuerName: issuerName)
-  }
-  report(
-    "Created the status key \(statusKid) (signs status snapshots and lists only) in \(folder.privateKeyPath(statusKid))."
-  )
   try await createTrustRoot(service: service, folder: folder, roots: roots, report: report)
   return service
 }

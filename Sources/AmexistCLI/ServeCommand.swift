@@ -210,7 +210,7 @@ struct StatusLifecycle: Service {
 /// when the registry has none); nil, with a warning, when it cannot sign.
 func statusRenewal(_ service: RegistryService, folder: KeyFolder) async -> StatusRenewal? {
   do {
-    let signer = try await service.statusSigner(from: folder)
+    let signer = try await service.statusSigner(from: folder, creating: true)
     let trust = try folder.loadTrust()
     return StatusRenewal(
       service: service, signer: signer, issuer: trust.issuer, policy: trust.witnessPolicy)
@@ -236,6 +236,11 @@ struct ServeCommand: AsyncParsableCommand {
       "Seconds between witnessing rounds while the log grows (at least one a day when it does not)."
   )
   var witnessInterval = 5
+  @Flag(
+    help:
+      "Do not publish status snapshots and lists (another server on the same database publishes them)."
+  )
+  var noStatusSnapshots = false
 
   mutating func validate() throws {
     do {
@@ -260,7 +265,7 @@ struct ServeCommand: AsyncParsableCommand {
       service, trust: trust, origin: origin, admin: admin, keys: folder,
       resources: global.resources,
       witnessEvery: writing ? .seconds(max(1, min(witnessInterval, 3600))) : nil,
-      status: writing ? await statusRenewal(service, folder: folder) : nil
+      status: writing && !noStatusSnapshots ? await statusRenewal(service, folder: folder) : nil
     ) { base in
       Console.out("Serving the registry on \(base)/ (Ctrl-C stops it); public origin \(origin).")
       Console.out(

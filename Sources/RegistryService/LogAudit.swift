@@ -32,12 +32,15 @@ public enum AuditProblem: Hashable, Sendable, CustomStringConvertible {
   /// A decision the log says a certifying body signed does not verify with that body's key as
   /// the log held it then, is for another registry, or says something else than its token.
   case bodyDecisionInvalid(index: Int64, reason: String)
+  /// An attestation holds a status list index an earlier one holds (their bits would be shared).
+  case statusIndexReused(index: Int64, statusIndex: Int64)
 
   /// The first index that does not match, when the problem names one.
   public var firstIndex: Int64? {
     switch self {
     case .missingEntry(let index), .entryMismatch(let index), .treeMismatch(let index),
-      .derivedMismatch(let index, _), .bodyDecisionInvalid(let index, _):
+      .derivedMismatch(let index, _), .bodyDecisionInvalid(let index, _),
+      .statusIndexReused(let index, _):
       return index
     case .checkpointMismatch(_, let first): return first
     case .checkpointBeyondLog(_, let entries), .rollback(_, let entries): return entries
@@ -68,6 +71,9 @@ public enum AuditProblem: Hashable, Sendable, CustomStringConvertible {
       return "SECURITY: the log has another tree at size \(size) than the given checkpoint (a fork)"
     case .bodyDecisionInvalid(let index, let reason):
       return "entry \(index) holds a body's decision that does not stand: \(reason)"
+    case .statusIndexReused(let index, let statusIndex):
+      return
+        "entry \(index) gives its attestation status list index \(statusIndex), which an earlier attestation holds"
     }
   }
 }
@@ -180,6 +186,7 @@ enum LogAudit {
     if problem == nil {
       problem = try attestationsTableProblem(snapshot, verified: verified)
     }
+    if problem == nil { problem = try statusIndexProblem(snapshot) }
     if problem == nil, entries > latestSize {
       problem = .unsealed(from: latestSize)
     }
@@ -192,6 +199,21 @@ enum LogAudit {
 }
 
 extension LogAudit {
+  /// The first attestation whose status list index an earlier one holds.
+  static func statusIndexProblem(_ snapshot: any RegistrySnapshot) throws -> AuditProblem? {
+    var taken: Set<Int64> = []
+    var problem: AuditProblem?
+    try snapshot.forEachEvent(from: 0) { logged in
+      guard problem == nil, case .attestationIssued(let issued) = logged.event,
+        let statusIndex = issued.statusIndex
+      else { return }
+      if !taken.insert(statusIndex).inserted {
+        problem = .statusIndexReused(index: logged.index, statusIndex: statusIndex)
+      }
+    }
+    return problem
+  }
+
   /// The first row of the attestations table that is not what the entries say (each logged
   /// attestation once, at its entry, with the document whose payload the entry hashed).
   static func attestationsTableProblem(_ snapshot: any RegistrySnapshot, verified: VerifiedLog)

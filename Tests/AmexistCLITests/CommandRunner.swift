@@ -132,25 +132,30 @@ struct CommandRunner {
 
   /// Starts `amexist serve --port 0` (its standard error into `serve.log` of the folder) and
   /// returns the process and its base URL once it listens; with `fileSizeLimit` (KiB), under
-  /// that `ulimit -f`.
-  func serve(environment: [String: String] = [:], fileSizeLimit: Int? = nil) async throws -> (
-    Process, URL
-  ) {
+  /// that `ulimit -f`. Without `statusSnapshots`, the server publishes none (for tests that
+  /// count the entries their own writes append).
+  func serve(
+    environment: [String: String] = [:], fileSizeLimit: Int? = nil, statusSnapshots: Bool = true
+  ) async throws -> (Process, URL) {
     let runner = self
+    let extra = statusSnapshots ? [] : ["--no-status-snapshots"]
     let started = try await offPool {
-      Unchecked(try runner.serveBlocking(environment: environment, fileSizeLimit: fileSizeLimit))
+      Unchecked(
+        try runner.serveBlocking(
+          environment: environment, fileSizeLimit: fileSizeLimit, extra: extra))
     }
     return started.value
   }
 
-  private func serveBlocking(environment: [String: String], fileSizeLimit: Int?) throws -> (
-    Process, URL
-  ) {
-    let process = command(["serve", "--port", "0"], environment: environment)
+  private func serveBlocking(environment: [String: String], fileSizeLimit: Int?, extra: [String])
+    throws -> (Process, URL)
+  {
+    let process = command(["serve", "--port", "0"] + extra, environment: environment)
     if let fileSizeLimit {
       process.executableURL = URL(fileURLWithPath: "/bin/bash")
       process.arguments = [
-        "-c", "ulimit -f \(fileSizeLimit) && exec \"$0\" serve --port 0", Self.executable.path,
+        "-c", "ulimit -f \(fileSizeLimit) && exec \"$0\" serve --port 0 \(extra.joined(separator: " "))",
+        Self.executable.path,
       ]
     }
     let out = Pipe()

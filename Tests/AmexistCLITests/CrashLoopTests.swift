@@ -271,7 +271,7 @@ final class CrashHarness: Sendable {
         crash["AMEXIST_TEST_CRASH_AT"] = "\(point.rawValue):\(Int.random(in: 1...4))"
         named += 1
       }
-      let (process, base) = try await cli.serve(environment: environment.merging(crash) { $1 })
+      let (process, base) = try await cli.serve(environment: environment.merging(crash) { $1 }, statusSnapshots: false)
       let deadline = ContinuousClock.now + .seconds(20)
       await withTaskGroup(of: Void.self) { group in
         for number in 0..<clients {
@@ -294,7 +294,7 @@ final class CrashHarness: Sendable {
       try await check(initial: initial, settled: false, cycle: cycle)
     }
     // A last server without crashes: every write still unanswered is sent again with its key.
-    let (process, base) = try await cli.serve(environment: environment)
+    let (process, base) = try await cli.serve(environment: environment, statusSnapshots: false)
     for number in 0..<clients {
       while let write = queues.withLock({ $0[number].first }) {
         switch await send(write, to: base) {

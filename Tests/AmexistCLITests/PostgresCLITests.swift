@@ -64,7 +64,7 @@ struct PostgresCLITests {
     }
     var started: [URL] = []
     for _ in 0..<servers {
-      let (process, base) = try await cli.serve(environment: environment)
+      let (process, base) = try await cli.serve(environment: environment, statusSnapshots: false)
       processes.append(process)
       started.append(base)
     }

@@ -94,7 +94,7 @@ struct StorageFaultTests {
     defer { _ = try? Self.shell("umount -l '\(cli.folder.path)'") }
     let token = try await Self.registry(cli)
     let initial = try await cli.audited().entries
-    let (process, base) = try await cli.serve()
+    let (process, base) = try await cli.serve(statusSnapshots: false)
     defer { if process.isRunning { process.terminate() } }
     var acknowledged: [Int64] = []
     for number in 0..<3 {
@@ -131,7 +131,7 @@ struct StorageFaultTests {
         as? Int) ?? 0
     }
     let initial = try await cli.audited().entries
-    let (process, base) = try await cli.serve(fileSizeLimit: (sizes.max() ?? 0) / 1024 + 48)
+    let (process, base) = try await cli.serve(fileSizeLimit: (sizes.max() ?? 0) / 1024 + 48, statusSnapshots: false)
     defer { if process.isRunning { process.terminate() } }
     var acknowledged: [Int64] = []
     let refusals = try await Self.writeUntilRefused(
@@ -142,7 +142,7 @@ struct StorageFaultTests {
     process.terminate()
     process.waitUntilExit()
     // Without the limit, the registry takes writes again.
-    let (again, againBase) = try await cli.serve()
+    let (again, againBase) = try await cli.serve(statusSnapshots: false)
     let (status, index) = try await Self.register(1_000, base: againBase, token: token)
     #expect(status == 201)
     if let index { acknowledged.append(index) }
@@ -159,7 +159,7 @@ struct StorageFaultTests {
     defer { cli.folder.remove() }
     let token = try await Self.registry(cli)
     let initial = try await cli.audited().entries
-    let (process, base) = try await cli.serve()
+    let (process, base) = try await cli.serve(statusSnapshots: false)
     defer { if process.isRunning { process.terminate() } }
     let writer = Task {
       var acknowledged: [Int64] = []
@@ -194,7 +194,7 @@ struct StorageFaultTests {
     }
     try FileManager.default.copyItem(
       atPath: cli.path("backup.sqlite"), toPath: cli.path("Registry/registry.sqlite"))
-    let (restored, restoredBase) = try await cli.serve()
+    let (restored, restoredBase) = try await cli.serve(statusSnapshots: false)
     defer { if restored.isRunning { restored.terminate() } }
     if copiedEntries < initial + 80 {
       let (status, index) = try await Self.register(9_000, base: restoredBase, token: token)

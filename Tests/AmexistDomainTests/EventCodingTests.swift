@@ -89,6 +89,8 @@ struct EventCodingTests {
           key: "dreets.example/w+01020304+BAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", at: at)),
       .witnessRemoved(try WitnessRemoved(name: "dreets-ara", at: at)),
       .quorumSet(try QuorumSet(k: 2, fromSize: 120)),
+      .statusPublished(
+        try StatusPublished(sha256: String(repeating: "ab", count: 32), size: 120, issued: at)),
     ]
   }
 

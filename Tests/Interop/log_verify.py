@@ -68,6 +68,12 @@ entry = {
     "event": "attestationIssued", "payloadSHA256": hashlib.sha256(payload_bytes).hexdigest(),
     "recordedAt": payload["validFrom"], "siret": payload["credentialSubject"]["siret"], "v": 1,
 }
+# Since status lists, the entry records the credential's status index: the list number (two
+# lists, revocation and suspension, per block of 131,072) and the index in the list.
+if "credentialStatus" in payload:
+    first = payload["credentialStatus"][0]
+    number = int(first["statusListCredential"].rsplit("/", 1)[1])
+    entry["statusIndex"] = number // 2 * 131072 + int(first["statusListIndex"])
 leaf = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 # RFC 9162 §2.1.3.2.
