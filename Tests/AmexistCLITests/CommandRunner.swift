@@ -154,7 +154,8 @@ struct CommandRunner {
     if let fileSizeLimit {
       process.executableURL = URL(fileURLWithPath: "/bin/bash")
       process.arguments = [
-        "-c", "ulimit -f \(fileSizeLimit) && exec \"$0\" serve --port 0 \(extra.joined(separator: " "))",
+        "-c",
+        "ulimit -f \(fileSizeLimit) && exec \"$0\" serve --port 0 \(extra.joined(separator: " "))",
         Self.executable.path,
       ]
     }

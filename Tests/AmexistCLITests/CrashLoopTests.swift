@@ -271,7 +271,8 @@ final class CrashHarness: Sendable {
         crash["AMEXIST_TEST_CRASH_AT"] = "\(point.rawValue):\(Int.random(in: 1...4))"
         named += 1
       }
-      let (process, base) = try await cli.serve(environment: environment.merging(crash) { $1 }, statusSnapshots: false)
+      let (process, base) = try await cli.serve(
+        environment: environment.merging(crash) { $1 }, statusSnapshots: false)
       let deadline = ContinuousClock.now + .seconds(20)
       await withTaskGroup(of: Void.self) { group in
         for number in 0..<clients {

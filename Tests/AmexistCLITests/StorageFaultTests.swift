@@ -131,7 +131,8 @@ struct StorageFaultTests {
         as? Int) ?? 0
     }
     let initial = try await cli.audited().entries
-    let (process, base) = try await cli.serve(fileSizeLimit: (sizes.max() ?? 0) / 1024 + 48, statusSnapshots: false)
+    let (process, base) = try await cli.serve(
+      fileSizeLimit: (sizes.max() ?? 0) / 1024 + 48, statusSnapshots: false)
     defer { if process.isRunning { process.terminate() } }
     var acknowledged: [Int64] = []
     let refusals = try await Self.writeUntilRefused(
