@@ -182,6 +182,15 @@ let package = Package(
       swiftSettings: strictSettings
     ),
     .executableTarget(
+      name: "amexist-status-benchmark",
+      dependencies: [
+        "AmexistDomain", "Attestation", "RegistryService", "RegistryStore", "RegistryStoreSQLite",
+        "TransparencyLog",
+      ],
+      path: "Benchmarks/StatusSpeed",
+      swiftSettings: strictSettings
+    ),
+    .executableTarget(
       name: "amexist-store-benchmark",
       dependencies: [
         "AmexistDomain", "Attestation", "RegistryStore", "RegistryStorePostgres",

@@ -72,6 +72,11 @@ enum Texts {
     "verifyTitle": "Vérifier une attestation", "verdict": "Résultat",
     "verifyLabel": "Collez le contenu du fichier .amexist.json ou le jeton JWS",
     "verifyButton": "Vérifier",
+    "offlineTitle": "Vérifier hors ligne avec un instantané de statut",
+    "offlineHelp":
+      "Sans réseau, cette page vérifie dans le navigateur la signature du fichier .amexist.json ci-dessus et son état dans un instantané de statut (téléchargé depuis /status), avec les clés publiées par le registre.",
+    "offlineSnapshot": "Instantané de statut (fichier de /status)",
+    "offlineButton": "Vérifier hors ligne",
     "verifyFile": "Choisir le fichier .amexist.json ou le PDF",
     "verifyHelp":
       "La vérification contrôle la signature avec les clés publiées, la preuve d'inscription au journal et l'état actuel dans le registre. Seuls les champs vérifiés sont affichés.",
@@ -142,6 +147,11 @@ enum Texts {
     "verifyTitle": "Verify an attestation", "verdict": "Verdict",
     "verifyLabel": "Paste the content of the .amexist.json file or the JWS token",
     "verifyButton": "Verify",
+    "offlineTitle": "Verify offline with a status snapshot",
+    "offlineHelp":
+      "Without a network, this page checks in the browser the signature of the .amexist.json file above and its status in a status snapshot (downloaded from /status), with the keys the registry publishes.",
+    "offlineSnapshot": "Status snapshot (the file from /status)",
+    "offlineButton": "Verify offline",
     "verifyFile": "Choose the .amexist.json file or the PDF",
     "verifyHelp":
       "Verification checks the signature with the published keys, the proof that the log holds the attestation and its current status in the registry. Only verified fields are shown.",

@@ -13,8 +13,29 @@ extension Site {
     let language = PageLanguage.of(request)
     return page(
       "verify", title: Texts.table(language)["verifyTitle"] ?? "", language: language,
-      path: "/verify", values: [:]
+      path: "/verify", values: ["trustData": Self.offlineTrust(try await trust())]
     ).response(to: request)
+  }
+
+  /// What the page's script needs to check a bundle and a status snapshot offline: the issuer
+  /// and its issuer and status keys, with their windows (the trust file's, as verified here).
+  static func offlineTrust(_ trust: TrustFile) -> String {
+    func keys(_ list: [TrustedKey]) -> JSONValue {
+      .array(
+        list.map { key in
+          .object([
+            "kid": .string(key.kid), "jwk": key.publicKey.jwk(kid: key.kid),
+            "validFrom": .string(key.validFrom.description),
+            "validUntil": key.validUntil.map { .string($0.description) } ?? .null,
+            "revokedAt": key.revokedAt.map { .string($0.description) } ?? .null,
+          ])
+        })
+    }
+    return CanonicalJSON.string(
+      .object([
+        "issuer": .string(trust.issuer), "keys": keys(trust.keys),
+        "statusKeys": keys(trust.statusKeys),
+      ]))
   }
 
   func verify(_ request: Request, context: RegistryRequestContext) async throws -> Response {
@@ -55,7 +76,10 @@ extension Site {
     case .html:
       return page(
         "verify", title: Texts.table(language)["verifyTitle"] ?? "", language: language,
-        path: "/verify", values: ["result": result.view(language)]
+        path: "/verify",
+        values: [
+          "result": result.view(language), "trustData": Self.offlineTrust(verifier.trust),
+        ]
       ).response(to: request)
     }
   }

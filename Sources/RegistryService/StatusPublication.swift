@@ -157,15 +157,25 @@ extension RegistryService {
     let now = clock.now()
     return try await read { snapshot in
       let size = try snapshot.count()
-      let keys = try snapshot.addedKeyIDs().compactMap { kid in
-        KeyRecord.fold(try snapshot.events(about: .key(kid)))
-      }.filter { $0.owner == nil && $0.purpose == .attestations }
+      // One pass over the verified entries, grouped by subject: far fewer reads than one
+      // lookup per service.
+      var histories: [SIRET: [LoggedEvent]] = [:]
+      var keyEvents: [String: [LoggedEvent]] = [:]
+      try snapshot.forEachEvent(from: 0) { logged in
+        switch logged.event.subject {
+        case .service(let siret): histories[siret, default: []].append(logged)
+        case .key(let kid): keyEvents[kid, default: []].append(logged)
+        case .registry, .status, .body: break
+        }
+      }
+      let keys = keyEvents.values.compactMap(KeyRecord.fold).filter {
+        $0.owner == nil && $0.purpose == .attestations
+      }.sorted { $0.addedIndex < $1.addedIndex }
       var exceptions: [StatusException] = []
       var overdue: [OverdueReserves] = []
       var indexed: [(index: Int64, status: AttestationStatus)] = []
       for siret in try snapshot.registeredServices() {
-        guard let state = ServiceState.fold(try snapshot.events(about: .service(siret)), at: now)
-        else { continue }
+        guard let state = ServiceState.fold(histories[siret] ?? [], at: now) else { continue }
         if state.reservesOverdue, let reserves = state.reserves {
           overdue.append(OverdueReserves(siret: siret, deadline: reserves.deadline))
         }

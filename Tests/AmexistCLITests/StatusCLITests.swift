@@ -59,6 +59,17 @@ struct StatusCLITests {
     #expect(verdict["reason"] == .string("suspended"))
     #expect(verdict["message"]?.stringValue?.contains("(reason: Audit de suivi)") == true)
     #expect(verdict["status"]?["treeSize"] != nil)
+    // The verify page's offline check, run by Node's WebCrypto on the same files.
+    let script = Vectors.packageRoot + "/Tests/Interop/offline_check.js"
+    func offline(_ file: String, _ snapshot: String) async throws -> JSONValue {
+      let run = try await ExternalTool.run(
+        "node", [script, cli.path("Keys/trust.json"), cli.path(file), cli.path(snapshot)])
+      #expect(run.status == 0, "\(run.stderr)")
+      return try StrictJSONParser().parse(Array(run.text.trimmingCharacters(in: .newlines).utf8))
+    }
+    let page = try await offline(bundle, "after.jwt")
+    #expect(page["code"] == .string("invalid"), "\(page)")
+    #expect(page["message"]?.stringValue?.contains("suspendue depuis le") == true, "\(page)")
     // The snapshot taken before the suspension still says valid while it is fresh: the
     // verdict says as of when. Past nextUpdate + 1 hour it says nothing (C5).
     #expect(try await cli.run(["verify", bundle, "--status", "before.jwt"]).status == 0)
@@ -82,6 +93,7 @@ struct StatusCLITests {
     _ = try await cli.run(["decision", "reinstate", siret])
     let second = try await attest(cli)
     #expect(try await cli.run(["verify", second, "--status", "after.jwt"]).status == 5)
+    #expect(try await offline(second, "after.jwt")["code"] == .string("unknown"))
     try await export(cli, "after.jwt")
     let both = try await cli.run(["verify", bundle, second, "--status", "after.jwt"])
     #expect(both.status == 0, "\(both.stdout) \(both.stderr)")
@@ -98,6 +110,8 @@ struct StatusCLITests {
     try parts.joined(separator: ".").write(
       toFile: cli.path("edited.jwt"), atomically: true, encoding: .utf8)
     #expect(try await cli.run(["verify", bundle, "--status", "edited.jwt"]).status == 1)
+    #expect(try await offline(bundle, "after.jwt")["code"] == .string("valid"))
+    #expect(try await offline(bundle, "edited.jwt")["code"] == .string("invalid"))
     // C26: the same payload signed by the issuer key (trusted for attestations only).
     let keys = try json(try await cli.run(["keys", "list", "--json"]))
     let kid = try #require(keys.arrayValue.first?["kid"]?.stringValue)
