@@ -284,7 +284,7 @@ let package = Package(
     .testTarget(
       name: "RegistryServiceTests",
       dependencies: [
-        "AmexistDomain", "RegistryStore", "RegistryStoreSQLite", "RegistryService",
+        "AmexistDomain", "Attestation", "RegistryStore", "RegistryStoreSQLite", "RegistryService",
         "RegistryTesting", "TransparencyLog", .product(name: "GRDB", package: "GRDB.swift"),
       ],
       swiftSettings: strictSettings

@@ -434,6 +434,7 @@ struct VerifyCommand: AsyncParsableCommand {
     if let online, let failure = await online.snapshotLogged(verified.sha256) {
       throw CLIError("status snapshot \(path): \(failure)", exitCode: failure.exitCode)
     }
+    try StatusHistory.standard().admit(verified)
     return verified
   }
 

@@ -222,3 +222,56 @@ struct TrustStanding {
     }
   }
 }
+
+/// The newest status snapshot a verifier has accepted for each registry (by its log's origin),
+/// in `$XDG_STATE_HOME/amexist/status/`: an older one, where an attestation was still clear, is
+/// refused (catalogue C6).
+struct StatusHistory {
+  /// The folder holding one file per log origin.
+  let folder: String
+
+  /// Beside the trust pins.
+  static func standard(pins: TrustPins = .standard()) -> StatusHistory {
+    StatusHistory(
+      folder: ((pins.folder as NSString).deletingLastPathComponent as NSString)
+        .appendingPathComponent("status"))
+  }
+
+  func path(_ origin: String) -> String {
+    (folder as NSString).appendingPathComponent(PayloadHash.hex(of: Array(origin.utf8)) + ".json")
+  }
+
+  /// Refuses `snapshot` when it is older (a smaller tree, or issued earlier) than the newest one
+  /// accepted for its registry; else keeps it as the newest.
+  func admit(_ snapshot: VerifiedStatusSnapshot) throws(CLIError) {
+    let origin = snapshot.checkpoint.checkpoint.origin
+    let size = snapshot.checkpoint.checkpoint.size
+    if let data = FileManager.default.contents(atPath: path(origin)),
+      let value = try? StrictJSONParser(maximumSize: 4096, maximumDepth: 2).parse([UInt8](data)),
+      case .integer(let seenSize)? = value["size"], case .string(let text)? = value["issued"],
+      let seenIssued = try? Instant(parsing: text)
+    {
+      if size < seenSize || snapshot.snapshot.issued < seenIssued {
+        throw CLIError(
+          "status unknown: this status snapshot (tree size \(size), issued \(snapshot.snapshot.issued)) is older than one already accepted (tree size \(seenSize), issued \(seenIssued)): a rollback? use the newer one",
+          exitCode: VerificationFailure.statusUnknown("").exitCode)
+      }
+      if size == seenSize && snapshot.snapshot.issued == seenIssued { return }
+    }
+    let bytes = CanonicalJSON.encode(
+      .object([
+        "size": .integer(size), "issued": .string(snapshot.snapshot.issued.description),
+        "origin": .string(origin),
+      ]))
+    do {
+      try FileManager.default.createDirectory(
+        atPath: folder, withIntermediateDirectories: true,
+        attributes: [.posixPermissions: 0o700])
+      try Data(bytes).write(to: URL(fileURLWithPath: path(origin)), options: .atomic)
+    } catch {
+      Console.warning(
+        "cannot keep the newest status snapshot seen in \(path(origin)) (\(error.localizedDescription)): rollback protection lasts only this run"
+      )
+    }
+  }
+}

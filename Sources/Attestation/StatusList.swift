@@ -149,15 +149,11 @@ public struct StatusListCredential: Hashable, Sendable {
   public static func verify(
     _ token: [UInt8], trust: TrustFile, number: Int64, now: Instant
   ) throws(VerificationFailure) -> StatusListCredential {
-    var token = token
-    while let last = token.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") {
-      token.removeLast()
-    }
     let verified: VerifiedJWS
     do {
-      verified = try CompactJWS.verify(
-        token, key: { trust.statusKey($0)?.publicKey }, expectedType: Self.jwsType,
-        maximumSize: Self.maximumSize)
+      verified = try StatusSnapshot.verifyStatusJWS(
+        token, trust: trust, type: Self.jwsType, maximumSize: Self.maximumSize
+      ).verified
     } catch {
       switch error {
       case .unknownKey:

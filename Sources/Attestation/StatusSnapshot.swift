@@ -196,23 +196,34 @@ public struct StatusSnapshot: Hashable, Sendable {
       reservesOverdue: reserves)
   }
 
+  /// A status document's compact JWS (line ends after it ignored) verified with a status key of
+  /// `trust`: the token and what it says.
+  static func verifyStatusJWS(
+    _ bytes: [UInt8], trust: TrustFile, type: String, maximumSize: Int
+  ) throws(JWSFailure) -> (token: [UInt8], verified: VerifiedJWS) {
+    var token = bytes
+    while let last = token.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") {
+      token.removeLast()
+    }
+    let verified = try CompactJWS.verify(
+      token, key: { trust.statusKey($0)?.publicKey }, expectedType: type,
+      maximumSize: maximumSize)
+    return (token, verified)
+  }
+
   /// Verifies a snapshot against `trust`: signed by one of its status keys (another key is
   /// untrusted, exit 7; a signature that does not verify is exit 1), by this registry (its
   /// issuer and its log's checkpoint, else exit 7), its checkpoint signed by the log and, when
   /// the trust file sets a quorum for its size, cosigned by that quorum (else its age is
   /// unknown: exit 5). Its age is measured from the quorum's cosignatures, else from `issued`.
-  public static func verify(_ token: [UInt8], trust: TrustFile, realNow: Instant)
+  public static func verify(_ bytes: [UInt8], trust: TrustFile, realNow: Instant)
     throws(VerificationFailure) -> VerifiedStatusSnapshot
   {
-    var token = token
-    while let last = token.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") {
-      token.removeLast()
-    }
+    let token: [UInt8]
     let verified: VerifiedJWS
     do {
-      verified = try CompactJWS.verify(
-        token, key: { trust.statusKey($0)?.publicKey }, expectedType: Self.jwsType,
-        maximumSize: Self.maximumSize)
+      (token, verified) = try verifyStatusJWS(
+        bytes, trust: trust, type: Self.jwsType, maximumSize: Self.maximumSize)
     } catch {
       switch error {
       case .malformed, .tooLarge: throw .malformed("status snapshot: \(error)")

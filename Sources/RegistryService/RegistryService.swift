@@ -40,6 +40,8 @@ public struct RegistryService: Sendable {
   public let statusIndexes: StatusIndexes
   /// The status snapshot and lists this process hands out (shared by the service's copies).
   public let currentStatus: CurrentStatus
+  /// The status board's per-service results (shared by the service's copies).
+  public let statusBoards: StatusBoardCache
 
   /// A service over `store`, stamping events with `clock`, sealing every write with a
   /// checkpoint signed by `logSigner` and recording it in `publishedCheckpoint`.
@@ -59,6 +61,7 @@ public struct RegistryService: Sendable {
     self.witnessing = WitnessingState()
     self.statusIndexes = StatusIndexes()
     self.currentStatus = CurrentStatus()
+    self.statusBoards = StatusBoardCache()
   }
 
   /// Today's date in Paris, by the service's clock.

@@ -44,6 +44,32 @@ public final class CurrentStatus: Sendable {
   public func publish(_ release: StatusRelease) { state.withLock { $0 = release } }
 }
 
+/// The per-service results of the last status board this process computed (shared by the
+/// service's copies), so that a renewal after a write folds only what the write touched.
+public final class StatusBoardCache: Sendable {
+  /// One service's part of the board.
+  struct ServiceStanding: Sendable {
+    var exceptions: [StatusException] = []
+    var overdue: OverdueReserves?
+    var indexed: [(index: Int64, status: AttestationStatus)] = []
+  }
+
+  /// The board as of a log size and a Paris day.
+  struct State: Sendable {
+    var size: Int64
+    var day: CalendarDate
+    var services: [SIRET: ServiceStanding]
+  }
+
+  let state = Mutex<State?>(nil)
+
+  /// Empty: the first board folds every service.
+  public init() {}
+
+  /// Forgets every result: the next board folds every service, as on a new day.
+  public func forget() { state.withLock { $0 = nil } }
+}
+
 /// Every attestation's standing at one tree size, read from a complete verified read: what
 /// the status snapshot lists and the status lists' bits say.
 public struct StatusBoard: Sendable {
@@ -153,48 +179,92 @@ extension RegistryService {
   }
 
   /// Every attestation's status at the log's current size, now, from a complete verified read.
+  ///
+  /// A service's state changes only with its own events and at Paris day boundaries (decision
+  /// dates, validity and réserves deadlines are days), so after the first read only the services
+  /// that new entries touch are folded again, the same day; a new day, or a key event (a
+  /// revocation reaches any service), folds them all.
   public func statusBoard() async throws(RegistryError) -> StatusBoard {
     let now = clock.now()
+    let cache = statusBoards
     return try await read { snapshot in
       let size = try snapshot.count()
-      // One pass over the verified entries, grouped by subject: far fewer reads than one
-      // lookup per service.
-      var histories: [SIRET: [LoggedEvent]] = [:]
-      var keyEvents: [String: [LoggedEvent]] = [:]
-      try snapshot.forEachEvent(from: 0) { logged in
-        switch logged.event.subject {
-        case .service(let siret): histories[siret, default: []].append(logged)
-        case .key(let kid): keyEvents[kid, default: []].append(logged)
-        case .registry, .status, .body: break
+      let day = CalendarDate(parisDayOf: now)
+      var state = cache.state.withLock { $0 }
+      var touched: Set<SIRET>?
+      if let known = state, known.day == day, known.size <= size {
+        var changed: Set<SIRET> = []
+        var keysChanged = false
+        try snapshot.forEachEvent(from: known.size) { logged in
+          switch logged.event.subject {
+          case .service(let siret): changed.insert(siret)
+          case .key: keysChanged = true
+          case .registry, .status, .body: break
+          }
+        }
+        if !keysChanged { touched = changed }
+      }
+      if touched == nil { state = StatusBoardCache.State(size: size, day: day, services: [:]) }
+      guard var board = state else { throw RegistryError.log("no status board") }
+      let keys = try snapshot.addedKeyIDs().compactMap { kid in
+        KeyRecord.fold(try snapshot.events(about: .key(kid)))
+      }.filter { $0.owner == nil && $0.purpose == .attestations }
+      if let touched {
+        for siret in touched {
+          board.services[siret] = try Self.standing(
+            of: try snapshot.events(about: .service(siret)), at: now, keys: keys,
+            snapshot: snapshot)
+        }
+      } else {
+        // One pass over the verified entries, grouped by service: far fewer reads than one
+        // lookup per service.
+        var histories: [SIRET: [LoggedEvent]] = [:]
+        try snapshot.forEachEvent(from: 0) { logged in
+          if case .service(let siret) = logged.event.subject {
+            histories[siret, default: []].append(logged)
+          }
+        }
+        for (siret, history) in histories {
+          board.services[siret] = try Self.standing(
+            of: history, at: now, keys: keys, snapshot: snapshot)
         }
       }
-      let keys = keyEvents.values.compactMap(KeyRecord.fold).filter {
-        $0.owner == nil && $0.purpose == .attestations
-      }.sorted { $0.addedIndex < $1.addedIndex }
+      board.size = size
+      let kept = board
+      cache.state.withLock { $0 = kept }
       var exceptions: [StatusException] = []
       var overdue: [OverdueReserves] = []
       var indexed: [(index: Int64, status: AttestationStatus)] = []
-      for siret in try snapshot.registeredServices() {
-        guard let state = ServiceState.fold(histories[siret] ?? [], at: now) else { continue }
-        if state.reservesOverdue, let reserves = state.reserves {
-          overdue.append(OverdueReserves(siret: siret, deadline: reserves.deadline))
-        }
-        for record in state.attestations {
-          let key = try Self.signingKey(of: record, keys: keys, snapshot: snapshot)
-          let status = AttestationStatus.of(record, in: state, signingKey: key)
-          if let index = record.statusIndex { indexed.append((index, status)) }
-          guard let (since, reason) = Self.cause(of: status, state: state, key: key) else {
-            continue
-          }
-          exceptions.append(
-            StatusException(
-              id: record.id, index: record.index, status: status, since: since, reason: reason))
-        }
+      for standing in board.services.values {
+        exceptions += standing.exceptions
+        if let reserves = standing.overdue { overdue.append(reserves) }
+        indexed += standing.indexed
       }
       return StatusBoard(
         size: size, asOf: now, exceptions: exceptions, reservesOverdue: overdue,
-        indexed: indexed)
+        indexed: indexed.sorted { $0.index < $1.index })
     }
+  }
+
+  /// What the status says of one service's attestations, from its history at `now`.
+  static func standing(
+    of history: [LoggedEvent], at now: Instant, keys: [KeyRecord], snapshot: any RegistrySnapshot
+  ) throws -> StatusBoardCache.ServiceStanding {
+    var standing = StatusBoardCache.ServiceStanding()
+    guard let state = ServiceState.fold(history, at: now) else { return standing }
+    if state.reservesOverdue, let reserves = state.reserves {
+      standing.overdue = OverdueReserves(siret: state.siret, deadline: reserves.deadline)
+    }
+    for record in state.attestations {
+      let key = try Self.signingKey(of: record, keys: keys, snapshot: snapshot)
+      let status = AttestationStatus.of(record, in: state, signingKey: key)
+      if let index = record.statusIndex { standing.indexed.append((index, status)) }
+      guard let (since, reason) = Self.cause(of: status, state: state, key: key) else { continue }
+      standing.exceptions.append(
+        StatusException(
+          id: record.id, index: record.index, status: status, since: since, reason: reason))
+    }
+    return standing
   }
 
   /// The issuer key that signed `record`: the one key whose window covers its issuance when

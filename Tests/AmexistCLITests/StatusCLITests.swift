@@ -12,21 +12,11 @@ import TransparencyLog
 struct StatusCLITests {
   let siret = "73282932000074"
 
-  /// A registry with one active service at level 2.
-  func registry() async throws -> CommandRunner {
-    try await CommandRunner.prepared([
-      ["init"], ["service", "add", siret, "--name", "Santé Travail Lyon", "--region", "84"],
-      [
-        "decision", "grant", siret, "--level", "2", "--decided", "2026-01-10", "--valid-until",
-        "2029-01-09",
-      ],
-    ])
-  }
+  /// A registry with one active service at level 2 (the attestation tests' own).
+  func registry() async throws -> CommandRunner { try await AttestationCLITests().registry() }
 
   func attest(_ cli: CommandRunner) async throws -> String {
-    let output = try await cli.run(["attest", siret, "--out", "out"])
-    #expect(output.status == 0, "\(output.stderr)")
-    return output.stdout.trimmingCharacters(in: .newlines)
+    try await AttestationCLITests().attest(cli)
   }
 
   func export(_ cli: CommandRunner, _ file: String) async throws {
@@ -40,7 +30,7 @@ struct StatusCLITests {
   }
 
   @Test(
-    "C3 C5 C26: a suspension after issuance is caught offline with a fresh snapshot (exit 4, with date and reason) and not with a stale one (exit 5); a snapshot edited (1), signed by the issuer key (7), or older than the attestation (5) is refused"
+    "C3 C5 C6 C26: a suspension after issuance is caught offline with a fresh snapshot (exit 4, with date and reason) and not with a stale one (exit 5); an older snapshot than one accepted is refused (5); a snapshot edited (1), signed by the issuer key (7), or older than the attestation (5) is refused"
   )
   func offlineSnapshot() async throws {
     let cli = try await registry()
@@ -70,11 +60,14 @@ struct StatusCLITests {
     let page = try await offline(bundle, "after.jwt")
     #expect(page["code"] == .string("invalid"), "\(page)")
     #expect(page["message"]?.stringValue?.contains("suspendue depuis le") == true, "\(page)")
-    // The snapshot taken before the suspension still says valid while it is fresh: the
-    // verdict says as of when. Past nextUpdate + 1 hour it says nothing (C5).
-    #expect(try await cli.run(["verify", bundle, "--status", "before.jwt"]).status == 0)
+    // C6: the snapshot taken before the suspension, where the attestation was still clear,
+    // is refused once a newer one was accepted: a rollback.
+    let rolledBack = try await cli.run(["verify", bundle, "--status", "before.jwt"])
+    #expect(rolledBack.status == 5, "\(rolledBack.stdout)")
+    #expect(rolledBack.stderr.contains("older than one already accepted"), "\(rolledBack.stderr)")
+    // C5: past nextUpdate + 1 hour a snapshot says nothing.
     let stale = try await cli.run([
-      "verify", bundle, "--status", "before.jwt", "--now", Self.later(hours: 26),
+      "verify", bundle, "--status", "after.jwt", "--now", Self.later(hours: 26),
     ])
     #expect(stale.status == 5, "\(stale.stdout)")
     #expect(stale.stderr.contains("stale since"), "\(stale.stderr)")
