@@ -38,7 +38,9 @@ struct KeysCommand: AsyncParsableCommand {
 
     func run() async throws {
       let service = try await global.openService()
-      let records = try await perform { () throws(RegistryError) in try await service.keyRecords() }
+      let records = try await perform { () throws(RegistryError) in
+        try await service.keyRecords() + service.statusKeyRecords()
+      }
       let now = service.clock.now()
       if global.json {
         Console.out(
@@ -47,6 +49,7 @@ struct KeysCommand: AsyncParsableCommand {
               records.map { record in
                 .object([
                   "kid": .string(record.kid), "alg": .string(record.algorithm),
+                  "use": .string(record.purpose == .status ? "status" : "attestations"),
                   "validFrom": .string(record.validFrom.description),
                   "validUntil": record.validUntil.map { .string($0.description) } ?? .null,
                   "revokedAt": record.revokedAt.map { .string($0.description) } ?? .null,
@@ -60,14 +63,15 @@ struct KeysCommand: AsyncParsableCommand {
         return
       }
       var table = TextTable(headers: [
-        "Key id", "Alg", "Valid from", "Valid until", "Revoked at", "Status", "Private file",
+        "Key id", "Use", "Alg", "Valid from", "Valid until", "Revoked at", "Status", "Private file",
       ])
       for record in records {
         let status =
           record.revokedAt != nil
           ? "revoked" : record.maySign(at: now) ? "signing" : "retired (verifies its window)"
         table.rows.append([
-          record.kid, record.algorithm, record.validFrom.description,
+          record.kid, record.purpose == .status ? "status" : "attestations", record.algorithm,
+          record.validFrom.description,
           record.validUntil?.description ?? "—",
           record.revokedAt?.description ?? "—", status,
           global.keyFolder.hasPrivateKey(record.kid)

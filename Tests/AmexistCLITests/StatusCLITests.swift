@@ -91,6 +91,10 @@ struct StatusCLITests {
     let both = try await cli.run(["verify", bundle, second, "--status", "after.jwt"])
     #expect(both.status == 0, "\(both.stdout) \(both.stderr)")
     #expect(both.stdout.contains("2 files: 2 valid, 0 not valid"))
+    // log audit checks that no status index is held twice and recomputes the lists.
+    let audit = try json(try await cli.run(["log", "audit", "--json"]))
+    #expect(audit["ok"] == .bool(true))
+    #expect(audit["statusLists"]?.arrayValue.count == 2, "\(audit)")
 
     // C26: a payload edited.
     let token = try String(contentsOfFile: cli.path("after.jwt"), encoding: .utf8)
