@@ -236,7 +236,6 @@ extension RegistryService {
     document: (@Sendable (AttestationClaims) throws -> Void)? = nil
   ) async throws(RegistryError) -> IssuedAttestation {
     let clock = self.clock
-    let statusIndexes = self.statusIndexes
     let id = "urn:uuid:" + UUID().uuidString.lowercased()
     let issued = Mutex<(AttestationClaims, String, String?, LoggedEvent?)?>(nil)
     let receipt = try await sealedAppend { snapshot in
@@ -252,7 +251,7 @@ extension RegistryService {
         let claims = AttestationClaims(
           state: state, id: id, issuer: issuer, issuerName: issuerName, issuedAt: now, lang: lang,
           scheme: try Self.scheme(of: snapshot), certification: bodyDecision?.certification,
-          statusIndex: try statusIndexes.draw(snapshot))
+          statusIndex: snapshot.drawStatusIndex())
       else {
         throw RegistryError.refused(
           .ruleViolated(.attestationNeedsActiveLevel(siret, standing: state.standing)))

@@ -36,8 +36,6 @@ public struct RegistryService: Sendable {
   public let verifiedLog: VerifiedLogCache
   /// What the registry's witnesses last answered (shared by the service's copies).
   public let witnessing: WitnessingState
-  /// The status indexes attestations hold (shared by the service's copies).
-  public let statusIndexes: StatusIndexes
   /// The status snapshot and lists this process hands out (shared by the service's copies).
   public let currentStatus: CurrentStatus
   /// The status board's per-service results (shared by the service's copies).
@@ -59,7 +57,6 @@ public struct RegistryService: Sendable {
     self.clock = clock
     self.verifiedLog = VerifiedLogCache()
     self.witnessing = WitnessingState()
-    self.statusIndexes = StatusIndexes()
     self.currentStatus = CurrentStatus()
     self.statusBoards = StatusBoardCache()
   }

@@ -4,32 +4,6 @@ import RegistryStore
 import Synchronization
 import TransparencyLog
 
-/// The status indexes attestations hold, as far as the service has read the log (shared by
-/// the service's copies), so that a new attestation draws an index no other holds without
-/// reading the whole log again at each issuance.
-public final class StatusIndexes: Sendable {
-  let state = Mutex<(scanned: Int64, taken: Set<Int64>)>((0, []))
-
-  /// An empty set: the first issuance reads the log once.
-  public init() {}
-
-  /// Brings the set up to `snapshot`'s size and draws a free index with the system CSPRNG.
-  func draw(_ snapshot: any RegistrySnapshot) throws -> Int64 {
-    let size = try snapshot.count()
-    return try state.withLock { state in
-      if state.scanned > size { state = (0, []) }
-      try snapshot.forEachEvent(from: state.scanned) { logged in
-        if case .attestationIssued(let issued) = logged.event, let index = issued.statusIndex {
-          state.taken.insert(index)
-        }
-      }
-      state.scanned = size
-      var random = SystemRandomNumberGenerator()
-      return StatusListLayout.draw(avoiding: state.taken, using: &random)
-    }
-  }
-}
-
 /// The status release a server hands out: the newest one it published (nil before the first).
 public final class CurrentStatus: Sendable {
   let state = Mutex<StatusRelease?>(nil)

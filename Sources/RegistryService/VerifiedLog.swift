@@ -34,6 +34,8 @@ struct VerifiedLog: Sendable {
   private(set) var signedDecisions: [String: Int64] = [:]
   /// Each attestation id's issuance entry.
   private(set) var attestations: [String: IssuedEntry] = [:]
+  /// The status list indexes the verified attestations hold.
+  private(set) var statusIndexes: Set<Int64> = []
   /// The signed note of the checkpoint the verified entries were last found to match.
   private(set) var checkpointNote: String?
 
@@ -77,6 +79,7 @@ struct VerifiedLog: Sendable {
     case .attestationIssued(let issued):
       let kept = IssuedEntry(index: entry.index, payloadSHA256: issued.payloadSHA256)
       attestations[issued.attestationID] = kept
+      if let index = issued.statusIndex { statusIndexes.insert(index) }
       return (issued.attestationID, kept)
     case .registryConfigured:
       // Only entry 0 names the scheme: a later one would change the rules of a running log.
@@ -311,6 +314,15 @@ struct VerifiedSnapshot: RegistrySnapshot {
   }
 
   func count() throws -> Int64 { size }
+
+  /// A status list index no verified attestation holds, drawn with the system CSPRNG (the
+  /// verified log already knows every index held: no pass over the log is made for it).
+  func drawStatusIndex() -> Int64 {
+    cache.state.withLock { verified in
+      var random = SystemRandomNumberGenerator()
+      return StatusListLayout.draw(avoiding: verified.statusIndexes, using: &random)
+    }
+  }
 
   func events(about subject: EventSubject) throws -> [LoggedEvent] {
     let indexes = cache.state.withLock { $0.subjects[subject] ?? [] }

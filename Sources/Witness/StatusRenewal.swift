@@ -2,6 +2,7 @@ import AmexistDomain
 public import AsyncHTTPClient
 public import Attestation
 import Foundation
+import Logging
 public import RegistryService
 import RegistryStore
 import TransparencyLog
@@ -50,6 +51,7 @@ public struct StatusRenewal: Sendable {
   /// Renews until the task is cancelled. A failed renewal is retried at the next poll; the
   /// previous release stays served meanwhile.
   public func serve(client: HTTPClient) async {
+    let logger = Logger(label: "amexist.status")
     var publishedAt = ContinuousClock.now
     var sizeAfter: Int64 = -1
     while !Task.isCancelled {
@@ -58,10 +60,15 @@ public struct StatusRenewal: Sendable {
       let size = (try? await service.uncheckedRead { try $0.count() }) ?? sizeAfter
       if size != sizeAfter || ContinuousClock.now - publishedAt >= Self.maximumAge {
         if sizeAfter >= 0 { try? await Task.sleep(for: coalescing) }
-        if let release = try? await renew(client: client) {
+        do {
+          let release = try await renew(client: client)
           publishedAt = ContinuousClock.now
           // A write that came between the read and the publication needs its own renewal.
           sizeAfter = release.logged?.index == release.size ? release.size + 1 : -2
+        } catch {
+          // The previous release stays served; the next attempt waits a little.
+          logger.warning("status snapshot not renewed: \(error.description)")
+          try? await Task.sleep(for: .seconds(5))
         }
       }
       try? await Task.sleep(for: pollInterval)
