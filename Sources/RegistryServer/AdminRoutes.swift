@@ -41,13 +41,19 @@ struct AdminAPI: Sendable {
     throws(SiteError) -> AdminToken
   {
     let client = site.client(of: request, context: context)
-    if site.failedAuthLimiter.isExhausted(client) {
+    let header = request.headers[.authorization] ?? ""
+    // The scheme's name is case-insensitive (RFC 9110, 11.1).
+    let presented =
+      header.prefix(7).lowercased() == "bearer " ? String(header.dropFirst(7)) : ""
+    // Failures are counted per client and per token id (`amx_<id>_…`, not secret): guessing one
+    // token's secret is throttled, and never locks out another valid token from the same
+    // address (an office behind one NAT).
+    let attempt = client + " " + String(presented.prefix(12))
+    if site.failedAuthLimiter.isExhausted(attempt) {
       throw .tooMany(retryAfter: max(1, Int(1 / site.settings.limits.failedAuthRate.perSecond)))
     }
-    let header = request.headers[.authorization] ?? ""
-    let presented = header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : ""
     guard let token = access.tokens.authenticate(presented, now: site.registry.clock.now()) else {
-      _ = site.failedAuthLimiter.take(client)
+      _ = site.failedAuthLimiter.take(attempt)
       site.metrics.authFailures.increment()
       logger.notice(
         "admin token refused",

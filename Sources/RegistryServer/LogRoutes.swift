@@ -120,7 +120,7 @@ extension Site {
     }
     return Reply(
       contentType: "application/json", bytes: bytes, cacheControl: "public, max-age=3600"
-    ).response(to: request)
+    ).publicRead().prepared().response(to: request)
   }
 
   func jwks(_ request: Request, context: RegistryRequestContext) async throws -> Response {

@@ -15,7 +15,9 @@ extension Site {
     _ request: Request, key: String, build: @Sendable () async throws -> Reply
   ) async throws -> Response {
     let generation = try await currentGeneration()
-    return try await replies.reply(key, generation: generation, build: build).response(to: request)
+    return try await replies.reply(key, generation: generation) {
+      try await build().publicRead()
+    }.response(to: request)
   }
 
   // MARK: Search
@@ -40,7 +42,7 @@ extension Site {
           "page": .integer(Int64(query.page)), "limit": .integer(Int64(query.limit)),
           "hasMore": .bool(hasMore),
         ])
-      ).response(to: request)
+      ).publicRead().prepared().response(to: request)
     case .html:
       let texts = Texts.table(language)
       var values: [String: Any] = [

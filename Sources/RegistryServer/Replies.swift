@@ -62,14 +62,32 @@ struct Reply: Sendable {
     return headers
   }
 
+  /// The same reply for a public read that the server negotiates (HTML or JSON, French or
+  /// English): caches are told so (`Vary`), and any site may read it unless it is a page
+  /// (CORS: `Access-Control-Allow-Origin: *`, `Cross-Origin-Resource-Policy: cross-origin`).
+  func publicRead() -> Reply {
+    var reply = self
+    reply.extraHeaders[.vary] = "Accept, Accept-Language"
+    if !contentType.hasPrefix("text/html") {
+      reply.extraHeaders[.accessControlAllowOrigin] = "*"
+      reply.extraHeaders[.crossOriginResourcePolicy] = "cross-origin"
+    }
+    return reply
+  }
+
+  /// Whether `If-None-Match` (a list of entity tags, or `*`) names this body, by the weak
+  /// comparison RFC 9110 asks for here: `W/"x"` matches `"x"`.
+  func matches(ifNoneMatch header: String) -> Bool {
+    header.split(separator: ",").contains { candidate in
+      let tag = candidate.trimmingCharacters(in: .whitespaces)
+      return tag == "*" || (tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag) == etag
+    }
+  }
+
   /// The response to `request`: 304 when its `If-None-Match` names this body.
   func response(to request: Request) -> Response {
     var headers = preparedHeaders ?? self.headers
-    if status == .ok, let match = request.headers[.ifNoneMatch],
-      match.split(separator: ",").contains(where: {
-        $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*"
-      })
-    {
+    if status == .ok, let match = request.headers[.ifNoneMatch], matches(ifNoneMatch: match) {
       return Response(status: .notModified, headers: headers)
     }
     headers[.contentLength] = String(body.readableBytes)

@@ -219,6 +219,31 @@ struct PublicRouteTests {
     }
   }
 
+  @Test(
+    "negotiated public reads say Vary: Accept, Accept-Language; JSON, the log, the badge and the status may be read by any site (CORS), pages, /verify and /admin not"
+  )
+  func varyAndCORS() async throws {
+    let harness = try await ServerHarness()
+    defer { harness.folder.remove() }
+    let (siret, _) = harness.activeSample
+    try await harness.test { client in
+      for path in [
+        "/services/\(siret).json", "/services.json", "/log/checkpoint", "/badge/\(siret).svg",
+      ] {
+        let reply = try await client.get(path)
+        #expect(reply.headers[.vary] == "Accept, Accept-Language", "\(path)")
+        #expect(reply.headers[.accessControlAllowOrigin] == "*", "\(path)")
+        #expect(reply.headers[.crossOriginResourcePolicy] == "cross-origin", "\(path)")
+      }
+      let page = try await client.get("/services/\(siret)")
+      #expect(page.headers[.vary] == "Accept, Accept-Language")
+      #expect(page.headers[.accessControlAllowOrigin] == nil)
+      #expect(page.headers[.crossOriginResourcePolicy] == "same-origin")
+      #expect(try await client.get("/verify").headers[.accessControlAllowOrigin] == nil)
+      #expect(try await client.get("/admin/services").headers[.accessControlAllowOrigin] == nil)
+    }
+  }
+
   @Test("a page not changed since the client's copy is answered 304")
   func conditionalRequests() async throws {
     let harness = try await ServerHarness()
@@ -230,6 +255,11 @@ struct PublicRouteTests {
       let second = try await client.get("/services/\(siret).json", [.ifNoneMatch: etag])
       #expect(second.status == .notModified)
       #expect(second.body.readableBytes == 0)
+      // Weak comparison: a cache that weakened the tag still gets 304.
+      let weak = try await client.get("/services/\(siret).json", [.ifNoneMatch: "W/" + etag])
+      #expect(weak.status == .notModified)
+      let other = try await client.get("/services/\(siret).json", [.ifNoneMatch: "W/\"other\""])
+      #expect(other.status == .ok)
       try await harness.service.update(
         siret, profile: try ServiceProfile(name: "Nouveau nom", region: "24"))
       let third = try await client.get("/services/\(siret).json", [.ifNoneMatch: etag])
