@@ -27,7 +27,7 @@ extension Site {
   {
     let language = PageLanguage.of(request)
     let format = ResponseFormat.of(request, hasSuffix: jsonPath)
-    let query = SearchQuery(request.uri.queryParameters, limits: settings.limits)
+    let query = try SearchQuery(request.uri.queryParameters, limits: settings.limits)
     let all = try await services()
     let matches = all.filter(query.matches)
     let start = min((query.page - 1) * query.limit, matches.count)
@@ -415,14 +415,51 @@ struct SearchQuery {
   var page = 1
   var limit: Int
 
-  init(_ parameters: Parameters, limits: ServerLimits) {
+  /// The largest page number asked for.
+  static let maximumPage = 1_000_000
+
+  /// The filters of `parameters`. An empty value means "any" (what the search form sends); a
+  /// value that is not one of the allowed ones is refused (400, naming them), never read as
+  /// "all services".
+  init(_ parameters: Parameters, limits: ServerLimits) throws(SiteError) {
+    func given(_ name: Substring) -> String? {
+      parameters[name].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+    }
     text = String((parameters["q"].map(String.init) ?? "").prefix(100))
       .trimmingCharacters(in: .whitespaces)
-    region = parameters["region"].flatMap { try? Region(code: String($0)) }
-    level = parameters["level"].flatMap { try? Level(parsing: String($0)) }
-    standing = parameters["standing"].flatMap { Standing(rawValue: String($0)) }
-    page = max(1, min(parameters["page"].flatMap { Int($0) } ?? 1, 1_000_000))
-    limit = max(1, min(parameters["limit"].flatMap { Int($0) } ?? 50, limits.maxPageSize))
+    if let code = given("region") {
+      guard let known = try? Region(code: code) else {
+        throw .badRequest(
+          "region must be an INSEE region code: \(Region.names.keys.sorted().joined(separator: ", "))"
+        )
+      }
+      region = known
+    }
+    if let number = given("level") {
+      guard let known = try? Level(parsing: number) else {
+        throw .badRequest("level must be 1, 2 or 3")
+      }
+      level = known
+    }
+    if let name = given("standing") {
+      guard let known = Standing(rawValue: name) else {
+        throw .badRequest(
+          "standing must be one of \(Standing.allCases.map(\.rawValue).joined(separator: ", "))")
+      }
+      standing = known
+    }
+    func number(_ name: Substring, default fallback: Int, in range: ClosedRange<Int>)
+      throws(SiteError) -> Int
+    {
+      guard let text = given(name) else { return fallback }
+      guard let value = Int(text), range.contains(value) else {
+        throw .badRequest(
+          "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+      }
+      return value
+    }
+    page = try number("page", default: 1, in: 1...Self.maximumPage)
+    limit = try number("limit", default: 50, in: 1...limits.maxPageSize)
   }
 
   var isEmpty: Bool { text.isEmpty && region == nil && level == nil && standing == nil }

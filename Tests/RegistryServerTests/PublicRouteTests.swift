@@ -43,14 +43,17 @@ struct PublicRouteTests {
     }
   }
 
-  @Test("E8: the page size is capped whatever limit is asked for")
+  @Test("E8: the page size is capped: a larger limit is refused (400) rather than served")
   func pageSizeCap() async throws {
     let harness = try await ServerHarness()
     defer { harness.folder.remove() }
     var settings = RegistryServerSettings(refreshInterval: .zero)
     settings.limits.maxPageSize = 4
     try await harness.test(settings) { client in
-      let page = try await client.get("/services.json?limit=1000000000")
+      let refused = try await client.get("/services.json?limit=1000000000")
+      #expect(refused.status == .badRequest)
+      #expect(refused.text.contains("limit must be a whole number from 1 to 4"))
+      let page = try await client.get("/services.json?limit=4")
       let body = try page.json()
       #expect(body["limit"] == .integer(4))
       #expect(body["services"]?.arrayValue?.count == 4)
@@ -241,6 +244,29 @@ struct PublicRouteTests {
       #expect(page.headers[.crossOriginResourcePolicy] == "same-origin")
       #expect(try await client.get("/verify").headers[.accessControlAllowOrigin] == nil)
       #expect(try await client.get("/admin/services").headers[.accessControlAllowOrigin] == nil)
+    }
+  }
+
+  @Test(
+    "invalid filters are 400 naming the allowed values, never all services; empty values mean any"
+  )
+  func strictFilters() async throws {
+    let harness = try await ServerHarness()
+    defer { harness.folder.remove() }
+    try await harness.test { client in
+      for (query, named) in [
+        ("standing=Active", "active, suspended"), ("level=5", "1, 2 or 3"), ("region=999", "84"),
+        ("page=0", "page"), ("page=abc", "page"), ("limit=101", "limit"), ("limit=-5", "limit"),
+      ] {
+        let reply = try await client.get("/services.json?\(query)")
+        #expect(reply.status == .badRequest, "\(query)")
+        #expect(reply.text.contains(named), "\(query): \(reply.text)")
+        #expect(try await client.get("/?\(query)").status == .badRequest, "\(query)")
+      }
+      let any = try await client.get("/services.json?q=&region=&level=&standing=&page=&limit=")
+      #expect(any.status == .ok)
+      #expect(
+        try await client.get("/services.json?standing=suspended&level=2&region=84").status == .ok)
     }
   }
 
