@@ -63,7 +63,8 @@ extension Site {
       ]
       if hasMore { values["nextPage"] = query.link(page: query.page + 1, language: language) }
       return page(
-        "search", title: texts["searchTitle"] ?? "", language: language, path: "/",
+        "search", title: texts["searchTitle"] ?? "", language: language,
+        path: query.link(page: query.page, language: nil),
         values: values
       ).response(to: request)
     }
@@ -480,16 +481,17 @@ struct SearchQuery {
         != nil)
   }
 
-  func link(page: Int, language: PageLanguage) -> String {
-    var items = [URLQueryItem(name: "lang", value: language.rawValue)]
+  /// The search's path with its filters and `page`, in `language` (none: the page's own).
+  func link(page: Int, language: PageLanguage?) -> String {
+    var items = language.map { [URLQueryItem(name: "lang", value: $0.rawValue)] } ?? []
     if !text.isEmpty { items.append(URLQueryItem(name: "q", value: text)) }
     if let region { items.append(URLQueryItem(name: "region", value: region.code)) }
     if let level { items.append(URLQueryItem(name: "level", value: "\(level.rawValue)")) }
     if let standing { items.append(URLQueryItem(name: "standing", value: standing.rawValue)) }
-    items.append(URLQueryItem(name: "page", value: "\(page)"))
+    if page > 1 || language != nil { items.append(URLQueryItem(name: "page", value: "\(page)")) }
     var components = URLComponents()
     components.path = "/"
-    components.queryItems = items
+    components.queryItems = items.isEmpty ? nil : items
     return components.string ?? "/"
   }
 }

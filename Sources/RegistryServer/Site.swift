@@ -117,7 +117,9 @@ struct Site: Sendable {
     context["t"] = texts
     context["title"] = title
     let other = language == .french ? PageLanguage.english : .french
-    context["otherLanguageLink"] = path + "?lang=" + other.rawValue
+    // The same page in the other language, its query (a search's filters) kept.
+    context["otherLanguageLink"] =
+      path + (path.contains("?") ? "&" : "?") + "lang=" + other.rawValue
     let html = library.render(context, withTemplate: template) ?? ""
     return .html(html, status: status)
   }

@@ -263,6 +263,11 @@ struct PublicRouteTests {
         #expect(reply.text.contains(named), "\(query): \(reply.text)")
         #expect(try await client.get("/?\(query)").status == .badRequest, "\(query)")
       }
+      // The language switch keeps the search's filters.
+      let filtered = try await client.get("/?q=sant%C3%A9&standing=active")
+      #expect(
+        filtered.text.contains("href=\"/?q=sant%C3%A9&amp;standing=active&amp;lang=en\""),
+        "\(filtered.text)")
       let any = try await client.get("/services.json?q=&region=&level=&standing=&page=&limit=")
       #expect(any.status == .ok)
       #expect(
