@@ -82,6 +82,9 @@ enum Texts {
       "La vérification contrôle la signature avec les clés publiées, la preuve d'inscription au journal et l'état actuel dans le registre. Seuls les champs vérifiés sont affichés.",
     "backToSearch": "Retour à la recherche",
     "notFound": "Page introuvable", "badRequest": "Demande invalide",
+    "unregistered": "Service non inscrit",
+    "unregisteredMessage":
+      "Aucun service n'est inscrit sous le SIRET {siret} : il ne détient pas le label.",
     "tooMany": "Trop de demandes", "unavailable": "Service momentanément indisponible",
     "tooLarge": "Contenu trop volumineux", "timeout": "Délai dépassé",
     "notAllowed": "Méthode non autorisée", "unsupportedType": "Type de contenu non pris en charge",
@@ -157,6 +160,9 @@ enum Texts {
       "Verification checks the signature with the published keys, the proof that the log holds the attestation and its current status in the registry. Only verified fields are shown.",
     "backToSearch": "Back to search",
     "notFound": "Page not found", "badRequest": "Bad request",
+    "unregistered": "Service not registered",
+    "unregisteredMessage":
+      "No service is registered under SIRET {siret}: it does not hold the label.",
     "tooMany": "Too many requests", "unavailable": "Service temporarily unavailable",
     "tooLarge": "Content too large", "timeout": "Request timed out",
     "notAllowed": "Method not allowed", "unsupportedType": "Unsupported content type",

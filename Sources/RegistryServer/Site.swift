@@ -133,10 +133,16 @@ struct Site: Sendable {
         .object(["error": .string(error.code), "message": .string(error.message)]),
         status: error.status)
     case .html:
-      let heading = Texts.table(language)[error.headingKey] ?? ""
+      let texts = Texts.table(language)
+      let heading = texts[error.headingKey] ?? ""
+      var message = error.message
+      if case .unregistered(let siret) = error {
+        message = (texts["unregisteredMessage"] ?? message).replacingOccurrences(
+          of: "{siret}", with: siret.formatted)
+      }
       reply = page(
         "error", title: heading, language: language, path: "/",
-        values: ["heading": heading, "message": error.message], status: error.status)
+        values: ["heading": heading, "message": message], status: error.status)
     }
     if case .tooMany(let seconds) = error { reply.extraHeaders[.retryAfter] = String(seconds) }
     if case .methodNotAllowed = error { reply.extraHeaders[.allow] = "GET, HEAD, POST" }

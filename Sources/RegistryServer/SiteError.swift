@@ -7,6 +7,8 @@ import RegistryService
 /// input, so nothing is reflected and nothing internal leaks).
 enum SiteError: Error, Sendable {
   case notFound
+  /// No service is registered under this SIRET (a valid one): it does not hold the label.
+  case unregistered(SIRET)
   case badRequest(String)
   case unauthorized
   case forbidden
@@ -20,7 +22,7 @@ enum SiteError: Error, Sendable {
 
   var status: HTTPResponse.Status {
     switch self {
-    case .notFound: .notFound
+    case .notFound, .unregistered: .notFound
     case .badRequest: .badRequest
     case .unauthorized: .unauthorized
     case .forbidden: .forbidden
@@ -38,6 +40,7 @@ enum SiteError: Error, Sendable {
   var headingKey: String {
     switch self {
     case .notFound: "notFound"
+    case .unregistered: "unregistered"
     case .badRequest, .conflict, .unauthorized, .forbidden: "badRequest"
     case .tooLarge: "tooLarge"
     case .tooMany: "tooMany"
@@ -51,7 +54,7 @@ enum SiteError: Error, Sendable {
   /// A short code programs can match on.
   var code: String {
     switch self {
-    case .notFound: "not-found"
+    case .notFound, .unregistered: "not-found"
     case .badRequest: "bad-request"
     case .unauthorized: "unauthorized"
     case .forbidden: "forbidden"
@@ -71,6 +74,8 @@ enum SiteError: Error, Sendable {
     switch self {
     case .badRequest(let message), .conflict(let message): message
     case .notFound: "nothing is published at this address"
+    case .unregistered(let siret):
+      "no service is registered under SIRET \(siret.formatted): it does not hold the label"
     case .unauthorized: "a valid bearer token is required"
     case .forbidden: "this token does not allow this operation"
     case .tooLarge: "the request body is larger than this route accepts"
@@ -94,7 +99,8 @@ enum SiteError: Error, Sendable {
   /// failures of the registry itself 503 (never a 5xx for bad input).
   init(_ error: RegistryError) {
     switch error {
-    case .notFound, .attestationNotFound: self = .notFound
+    case .notFound(let siret): self = .unregistered(siret)
+    case .attestationNotFound: self = .notFound
     case .refused(let reason): self = .conflict(reason.description)
     case .importRejected(_, let reason): self = .badRequest(reason)
     case .log(let reason), .invalidArgument(let reason), .invalidDecision(let reason),

@@ -114,10 +114,20 @@ struct PublicRouteTests {
     try await harness.test { client in
       let unknown = try await client.get("/services/73282932000074")
       #expect(unknown.status == .notFound)
-      #expect(unknown.text.contains("Page introuvable"))
+      // Not "page not found": the service does not hold the label, and the search is offered.
+      #expect(unknown.text.contains("Service non inscrit"))
+      #expect(
+        unknown.text.contains(
+          "Aucun service n&#39;est inscrit sous le SIRET 732 829 320 00074 : il ne détient pas le label."
+        ), "\(unknown.text)")
+      #expect(unknown.text.contains("href=\"/?lang=fr\""))
       let unknownJSON = try await client.get("/services/73282932000074.json")
       #expect(unknownJSON.status == .notFound)
       #expect(try unknownJSON.json()["error"] == .string("not-found"))
+      #expect(
+        try unknownJSON.json()["message"]
+          == .string(
+            "no service is registered under SIRET 732 829 320 00074: it does not hold the label"))
       let invalid = try await client.get("/services/73282932000075")
       #expect(invalid.status == .badRequest)
       let attestation = try await client.get("/attestations/00000000-0000-4000-8000-000000000000")
