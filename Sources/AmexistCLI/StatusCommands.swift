@@ -63,7 +63,7 @@ struct StatusCommand: AsyncParsableCommand {
             .object([
               "file": .string(out), "size": .integer(release.size),
               "issued": .string(release.issued.description),
-              "sha256": .string(PayloadHash.hex(of: Array(release.snapshot.utf8))),
+              "sha256": .string(release.sha256),
               "entry": release.logged.map { .integer($0.index) } ?? .null,
             ])))
       } else {

@@ -258,12 +258,11 @@ public struct StatusSnapshot: Hashable, Sendable {
     var asOf = snapshot.issued
     var witnesses: [String] = []
     do {
-      if let instant = try policy.quorumInstant(
+      if let quorum = try policy.quorumInstant(
         of: note, size: checkpoint.checkpoint.size, realNow: realNow)
       {
-        asOf = min(instant, snapshot.issued)
-        witnesses = try policy.check(note, size: checkpoint.checkpoint.size, realNow: realNow)
-          .map(\.name)
+        asOf = min(quorum.at, snapshot.issued)
+        witnesses = quorum.witnesses.map(\.name)
       }
     } catch {
       throw .statusUnknown("the status snapshot's checkpoint lacks the witness quorum: \(error)")

@@ -119,19 +119,17 @@ public struct WitnessPolicy: Hashable, Sendable {
     return found
   }
 
-  /// The instant by which the quorum in force for `size` had cosigned `note`: the k-th newest
-  /// of the counted witnesses' cosignature timestamps (k of them vouch for the checkpoint as
-  /// of then); nil when no quorum applies to the size.
+  /// The witnesses counted toward the quorum in force for `size`, and the instant by which that
+  /// quorum had cosigned `note`: the k-th newest of their cosignature timestamps (k of them
+  /// vouch for the checkpoint as of then); nil when no quorum applies to the size.
   ///
   /// - Throws: ``QuorumFailure`` when too few listed witnesses cosigned.
   public func quorumInstant(of note: SignedNote, size: Int64, realNow: Instant)
-    throws(QuorumFailure) -> Instant?
+    throws(QuorumFailure) -> (at: Instant, witnesses: [ListedWitness])?
   {
     guard let rule = quorum(forSize: size) else { return nil }
-    _ = try check(note, size: size, realNow: realNow)
-    let times = timedCosigners(of: note.text, signatures: note.signatures, realNow: realNow)
-      .map(\.at).sorted(by: >)
-    return times[rule.k - 1]
+    let counted = try counted(note, rule: rule, realNow: realNow)
+    return (counted.map(\.at).sorted(by: >)[rule.k - 1], counted.map(\.witness))
   }
 
   /// Checks that the signed checkpoint `note` carries the quorum in force for its size.
@@ -143,11 +141,19 @@ public struct WitnessPolicy: Hashable, Sendable {
     -> [ListedWitness]
   {
     guard let rule = quorum(forSize: size) else { return [] }
-    let counted = cosigners(of: note.text, signatures: note.signatures, realNow: realNow)
+    return try counted(note, rule: rule, realNow: realNow).map(\.witness)
+  }
+
+  /// The timed cosigners of `note`, at least `rule.k` of them.
+  private func counted(_ note: SignedNote, rule: QuorumRule, realNow: Instant)
+    throws(QuorumFailure) -> [(witness: ListedWitness, at: Instant)]
+  {
+    let counted = timedCosigners(of: note.text, signatures: note.signatures, realNow: realNow)
     guard counted.count >= rule.k else {
       throw QuorumFailure(
-        needed: rule.k, counted: counted.map(\.name),
-        missing: witnesses.filter { witness in !counted.contains(witness) }.map(\.name))
+        needed: rule.k, counted: counted.map(\.witness.name),
+        missing: witnesses.filter { witness in !counted.contains { $0.witness == witness } }
+          .map(\.name))
     }
     return counted
   }

@@ -88,8 +88,10 @@ public struct StatusBoard: Sendable {
 
 /// What the registry hands out for its status at one tree size: the snapshot and its lists.
 public struct StatusRelease: Sendable {
-  /// The snapshot's compact JWS, whose SHA-256 the log holds.
+  /// The snapshot's compact JWS.
   public let snapshot: String
+  /// Its SHA-256 (lower-case hex), which the log holds.
+  public let sha256: String
   /// Its `statusPublished` entry.
   public let logged: LoggedEvent?
   /// The status list credentials, by number.
@@ -327,13 +329,14 @@ extension RegistryService {
     } catch {
       throw .keys("the status key cannot sign: \(error)")
     }
+    let sha256 = PayloadHash.hex(of: Array(token.utf8))
     let event = try Self.refusing { () throws(DomainError) in
-      try StatusPublished(
-        sha256: PayloadHash.hex(of: Array(token.utf8)), size: board.size, issued: issued)
+      try StatusPublished(sha256: sha256, size: board.size, issued: issued)
     }
     let logged = try await append([.statusPublished(event)]).first
     return StatusRelease(
-      snapshot: token, logged: logged, lists: lists, size: board.size, issued: issued)
+      snapshot: token, sha256: sha256, logged: logged, lists: lists, size: board.size,
+      issued: issued)
   }
 
   /// The `statusPublished` entry that logged the snapshot whose SHA-256 is `sha256`, if any.

@@ -214,10 +214,10 @@ extension WitnessRounds {
         let checkpoint = try? await service.cosignedCheckpoint(
           size: size, policy: policy, realNow: SystemClock().now()),
         let note = try? SignedNote(parsing: Array(checkpoint.note.utf8)),
-        case .success(let instant) = Result(catching: { () throws(QuorumFailure) in
+        case .success(let quorum) = Result(catching: { () throws(QuorumFailure) in
           try policy.quorumInstant(of: note, size: size, realNow: SystemClock().now())
         }),
-        instant.map({ $0 >= since }) ?? true
+        quorum.map({ $0.at >= since }) ?? true
       {
         return true
       }
