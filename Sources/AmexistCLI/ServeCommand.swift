@@ -22,6 +22,11 @@ struct ServerOptions: ParsableArguments {
   @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
   @Option(help: "Port to listen on (0 picks a free one; default 8080).") var port: Int?
   @Option(
+    help: ArgumentHelp(
+      "Serve /metrics without a token on this port of the same host, for a Prometheus scraper (default: none; /metrics then needs an admin token).",
+      valueName: "port"))
+  var metricsPort: Int?
+  @Option(
     name: [.customLong("base-url"), .customLong("public-origin")],
     help: ArgumentHelp(
       "The registry's public https origin, in absolute links and QR codes (default: the issuer's; for demo, the local address).",
@@ -47,6 +52,7 @@ struct ServerOptions: ParsableArguments {
     var values: [String: ConfigContent] = [:]
     if let host { values[Setting.host.key] = .string(host) }
     if let port { values[Setting.port.key] = .int(port) }
+    if let metricsPort { values[Setting.metricsPort.key] = .int(metricsPort) }
     if let baseURL { values[Setting.baseURL.key] = .string(baseURL) }
     if !trustedProxy.isEmpty { values[Setting.trustedProxies.key] = .stringArray(trustedProxy) }
     if let clientRate { values[Setting.clientRate.key] = .double(clientRate) }
@@ -72,6 +78,12 @@ struct ServerOptions: ParsableArguments {
         throw invalid(origin, "the port must be 0 to 65535")
       }
       port = given
+    }
+    if case (.int(let given), let origin)? = try value(.metricsPort) {
+      guard (1...65535).contains(given) else {
+        throw invalid(origin, "the metrics port must be 1 to 65535")
+      }
+      metricsPort = given
     }
     if case (.string(let given), let origin)? = try value(.baseURL) {
       do {
@@ -123,6 +135,7 @@ struct ServerOptions: ParsableArguments {
     var settings = RegistryServerSettings(
       host: listenHost, port: listenPort, publicOrigin: origin,
       trustedProxies: Set(trustedProxy), resourcesFolder: resources)
+    settings.metricsPort = metricsPort
     let clientRate = clientRate ?? 50
     let verifyRate = verifyRate ?? 5
     settings.limits.publicRate = RateLimit(perSecond: clientRate, burst: clientRate * 4)

@@ -45,6 +45,9 @@ struct Setting: Sendable, Hashable {
   static let trustedProxies = Setting(
     key: "http.trusted-proxies", flag: "--trusted-proxy", type: .stringArray, isPath: false,
     builtIn: "none")
+  static let metricsPort = Setting(
+    key: "http.metrics-port", flag: "--metrics-port", type: .int, isPath: false,
+    builtIn: "none (/metrics needs an admin token)")
   static let clientRate = Setting(
     key: "http.client-rate", flag: "--client-rate", type: .double, isPath: false, builtIn: "50")
   static let verifyRate = Setting(
@@ -55,8 +58,8 @@ struct Setting: Sendable, Hashable {
 
   /// Every setting, in the order `config show` prints them.
   static let all: [Setting] = [
-    .registry, .keys, .database, .logLevel, .logFormat, .host, .port, .baseURL, .trustedProxies,
-    .clientRate, .verifyRate, .resources,
+    .registry, .keys, .database, .logLevel, .logFormat, .host, .port, .metricsPort, .baseURL,
+    .trustedProxies, .clientRate, .verifyRate, .resources,
   ]
 }
 

@@ -12,6 +12,8 @@ import RegistryService
 struct GuardMiddleware: RouterMiddleware {
   typealias Context = RegistryRequestContext
   let site: Site
+  /// The methods of every route, for `405` and CORS preflights.
+  let routes: RouteTable
   /// One line per answered request (`amexist.access`, level info).
   static let accessLog = Logger(label: "amexist.access")
 
@@ -22,9 +24,16 @@ struct GuardMiddleware: RouterMiddleware {
     var response: Response
     do {
       try admit(request, context: context)
-      response = try await next(request, context)
+      response =
+        request.method == .options ? try preflight(request) : try await next(request, context)
     } catch {
-      let refusal = Self.refusal(for: error)
+      var refusal = Self.refusal(for: error)
+      // The router has no endpoint for this method here: 405 with the route's own methods.
+      if case .notFound = refusal, (context.endpointPath ?? "NotFound") == "NotFound",
+        let methods = routes.methods(for: request.uri.path)
+      {
+        refusal = .methodNotAllowed(allow: RouteTable.allow(methods))
+      }
       if case .integrity(let reason) = error as? RegistryError {
         // The body stays generic; the operator reads which index in the server's log.
         context.logger.error(
@@ -61,7 +70,11 @@ struct GuardMiddleware: RouterMiddleware {
   }
 
   private func admit(_ request: Request, context: Context) throws(SiteError) {
-    guard [.get, .head, .post].contains(request.method) else { throw .methodNotAllowed }
+    guard request.head.authority?.isEmpty == false else { throw .missingHost }
+    guard [.get, .head, .post, .options].contains(request.method) else {
+      guard let methods = routes.methods(for: request.uri.path) else { throw .notFound }
+      throw .methodNotAllowed(allow: RouteTable.allow(methods))
+    }
     if request.method != .post {
       // Lookups take no body at all.
       let length = request.headers[.contentLength].flatMap { Int($0) } ?? 0
@@ -74,6 +87,25 @@ struct GuardMiddleware: RouterMiddleware {
     if let wait = site.publicLimiter.take(site.client(of: request, context: context)) {
       throw .tooMany(retryAfter: wait)
     }
+  }
+
+  /// The answer to `OPTIONS`: the route's methods, and for a public read the CORS preflight
+  /// (any origin may `GET` it with the headers a reader sends); never for the admin API,
+  /// `/verify`, the metrics or the health checks.
+  private func preflight(_ request: Request) throws(SiteError) -> Response {
+    let path = request.uri.path
+    guard let methods = routes.methods(for: path) else { throw .notFound }
+    var headers: HTTPFields = [.allow: RouteTable.allow(methods)]
+    let privatePrefixes = ["/admin", "/verify", "/metrics", "/healthz", "/readyz", "/static"]
+    if !privatePrefixes.contains(where: { path.hasPrefix($0) }) {
+      headers[.accessControlAllowOrigin] = "*"
+      headers[.accessControlAllowMethods] = "GET, HEAD"
+      headers[.accessControlAllowHeaders] = "Accept, Accept-Language, If-None-Match"
+      headers[.accessControlMaxAge] = "86400"
+      headers[.crossOriginResourcePolicy] = "cross-origin"
+    }
+    headers[.cacheControl] = "no-cache"
+    return Response(status: .noContent, headers: headers)
   }
 
   /// Programs' routes are refused in JSON; pages as pages unless JSON is asked for.
@@ -94,7 +126,7 @@ struct GuardMiddleware: RouterMiddleware {
       switch error.status {
       case .notFound: return .notFound
       case .contentTooLarge: return .tooLarge
-      case .methodNotAllowed: return .methodNotAllowed
+      case .methodNotAllowed: return .methodNotAllowed(allow: "GET, HEAD")
       case .unsupportedMediaType: return .unsupportedMediaType
       case .requestTimeout: return .timeout
       default:

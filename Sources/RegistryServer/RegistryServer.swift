@@ -28,18 +28,41 @@ public enum RegistryServer {
         maxHeaderFieldSize: limits.maxHeaderFieldBytes,
         maxHeaderListSize: limits.maxHeaderListBytes,
         maxHeaderFieldCount: limits.maxHeaderCount))
+    // The metrics listener runs and stops with the public one.
+    let metricsListener = settings.metricsPort.map { port in
+      Application(
+        router: metricsRouter(site), server: .http1(configuration: http),
+        configuration: .init(address: .hostname(settings.host, port: port), serverName: nil),
+        logger: Logger(label: "amexist.metrics"))
+    }
     return Application(
-      router: router(site, admin: registry.logSigner == nil ? nil : admin),
+      router: router(
+        site, admin: registry.logSigner == nil ? nil : admin, metricsTokens: admin),
       server: .http1(configuration: http),
       configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
+      services: metricsListener.map { [$0] } ?? [],
       onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
       logger: Logger(label: "amexist.server")
     )
   }
 
-  static func router(_ site: Site, admin: AdminAccess?) -> Router<RegistryRequestContext> {
+  /// The router of the metrics listener: `/metrics` and nothing else, without a token.
+  static func metricsRouter(_ site: Site) -> Router<RegistryRequestContext> {
     let router = Router(context: RegistryRequestContext.self, options: [.autoGenerateHeadEndpoints])
-    router.add(middleware: GuardMiddleware(site: site))
+    router.get("/metrics") { request, _ in
+      await site.metricsReply().prepared().response(to: request)
+    }
+    return router
+  }
+
+  /// The public router; the admin API when `admin` is given, and `/metrics` for the tokens of
+  /// `metricsTokens` (any scope but a certifying body's).
+  static func router(
+    _ site: Site, admin: AdminAccess?, metricsTokens: AdminAccess? = nil
+  ) -> Router<RegistryRequestContext> {
+    let router = Router(context: RegistryRequestContext.self, options: [.autoGenerateHeadEndpoints])
+    let routes = RouteTable()
+    router.add(middleware: GuardMiddleware(site: site, routes: routes))
     router.get("/") { request, context in
       try await site.search(request, context: context, jsonPath: false)
     }
@@ -114,12 +137,13 @@ public enum RegistryServer {
     router.get("/static/style.css") { request, _ in site.stylesheet.response(to: request) }
     router.get("/static/verify.js") { request, _ in site.script.response(to: request) }
     router.get("/openapi.yaml") { request, _ in site.openAPI.response(to: request) }
-    router.get("/metrics") { request, _ in
-      await site.refreshGauges()
-      return Reply(
-        contentType: "text/plain; version=0.0.4; charset=utf-8", bytes: site.metrics.exposition()
-      )
-      .response(to: request)
+    // Metrics tell an observer the traffic and the registry's health: never public.
+    if let metricsTokens {
+      let gate = AdminAPI(site: site, access: metricsTokens)
+      router.get("/metrics") { request, context in
+        _ = try gate.authorize(request, context: context, scope: nil)
+        return await site.metricsReply().response(to: request)
+      }
     }
     router.get("/healthz") { request, _ in
       do {
@@ -137,6 +161,7 @@ public enum RegistryServer {
       ).response(to: request)
     }
     if let admin { AdminAPI(site: site, access: admin).register(on: router) }
+    routes.load(router)
     return router
   }
 }

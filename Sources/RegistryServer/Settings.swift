@@ -4,6 +4,9 @@ public struct RegistryServerSettings: Sendable {
   public var host: String
   /// The port to listen on; 0 picks a free one.
   public var port: Int
+  /// A second listener on `host` that serves `/metrics` alone, without a token (for a
+  /// Prometheus scraper behind a firewall); nil serves `/metrics` to admin tokens only.
+  public var metricsPort: Int?
   /// The public origin of the registry (`https://…`), used in absolute links such as the
   /// verification link an attestation carries.
   public var publicOrigin: String

@@ -145,7 +145,7 @@ struct Site: Sendable {
         values: ["heading": heading, "message": message], status: error.status)
     }
     if case .tooMany(let seconds) = error { reply.extraHeaders[.retryAfter] = String(seconds) }
-    if case .methodNotAllowed = error { reply.extraHeaders[.allow] = "GET, HEAD, POST" }
+    if case .methodNotAllowed(let allow) = error { reply.extraHeaders[.allow] = allow }
     if case .unauthorized = error { reply.extraHeaders[.wwwAuthenticate] = "Bearer" }
     reply.cacheControl = "no-store"
     return reply
@@ -222,6 +222,15 @@ final class DerivedValue<Key: Equatable & Sendable, Value: Sendable>: Sendable {
 }
 
 extension Site {
+  /// The metrics in Prometheus' text format, gauges read now.
+  func metricsReply() async -> Reply {
+    await refreshGauges()
+    var reply = Reply(
+      contentType: "text/plain; version=0.0.4; charset=utf-8", bytes: metrics.exposition())
+    reply.cacheControl = "no-store"
+    return reply
+  }
+
   /// Sets the gauges `/metrics` shows from the registry as it is now.
   func refreshGauges() async {
     let (ready, _) = await readiness()

@@ -16,14 +16,17 @@ enum SiteError: Error, Sendable {
   case tooLarge
   case tooMany(retryAfter: Int)
   case timeout
-  case methodNotAllowed
+  /// The path is served, but not with this method; `allow` lists the methods it is served with.
+  case methodNotAllowed(allow: String)
+  /// The request names no host (`Host` is required by HTTP/1.1).
+  case missingHost
   case unsupportedMediaType
   case unavailable
 
   var status: HTTPResponse.Status {
     switch self {
     case .notFound, .unregistered: .notFound
-    case .badRequest: .badRequest
+    case .badRequest, .missingHost: .badRequest
     case .unauthorized: .unauthorized
     case .forbidden: .forbidden
     case .conflict: .conflict
@@ -41,7 +44,7 @@ enum SiteError: Error, Sendable {
     switch self {
     case .notFound: "notFound"
     case .unregistered: "unregistered"
-    case .badRequest, .conflict, .unauthorized, .forbidden: "badRequest"
+    case .badRequest, .missingHost, .conflict, .unauthorized, .forbidden: "badRequest"
     case .tooLarge: "tooLarge"
     case .tooMany: "tooMany"
     case .timeout: "timeout"
@@ -55,7 +58,7 @@ enum SiteError: Error, Sendable {
   var code: String {
     switch self {
     case .notFound, .unregistered: "not-found"
-    case .badRequest: "bad-request"
+    case .badRequest, .missingHost: "bad-request"
     case .unauthorized: "unauthorized"
     case .forbidden: "forbidden"
     case .conflict: "conflict"
@@ -81,7 +84,8 @@ enum SiteError: Error, Sendable {
     case .tooLarge: "the request body is larger than this route accepts"
     case .tooMany: "too many requests from this client; retry later"
     case .timeout: "the request took too long"
-    case .methodNotAllowed: "this method is not allowed here"
+    case .methodNotAllowed(let allow): "this address is served with \(allow) only"
+    case .missingHost: "the request has no Host header"
     case .unsupportedMediaType: "this content type or encoding is not accepted here"
     case .unavailable: "the registry is temporarily unavailable; retry later"
     }

@@ -106,7 +106,7 @@ struct AdminAPITests {
       let accepted = try await post(
         client, "/admin/services", token: other, json: Self.registration)
       #expect(accepted.status == .created, "\(accepted.text)")
-      let metrics = try await client.get("/metrics").text
+      let metrics = try await client.get("/metrics", [.authorization: "Bearer \(other)"]).text
       #expect(metrics.contains("amexist_admin_auth_failures_total 3"))
     }
   }

@@ -23,6 +23,24 @@ enum RawHTTP {
     try await offPool { try blockingExchange(port: port, request, timeout: timeout) }
   }
 
+  /// A loopback port nothing listens on now (the kernel's choice, released at once).
+  static func freePort() throws -> Int {
+    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard socket >= 0 else { throw POSIXError(.EIO) }
+    defer { close(socket) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
+      }
+    }
+    guard bound else { throw POSIXError(.EADDRINUSE) }
+    return Int(UInt16(bigEndian: address.sin_port))
+  }
+
   private static func blockingExchange(port: Int, _ request: String, timeout: Double) throws -> (
     text: String, closed: Bool
   ) {
@@ -119,6 +137,49 @@ struct ConnectionTests {
         #expect(answer.closed)
         #expect(!answer.text.contains("\"status\":\"ok\""))
       }
+    }
+  }
+
+  @Test("a request without Host is 400 with the security headers; with one it is served")
+  func missingHost() async throws {
+    try await live { port in
+      let bare = try await RawHTTP.exchange(port: port, "GET / HTTP/1.1\r\n\r\n", timeout: 2)
+      #expect(bare.text.hasPrefix("HTTP/1.1 400"), "\(bare.text.prefix(80))")
+      #expect(bare.text.contains("X-Content-Type-Options: nosniff"))
+      let named = try await RawHTTP.exchange(
+        port: port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout: 5)
+      #expect(named.text.hasPrefix("HTTP/1.1 200"), "\(named.text.prefix(80))")
+    }
+  }
+
+  @Test(
+    "/metrics is not public: 401 without an admin token, served to one; --metrics-port serves it alone, without a token"
+  )
+  func metricsListener() async throws {
+    var settings = Self.settings
+    let metricsPort = try RawHTTP.freePort()
+    settings.metricsPort = metricsPort
+    let harness = try await ServerHarness()
+    defer { harness.folder.remove() }
+    let token = try harness.token()
+    try await harness.application(settings).test(.live) { client in
+      _ = try await client.get("/")
+      let anonymous = try await client.get("/metrics")
+      #expect(anonymous.status == .unauthorized)
+      #expect(anonymous.headers[.wwwAuthenticate] == "Bearer")
+      #expect(!anonymous.text.contains("amexist_http_requests_total"))
+      let bearer = try await client.get("/metrics", [.authorization: "Bearer \(token)"])
+      #expect(bearer.status == .ok)
+      #expect(bearer.text.contains("amexist_http_requests_total"))
+      let scraped = try await RawHTTP.exchange(
+        port: metricsPort, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        timeout: 5)
+      #expect(scraped.text.hasPrefix("HTTP/1.1 200"), "\(scraped.text.prefix(80))")
+      #expect(scraped.text.contains("amexist_http_requests_total"))
+      let other = try await RawHTTP.exchange(
+        port: metricsPort, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        timeout: 5)
+      #expect(other.text.hasPrefix("HTTP/1.1 404"), "\(other.text.prefix(80))")
     }
   }
 

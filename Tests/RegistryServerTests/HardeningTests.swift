@@ -34,7 +34,7 @@ struct HardeningTests {
       }
       let trace = try await client.executeRequest(uri: "/", method: .trace, headers: [:], body: nil)
       #expect(trace.status == .methodNotAllowed)
-      #expect(trace.headers[.allow] == "GET, HEAD, POST")
+      #expect(trace.headers[.allow] == "GET, HEAD")
       responses.append(trace)
       let put = try await client.executeRequest(
         uri: "/verify", method: .put, headers: [:], body: nil)
@@ -75,6 +75,75 @@ struct HardeningTests {
     }
   }
 
+  @Test(
+    "a method a route does not serve is 405 with that route's own Allow; an unknown path stays 404"
+  )
+  func methodNotAllowed() async throws {
+    let harness = try await ServerHarness()
+    defer { harness.folder.remove() }
+    let (siret, _) = harness.activeSample
+    try await harness.test { client in
+      for (path, allow) in [
+        ("/services/\(siret)", "GET, HEAD"), ("/verify", "GET, HEAD, POST"),
+        ("/admin/services", "POST"), ("/log/checkpoint", "GET, HEAD"),
+      ] {
+        for method in [HTTPRequest.Method.post, .put, .delete, .patch]
+        where !allow.contains(method.rawValue) {
+          let reply = try await client.executeRequest(
+            uri: path, method: method, headers: acceptJSON, body: nil)
+          #expect(reply.status == .methodNotAllowed, "\(method) \(path)")
+          #expect(reply.headers[.allow] == allow, "\(method) \(path)")
+          #expect(try reply.json()["error"] == .string("method-not-allowed"))
+        }
+      }
+      let nowhere = try await client.executeRequest(
+        uri: "/nowhere", method: .post, headers: [:], body: nil)
+      #expect(nowhere.status == .notFound)
+      let put = try await client.executeRequest(
+        uri: "/nowhere", method: .put, headers: [:], body: nil)
+      #expect(put.status == .notFound)
+    }
+  }
+
+  @Test(
+    "CORS preflight: public reads answer OPTIONS for any origin; /admin, /verify and /metrics do not allow other origins"
+  )
+  func preflight() async throws {
+    let harness = try await ServerHarness()
+    defer { harness.folder.remove() }
+    let (siret, _) = harness.activeSample
+    let asking: HTTPFields = [
+      .origin: "https://example.org", .accessControlRequestMethod: "GET",
+      .accessControlRequestHeaders: "if-none-match",
+    ]
+    try await harness.test { client in
+      for path in [
+        "/services/\(siret).json", "/status", "/log/checkpoint", "/.well-known/jwks.json",
+        "/badge/\(siret).svg",
+      ] {
+        let reply = try await client.executeRequest(
+          uri: path, method: .options, headers: asking, body: nil)
+        #expect(reply.status == .noContent, "\(path)")
+        #expect(reply.headers[.accessControlAllowOrigin] == "*", "\(path)")
+        #expect(reply.headers[.accessControlAllowMethods] == "GET, HEAD", "\(path)")
+        #expect(
+          reply.headers[.accessControlAllowHeaders]?.lowercased().contains("if-none-match")
+            == true)
+        #expect(reply.headers[.allow] == "GET, HEAD")
+        #expect(reply.headers[.xContentTypeOptions] == "nosniff")
+      }
+      for path in ["/admin/services", "/verify", "/metrics"] {
+        let reply = try await client.executeRequest(
+          uri: path, method: .options, headers: asking, body: nil)
+        #expect(reply.status == .noContent, "\(path)")
+        #expect(reply.headers[.accessControlAllowOrigin] == nil, "\(path)")
+      }
+      let nowhere = try await client.executeRequest(
+        uri: "/nowhere", method: .options, headers: asking, body: nil)
+      #expect(nowhere.status == .notFound)
+    }
+  }
+
   @Test("E7: over quota a client gets 429 with Retry-After; X-Forwarded-For cannot reset it")
   func rateLimit() async throws {
     let harness = try await ServerHarness()
@@ -92,7 +161,8 @@ struct HardeningTests {
       #expect(spoofed.status == .tooManyRequests)
       // Health checks are not rate limited.
       #expect(try await client.get("/healthz").status == .ok)
-      let metrics = try await client.get("/metrics")
+      let metrics = try await client.get(
+        "/metrics", [.authorization: "Bearer \(try harness.token())"])
       #expect(metrics.status == .tooManyRequests)
     }
   }
@@ -110,7 +180,9 @@ struct HardeningTests {
         _ = try await client.get("/services/\(TestValues.generatedSIRET(number))")
       }
       _ = try await client.get("/services/\(siret)")
-      let metrics = try await client.get("/metrics").text
+      let metrics = try await client.get(
+        "/metrics", [.authorization: "Bearer \(try harness.token())"]
+      ).text
       let series = metrics.split(separator: "\n").filter {
         $0.hasPrefix("amexist_http_requests_total{")
       }
