@@ -36,6 +36,20 @@ enum Texts {
     "footer":
       "Registre public et infalsifiable du label AMEXIST des services de prévention et de santé au travail interentreprises.",
     "trustFile": "Fichier de confiance", "logCheckpoint": "Point de contrôle du journal",
+    "openData": "Données ouvertes", "decisionFeed": "Flux des décisions (Atom)",
+    "openDataTitle": "Données ouvertes",
+    "openDataLead":
+      "Le registre publie la liste de tous les services inscrits, avec leur niveau, leur situation, les dates des décisions et l'organisme certificateur, mise à jour après chaque écriture.",
+    "openDataFiles": "Fichiers", "openDataCSV": "Services (CSV, UTF-8, séparateur virgule)",
+    "openDataJSONL": "Services (JSON Lines, un objet par ligne, comme l'API)",
+    "openDataSchema": "Description des colonnes (Table Schema)",
+    "openDataLicence": "Licence", "openDataCount": "Services inscrits",
+    "openDataFeed":
+      "Pour suivre les décisions (suspensions et retraits compris), abonnez-vous au flux Atom :",
+    "openDataColumns": "Colonnes du fichier CSV", "columnName": "Colonne",
+    "columnType": "Type", "columnDescription": "Contenu",
+    "openDataNote":
+      "Les cellules qui commenceraient par =, +, -, @ ou une tabulation sont précédées d'une apostrophe, pour qu'un tableur ne les exécute jamais comme des formules.",
     "searchTitle": "Rechercher un service",
     "searchLead":
       "Niveau AMEXIST en vigueur, historique daté des décisions et attestations vérifiables.",
@@ -116,6 +130,20 @@ enum Texts {
     "footer":
       "The public, tamper-evident register of the AMEXIST label of inter-company occupational health services.",
     "trustFile": "Trust file", "logCheckpoint": "Log checkpoint",
+    "openData": "Open data", "decisionFeed": "Decision feed (Atom)",
+    "openDataTitle": "Open data",
+    "openDataLead":
+      "The registry publishes the list of every registered service, with its level, its standing, the dates of its decisions and its certifying body, refreshed after each write.",
+    "openDataFiles": "Files", "openDataCSV": "Services (CSV, UTF-8, comma-separated)",
+    "openDataJSONL": "Services (JSON Lines, one object per line, as in the API)",
+    "openDataSchema": "Column descriptions (Table Schema)",
+    "openDataLicence": "Licence", "openDataCount": "Registered services",
+    "openDataFeed":
+      "To follow decisions (suspensions and withdrawals included), subscribe to the Atom feed:",
+    "openDataColumns": "Columns of the CSV file", "columnName": "Column",
+    "columnType": "Type", "columnDescription": "Content (in French)",
+    "openDataNote":
+      "Cells that would start with =, +, -, @ or a tab are prefixed with an apostrophe, so that a spreadsheet never runs them as formulas.",
     "searchTitle": "Find a service",
     "searchLead": "Current AMEXIST level, dated decision history and verifiable attestations.",
     "searchLabel": "SIRET or name", "searchButton": "Search",

@@ -134,6 +134,21 @@ public enum RegistryServer {
     router.get("/status/published/{sha256}") { request, context in
       try await site.statusPublication(request, context: context)
     }
+    router.get("/open-data") { request, context in
+      try await site.openDataPage(request, context: context)
+    }
+    router.get("/open-data/services.csv") { request, context in
+      try await site.openDataCSV(request, context: context)
+    }
+    router.get("/open-data/services.jsonl") { request, context in
+      try await site.openDataJSONLines(request, context: context)
+    }
+    router.get("/open-data/schema.json") { request, context in
+      try await site.openDataSchema(request, context: context)
+    }
+    router.get("/feed.atom") { request, context in
+      try await site.decisionFeed(request, context: context)
+    }
     router.get("/static/style.css") { request, _ in site.stylesheet.response(to: request) }
     router.get("/static/verify.js") { request, _ in site.script.response(to: request) }
     router.get("/openapi.yaml") { request, _ in site.openAPI.response(to: request) }

@@ -286,7 +286,7 @@ extension Site {
 /// found wherever `amexist` is installed (see `ServerResources.folder`).
 struct ServerResources: Sendable {
   static let templateNames = [
-    "layout", "search", "service", "attestation", "verify", "error", "bodies", "log",
+    "layout", "search", "service", "attestation", "verify", "error", "bodies", "log", "open-data",
   ]
   /// The folder's name in the build tree (SwiftPM's resource bundle, beside the executable).
   static let bundleName = "amexist_RegistryServer.resources"

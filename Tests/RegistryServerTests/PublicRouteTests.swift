@@ -233,6 +233,31 @@ struct PublicRouteTests {
   }
 
   @Test(
+    "every page links the open data and the decision feed; the open-data page states the licence")
+  func openDataLinks() async throws {
+    let harness = try await ServerHarness()
+    defer { harness.folder.remove() }
+    let (siret, _) = harness.activeSample
+    try await harness.test { client in
+      for path in [
+        "/", "/bodies", "/log", "/verify", "/services/\(siret)", "/open-data", "/nowhere",
+      ] {
+        let page = try await client.get(path).text
+        #expect(page.contains("href=\"/open-data?lang=fr\""), "\(path)")
+        #expect(page.contains("href=\"/feed.atom\""), "\(path)")
+        #expect(page.contains("type=\"application/atom+xml\""), "\(path)")
+      }
+      let page = try await client.get("/open-data?lang=en").text
+      #expect(page.contains("Licence Ouverte / Open Licence version 2.0"))
+      #expect(page.contains("<code>reserves_overdue</code>"))
+      let csv = try await client.get("/open-data/services.csv")
+      #expect(csv.headers[.contentType] == "text/csv; charset=utf-8; header=present")
+      let count = try await harness.service.allServices().count
+      #expect(csv.text.split(separator: "\r\n").count == count + 1)
+    }
+  }
+
+  @Test(
     "negotiated public reads say Vary: Accept, Accept-Language; JSON, the log, the badge and the status may be read by any site (CORS), pages, /verify and /admin not"
   )
   func varyAndCORS() async throws {
@@ -242,6 +267,7 @@ struct PublicRouteTests {
     try await harness.test { client in
       for path in [
         "/services/\(siret).json", "/services.json", "/log/checkpoint", "/badge/\(siret).svg",
+        "/open-data/services.csv", "/open-data/services.jsonl", "/feed.atom",
       ] {
         let reply = try await client.get(path)
         #expect(reply.headers[.vary] == "Accept, Accept-Language", "\(path)")
