@@ -27,6 +27,70 @@ public enum Words {
     }
   }
 
+  /// The standing as a page's "Situation" says it, agreeing in French with what it qualifies:
+  /// "niveau suspendu", and "aucune" for the situation itself when no level is held.
+  public static func situation(_ standing: Standing, _ language: PageLanguage) -> String {
+    guard language == .french else { return Words.standing(standing, language) }
+    switch standing {
+    case .active: return "niveau en vigueur"
+    case .suspended: return "niveau suspendu"
+    case .withdrawn: return "niveau retiré"
+    case .expired: return "niveau expiré"
+    case .none: return "aucune"
+    }
+  }
+
+  /// One sentence saying what a service holds and what happened to it, with dates and the
+  /// reason: "Niveau 2 · Attestation de mise en œuvre — suspendu depuis le 12 novembre 2026
+  /// (motif : …)"; a level that starts later says from when.
+  public static func headline(
+    _ state: ServiceState, today: CalendarDate, _ language: PageLanguage
+  ) -> String {
+    let french = language == .french
+    guard let decision = state.decision else {
+      return french
+        ? "Aucun niveau : ce service ne détient pas le label."
+        : "No level: this service does not hold the label."
+    }
+    let level =
+      (french ? "Niveau " : "Level ") + "\(decision.level.rawValue) · "
+      + Words.level(decision.level, language)
+    func date(_ date: CalendarDate) -> String { DateWords.date(date, language) }
+    switch state.standing {
+    case .active:
+      return level + (french ? " — en vigueur jusqu'au " : " — in force until ")
+        + date(decision.validUntil)
+    case .suspended:
+      guard let note = state.suspension else {
+        return level + " — " + situation(.suspended, language)
+      }
+      return level
+        + (french
+          ? " — suspendu depuis le \(date(note.decided)) (motif : \(note.reason))"
+          : " — suspended since \(date(note.decided)) (reason: \(note.reason))")
+    case .withdrawn:
+      guard let note = state.withdrawal else {
+        return level + " — " + situation(.withdrawn, language)
+      }
+      return level
+        + (french
+          ? " — retiré le \(date(note.decided)) (motif : \(note.reason))"
+          : " — withdrawn on \(date(note.decided)) (reason: \(note.reason))")
+    case .expired:
+      return level
+        + (french
+          ? " — expiré : la période accordée a pris fin le \(date(decision.validUntil))"
+          : " — expired: the period granted ended on \(date(decision.validUntil))")
+    case .none:
+      guard decision.validFrom > today else {
+        return french ? "Aucun niveau en vigueur." : "No level in force."
+      }
+      return french
+        ? "Aucun niveau en vigueur aujourd'hui ; niveau \(decision.level.rawValue) · \(Words.level(decision.level, language)) à compter du \(date(decision.validFrom))."
+        : "No level in force today; level \(decision.level.rawValue) · \(Words.level(decision.level, language)) from \(date(decision.validFrom))."
+    }
+  }
+
   /// The level's name.
   public static func level(_ level: Level, _ language: PageLanguage) -> String {
     language == .french ? level.frenchName : level.englishName

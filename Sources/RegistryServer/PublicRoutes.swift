@@ -85,7 +85,7 @@ extension Site {
     var view: [String: Any] = [
       "siret": state.siret.digits, "siretFormatted": state.siret.formatted,
       "name": state.profile.name, "region": state.profile.region?.name ?? "",
-      "standing": Words.standing(state.standing, language),
+      "standing": Words.situation(state.standing, language),
       "standingCode": state.standing.rawValue,
     ]
     if let level = state.heldLevel {
@@ -148,12 +148,26 @@ extension Site {
     view["website"] = state.profile.website
     view["badgeText"] = Badge.caption(state, language).joined(separator: " · ")
     view["origin"] = settings.publicOrigin
-    if let decision = state.decision, state.standing != .none || state.heldLevel != nil {
+    let today = registry.today()
+    view["headline"] = Words.headline(state, today: today, language)
+    if let decision = state.decision {
+      view["decidedLevel"] = [
+        "number": decision.level.rawValue, "name": Words.level(decision.level, language),
+      ]
+      let from = DateWords.date(decision.validFrom, language)
+      let until = DateWords.date(decision.validUntil, language)
       var decisionView: [String: Any] = [
-        "validFrom": DateWords.date(decision.validFrom, language),
-        "validUntil": DateWords.date(decision.validUntil, language),
+        "validFrom": from, "validUntil": until,
         "evaluator": Words.evaluator(decision.evaluator, language),
       ]
+      // Dates say what they are: in force, starting later, or the period once granted.
+      switch state.standing {
+      case .active: decisionView["inForce"] = true
+      case .none: decisionView["upcoming"] = decision.validFrom > today
+      case .suspended, .withdrawn, .expired:
+        decisionView["period"] =
+          language == .french ? "du \(from) au \(until)" : "from \(from) to \(until)"
+      }
       decisionView["reference"] = decision.reference
       if let id = decision.body {
         let record = bodies[id]
@@ -226,9 +240,14 @@ extension Site {
     view["hasAttestations"] = !attestations.isEmpty
     view["history"] = state.history.reversed().map { logged -> [String: Any] in
       let (what, details) = Words.event(logged.event, language)
-      let date = logged.event.decisionDate ?? CalendarDate(parisDayOf: logged.recordedAt)
+      // A decision is dated by its decision; every entry also says when the log recorded it.
+      let date =
+        logged.event.decisionDate.map {
+          (language == .french ? "Décision du " : "Decided on ") + DateWords.date($0, language)
+        } ?? DateWords.date(CalendarDate(parisDayOf: logged.recordedAt), language)
       var entry: [String: Any] = [
-        "date": DateWords.date(date, language), "what": what, "index": logged.index,
+        "date": date, "what": what, "index": logged.index,
+        "recorded": DateWords.instant(logged.recordedAt, language),
         "corrected": state.correctedIndexes.contains(logged.index),
       ]
       entry["details"] = details

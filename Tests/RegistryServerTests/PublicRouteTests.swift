@@ -1,5 +1,6 @@
 import AmexistDomain
 import Attestation
+import Documents
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -96,7 +97,7 @@ struct PublicRouteTests {
       #expect(text.contains("Historique"))
       let english = try await client.get("/services/\(siret)?lang=en")
       #expect(english.text.contains(decision.level.englishName))
-      #expect(english.text.contains("Current level"))
+      #expect(english.text.contains("AMEXIST label"))
       let json = try await client.get("/services/\(siret).json")
       let body = try json.json()
       #expect(body["siret"] == .string(siret.digits))
