@@ -34,6 +34,11 @@ struct ServerOptions: ParsableArguments {
   var baseURL: String?
   @Option(
     help: ArgumentHelp(
+      "Where people reach the registry's publisher, an e-mail address or an https URL (on the accessibility statement and the legal notice).",
+      valueName: "address"))
+  var contact: String?
+  @Option(
+    help: ArgumentHelp(
       "A reverse proxy whose X-Forwarded-For is believed (repeatable).", valueName: "address"))
   var trustedProxy: [String] = []
   @Option(
@@ -54,6 +59,7 @@ struct ServerOptions: ParsableArguments {
     if let port { values[Setting.port.key] = .int(port) }
     if let metricsPort { values[Setting.metricsPort.key] = .int(metricsPort) }
     if let baseURL { values[Setting.baseURL.key] = .string(baseURL) }
+    if let contact { values[Setting.contact.key] = .string(contact) }
     if !trustedProxy.isEmpty { values[Setting.trustedProxies.key] = .stringArray(trustedProxy) }
     if let clientRate { values[Setting.clientRate.key] = .double(clientRate) }
     if let verifyRate { values[Setting.verifyRate.key] = .double(verifyRate) }
@@ -92,6 +98,16 @@ struct ServerOptions: ParsableArguments {
         throw invalid(origin, "\(error)")
       }
       baseURL = given
+    }
+    if case (.string(let given), let origin)? = try value(.contact) {
+      let mail = given.split(separator: "@")
+      let isMail = mail.count == 2 && mail.allSatisfy { !$0.isEmpty } && given.contains(".")
+      guard given.count <= 200, !given.contains(where: { $0.isWhitespace || $0.isNewline }),
+        isMail || given.hasPrefix("https://")
+      else {
+        throw invalid(origin, "the contact must be an e-mail address or an https:// URL")
+      }
+      contact = given
     }
     if case (.stringArray(let given), _)? = try value(.trustedProxies) { trustedProxy = given }
     for (setting, bursts) in [(Setting.clientRate, 4.0), (.verifyRate, 6.0)] {
@@ -136,6 +152,7 @@ struct ServerOptions: ParsableArguments {
       host: listenHost, port: listenPort, publicOrigin: origin,
       trustedProxies: Set(trustedProxy), resourcesFolder: resources)
     settings.metricsPort = metricsPort
+    settings.contact = contact
     let clientRate = clientRate ?? 50
     let verifyRate = verifyRate ?? 5
     settings.limits.publicRate = RateLimit(perSecond: clientRate, burst: clientRate * 4)

@@ -48,6 +48,9 @@ struct Setting: Sendable, Hashable {
   static let metricsPort = Setting(
     key: "http.metrics-port", flag: "--metrics-port", type: .int, isPath: false,
     builtIn: "none (/metrics needs an admin token)")
+  static let contact = Setting(
+    key: "http.contact", flag: "--contact", type: .string, isPath: false,
+    builtIn: "none (the legal notice says none is published)")
   static let clientRate = Setting(
     key: "http.client-rate", flag: "--client-rate", type: .double, isPath: false, builtIn: "50")
   static let verifyRate = Setting(
@@ -59,7 +62,7 @@ struct Setting: Sendable, Hashable {
   /// Every setting, in the order `config show` prints them.
   static let all: [Setting] = [
     .registry, .keys, .database, .logLevel, .logFormat, .host, .port, .metricsPort, .baseURL,
-    .trustedProxies, .clientRate, .verifyRate, .resources,
+    .contact, .trustedProxies, .clientRate, .verifyRate, .resources,
   ]
 }
 

@@ -37,6 +37,49 @@ enum Texts {
       "Registre public et infalsifiable du label AMEXIST des services de prévention et de santé au travail interentreprises.",
     "trustFile": "Fichier de confiance", "logCheckpoint": "Point de contrôle du journal",
     "openData": "Données ouvertes", "decisionFeed": "Flux des décisions (Atom)",
+    "accessibility": "Accessibilité : non conforme", "legalNotice": "Mentions légales",
+    "a11yTitle": "Déclaration d'accessibilité",
+    "a11yCommitment":
+      "L'éditeur du registre s'engage à rendre ce site accessible, conformément à l'article 47 de la loi n° 2005-102 du 11 février 2005. Cette déclaration s'applique à toutes les pages du registre.",
+    "a11yStateHeading": "État de conformité",
+    "a11yState": "Le registre est non conforme au RGAA 4.1.",
+    "a11yStateReason":
+      "Aucun audit complet selon le référentiel général d'amélioration de l'accessibilité (RGAA) n'a encore été réalisé : en l'absence d'audit, la réglementation impose de déclarer le site non conforme, même si les contrôles ci-dessous sont passés.",
+    "a11yChecksHeading": "Ce qui est vérifié",
+    "a11yCheckAxe":
+      "À chaque modification du logiciel, toutes les pages (recherche, service, attestation, vérification, organismes, journal, données ouvertes, ces pages-ci) sont analysées par axe-core dans Chromium, en largeur 1280 et 390 pixels : aucune violation n'est admise.",
+    "a11yCheckWidths":
+      "Aucune page ne défile horizontalement à 320, 390 ou 1280 pixels ; sur téléphone, chaque résultat de recherche montre le service, son niveau et sa situation.",
+    "a11yCheckKeyboard":
+      "Tout se fait au clavier : un lien d'évitement mène au contenu, et le contour de focus contraste à plus de 3:1 avec son fond.",
+    "a11yCheckContrast":
+      "Les situations (en vigueur, suspendu, retiré, expiré) sont écrites en toutes lettres et ne reposent jamais sur la seule couleur.",
+    "a11yCheckLanguage":
+      "Chaque page déclare sa langue ; le français et l'anglais sont proposés sur chaque page.",
+    "a11yLimitsHeading": "Limites connues",
+    "a11yLimitPDF":
+      "L'attestation imprimable (PDF) n'est pas balisée pour les lecteurs d'écran ; la même attestation se lit en HTML sur sa page de vérification.",
+    "a11yLimitScreenReader":
+      "Le site n'a pas encore été testé avec des lecteurs d'écran (NVDA, VoiceOver) par des personnes qui les utilisent.",
+    "a11yContactHeading": "Retour d'information et contact",
+    "a11yContact":
+      "Si vous ne parvenez pas à accéder à un contenu ou à un service, écrivez à l'éditeur du registre pour obtenir une alternative accessible :",
+    "a11yRecourse":
+      "Si vous n'obtenez pas de réponse satisfaisante, vous pouvez saisir le",
+    "a11yDate": "Déclaration établie le 3 décembre 2026.",
+    "legalTitle": "Mentions légales", "legalPublisher": "Éditeur du registre",
+    "legalOrigin": "Adresse du registre", "legalContact": "Contact",
+    "legalNoContact": "l'éditeur n'a pas publié d'adresse de contact sur ce serveur",
+    "legalDataHeading": "Données publiées",
+    "legalData":
+      "Le registre publie, pour chaque service de prévention et de santé au travail interentreprises inscrit, son niveau AMEXIST, sa situation, les dates des décisions et l'organisme certificateur. Ces informations concernent des personnes morales ; aucune donnée sur des personnes physiques n'y est publiée.",
+    "legalLicence": "Les données du registre sont réutilisables sous",
+    "legalPrivacyHeading": "Données personnelles et cookies",
+    "legalPrivacy":
+      "Le site ne dépose aucun cookie et n'utilise aucun outil de mesure d'audience. Le journal du serveur note, pour chaque requête, la route, le code de réponse et la durée, jamais l'adresse demandée ni la recherche saisie ; les adresses IP servent à limiter le nombre de requêtes et ne sont pas conservées au-delà de ce besoin.",
+    "legalTrustHeading": "Registre vérifiable",
+    "legalTrust":
+      "Chaque décision est une entrée d'un journal public signé, contresigné par des témoins indépendants ; chaque attestation se vérifie hors ligne avec le fichier de confiance publié, sans avoir à croire l'éditeur sur parole.",
     "openDataTitle": "Données ouvertes",
     "openDataLead":
       "Le registre publie la liste de tous les services inscrits, avec leur niveau, leur situation, les dates des décisions et l'organisme certificateur, mise à jour après chaque écriture.",
@@ -55,7 +98,7 @@ enum Texts {
       "Niveau AMEXIST en vigueur, historique daté des décisions et attestations vérifiables.",
     "searchLabel": "SIRET ou nom", "searchButton": "Rechercher",
     "region": "Région", "allRegions": "Toutes les régions",
-    "level": "Niveau", "allLevels": "Tous les niveaux",
+    "level": "Niveau", "allLevels": "Tous les niveaux", "allStandings": "Toutes les situations",
     "service": "Service", "standing": "Situation",
     "results": "Services", "resultsFor": "Résultats pour", "noResults": "Aucun service trouvé.",
     "nextPage": "Page suivante",
@@ -135,6 +178,48 @@ enum Texts {
       "The public, tamper-evident register of the AMEXIST label of inter-company occupational health services.",
     "trustFile": "Trust file", "logCheckpoint": "Log checkpoint",
     "openData": "Open data", "decisionFeed": "Decision feed (Atom)",
+    "accessibility": "Accessibility: not compliant", "legalNotice": "Legal notice",
+    "a11yTitle": "Accessibility statement",
+    "a11yCommitment":
+      "The registry's publisher undertakes to make this site accessible, as article 47 of French law no. 2005-102 of 11 February 2005 requires. This statement covers every page of the registry.",
+    "a11yStateHeading": "Compliance status",
+    "a11yState": "The registry is not compliant with RGAA 4.1.",
+    "a11yStateReason":
+      "No complete audit against the French accessibility standard (RGAA) has been made yet: without an audit, the regulation requires the site to be declared not compliant, even though the checks below pass.",
+    "a11yChecksHeading": "What is checked",
+    "a11yCheckAxe":
+      "On every change to the software, every page (search, service, attestation, verification, bodies, log, open data, these pages) is analysed by axe-core in Chromium at 1280 and 390 pixels wide: no violation is accepted.",
+    "a11yCheckWidths":
+      "No page scrolls sideways at 320, 390 or 1280 pixels; on a phone, each search result shows the service, its level and its standing.",
+    "a11yCheckKeyboard":
+      "Everything works from the keyboard: a skip link leads to the content, and the focus outline contrasts more than 3:1 with its background.",
+    "a11yCheckContrast":
+      "Standings (in force, suspended, withdrawn, expired) are written out and never rely on colour alone.",
+    "a11yCheckLanguage":
+      "Every page declares its language; French and English are offered on every page.",
+    "a11yLimitsHeading": "Known limits",
+    "a11yLimitPDF":
+      "The printable attestation (PDF) is not tagged for screen readers; the same attestation reads as HTML on its verification page.",
+    "a11yLimitScreenReader":
+      "The site has not yet been tested with screen readers (NVDA, VoiceOver) by people who use them.",
+    "a11yContactHeading": "Feedback and contact",
+    "a11yContact":
+      "If you cannot reach some content or a service, write to the registry's publisher for an accessible alternative:",
+    "a11yRecourse": "If the answer does not satisfy you, you may refer the matter to the",
+    "a11yDate": "Statement made on 3 December 2026.",
+    "legalTitle": "Legal notice", "legalPublisher": "Publisher of the registry",
+    "legalOrigin": "Address of the registry", "legalContact": "Contact",
+    "legalNoContact": "the publisher has not published a contact address on this server",
+    "legalDataHeading": "Data published",
+    "legalData":
+      "For each registered inter-company occupational health service, the registry publishes its AMEXIST level, its standing, the dates of its decisions and its certifying body. These are about legal entities; no data about natural persons is published.",
+    "legalLicence": "The registry's data may be reused under the",
+    "legalPrivacyHeading": "Personal data and cookies",
+    "legalPrivacy":
+      "The site sets no cookie and uses no audience measurement. The server's log notes, for each request, the route, the status and the duration, never the address asked for nor the search typed; IP addresses are used to limit the rate of requests and are not kept beyond that need.",
+    "legalTrustHeading": "A registry you can verify",
+    "legalTrust":
+      "Each decision is an entry of a public signed log, cosigned by independent witnesses; each attestation verifies offline with the published trust file, without taking the publisher's word for it.",
     "openDataTitle": "Open data",
     "openDataLead":
       "The registry publishes the list of every registered service, with its level, its standing, the dates of its decisions and its certifying body, refreshed after each write.",
@@ -152,7 +237,7 @@ enum Texts {
     "searchLead": "Current AMEXIST level, dated decision history and verifiable attestations.",
     "searchLabel": "SIRET or name", "searchButton": "Search",
     "region": "Region", "allRegions": "All regions",
-    "level": "Level", "allLevels": "All levels",
+    "level": "Level", "allLevels": "All levels", "allStandings": "Every standing",
     "service": "Service", "standing": "Standing",
     "results": "Services", "resultsFor": "Results for", "noResults": "No service found.",
     "nextPage": "Next page",

@@ -24,6 +24,25 @@ extension Site {
     }
   }
 
+  /// `GET /accessibilite` (`template` `accessibility`) and `GET /mentions-legales` (`legal`):
+  /// the accessibility statement and the legal notice, with the publisher and its contact.
+  func statementPage(
+    _ request: Request, template: String, titleKey: String, path: String
+  ) -> Response {
+    let language = PageLanguage.of(request)
+    var values: [String: Any] = [
+      "publisher": issuerName ?? issuer, "origin": settings.publicOrigin,
+    ]
+    if let contact = settings.contact {
+      values["contact"] = contact
+      values["contactLink"] = contact.contains("@") ? "mailto:" + contact : contact
+    }
+    return page(
+      template, title: Texts.table(language)[titleKey] ?? "", language: language, path: path,
+      values: values
+    ).publicRead().response(to: request)
+  }
+
   /// `GET /open-data/services.csv`.
   func openDataCSV(_ request: Request, context: RegistryRequestContext) async throws -> Response {
     try await cached(request, key: "open-data/csv") {

@@ -56,6 +56,12 @@ extension Site {
             "selected": level == query.level,
           ] as [String: Any]
         },
+        "standings": Standing.allCases.map { standing in
+          [
+            "code": standing.rawValue, "name": Words.situation(standing, language),
+            "selected": standing == query.standing,
+          ] as [String: Any]
+        },
         "services": pageItems.map { summaryView($0, language) },
         "hasServices": !pageItems.isEmpty,
         "resultsHeading": query.isEmpty

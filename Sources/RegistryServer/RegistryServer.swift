@@ -146,6 +146,14 @@ public enum RegistryServer {
     router.get("/open-data/schema.json") { request, context in
       try await site.openDataSchema(request, context: context)
     }
+    router.get("/accessibilite") { request, _ in
+      site.statementPage(
+        request, template: "accessibility", titleKey: "a11yTitle", path: "/accessibilite")
+    }
+    router.get("/mentions-legales") { request, _ in
+      site.statementPage(
+        request, template: "legal", titleKey: "legalTitle", path: "/mentions-legales")
+    }
     router.get("/feed.atom") { request, context in
       try await site.decisionFeed(request, context: context)
     }

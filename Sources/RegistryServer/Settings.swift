@@ -7,6 +7,9 @@ public struct RegistryServerSettings: Sendable {
   /// A second listener on `host` that serves `/metrics` alone, without a token (for a
   /// Prometheus scraper behind a firewall); nil serves `/metrics` to admin tokens only.
   public var metricsPort: Int?
+  /// Where people reach the registry's publisher (an e-mail address or an https URL), shown on
+  /// the accessibility statement and the legal notice; nil says none is published.
+  public var contact: String?
   /// The public origin of the registry (`https://…`), used in absolute links such as the
   /// verification link an attestation carries.
   public var publicOrigin: String

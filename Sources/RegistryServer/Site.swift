@@ -287,6 +287,7 @@ extension Site {
 struct ServerResources: Sendable {
   static let templateNames = [
     "layout", "search", "service", "attestation", "verify", "error", "bodies", "log", "open-data",
+    "accessibility", "legal",
   ]
   /// The folder's name in the build tree (SwiftPM's resource bundle, beside the executable).
   static let bundleName = "amexist_RegistryServer.resources"

@@ -73,6 +73,12 @@ struct CLITests {
       try await cli.run(["serve", "--port", "70000"]), status: 2,
       containing: "flag --port: the port must be 0 to 65535")
     expectError(
+      try await cli.run(["serve", "--metrics-port", "0"]), status: 2,
+      containing: "flag --metrics-port: the metrics port must be 1 to 65535")
+    expectError(
+      try await cli.run(["serve", "--contact", "écrivez-nous"]), status: 2,
+      containing: "flag --contact: the contact must be an e-mail address or an https:// URL")
+    expectError(
       try await cli.run(["serve", "--client-rate", "0"]), status: 2,
       containing: "flag --client-rate: http.client-rate must be 1 to 1000000")
     expectError(
