@@ -43,26 +43,32 @@ extension Site {
     ).publicRead().response(to: request)
   }
 
-  /// `GET /open-data/services.csv`.
-  func openDataCSV(_ request: Request, context: RegistryRequestContext) async throws -> Response {
-    try await cached(request, key: "open-data/csv") {
-      var reply = Reply(
-        contentType: "text/csv; charset=utf-8; header=present",
-        bytes: Array(OpenData.csv(try await services()).utf8))
-      reply.extraHeaders[.contentDisposition] = "inline; filename=\"amexist-services.csv\""
-      return reply
+  /// The open-data files, each written by the function `amexist export` uses.
+  enum OpenDataFile: String, Sendable {
+    case csv, jsonl
+
+    var contentType: String {
+      switch self {
+      case .csv: "text/csv; charset=utf-8; header=present"
+      case .jsonl: "application/jsonl; charset=utf-8"
+      }
+    }
+
+    func text(_ states: [ServiceState]) -> String {
+      switch self {
+      case .csv: OpenData.csv(states)
+      case .jsonl: OpenData.jsonLines(states)
+      }
     }
   }
 
-  /// `GET /open-data/services.jsonl`.
-  func openDataJSONLines(_ request: Request, context: RegistryRequestContext) async throws
-    -> Response
-  {
-    try await cached(request, key: "open-data/jsonl") {
+  /// `GET /open-data/services.csv` and `GET /open-data/services.jsonl`.
+  func openData(_ request: Request, file: OpenDataFile) async throws -> Response {
+    try await cached(request, key: "open-data/\(file.rawValue)") {
       var reply = Reply(
-        contentType: "application/jsonl; charset=utf-8",
-        bytes: OpenData.jsonLines(try await services()))
-      reply.extraHeaders[.contentDisposition] = "inline; filename=\"amexist-services.jsonl\""
+        contentType: file.contentType, bytes: Array(file.text(try await services()).utf8))
+      reply.extraHeaders[.contentDisposition] =
+        "inline; filename=\"amexist-services.\(file.rawValue)\""
       return reply
     }
   }

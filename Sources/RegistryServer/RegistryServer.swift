@@ -137,11 +137,11 @@ public enum RegistryServer {
     router.get("/open-data") { request, context in
       try await site.openDataPage(request, context: context)
     }
-    router.get("/open-data/services.csv") { request, context in
-      try await site.openDataCSV(request, context: context)
+    router.get("/open-data/services.csv") { request, _ in
+      try await site.openData(request, file: .csv)
     }
-    router.get("/open-data/services.jsonl") { request, context in
-      try await site.openDataJSONLines(request, context: context)
+    router.get("/open-data/services.jsonl") { request, _ in
+      try await site.openData(request, file: .jsonl)
     }
     router.get("/open-data/schema.json") { request, context in
       try await site.openDataSchema(request, context: context)

@@ -198,63 +198,22 @@ extension RegistryService {
     )
   }
 
-  /// How an exported CSV file is laid out.
-  public enum CSVDialect: Sendable {
-    /// RFC 4180: `,` separated, UTF-8 without a byte order mark (open data).
-    case standard
-    /// What French spreadsheets open directly: `;` separated, UTF-8 with a byte order mark.
-    case excel
-  }
-
-  /// Every service's current state as CSV, with the columns of the import file followed by
-  /// `region_name`, `level_name` and `standing`, so that an export can be imported again.
-  /// `decided` is the date of the grant; a renewal shows in `valid_until`. A cell that a
-  /// spreadsheet would run as a formula is written with a leading `'` (import removes it).
+  /// Every service's current state as open-data CSV (``OpenData/csv(_:dialect:progress:)``):
+  /// the columns of the import file, then derived ones, so that an export imports again.
   public func exportCSV(
-    at instant: Instant? = nil, dialect: CSVDialect = .standard,
+    at instant: Instant? = nil, dialect: OpenData.CSVDialect = .standard,
     progress: ProgressHandler? = nil
   )
     async throws(RegistryError) -> String
   {
-    let separator: Character = dialect == .excel ? ";" : ","
-    var lines = [
-      CSV.line(
-        Self.importColumns + ["region_name", "level_name", "standing"], separator: separator)
-    ]
-    let services = try await allServices(at: instant)
-    for (number, state) in services.enumerated() {
-      progress?(Int64(number + 1), Int64(services.count))
-      let decision = state.decision
-      lines.append(
-        CSV.line(
-          [
-            state.siret.digits, state.profile.name, state.profile.address ?? "",
-            state.profile.city ?? "",
-            state.profile.region?.code ?? "", state.profile.website ?? "",
-            decision.map { "\($0.level.rawValue)" } ?? "", decision.map { "\($0.grantedOn)" } ?? "",
-            decision.map { "\($0.validFrom)" } ?? "", decision.map { "\($0.validUntil)" } ?? "",
-            decision?.evaluator ?? "", decision?.reference ?? "",
-            decision.flatMap { $0.isRenewed ? "\($0.decided)" : nil } ?? "",
-            decision.flatMap { $0.isRenewed ? "\($0.grantValidUntil)" : nil } ?? "",
-            state.profile.region?.name ?? "",
-            decision?.level.frenchName ?? "", state.standing.rawValue,
-          ].map(CSV.neutralised), separator: separator)
-      )
-    }
-    return (dialect == .excel ? "\u{FEFF}" : "") + lines.joined(separator: "\r\n") + "\r\n"
+    OpenData.csv(try await allServices(at: instant), dialect: dialect, progress: progress)
   }
 
   /// Every service's current state as JSON lines: one canonical JSON object per service.
   public func exportJSONLines(at instant: Instant? = nil, progress: ProgressHandler? = nil)
     async throws(RegistryError) -> String
   {
-    let services = try await allServices(at: instant)
-    var text = ""
-    for (number, state) in services.enumerated() {
-      progress?(Int64(number + 1), Int64(services.count))
-      text += CanonicalJSON.string(StateJSON.service(state)) + "\n"
-    }
-    return text
+    OpenData.jsonLines(try await allServices(at: instant), progress: progress)
   }
 
   /// What a grant decides, to tell a repeated import row from a new decision.
@@ -286,8 +245,8 @@ extension RegistryService {
     for (index, rawName) in header.fields.enumerated() {
       let written = rawName.trimmingSpaces().lowercased()
       let name = frenchColumns[Self.folded(written)] ?? written
-      // Exported files carry derived columns: names are ignored, the standing is checked.
-      if ["region_name", "level_name"].contains(name) { continue }
+      // Exported files carry derived columns: they are skipped, but the standing is checked.
+      if name != "standing", OpenData.derivedColumns.contains(name) { continue }
       guard importColumns.contains(name) || name == "standing" else {
         throw .importRejected(line: header.line, reason: "unknown column \"\(name.prefix(40))\"")
       }

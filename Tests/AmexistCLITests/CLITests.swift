@@ -279,7 +279,7 @@ struct CLITests {
     #expect(csv.status == 0)
     #expect(
       csv.stdout.hasPrefix(
-        "siret,name,address,city,region,website,level,decided,valid_from,valid_until,evaluator,reference,renewed,granted_until,region_name,level_name,standing\r\n"
+        "siret,name,address,city,region,website,level,decided,valid_from,valid_until,evaluator,reference,renewed,granted_until,region_name,level_name,standing,body,suspended_on,suspension_reason,withdrawn_on,withdrawal_reason,reserves_deadline,reserves_lifted_on,reserves_overdue,registered_at\r\n"
       ))
     #expect(csv.stdout.split(separator: "\r\n").count == 1 + SampleRegistry.serviceCount)
     let jsonl = try await cli.run(["export", "--format", "jsonl", "--out", "services.jsonl"])

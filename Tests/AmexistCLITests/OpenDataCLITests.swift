@@ -9,7 +9,7 @@ import Testing
 @Suite("Open data and the decision feed, end to end")
 struct OpenDataCLITests {
   @Test(
-    "the CSV opens with Python's csv and matches service list --json cell by cell (a formula in a name is neutralised); the JSON Lines are service list --json; the Atom feed parses, newest first, and shows a suspension made while serving"
+    "the CSV opens with Python's csv and matches service list --json cell by cell (a formula in a name is neutralised) and amexist export byte for byte; the JSON Lines are service list --json; the Atom feed parses, newest first, and shows a suspension made while serving"
   )
   func openDataAndFeed() async throws {
     let cli = try await CommandRunner.prepared([["demo", "--no-serve"]])
@@ -62,5 +62,9 @@ struct OpenDataCLITests {
     #expect(text.contains("\"'=HYPERLINK(\"\"https://x.example\"\",\"\"a, b\"\")\""))
     #expect(text.contains(",'-Lille,"))
     #expect(!text.contains(",=HYPERLINK"))
+    // One function writes both: the export is the served file, byte for byte.
+    let exported = try await cli.run(["export", "--format", "csv"])
+    #expect(exported.status == 0)
+    #expect(exported.stdout == text)
   }
 }

@@ -10,6 +10,7 @@ the first disagreement.
 import csv
 import io
 import json
+import re
 import sys
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -31,21 +32,38 @@ def text(value):
     return "" if value is None else str(value)
 
 
-def expected_row(service):
+DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def expected_row(service, row):
+    """The row `service list --json` implies; `row` gives the grant's own date and validity
+    when a renewal replaced them in the JSON (checked to be dates)."""
     decision = service.get("decision") or {}
     suspension = service.get("suspension") or {}
     withdrawal = service.get("withdrawal") or {}
     reserves = service.get("reserves") or {}
+    renewed = bool(decision) and decision["index"] != decision["grantIndex"]
+    if renewed and not (DATE.match(row["decided"]) and DATE.match(row["granted_until"])):
+        fail("a renewed row without its grant's dates: %r" % row)
+    # `decided` is the grant's date; the JSON's is the latest decision's (a transfer, a
+    # renewal), which is never earlier.
+    if decision and not (DATE.match(row["decided"]) and row["decided"] <= decision["decided"]):
+        fail("a row's grant date is not a date before its latest decision: %r" % row)
     return {
         "siret": service["siret"], "name": service["name"],
         "address": text(service["address"]), "city": text(service["city"]),
-        "region": text(service["region"]), "region_name": text(service["regionName"]),
-        "website": text(service["website"]), "standing": service["standing"],
-        "level": text(service["level"]), "decision_level": text(decision.get("level")),
-        "decision_level_name": text(decision.get("levelName")),
-        "decided": text(decision.get("decided")), "valid_from": text(decision.get("validFrom")),
-        "valid_until": text(decision.get("validUntil")), "body": text(decision.get("body")),
+        "region": text(service["region"]), "website": text(service["website"]),
+        "level": text(decision.get("level")),
+        "decided": row["decided"] if decision else "",
+        "valid_from": text(decision.get("validFrom")),
+        "valid_until": text(decision.get("validUntil")),
         "evaluator": text(decision.get("evaluator")),
+        "reference": text(decision.get("reference")),
+        "renewed": text(decision.get("decided")) if renewed else "",
+        "granted_until": row["granted_until"] if renewed else "",
+        "region_name": text(service["regionName"]),
+        "level_name": text(decision.get("levelName")), "standing": service["standing"],
+        "body": text(decision.get("body")),
         "suspended_on": text(suspension.get("decided")),
         "suspension_reason": text(suspension.get("reason")),
         "withdrawn_on": text(withdrawal.get("decided")),
@@ -53,7 +71,7 @@ def expected_row(service):
         "reserves_deadline": text(reserves.get("deadline")),
         "reserves_lifted_on": text(reserves.get("liftedOn")),
         "reserves_overdue": "true" if service["reservesOverdue"] else "false",
-        "registered_at": service["registeredAt"], "as_of": service["asOf"],
+        "registered_at": service["registeredAt"],
     }
 
 
@@ -74,9 +92,7 @@ def main():
     if {r["siret"] for r in rows} != set(services):
         fail("CSV services differ from service list --json")
     for row in rows:
-        wanted = {k: neutralised(v) for k, v in expected_row(services[row["siret"]]).items()}
-        # When the state was established: the server's read and the command's differ.
-        wanted["as_of"] = row["as_of"]
+        wanted = {k: neutralised(v) for k, v in expected_row(services[row["siret"]], row).items()}
         if row != wanted:
             diff = {k: (row.get(k), v) for k, v in wanted.items() if row.get(k) != v}
             fail("CSV row %s differs: %r" % (row["siret"], diff))

@@ -7,7 +7,10 @@ chromium) as a phone and a desktop would, and checks what a person meets:
 - axe-core (the copy shipped in the axe-playwright-python package) finds no violation at 1280
   and 390 px.
 
-usage: pages_check.py BASE_URL
+usage: pages_check.py BASE_URL [--smoke]
+
+--smoke (the quick test suite): the search results, one service, one attestation and the
+verification page, at 390 px only, axe included.
 
 Prints one JSON object: {"pages": N, "checks": N, "failures": [...]}; exits 1 when a check fails.
 """
@@ -53,8 +56,15 @@ def pages(base):
 
 def main():
     base = sys.argv[1].rstrip("/")
+    smoke = "--smoke" in sys.argv[2:]
     failures, checks = [], 0
     paths = pages(base)
+    widths = WIDTHS
+    if smoke:
+        services = [p for p in paths if p.startswith("/services/")][:1]
+        attestations = [p for p in paths if p.startswith("/v/")][:1]
+        paths = ["/?q=sant", "/verify"] + services + attestations
+        widths = (390,)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
@@ -63,7 +73,7 @@ def main():
         context = browser.new_context(bypass_csp=True)
         page = context.new_page()
         for path in paths:
-            for width in WIDTHS:
+            for width in widths:
                 page.set_viewport_size({"width": width, "height": 800})
                 page.goto(base + path, wait_until="load")
                 checks += 1
