@@ -9,8 +9,8 @@ chromium) as a phone and a desktop would, and checks what a person meets:
 
 usage: pages_check.py BASE_URL [--smoke]
 
---smoke (the quick test suite): the search results, one service, one attestation and the
-verification page, at 390 px only, axe included.
+--smoke (the quick test suite): the search results and one service's page at 390 px only,
+axe included.
 
 Prints one JSON object: {"pages": N, "checks": N, "failures": [...]}; exits 1 when a check fails.
 """
@@ -61,9 +61,7 @@ def main():
     paths = pages(base)
     widths = WIDTHS
     if smoke:
-        services = [p for p in paths if p.startswith("/services/")][:1]
-        attestations = [p for p in paths if p.startswith("/v/")][:1]
-        paths = ["/?q=sant", "/verify"] + services + attestations
+        paths = ["/?q=sant"] + [p for p in paths if p.startswith("/services/")][:1]
         widths = (390,)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
