@@ -351,7 +351,12 @@ struct VerifyCommand: AsyncParsableCommand {
             Self.json(report, page: page, trust: standing, status: snapshot))
           : Self.describe(report, page: page, trust: standing, status: snapshot))
       if let failure = report.failure {
-        throw CLIError(failure.description, exitCode: failure.exitCode)
+        // In French, the sentence that says what to do; in English, the technical detail too.
+        let language = CLILanguage.current()
+        throw CLIError(
+          language == .french
+            ? failure.explanation.french : "\(failure.description). \(failure.explanation.english)",
+          exitCode: failure.exitCode)
       }
       return
     }
@@ -596,6 +601,11 @@ struct VerifyCommand: AsyncParsableCommand {
     case let failure?: verdict = "NOT VALID: \(failure)"
     }
     lines.append(("Verdict", verdict))
+    if let failure = report.failure {
+      let language = CLILanguage.current()
+      lines.append(
+        (language == .french ? "Explication" : "What to do", failure.explanation.text(language)))
+    }
     return Describe.labelled(lines)
   }
 
@@ -617,6 +627,7 @@ struct VerifyCommand: AsyncParsableCommand {
       "valid": .bool(report.isValid), "checkedAt": .string(report.checkedAt.description),
       "reason": report.failure.map { .string($0.code) } ?? .null,
       "message": report.failure.map { .string($0.description) } ?? .null,
+      "explanation": report.failure.map(\.explanation.json) ?? .null,
       "exitCode": .integer(Int64(report.exitCode)),
       "printedLink": printedLink.map { .string($0.description) } ?? .null,
       "printedPage": printedPage,

@@ -130,7 +130,9 @@ struct GuardMiddleware: RouterMiddleware {
       case .unsupportedMediaType: return .unsupportedMediaType
       case .requestTimeout: return .timeout
       default:
-        return error.status.code < 500 ? .badRequest("the request is malformed") : .unavailable
+        return error.status.code < 500
+          ? .badRequest("the request is malformed", french: "La requête est mal formée.")
+          : .unavailable
       }
     default: return .unavailable
     }

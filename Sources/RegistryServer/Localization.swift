@@ -144,8 +144,6 @@ enum Texts {
     "backToSearch": "Retour à la recherche",
     "notFound": "Page introuvable", "badRequest": "Demande invalide",
     "unregistered": "Service non inscrit",
-    "unregisteredMessage":
-      "Aucun service n'est inscrit sous le SIRET {siret} : il ne détient pas le label.",
     "tooMany": "Trop de demandes", "unavailable": "Service momentanément indisponible",
     "tooLarge": "Contenu trop volumineux", "timeout": "Délai dépassé",
     "notAllowed": "Méthode non autorisée", "unsupportedType": "Type de contenu non pris en charge",
@@ -282,8 +280,6 @@ enum Texts {
     "backToSearch": "Back to search",
     "notFound": "Page not found", "badRequest": "Bad request",
     "unregistered": "Service not registered",
-    "unregisteredMessage":
-      "No service is registered under SIRET {siret}: it does not hold the label.",
     "tooMany": "Too many requests", "unavailable": "Service temporarily unavailable",
     "tooLarge": "Content too large", "timeout": "Request timed out",
     "notAllowed": "Method not allowed", "unsupportedType": "Unsupported content type",

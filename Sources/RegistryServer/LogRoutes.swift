@@ -34,7 +34,10 @@ extension Site {
       try Self.integer(
         parameters["limit"], name: "limit", default: Int64(settings.limits.maxLogEntries)),
       Int64(settings.limits.maxLogEntries))
-    guard limit > 0 else { throw SiteError.badRequest("limit must be at least 1") }
+    guard limit > 0 else {
+      throw SiteError.badRequest(
+        "limit must be at least 1", french: "Le paramètre limit doit valoir au moins 1.")
+    }
     return try await cached(request, key: "log/entries/\(start)/\(limit)") {
       let (count, leaves) = try await registry.read { snapshot in
         let count = try snapshot.count()
@@ -46,7 +49,9 @@ extension Site {
         return (count, leaves)
       }
       guard start <= count else {
-        throw SiteError.badRequest("start is beyond the log's \(count) entries")
+        throw SiteError.badRequest(
+          "start is beyond the log's \(count) entries",
+          french: "Le paramètre start dépasse les \(count) entrées du journal.")
       }
       return .json(
         .object([
@@ -136,13 +141,18 @@ extension Site {
     throws(SiteError) -> Int64
   {
     guard let value else {
-      guard let fallback else { throw .badRequest("the \(name) parameter is required") }
+      guard let fallback else {
+        throw .badRequest(
+          "the \(name) parameter is required", french: "Le paramètre \(name) est obligatoire.")
+      }
       return fallback
     }
     guard !value.isEmpty, value.utf8.count <= 18, value.utf8.allSatisfy({ (48...57).contains($0) }),
       let number = Int64(value)
     else {
-      throw .badRequest("\(name) must be a non-negative integer")
+      throw .badRequest(
+        "\(name) must be a non-negative integer",
+        french: "Le paramètre \(name) doit être un entier positif ou nul.")
     }
     return number
   }

@@ -107,7 +107,11 @@ extension Site {
     // A SIRET typed with spaces arrives percent-encoded.
     let decoded = text.contains("%") ? (text.removingPercentEncoding ?? text) : text
     guard let siret = try? SIRET(decoded) else {
-      throw SiteError.badRequest("not a SIRET: 14 digits with a valid checksum are expected")
+      throw SiteError.badRequest(
+        "not a SIRET: 14 digits with a valid checksum are expected",
+        french:
+          "Ce n'est pas un SIRET : 14 chiffres dont le dernier est une clé de contrôle (formule de Luhn). Vérifiez le numéro."
+      )
     }
     return try await cached(request, key: "service/\(siret.digits)/\(language)/\(format)") {
       let report = try await registry.report(of: siret)
@@ -455,22 +459,24 @@ struct SearchQuery {
       .trimmingCharacters(in: .whitespaces)
     if let code = given("region") {
       guard let known = try? Region(code: code) else {
+        let codes = Region.names.keys.sorted().joined(separator: ", ")
         throw .badRequest(
-          "region must be an INSEE region code: \(Region.names.keys.sorted().joined(separator: ", "))"
-        )
+          "region must be an INSEE region code: \(codes)",
+          french: "La région doit être un code INSEE de région : \(codes).")
       }
       region = known
     }
     if let number = given("level") {
       guard let known = try? Level(parsing: number) else {
-        throw .badRequest("level must be 1, 2 or 3")
+        throw .badRequest("level must be 1, 2 or 3", french: "Le niveau doit être 1, 2 ou 3.")
       }
       level = known
     }
     if let name = given("standing") {
       guard let known = Standing(rawValue: name) else {
+        let names = Standing.allCases.map(\.rawValue).joined(separator: ", ")
         throw .badRequest(
-          "standing must be one of \(Standing.allCases.map(\.rawValue).joined(separator: ", "))")
+          "standing must be one of \(names)", french: "La situation doit être l'une de : \(names).")
       }
       standing = known
     }
@@ -480,7 +486,10 @@ struct SearchQuery {
       guard let text = given(name) else { return fallback }
       guard let value = Int(text), range.contains(value) else {
         throw .badRequest(
-          "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+          "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)",
+          french:
+            "Le paramètre \(name) doit être un nombre entier de \(range.lowerBound) à \(range.upperBound)."
+        )
       }
       return value
     }

@@ -130,16 +130,15 @@ struct Site: Sendable {
     switch format {
     case .json:
       reply = .json(
-        .object(["error": .string(error.code), "message": .string(error.message)]),
+        .object([
+          "error": .string(error.code), "message": .string(error.message),
+          "explanation": error.explanation.json,
+        ]),
         status: error.status)
     case .html:
       let texts = Texts.table(language)
       let heading = texts[error.headingKey] ?? ""
-      var message = error.message
-      if case .unregistered(let siret) = error {
-        message = (texts["unregisteredMessage"] ?? message).replacingOccurrences(
-          of: "{siret}", with: siret.formatted)
-      }
+      let message = error.explanation.text(language)
       reply = page(
         "error", title: heading, language: language, path: "/",
         values: ["heading": heading, "message": message], status: error.status)

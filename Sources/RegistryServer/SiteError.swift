@@ -1,4 +1,5 @@
 import AmexistDomain
+import Documents
 import HTTPTypes
 import Hummingbird
 import RegistryService
@@ -9,7 +10,9 @@ enum SiteError: Error, Sendable {
   case notFound
   /// No service is registered under this SIRET (a valid one): it does not hold the label.
   case unregistered(SIRET)
-  case badRequest(String)
+  /// The request is refused: why, in English, and in French when a page can show it (admin and
+  /// registry refusals, read by programs, give the English detail only).
+  case badRequest(String, french: String? = nil)
   case unauthorized
   case forbidden
   case conflict(String)
@@ -75,7 +78,7 @@ enum SiteError: Error, Sendable {
   /// from the request.
   var message: String {
     switch self {
-    case .badRequest(let message), .conflict(let message): message
+    case .badRequest(let message, _), .conflict(let message): message
     case .notFound: "nothing is published at this address"
     case .unregistered(let siret):
       "no service is registered under SIRET \(siret.formatted): it does not hold the label"
@@ -88,6 +91,80 @@ enum SiteError: Error, Sendable {
     case .missingHost: "the request has no Host header"
     case .unsupportedMediaType: "this content type or encoding is not accepted here"
     case .unavailable: "the registry is temporarily unavailable; retry later"
+    }
+  }
+
+  /// What was refused and what to do, in French and English: pages show the sentence in their
+  /// language; JSON refusals carry both as `explanation`.
+  var explanation: Explanation {
+    switch self {
+    case .notFound:
+      return Explanation(
+        french:
+          "Rien n'est publié à cette adresse. Vérifiez le lien, ou cherchez le service par son SIRET ou son nom.",
+        english:
+          "Nothing is published at this address. Check the link, or search for the service by its SIRET or name."
+      )
+    case .unregistered(let siret):
+      return Explanation(
+        french:
+          "Aucun service n'est inscrit sous le SIRET \(siret.formatted) : il ne détient pas le label. Vérifiez le numéro, ou cherchez le service par son nom.",
+        english:
+          "No service is registered under SIRET \(siret.formatted): it does not hold the label. Check the number, or search for the service by name."
+      )
+    case .badRequest(let english, let french):
+      return Explanation(
+        french: french
+          ?? "La requête est refusée (détail technique, en anglais : \(english)). Corrigez-la et réessayez.",
+        english: english.prefix(1).uppercased() + english.dropFirst() + ".")
+    case .missingHost:
+      return Explanation(
+        french: "La requête n'indique pas d'hôte (en-tête Host) : elle est refusée.",
+        english: "The request names no host (Host header): it is refused.")
+    case .unauthorized:
+      return Explanation(
+        french:
+          "Un jeton d'administration valide est requis (en-tête Authorization: Bearer). Demandez-en un à l'exploitant du registre.",
+        english:
+          "A valid admin token is required (Authorization: Bearer header). Ask the registry's operator for one."
+      )
+    case .forbidden:
+      return Explanation(
+        french: "Ce jeton ne permet pas cette opération, ou pas pour ce service ou cette région.",
+        english: "This token does not allow this operation, or not for this service or region.")
+    case .conflict(let english):
+      return Explanation(
+        french:
+          "Le registre refuse cette écriture, contraire à ses règles (détail, en anglais : \(english)).",
+        english: "The registry refuses this write, against its rules: \(english).")
+    case .tooLarge:
+      return Explanation(
+        french: "La requête est plus volumineuse que ce que cette adresse accepte.",
+        english: "The request is larger than this address accepts.")
+    case .tooMany(let seconds):
+      return Explanation(
+        french:
+          "Trop de requêtes depuis votre adresse : réessayez dans \(seconds) seconde\(seconds > 1 ? "s" : "").",
+        english:
+          "Too many requests from your address: try again in \(seconds) second\(seconds > 1 ? "s" : "")."
+      )
+    case .timeout:
+      return Explanation(
+        french: "La requête a pris trop de temps. Réessayez.",
+        english: "The request took too long. Try again.")
+    case .methodNotAllowed(let allow):
+      return Explanation(
+        french: "Cette adresse ne répond qu'aux méthodes \(allow).",
+        english: "This address answers \(allow) only.")
+    case .unsupportedMediaType:
+      return Explanation(
+        french: "Ce type de contenu ou cet encodage n'est pas accepté à cette adresse.",
+        english: "This content type or encoding is not accepted at this address.")
+    case .unavailable:
+      return Explanation(
+        french:
+          "Le registre est momentanément indisponible. Réessayez dans quelques minutes.",
+        english: "The registry is temporarily unavailable. Try again in a few minutes.")
     }
   }
 

@@ -91,16 +91,23 @@ extension Site {
     case "application/x-www-form-urlencoded":
       let text = String(decoding: body, as: UTF8.self).replacingOccurrences(of: "+", with: "%20")
       guard let items = URLComponents(string: "?" + text)?.queryItems else {
-        throw .badRequest("the form cannot be read")
+        throw .badRequest(
+          "the form cannot be read", french: "Le formulaire envoyé ne peut pas être lu.")
       }
       if let encoded = items.first(where: { $0.name == "pdf" })?.value, !encoded.isEmpty {
         guard let pdf = Data(base64Encoded: encoded) else {
-          throw .badRequest("the pdf field is not base64")
+          throw .badRequest(
+            "the pdf field is not base64",
+            french: "Le PDF envoyé n'a pas pu être lu. Choisissez à nouveau le fichier.")
         }
         return Array(pdf)
       }
       guard let value = items.first(where: { $0.name == "document" })?.value else {
-        throw .badRequest("the form has no document field")
+        throw .badRequest(
+          "the form has no document field",
+          french:
+            "Le formulaire ne contient aucune attestation : collez le contenu du fichier .amexist.json ou choisissez le PDF."
+        )
       }
       return Array(value.trimmingCharacters(in: .whitespacesAndNewlines).utf8)
     case "application/json", "application/jose", "text/plain", "application/octet-stream",
@@ -129,6 +136,7 @@ struct VerifyResult {
       "exitCode": .integer(Int64(report.exitCode)),
       "checkedAt": .string(report.checkedAt.description),
       "reason": report.failure.map { .string($0.description) } ?? .null,
+      "explanation": report.failure.map(\.explanation.json) ?? .null,
     ]
     if let attestation = report.attestation {
       let claims = attestation.claims
@@ -195,7 +203,7 @@ struct VerifyResult {
       headline = french ? "Attestation non valide" : "Attestation not valid"
     }
     var view: [String: Any] = ["headline": headline, "code": code]
-    view["reason"] = report.failure.map(\.description)
+    view["reason"] = report.failure.map { $0.explanation.text(language) }
     var fields: [[String: String]] = []
     // Shown only when the signature verified: the verifier keeps claims only then.
     if let attestation = report.attestation {

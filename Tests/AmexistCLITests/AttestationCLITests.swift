@@ -120,6 +120,27 @@ struct AttestationCLITests {
     #expect(tampered.status == 1)
     #expect(tampered.stdout.contains("NOT VALID"))
     #expect(!tampered.stdout.contains("Santé Travail Lyon"))
+    #expect(tampered.stdout.contains("What to do"))
+    #expect(tampered.stderr.contains("The signature does not match the content"))
+    // The explanation follows AMEXIST_LANG, then the locale; JSON carries both languages.
+    for environment in [["AMEXIST_LANG": "fr"], ["LANG": "fr_FR.UTF-8"]] {
+      let french = try await cli.run(["verify", "tampered.json"], environment: environment)
+      #expect(french.status == 1)
+      #expect(french.stdout.contains("Explication"))
+      #expect(
+        french.stderr.contains(
+          "La signature ne correspond pas au contenu : le document a été modifié"),
+        "\(french.stderr)")
+      #expect(!french.stderr.contains("invalid signature"))
+    }
+    let english = try await cli.run(
+      ["verify", "tampered.json"], environment: ["AMEXIST_LANG": "en", "LANG": "fr_FR.UTF-8"])
+    #expect(english.stderr.contains("The signature does not match"))
+    let json = try StrictJSONParser().parse(
+      Array(try await cli.run(["verify", "tampered.json", "--json"]).stdout.utf8))
+    #expect(
+      json["explanation"]?["fr"]?.stringValue?.hasPrefix("La signature ne correspond") == true)
+    #expect(json["explanation"]?["en"]?.stringValue?.hasPrefix("The signature does not") == true)
     #expect(
       try await cli.run(["verify", bundle, "--now", "2029-01-10T00:00:00+01:00"]).status == 3)
     // Valid on its last second; the trust data of today has long expired then (8), unless the

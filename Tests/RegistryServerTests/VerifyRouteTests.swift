@@ -57,6 +57,45 @@ struct VerifyRouteTests {
     }
   }
 
+  @Test(
+    "failures explained: a French page says in French what failed and what to do, never the English reason; JSON verdicts and refusals carry both languages"
+  )
+  func explanations() async throws {
+    let harness = try await ServerHarness()
+    defer { harness.folder.remove() }
+    let (_, issued) = harness.activeSample
+    let bare = Array(issued.bundle.jws.utf8)
+    try await harness.test { client in
+      let form = "document=" + issued.bundle.jws
+      let french = try await post(
+        client, Array(form.utf8), type: "application/x-www-form-urlencoded", json: false)
+      #expect(french.text.contains("Rien ne prouve que cette attestation est inscrite au journal"))
+      #expect(!french.text.contains("not proven logged"))
+      let english = try await post(
+        client, Array(form.utf8), type: "application/x-www-form-urlencoded", json: false,
+        language: "en")
+      #expect(english.text.contains("Nothing proves this attestation is in the registry"))
+      let verdict = try await post(client, bare, type: "application/jose").json()
+      #expect(verdict["explanation"]?["fr"]?.stringValue?.hasPrefix("Rien ne prouve") == true)
+      #expect(verdict["explanation"]?["en"]?.stringValue?.hasPrefix("Nothing proves") == true)
+      #expect(verdict["reason"]?.stringValue?.hasPrefix("not proven logged") == true)
+      // Refusals: a French page in French, JSON with both sentences.
+      let filter = try await client.get("/?level=5")
+      #expect(filter.status == .badRequest)
+      #expect(filter.text.contains("Le niveau doit être 1, 2 ou 3."))
+      #expect(!filter.text.contains("level must be"))
+      let badSIRET = try await client.get("/services/12345678901234")
+      #expect(badSIRET.text.contains("Ce n&#39;est pas un SIRET"))
+      let nowhere = try await client.get("/nowhere")
+      #expect(nowhere.text.contains("Rien n&#39;est publié à cette adresse."))
+      #expect(!nowhere.text.contains("nothing is published"))
+      let refused = try await client.get("/services.json?standing=Active").json()
+      #expect(refused["error"] == .string("bad-request"))
+      #expect(refused["explanation"]?["fr"]?.stringValue?.hasPrefix("La situation doit") == true)
+      #expect(refused["explanation"]?["en"]?.stringValue?.hasPrefix("Standing must be") == true)
+    }
+  }
+
   @Test("A1: a tampered signature is invalid and shows no claimed field")
   func tampered() async throws {
     let harness = try await ServerHarness()
