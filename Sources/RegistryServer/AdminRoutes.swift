@@ -48,6 +48,8 @@ struct AdminAPI: Sendable {
     // Failures are counted per client and per token id (`amx_<id>_…`, not secret): guessing one
     // token's secret is throttled, and never locks out another valid token from the same
     // address (an office behind one NAT).
+    // No token at all guesses nothing: it is refused without being counted.
+    guard !presented.isEmpty else { throw .unauthorized }
     let attempt = client + " " + String(presented.prefix(12))
     if site.failedAuthLimiter.isExhausted(attempt) {
       throw .tooMany(retryAfter: max(1, Int(1 / site.settings.limits.failedAuthRate.perSecond)))

@@ -111,10 +111,14 @@ struct GuardMiddleware: RouterMiddleware {
   /// Programs' routes are refused in JSON; pages as pages unless JSON is asked for.
   static func refusalFormat(_ request: Request) -> ResponseFormat {
     let path = request.uri.path
-    let programs = ["/log/", "/.well-known/", "/admin/", "/metrics", "/healthz", "/readyz"]
+    let programs = [
+      "/log/", "/.well-known/", "/admin/", "/metrics", "/healthz", "/readyz", "/status",
+      "/open-data/", "/feed.atom",
+    ]
     return ResponseFormat.of(
       request,
-      hasSuffix: path.hasSuffix(".json") || programs.contains(where: { path.hasPrefix($0) }))
+      hasSuffix: path.hasSuffix(".json") || path.hasSuffix("/bundle")
+        || programs.contains(where: { path.hasPrefix($0) }))
   }
 
   /// The refusal an error becomes; nothing becomes a 500.

@@ -30,13 +30,12 @@ extension Site {
   func entries(_ request: Request, context: RegistryRequestContext) async throws -> Response {
     let parameters = request.uri.queryParameters
     let start = try Self.integer(parameters["start"], name: "start", default: 0)
-    let limit = min(
-      try Self.integer(
-        parameters["limit"], name: "limit", default: Int64(settings.limits.maxLogEntries)),
-      Int64(settings.limits.maxLogEntries))
-    guard limit > 0 else {
+    let maximum = Int64(settings.limits.maxLogEntries)
+    let limit = try Self.integer(parameters["limit"], name: "limit", default: maximum)
+    guard (1...maximum).contains(limit) else {
       throw SiteError.badRequest(
-        "limit must be at least 1", french: "Le paramètre limit doit valoir au moins 1.")
+        "limit must be 1 to \(maximum)",
+        french: "Le paramètre limit doit valoir de 1 à \(maximum).")
     }
     return try await cached(request, key: "log/entries/\(start)/\(limit)") {
       let (count, leaves) = try await registry.read { snapshot in
@@ -49,7 +48,7 @@ extension Site {
         return (count, leaves)
       }
       guard start <= count else {
-        throw SiteError.badRequest(
+        throw SiteError.absent(
           "start is beyond the log's \(count) entries",
           french: "Le paramètre start dépasse les \(count) entrées du journal.")
       }
@@ -70,8 +69,9 @@ extension Site {
       parameters["size"] == nil
       ? nil : try Self.integer(parameters["size"], name: "size", default: nil)
     return try await cached(request, key: "log/inclusion/\(index)/\(size ?? -1)") {
-      let evidence: InclusionEvidence = try await registry.inclusionEvidence(
-        index: index, size: size)
+      let evidence: InclusionEvidence = try await Self.inLog {
+        try await registry.inclusionEvidence(index: index, size: size)
+      }
       return .json(
         .object([
           "index": .integer(evidence.index),
@@ -90,7 +90,7 @@ extension Site {
     let to = try Self.integer(parameters["to"], name: "to", default: nil)
     return try await cached(request, key: "log/consistency/\(from)/\(to)/\(witnessingRound)") {
       let proof: (proof: [MerkleHash], from: StoredCheckpoint, to: StoredCheckpoint) =
-        try await registry.consistencyProof(from: from, to: to)
+        try await Self.inLog { try await registry.consistencyProof(from: from, to: to) }
       // The newer checkpoint with its witnesses' cosignatures: a verifier may put it in place
       // of an older bundle's (`verify --checkpoint FILE`).
       let policy = try await trust().witnessPolicy
@@ -133,6 +133,20 @@ extension Site {
       let trust = try await trust()
       return .json(
         .object(["keys": .array(trust.keys.map { $0.publicKey.jwk(kid: $0.kid) })]))
+    }
+  }
+
+  /// The result of `read`, where the log not holding what was asked (a checkpoint of that size,
+  /// an entry outside the tree, sizes in the wrong order) is a 404, not a malformed request.
+  static func inLog<Result: Sendable>(_ read: () async throws -> Result) async throws -> Result {
+    do {
+      return try await read()
+    } catch RegistryError.log(let reason) {
+      throw SiteError.absent(
+        reason,
+        french:
+          "Le journal ne contient pas ce que demande cette adresse (point de contrôle de cette taille, entrée ou preuve)."
+      )
     }
   }
 

@@ -107,11 +107,7 @@ extension Site {
     // A SIRET typed with spaces arrives percent-encoded.
     let decoded = text.contains("%") ? (text.removingPercentEncoding ?? text) : text
     guard let siret = try? SIRET(decoded) else {
-      throw SiteError.badRequest(
-        "not a SIRET: 14 digits with a valid checksum are expected",
-        french:
-          "Ce n'est pas un SIRET : 14 chiffres dont le dernier est une clé de contrôle (formule de Luhn). Vérifiez le numéro."
-      )
+      throw SiteError.notASIRET
     }
     return try await cached(request, key: "service/\(siret.digits)/\(language)/\(format)") {
       let report = try await registry.report(of: siret)
@@ -455,8 +451,14 @@ struct SearchQuery {
     func given(_ name: Substring) -> String? {
       parameters[name].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
     }
-    text = String((parameters["q"].map(String.init) ?? "").prefix(100))
-      .trimmingCharacters(in: .whitespaces)
+    let typed = parameters["q"].map(String.init) ?? ""
+    // Counted as JSON Schema counts a string's length: in code points.
+    guard typed.unicodeScalars.count <= 100 else {
+      throw .badRequest(
+        "q must be at most 100 characters",
+        french: "La recherche doit faire au plus 100 caractères.")
+    }
+    text = typed.trimmingCharacters(in: .whitespaces)
     if let code = given("region") {
       guard let known = try? Region(code: code) else {
         let codes = Region.names.keys.sorted().joined(separator: ", ")
@@ -483,7 +485,9 @@ struct SearchQuery {
     func number(_ name: Substring, default fallback: Int, in range: ClosedRange<Int>)
       throws(SiteError) -> Int
     {
-      guard let text = given(name) else { return fallback }
+      // Unlike the filters, which the form sends empty for "any", a page and a size are
+      // numbers or absent.
+      guard let text = parameters[name].map(String.init) else { return fallback }
       guard let value = Int(text), range.contains(value) else {
         throw .badRequest(
           "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)",

@@ -10,6 +10,9 @@ enum SiteError: Error, Sendable {
   case notFound
   /// No service is registered under this SIRET (a valid one): it does not hold the label.
   case unregistered(SIRET)
+  /// What the address names does not exist (a number that is not a SIRET, an entry or a proof
+  /// the log does not hold): 404, with why in English and French.
+  case absent(String, french: String)
   /// The request is refused: why, in English, and in French when a page can show it (admin and
   /// registry refusals, read by programs, give the English detail only).
   case badRequest(String, french: String? = nil)
@@ -28,7 +31,7 @@ enum SiteError: Error, Sendable {
 
   var status: HTTPResponse.Status {
     switch self {
-    case .notFound, .unregistered: .notFound
+    case .notFound, .unregistered, .absent: .notFound
     case .badRequest, .missingHost: .badRequest
     case .unauthorized: .unauthorized
     case .forbidden: .forbidden
@@ -45,7 +48,7 @@ enum SiteError: Error, Sendable {
   /// The heading's key in ``Texts``.
   var headingKey: String {
     switch self {
-    case .notFound: "notFound"
+    case .notFound, .absent: "notFound"
     case .unregistered: "unregistered"
     case .badRequest, .missingHost, .conflict, .unauthorized, .forbidden: "badRequest"
     case .tooLarge: "tooLarge"
@@ -60,7 +63,7 @@ enum SiteError: Error, Sendable {
   /// A short code programs can match on.
   var code: String {
     switch self {
-    case .notFound, .unregistered: "not-found"
+    case .notFound, .unregistered, .absent: "not-found"
     case .badRequest, .missingHost: "bad-request"
     case .unauthorized: "unauthorized"
     case .forbidden: "forbidden"
@@ -78,7 +81,7 @@ enum SiteError: Error, Sendable {
   /// from the request.
   var message: String {
     switch self {
-    case .badRequest(let message, _), .conflict(let message): message
+    case .badRequest(let message, _), .conflict(let message), .absent(let message, _): message
     case .notFound: "nothing is published at this address"
     case .unregistered(let siret):
       "no service is registered under SIRET \(siret.formatted): it does not hold the label"
@@ -112,6 +115,9 @@ enum SiteError: Error, Sendable {
         english:
           "No service is registered under SIRET \(siret.formatted): it does not hold the label. Check the number, or search for the service by name."
       )
+    case .absent(let english, let french):
+      return Explanation(
+        french: french, english: english.prefix(1).uppercased() + english.dropFirst() + ".")
     case .badRequest(let english, let french):
       return Explanation(
         french: french
@@ -167,6 +173,13 @@ enum SiteError: Error, Sendable {
         english: "The registry is temporarily unavailable. Try again in a few minutes.")
     }
   }
+
+  /// A public address names 14 digits whose checksum fails: no service can have that number.
+  static let notASIRET = SiteError.absent(
+    "not a SIRET: 14 digits whose last is a Luhn check digit are expected",
+    french:
+      "Ce n'est pas un SIRET : 14 chiffres dont le dernier est une clé de contrôle (formule de Luhn). Vérifiez le numéro."
+  )
 
   /// The refusal a refused admin request body becomes: 400, or 415 for its media type.
   init(_ error: AdminRequestError) {

@@ -47,6 +47,13 @@ extension Site {
     let body = try await self.body(of: request, limit: settings.limits.verifyBodyBytes)
     let input = try Self.document(
       in: Array(buffer: body), contentType: request.headers[.contentType])
+    guard !input.isEmpty else {
+      throw SiteError.badRequest(
+        "the request carries no attestation",
+        french:
+          "Aucune attestation n'a été envoyée : collez le contenu du fichier .amexist.json ou choisissez le PDF."
+      )
+    }
     let now = registry.clock.now()
     let verifier = AttestationVerifier(trust: try await trust())
     // A printed attestation may link to this registry, under its public origin or the issuer's.
@@ -94,6 +101,7 @@ extension Site {
         throw .badRequest(
           "the form cannot be read", french: "Le formulaire envoyé ne peut pas être lu.")
       }
+      // The page's form sends both fields, the one not used empty.
       if let encoded = items.first(where: { $0.name == "pdf" })?.value, !encoded.isEmpty {
         guard let pdf = Data(base64Encoded: encoded) else {
           throw .badRequest(
@@ -110,8 +118,17 @@ extension Site {
         )
       }
       return Array(value.trimmingCharacters(in: .whitespacesAndNewlines).utf8)
-    case "application/json", "application/jose", "text/plain", "application/octet-stream",
-      "application/pdf", "":
+    case "application/json":
+      // A body that says it is JSON and is not a JSON object is a malformed request; an object
+      // that is not a bundle is a verdict ("malformed"), as for any other document.
+      guard (try? JSONSerialization.jsonObject(with: Data(body))) is [String: Any] else {
+        throw .badRequest(
+          "the body is not a JSON object, as its Content-Type says a bundle is",
+          french:
+            "Le contenu envoyé n'est pas un objet JSON, contrairement à ce qu'annonce son type.")
+      }
+      return body
+    case "application/jose", "text/plain", "application/octet-stream", "application/pdf", "":
       return body
     default:
       throw .unsupportedMediaType

@@ -55,10 +55,12 @@ struct LogRouteTests {
       try ProofVerifier.verifyConsistency(
         size1: earlier, size2: later.size, root1: old.root, root2: later.root, proof: hashes)
       let missing = try await client.get("/log/proof/consistency?from=2&to=\(later.size)")
-      #expect(missing.status == .badRequest)
-      #expect(try missing.json()["error"] == .string("bad-request"))
+      // What the log does not hold is absent (404), not a malformed request.
+      #expect(missing.status == .notFound)
+      #expect(try missing.json()["error"] == .string("not-found"))
       let beyond = try await client.get("/log/entries?start=\(later.size + 1)")
-      #expect(beyond.status == .badRequest)
+      #expect(beyond.status == .notFound)
+      #expect(try await client.get("/log/entries?limit=1001").status == .badRequest)
       let absent = try await client.get("/log/proof/inclusion")
       #expect(absent.status == .badRequest)
     }

@@ -129,8 +129,10 @@ struct PublicRouteTests {
         try unknownJSON.json()["message"]
           == .string(
             "no service is registered under SIRET 732 829 320 00074: it does not hold the label"))
+      // A bad check digit: no service can have that number (404, saying why).
       let invalid = try await client.get("/services/73282932000075")
-      #expect(invalid.status == .badRequest)
+      #expect(invalid.status == .notFound)
+      #expect(invalid.text.contains("formule de Luhn"))
       let attestation = try await client.get("/attestations/00000000-0000-4000-8000-000000000000")
       #expect(attestation.status == .notFound)
       let notUUID = try await client.get("/attestations/urn:uuid:x.json")
@@ -305,8 +307,13 @@ struct PublicRouteTests {
       #expect(
         filtered.text.contains("href=\"/?q=sant%C3%A9&amp;standing=active&amp;lang=en\""),
         "\(filtered.text)")
-      let any = try await client.get("/services.json?q=&region=&level=&standing=&page=&limit=")
+      // The form sends the filters empty for "any"; a page or a size is a number or absent.
+      let any = try await client.get("/services.json?q=&region=&level=&standing=")
       #expect(any.status == .ok)
+      #expect(try await client.get("/services.json?page=").status == .badRequest)
+      #expect(
+        try await client.get("/services.json?q=" + String(repeating: "a", count: 101)).status
+          == .badRequest)
       #expect(
         try await client.get("/services.json?standing=suspended&level=2&region=84").status == .ok)
     }

@@ -162,7 +162,12 @@ struct VerifyRouteTests {
       #expect(gzip.status == .unsupportedMediaType)
       let xml = try await post(client, Array("<a/>".utf8), type: "application/xml")
       #expect(xml.status == .unsupportedMediaType)
-      let malformed = try await post(client, Array("{\"jws\":".utf8), type: "application/json")
+      // Not JSON under a JSON type is a malformed request; a JSON object that is not a bundle
+      // is a verdict.
+      let notJSON = try await post(client, Array("{\"jws\":".utf8), type: "application/json")
+      #expect(notJSON.status == .badRequest)
+      #expect(try notJSON.json()["error"] == .string("bad-request"))
+      let malformed = try await post(client, Array("{\"jws\":1}".utf8), type: "application/json")
         .json()
       #expect(malformed["code"] == .string("malformed"))
       let duplicate = try await post(
