@@ -78,7 +78,13 @@ struct GuardMiddleware: RouterMiddleware {
     if request.method != .post {
       // Lookups take no body at all.
       let length = request.headers[.contentLength].flatMap { Int($0) } ?? 0
-      if length > 0 || request.headers[.transferEncoding] != nil { throw .tooLarge }
+      if length > 0 || request.headers[.transferEncoding] != nil {
+        // A method the route does not serve is that, whatever it carries.
+        if let methods = routes.methods(for: request.uri.path), !methods.contains(request.method) {
+          throw .methodNotAllowed(allow: RouteTable.allow(methods))
+        }
+        throw .tooLarge
+      }
     }
     if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "identity" {
       throw .unsupportedMediaType

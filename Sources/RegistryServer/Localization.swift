@@ -37,6 +37,18 @@ enum Texts {
       "Registre public et infalsifiable du label AMEXIST des services de prévention et de santé au travail interentreprises.",
     "trustFile": "Fichier de confiance", "logCheckpoint": "Point de contrôle du journal",
     "openData": "Données ouvertes", "decisionFeed": "Flux des décisions (Atom)",
+    "apiTitle": "API du registre",
+    "apiLead":
+      "Chaque page du registre existe aussi en JSON ; cette page décrit chaque adresse, ses paramètres et ses réponses, telles que le serveur les applique. Les descriptions sont en anglais, comme le document OpenAPI dont elles sont tirées.",
+    "apiDocument": "Document source :", "apiVersion": "version",
+    "apiConventions":
+      "Les refus sont des objets JSON {error, message, explanation} quand le JSON est demandé ; chaque réponse porte les en-têtes de sécurité ; au-delà du quota, 429 avec Retry-After.",
+    "apiPublic": "Lecture publique et vérification",
+    "apiAdmin": "Administration (jeton requis)",
+    "apiAdminLead":
+      "Ces adresses demandent un jeton d'administration (Authorization: Bearer), créé par « amexist token create » ; les écritures acceptent un en-tête Idempotency-Key.",
+    "apiParameter": "Paramètre", "apiIn": "Où", "apiRequired": "Requis", "apiValues": "Valeurs",
+    "apiBody": "Corps de la requête :",
     "accessibility": "Accessibilité : non conforme", "legalNotice": "Mentions légales",
     "a11yTitle": "Déclaration d'accessibilité",
     "a11yCommitment":
@@ -176,6 +188,18 @@ enum Texts {
       "The public, tamper-evident register of the AMEXIST label of inter-company occupational health services.",
     "trustFile": "Trust file", "logCheckpoint": "Log checkpoint",
     "openData": "Open data", "decisionFeed": "Decision feed (Atom)",
+    "apiTitle": "The registry's API",
+    "apiLead":
+      "Every page of the registry is also JSON; this page describes each address, its parameters and its answers, as the server applies them, from the OpenAPI document.",
+    "apiDocument": "Source document:", "apiVersion": "version",
+    "apiConventions":
+      "Refusals are JSON objects {error, message, explanation} when JSON is asked for; every response carries the security headers; over the quota, 429 with Retry-After.",
+    "apiPublic": "Public reads and verification",
+    "apiAdmin": "Administration (token required)",
+    "apiAdminLead":
+      "These addresses need an admin token (Authorization: Bearer), made by `amexist token create`; writes accept an Idempotency-Key header.",
+    "apiParameter": "Parameter", "apiIn": "In", "apiRequired": "Required", "apiValues": "Values",
+    "apiBody": "Request body:",
     "accessibility": "Accessibility: not compliant", "legalNotice": "Legal notice",
     "a11yTitle": "Accessibility statement",
     "a11yCommitment":

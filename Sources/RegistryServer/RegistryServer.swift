@@ -160,6 +160,7 @@ public enum RegistryServer {
     router.get("/static/style.css") { request, _ in site.stylesheet.response(to: request) }
     router.get("/static/verify.js") { request, _ in site.script.response(to: request) }
     router.get("/openapi.yaml") { request, _ in site.openAPI.response(to: request) }
+    router.get("/api") { request, _ in site.apiPage(request) }
     // Metrics tell an observer the traffic and the registry's health: never public.
     if let metricsTokens {
       let gate = AdminAPI(site: site, access: metricsTokens)

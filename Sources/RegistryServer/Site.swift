@@ -21,6 +21,8 @@ struct Site: Sendable {
   let stylesheet: Reply
   let script: Reply
   let openAPI: Reply
+  /// The API page's content, read from the same document as `openAPI`.
+  let apiReference: APIReference
   let replies = ReplyCache()
   let generation: LogGeneration
   /// Every service's state, folded once per log size and Paris day.
@@ -54,10 +56,10 @@ struct Site: Sendable {
       contentType: "text/javascript; charset=utf-8",
       bytes: try resources.bytes("verify", ext: "js"), cacheControl: "public, max-age=86400"
     ).prepared()
-    self.openAPI = Reply(
-      contentType: "application/yaml; charset=utf-8",
-      bytes: try resources.bytes("openapi", ext: "yaml")
-    ).prepared()
+    let openAPIBytes = try resources.bytes("openapi", ext: "yaml")
+    self.openAPI = Reply(contentType: "application/yaml; charset=utf-8", bytes: openAPIBytes)
+      .prepared()
+    self.apiReference = try APIReference(yaml: String(decoding: openAPIBytes, as: UTF8.self))
     self.generation = LogGeneration(refreshInterval: settings.refreshInterval)
     let limits = settings.limits
     self.publicLimiter = RateLimiter(limits.publicRate, capacity: limits.trackedClients)
@@ -286,7 +288,7 @@ extension Site {
 struct ServerResources: Sendable {
   static let templateNames = [
     "layout", "search", "service", "attestation", "verify", "error", "bodies", "log", "open-data",
-    "accessibility", "legal",
+    "accessibility", "legal", "api", "api-operation",
   ]
   /// The folder's name in the build tree (SwiftPM's resource bundle, beside the executable).
   static let bundleName = "amexist_RegistryServer.resources"

@@ -38,7 +38,7 @@ def pages(base):
     listing = fetch_json(base + "/services.json?limit=100")["services"]
     paths = ["/", "/?q=sant", "/?q=sant&lang=en", "/?standing=suspended", "/verify",
              "/verify?lang=en", "/bodies", "/log", "/open-data", "/accessibilite",
-             "/mentions-legales?lang=en", "/nowhere", "/services/12345678200010"]
+             "/mentions-legales?lang=en", "/api", "/nowhere", "/services/12345678200010"]
     seen = set()
     for service in listing:
         if service["standing"] in seen:
