@@ -298,7 +298,7 @@ struct WitnessedRegistryTests {
   }
 
   @Test(
-    "serve witnesses in rounds: /log shows each witness's lag, /log/checkpoint and bundles carry the cosignatures; a witness down never blocks writes: attest exits 75 with the id, a retry returns the same attestation, `amexist bundle ID` writes it once the quorum is back; a removed witness's cosignatures keep counting inside its window"
+    "serve witnesses in rounds: /log shows each witness's lag, /log/checkpoint and bundles carry the cosignatures, the verify page counts the quorum, the admin API's attestation waits for the next round"
   )
   func servedWitnessing() async throws {
     let (cli, witnesses) = try await Self.witnessedRegistry(["dreets", "ministere"], quorum: 2)
@@ -375,6 +375,21 @@ struct WitnessedRegistryTests {
         to: URL(fileURLWithPath: cli.path("admin.json")))
       try await TrustCLITests.expect(cli, ["verify", "admin.json"], status: 0)
     }
+  }
+
+  @Test(
+    "a witness down never blocks writes: attest exits 75 with the id, the server serves no unwitnessed bundle, a retry returns the same attestation, `amexist bundle ID` writes it once the quorum is back; quorum changes apply from the next tree; a removed witness's cosignatures keep counting inside its window"
+  )
+  func witnessDown() async throws {
+    let (cli, witnesses) = try await Self.witnessedRegistry(["dreets", "ministere"], quorum: 2)
+    defer {
+      Self.stop(witnesses)
+      cli.folder.remove()
+    }
+    let attested = try await cli.run(["attest", Self.siret, "--out", "out"])
+    #expect(attested.status == 0, "\(attested.stderr)")
+    let (server, base) = try await cli.serve()
+    defer { server.terminate() }
 
     // A witness down: the next attestation is logged, but no witnessed bundle is served.
     witnesses[1].process.terminate()
