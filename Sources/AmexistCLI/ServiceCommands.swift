@@ -83,11 +83,12 @@ struct ServiceCommand: AsyncParsableCommand {
         try parseInput { () throws(DomainError) in try Instant(parsing: text) }
       }
       let service = try await global.openService()
-      let state = try await perform { () throws(RegistryError) in
-        try await service.state(of: siret, at: instant)
+      let report = try await perform { () throws(RegistryError) in
+        try await service.report(of: siret, at: instant)
       }
+      // The same document as GET /services/{siret}.json.
       Console.out(
-        global.json ? CanonicalJSON.string(StateJSON.service(state)) : Describe.service(state))
+        global.json ? CanonicalJSON.string(report.document) : Describe.service(report.state))
     }
   }
 

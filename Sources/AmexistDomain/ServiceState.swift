@@ -102,6 +102,11 @@ public struct SuccessionLink: Hashable, Sendable {
 
 /// An attestation recorded for the service.
 public struct AttestationRecord: Hashable, Sendable {
+  /// The UUID of an attestation id (`urn:uuid:…`), as its page's address uses it.
+  public static func uuid(of id: String) -> String {
+    id.hasPrefix("urn:uuid:") ? String(id.dropFirst(9)) : id
+  }
+
   /// Log index of the `attestationIssued` event.
   public let index: Int64
   public let id: String

@@ -114,19 +114,7 @@ extension Site {
       let state = report.state
       switch format {
       case .json:
-        guard case .object(var members) = StateJSON.service(state) else { return .json(.null) }
-        members["history"] = StateJSON.history(state)
-        members["attestations"] = .array(
-          state.attestations.map { record in
-            .object([
-              "id": .string(record.id), "index": .integer(record.index),
-              "decision": .integer(record.decisionIndex),
-              "recordedAt": .string(record.recordedAt.description),
-              "status": .string(report.status(of: record).rawValue),
-              "url": .string("/attestations/\(Self.uuid(of: record.id))"),
-            ])
-          })
-        return .json(.object(members))
+        return .json(report.document)
       case .html:
         return page(
           "service", title: state.profile.name, language: language,
@@ -423,9 +411,7 @@ extension Site {
     return canonical
   }
 
-  static func uuid(of id: String) -> String {
-    id.hasPrefix("urn:uuid:") ? String(id.dropFirst(9)) : id
-  }
+  static func uuid(of id: String) -> String { AttestationRecord.uuid(of: id) }
 }
 
 extension HTTPField.Name {

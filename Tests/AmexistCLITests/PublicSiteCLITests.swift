@@ -68,6 +68,22 @@ struct PublicSiteCLITests {
     #expect(summary.contains("Motif : Contrôle \"inopiné\""), "\(summary)")
     #expect(summary.contains("Décision du "), "\(summary)")
 
+    // One document: `service show --json` is what /services/{siret}.json serves (asOf apart,
+    // the instant each read was made).
+    let (_, served) = try await WitnessedRegistryTests.get(
+      base.appendingPathComponent("services/\(hostile).json"))
+    let shown = try await cli.run(["service", "show", hostile, "--json"])
+    guard case .object(var servedMembers) = try StrictJSONParser().parse(Array(served)),
+      case .object(var shownMembers) = try StrictJSONParser().parse(Array(shown.stdout.utf8))
+    else {
+      Issue.record("not JSON objects")
+      return
+    }
+    servedMembers["asOf"] = nil
+    shownMembers["asOf"] = nil
+    #expect(servedMembers == shownMembers)
+    #expect(shownMembers["history"] != nil)
+
     // The raw cell, as a spreadsheet would see it.
     let (code, csv) = try await WitnessedRegistryTests.get(
       base.appendingPathComponent("open-data/services.csv"))
