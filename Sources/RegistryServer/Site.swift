@@ -131,12 +131,7 @@ struct Site: Sendable {
     var reply: Reply
     switch format {
     case .json:
-      reply = .json(
-        .object([
-          "error": .string(error.code), "message": .string(error.message),
-          "explanation": error.explanation.json,
-        ]),
-        status: error.status)
+      reply = .json(error.json, status: error.status)
     case .html:
       let texts = Texts.table(language)
       let heading = texts[error.headingKey] ?? ""

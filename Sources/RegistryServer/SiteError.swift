@@ -6,7 +6,10 @@ import RegistryService
 
 /// Every way a request is refused, each with its status and a generic message (never the
 /// input, so nothing is reflected and nothing internal leaks).
-enum SiteError: Error, Sendable {
+///
+/// An `HTTPResponseError`: wherever one is thrown, it answers with its status and its JSON
+/// body; behind the site's guard, a request for a page gets the page in its language instead.
+enum SiteError: HTTPResponseError, Sendable {
   case notFound
   /// No service is registered under this SIRET (a valid one): it does not hold the label.
   case unregistered(SIRET)
@@ -58,6 +61,17 @@ enum SiteError: Error, Sendable {
     case .unsupportedMediaType: "unsupportedType"
     case .unavailable: "unavailable"
     }
+  }
+
+  /// The JSON refusal: `{error, message, explanation}`.
+  var json: JSONValue {
+    .object([
+      "error": .string(code), "message": .string(message), "explanation": explanation.json,
+    ])
+  }
+
+  func response(from request: Request, context: some RequestContext) throws -> Response {
+    Reply.json(json, status: status).prepared().response(to: request)
   }
 
   /// A short code programs can match on.
