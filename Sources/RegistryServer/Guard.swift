@@ -70,7 +70,9 @@ struct GuardMiddleware: RouterMiddleware {
   }
 
   private func admit(_ request: Request, context: Context) throws(SiteError) {
-    guard request.head.authority?.isEmpty == false else { throw .missingHost }
+    // Health checks are exempt: load balancers often probe in HTTP/1.0, without Host.
+    let healthCheck = request.uri.path == "/healthz" || request.uri.path == "/readyz"
+    guard request.head.authority?.isEmpty == false || healthCheck else { throw .missingHost }
     guard [.get, .head, .post, .options].contains(request.method) else {
       guard let methods = routes.methods(for: request.uri.path) else { throw .notFound }
       throw .methodNotAllowed(allow: RouteTable.allow(methods))
@@ -89,7 +91,7 @@ struct GuardMiddleware: RouterMiddleware {
     if let encoding = request.headers[.contentEncoding], encoding.lowercased() != "identity" {
       throw .unsupportedMediaType
     }
-    if request.uri.path == "/healthz" || request.uri.path == "/readyz" { return }
+    if healthCheck { return }
     if let wait = site.publicLimiter.take(site.client(of: request, context: context)) {
       throw .tooMany(retryAfter: wait)
     }

@@ -140,7 +140,9 @@ struct ConnectionTests {
     }
   }
 
-  @Test("a request without Host is 400 with the security headers; with one it is served")
+  @Test(
+    "a request without Host is 400 with the security headers; with one it is served; health checks answer without one"
+  )
   func missingHost() async throws {
     try await live { port in
       let bare = try await RawHTTP.exchange(port: port, "GET / HTTP/1.1\r\n\r\n", timeout: 2)
@@ -149,6 +151,12 @@ struct ConnectionTests {
       let named = try await RawHTTP.exchange(
         port: port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout: 5)
       #expect(named.text.hasPrefix("HTTP/1.1 200"), "\(named.text.prefix(80))")
+      // A load balancer's probe in HTTP/1.0, without Host, still reaches the health check.
+      let probe = try await RawHTTP.exchange(
+        port: port, "GET /healthz HTTP/1.0\r\n\r\n", timeout: 5)
+      #expect(
+        probe.text.hasPrefix("HTTP/1.0 200") || probe.text.hasPrefix("HTTP/1.1 200"),
+        "\(probe.text.prefix(80))")
     }
   }
 
