@@ -17,7 +17,7 @@ struct AttestationReport: Sendable {
   let checks: [Check]
   let checkpointSize: Int64?
 
-  var uuid: String { Site.uuid(of: lookup.record.id) }
+  var uuid: String { AttestationRecord.uuid(of: lookup.record.id) }
 
   var json: JSONValue {
     let state = lookup.service
@@ -117,84 +117,4 @@ struct AttestationReport: Sendable {
 
 extension String {
   var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
-}
-
-extension Site {
-  /// Looks the attestation up and checks, now: its signature with the key the log names, its
-  /// payload hash against the log entry, the entry's inclusion in the latest signed
-  /// checkpoint, and its live status.
-  func attestationReport(id: String) async throws -> AttestationReport {
-    let lookup: AttestationLookup = try await registry.attestation(id: id)
-    var checks: [AttestationReport.Check] = []
-    if let key = lookup.signingKey {
-      checks.append(
-        .init(
-          passed: true,
-          french:
-            "Signature \(key.algorithm) vérifiée avec la clé \(key.kid) inscrite au journal",
-          english: "\(key.algorithm) signature verified with key \(key.kid), as the log records it"
-        ))
-      checks.append(
-        .init(
-          passed: true,
-          french:
-            "Empreinte SHA-256 du contenu signé identique à celle de l'entrée \(lookup.record.index) du journal",
-          english:
-            "SHA-256 of the signed content equals the one in log entry \(lookup.record.index)"))
-    } else {
-      checks.append(
-        .init(
-          passed: false,
-          french:
-            "Le document signé n'est pas conservé par le registre : seule l'entrée du journal est vérifiée",
-          english: "The registry does not keep the signed document: only the log entry is checked"))
-    }
-    if let body = lookup.claims?.certification {
-      let kept = lookup.decisionToken != nil
-      checks.append(
-        .init(
-          passed: kept,
-          french: kept
-            ? "Décision signée par \(body.bodyName) conservée au journal, empreinte SHA-256 identique à celle de l'attestation"
-            : "La décision signée par \(body.bodyName) que nomme l'attestation n'est pas celle du journal",
-          english: kept
-            ? "Decision signed by \(body.bodyName) kept in the log, its SHA-256 equal to the attestation's"
-            : "The decision signed by \(body.bodyName) that the attestation names is not the log's")
-      )
-    }
-    var size: Int64?
-    do {
-      let (leaf, evidence) = try await inclusion(index: lookup.record.index)
-      guard let log = registry.logVerifier else { throw SiteError.unavailable }
-      let checkpoint = try evidence.verify(leaf: leaf, log: log)
-      size = checkpoint.checkpoint.size
-      checks.append(
-        .init(
-          passed: true,
-          french:
-            "Entrée \(lookup.record.index) prouvée incluse dans le journal signé (\(checkpoint.checkpoint.size) entrées)",
-          english:
-            "Entry \(lookup.record.index) proven included in the signed log (\(checkpoint.checkpoint.size) entries)"
-        ))
-    } catch {
-      checks.append(
-        .init(
-          passed: false, french: "La preuve d'inclusion dans le journal n'a pas pu être vérifiée",
-          english: "The proof of inclusion in the log could not be verified"))
-    }
-    checks.append(
-      .init(
-        passed: lookup.status.isValid,
-        french: "Statut actuel dans le registre : \(lookup.status.frenchName)",
-        english: "Current status in the registry: \(lookup.status.englishName)"))
-    return AttestationReport(lookup: lookup, checks: checks, checkpointSize: size)
-  }
-
-  /// The leaf bytes at `index` and their inclusion evidence in the latest checkpoint.
-  private func inclusion(index: Int64) async throws -> ([UInt8], InclusionEvidence) {
-    let evidence = try await registry.inclusionEvidence(index: index)
-    let leaf = try await registry.read { snapshot in try snapshot.event(at: index)?.canonicalBytes }
-    guard let leaf else { throw SiteError.unavailable }
-    return (leaf, evidence)
-  }
 }

@@ -11,7 +11,10 @@ import RegistryService
 /// refusals turned into generic replies, security headers and metrics on every response.
 struct GuardMiddleware: RouterMiddleware {
   typealias Context = RegistryRequestContext
-  let site: Site
+  let pages: Pages
+  let clients: Clients
+  let publicLimiter: RateLimiter
+  let metrics: ServerMetrics
   /// The methods of every route, for `405` and CORS preflights.
   let routes: RouteTable
   /// One line per answered request (`amexist.access`, level info).
@@ -40,8 +43,8 @@ struct GuardMiddleware: RouterMiddleware {
           "the registry database does not match its log: nothing was shown",
           metadata: ["integrity.reason": "\(reason)"])
       }
-      if case .tooMany = refusal { site.metrics.rateLimited.increment() }
-      response = site.refusal(
+      if case .tooMany = refusal { metrics.rateLimited.increment() }
+      response = pages.refusal(
         refusal, language: PageLanguage.of(request),
         format: Self.refusalFormat(request)
       ).response(to: request)
@@ -53,7 +56,7 @@ struct GuardMiddleware: RouterMiddleware {
     }
     let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
     let duration = ContinuousClock.now - start
-    site.metrics.record(
+    metrics.record(
       route: route, method: request.method.rawValue, status: response.status.code,
       duration: duration)
     // The access log names the route template, never the path or its query: a SIRET or a
@@ -92,7 +95,7 @@ struct GuardMiddleware: RouterMiddleware {
       throw .unsupportedMediaType
     }
     if healthCheck { return }
-    if let wait = site.publicLimiter.take(site.client(of: request, context: context)) {
+    if let wait = publicLimiter.take(clients.client(of: request, context: context)) {
       throw .tooMany(retryAfter: wait)
     }
   }
@@ -188,44 +191,4 @@ extension HTTPField.Name {
   static let permissionsPolicy = Self("Permissions-Policy")!
   static let referrerPolicy = Self("Referrer-Policy")!
   static let xForwardedFor = Self("X-Forwarded-For")!
-}
-
-extension Site {
-  /// The client a request comes from: the peer, or, when the peer is a trusted proxy, the
-  /// nearest address in `X-Forwarded-For` that is not one (so a client cannot choose its own).
-  func client(of request: Request, context: RegistryRequestContext) -> String {
-    let peer = context.remoteAddress?.ipAddress ?? "unknown"
-    guard settings.trustedProxies.contains(peer),
-      let forwarded = request.headers[values: .xForwardedFor].last
-    else { return peer }
-    let hops = forwarded.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-    for hop in hops.reversed().prefix(16) where !settings.trustedProxies.contains(hop) {
-      return hop.isEmpty ? peer : String(hop.prefix(64))
-    }
-    return peer
-  }
-
-  /// The request body, up to `limit` bytes, read within the request timeout.
-  func body(of request: Request, limit: Int) async throws -> ByteBuffer {
-    let timeout = settings.limits.requestTimeout
-    let body = request.body
-    return try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-      group.addTask {
-        do {
-          return try await body.collect(upTo: limit)
-        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-          throw SiteError.tooLarge
-        }
-      }
-      group.addTask {
-        try await Task.sleep(for: timeout)
-        return nil
-      }
-      defer { group.cancelAll() }
-      guard let first = try await group.next(), let buffer = first else {
-        throw SiteError.timeout
-      }
-      return buffer
-    }
-  }
 }

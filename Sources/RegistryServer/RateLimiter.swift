@@ -11,6 +11,9 @@ final class RateLimiter: Sendable {
   private let capacity: Int
   private let buckets = Mutex<[String: Bucket]>([:])
 
+  /// Tokens added per second.
+  var perSecond: Double { limit.perSecond }
+
   init(_ limit: RateLimit, capacity: Int) {
     self.limit = limit
     self.capacity = max(capacity, 1)

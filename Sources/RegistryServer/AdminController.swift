@@ -25,11 +25,14 @@ public struct AdminAccess: Sendable {
   }
 }
 
-/// The admin API: the issuer's operations over HTTP, behind bearer tokens.
-struct AdminAPI: Sendable {
-  let site: Site
-  let access: AdminAccess
-  let replays = IdempotencyCache()
+/// Who may use the admin API and read `/metrics`: bearer tokens and their scopes, failed
+/// attempts rate-limited per client and token id.
+struct AdminGate: Sendable {
+  let tokens: AdminTokenStore
+  let clock: any RegistryClock
+  let clients: Clients
+  let failedAuthLimiter: RateLimiter
+  let metrics: ServerMetrics
   let logger = Logger(label: "amexist.admin")
 
   /// Authenticates the request and checks `scope`; every refusal is counted, logged (token id
@@ -40,7 +43,7 @@ struct AdminAPI: Sendable {
   )
     throws(SiteError) -> AdminToken
   {
-    let client = site.client(of: request, context: context)
+    let client = clients.client(of: request, context: context)
     let header = request.headers[.authorization] ?? ""
     // The scheme's name is case-insensitive (RFC 9110, 11.1).
     let presented =
@@ -51,12 +54,12 @@ struct AdminAPI: Sendable {
     // No token at all guesses nothing: it is refused without being counted.
     guard !presented.isEmpty else { throw .unauthorized }
     let attempt = client + " " + String(presented.prefix(12))
-    if site.failedAuthLimiter.isExhausted(attempt) {
-      throw .tooMany(retryAfter: max(1, Int(1 / site.settings.limits.failedAuthRate.perSecond)))
+    if failedAuthLimiter.isExhausted(attempt) {
+      throw .tooMany(retryAfter: max(1, Int(1 / failedAuthLimiter.perSecond)))
     }
-    guard let token = access.tokens.authenticate(presented, now: site.registry.clock.now()) else {
-      _ = site.failedAuthLimiter.take(attempt)
-      site.metrics.authFailures.increment()
+    guard let token = tokens.authenticate(presented, now: clock.now()) else {
+      _ = failedAuthLimiter.take(attempt)
+      metrics.authFailures.increment()
       logger.notice(
         "admin token refused",
         metadata: [
@@ -75,6 +78,19 @@ struct AdminAPI: Sendable {
     }
     return token
   }
+}
+
+/// The admin API: the issuer's operations over HTTP, behind bearer tokens.
+struct AdminController: Sendable {
+  let gate: AdminGate
+  /// The keys folder the issuer signs with.
+  let folder: KeyFolder
+  let live: LiveRegistry
+  let clients: Clients
+  let settings: RegistryServerSettings
+  let replays = IdempotencyCache()
+  var logger: Logger { gate.logger }
+  var registry: RegistryService { live.registry }
 
   /// Runs a write: authorized for `scope`, with its JSON body, at most once per idempotency key.
   func write(
@@ -82,10 +98,10 @@ struct AdminAPI: Sendable {
     bodyDecisions: Bool = false,
     _ perform: @Sendable (AdminToken, AdminRequestBody) async throws -> Reply
   ) async throws -> Response {
-    let token = try authorize(
+    let token = try gate.authorize(
       request, context: context, scope: scope, bodyDecisions: bodyDecisions)
     let bytes = Array(
-      buffer: try await site.body(of: request, limit: site.settings.limits.adminBodyBytes))
+      buffer: try await clients.body(of: request, limit: settings.limits.adminBodyBytes))
     let key = try IdempotencyCache.key(request.headers[.idempotencyKey], token: token)
     let fingerprint = IdempotencyCache.fingerprint(request, bytes)
     if let key {
@@ -121,7 +137,7 @@ struct AdminAPI: Sendable {
         return replayed.response(to: request)
       }
       reply.cacheControl = "no-store"
-      site.generation.invalidate()
+      live.generation.invalidate()
       logger.info(
         "admin write",
         metadata: ["token": "\(token.id)", "path": "\(request.uri.path.debugDescription)"])
@@ -136,14 +152,14 @@ struct AdminAPI: Sendable {
 
   /// The service `siret` if the token may act on it.
   func service(_ siret: SIRET, for token: AdminToken) async throws -> ServiceState {
-    let state = try await site.registry.state(of: siret)
+    let state = try await registry.state(of: siret)
     guard token.covers(state.profile.region) else { throw SiteError.forbidden }
     return state
   }
 
   func signer() async throws -> (key: SigningKey, kid: String, trust: TrustFile) {
     do {
-      return try await site.registry.signer(from: access.folder)
+      return try await registry.signer(from: folder)
     } catch {
       logger.error("issuer key unavailable", metadata: ["reason": "\(error)"])
       throw SiteError.unavailable
@@ -159,10 +175,12 @@ struct AdminAPI: Sendable {
 
   // MARK: Routes
 
-  func register(on router: Router<RegistryRequestContext>) {
-    let admin = router.group("admin")
+  /// The routes, under `/admin/`.
+  /// The routes this controller answers, to add to the router.
+  var routes: RouteCollection<RegistryRequestContext> {
+    let admin = RouteCollection(context: RegistryRequestContext.self)
     admin.get("token") { request, context in
-      let token = try authorize(request, context: context, scope: nil)
+      let token = try gate.authorize(request, context: context, scope: nil)
       return Reply.json(token.publicJSON).response(to: request)
     }
     admin.post("services") { request, context in
@@ -171,14 +189,14 @@ struct AdminAPI: Sendable {
         let profile = try body.profile()
         guard token.covers(profile.region) else { throw SiteError.forbidden }
         try body.only(["siret", "name", "address", "city", "region", "website"])
-        let logged = try await site.registry.register(siret, profile: profile)
+        let logged = try await registry.register(siret, profile: profile)
         return try await stateReply(siret, index: logged.index)
       }
     }
     admin.post("services/import") { request, context in
       try await write(request, context: context, scope: .services) { token, body in
         guard token.regions == nil else { throw SiteError.forbidden }
-        let summary = try await site.registry.importCSV(try body.csv())
+        let summary = try await registry.importCSV(try body.csv())
         return .json(
           .object([
             "rows": .integer(Int64(summary.rows)),
@@ -195,7 +213,7 @@ struct AdminAPI: Sendable {
         let profile = try body.profile()
         guard token.covers(profile.region) else { throw SiteError.forbidden }
         try body.only(["name", "address", "city", "region", "website"])
-        let logged = try await site.registry.update(siret, profile: profile)
+        let logged = try await registry.update(siret, profile: profile)
         return try await stateReply(siret, index: logged.index, status: .ok)
       }
     }
@@ -203,8 +221,8 @@ struct AdminAPI: Sendable {
       try await write(request, context: context, scope: .decisions) { token, body in
         let siret = try Self.siret(context)
         _ = try await service(siret, for: token)
-        let event = try body.decision(siret, today: site.registry.today())
-        let logged = try await site.registry.decide(event)
+        let event = try body.decision(siret, today: registry.today())
+        let logged = try await registry.decide(event)
         return try await stateReply(siret, index: logged.index)
       }
     }
@@ -215,10 +233,10 @@ struct AdminAPI: Sendable {
         let signed = try body.string("signedDecision")
         // The region check needs the service, which the signed decision names: checked on a
         // dry run first, so that nothing is written for a service the token may not act on.
-        let checked = try await site.registry.recordSignedDecision(signed, dryRun: true)
+        let checked = try await registry.recordSignedDecision(signed, dryRun: true)
         if let body = token.body, body != checked.claims.body { throw SiteError.forbidden }
         _ = try await service(checked.claims.siret, for: token)
-        let recorded = try await site.registry.recordSignedDecision(signed)
+        let recorded = try await registry.recordSignedDecision(signed)
         return try await stateReply(
           recorded.claims.siret, index: recorded.entry.index,
           status: recorded.alreadyRecorded ? .ok : .created)
@@ -230,18 +248,19 @@ struct AdminAPI: Sendable {
         _ = try await service(siret, for: token)
         try body.only([])
         let (key, kid, trust) = try await signer()
-        let issued = try await site.registry.issueAttestation(
+        let issued = try await registry.issueAttestation(
           siret: siret, signer: key, kid: kid, issuer: trust.issuer, issuerName: trust.issuerName,
           reusingEarlier: !trust.witnessPolicy.quorums.isEmpty)
-        let uuid = Site.uuid(of: issued.claims.id)
+        let uuid = AttestationRecord.uuid(of: issued.claims.id)
         // With witnesses, the bundle carries a checkpoint with the quorum: the server's rounds
         // are asked for one at once, and waited for a bounded time.
-        let bundle = try await site.witnessedBundle(issued, policy: trust.witnessPolicy)
+        let bundle = try await live.witnessedBundle(
+          issued, policy: trust.witnessPolicy, wait: settings.witnessWait)
         return .json(
           .object([
             "id": .string(issued.claims.id), "index": .integer(issued.logged.index),
             "url": .string("/attestations/\(uuid)"),
-            "link": .string(site.settings.publicOrigin + "/v/\(uuid)"),
+            "link": .string(settings.publicOrigin + "/v/\(uuid)"),
             "bundle": bundle?.json ?? .null, "witnessed": .bool(bundle != nil),
             "bundleURL": .string("/attestations/\(uuid)/bundle"),
           ]), status: bundle == nil ? .accepted : .created)
@@ -257,8 +276,8 @@ struct AdminAPI: Sendable {
             }
             return algorithm
           } ?? .edDSA
-        let (kid, retired) = try await site.registry.rotateIssuerKey(
-          algorithm, folder: access.folder)
+        let (kid, retired) = try await registry.rotateIssuerKey(
+          algorithm, folder: folder)
         return .json(
           .object(["kid": .string(kid), "retired": .array(retired.map(JSONValue.string))]),
           status: .created)
@@ -271,17 +290,18 @@ struct AdminAPI: Sendable {
         let at = try body.optionalString("at").map { text in
           do { return try Instant(parsing: text) } catch { throw SiteError.badRequest("\(error)") }
         }
-        try await site.registry.revokeIssuerKey(
-          kid, at: at, reason: try body.string("reason"), backdating: false, folder: access.folder)
+        try await registry.revokeIssuerKey(
+          kid, at: at, reason: try body.string("reason"), backdating: false, folder: folder)
         return .json(.object(["kid": .string(kid), "revoked": .bool(true)]))
       }
     }
+    return admin
   }
 
   func stateReply(_ siret: SIRET, index: Int64, status: HTTPResponse.Status = .created)
     async throws -> Reply
   {
-    let state = try await site.registry.state(of: siret)
+    let state = try await registry.state(of: siret)
     return .json(
       .object(["index": .integer(index), "service": StateJSON.service(state)]), status: status)
   }

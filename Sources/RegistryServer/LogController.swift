@@ -8,8 +8,34 @@ import RegistryStore
 import TransparencyLog
 
 /// The log over HTTP: the latest checkpoint, the entries, and proofs, for auditors and for
-/// `amexist verify --online`.
-extension Site {
+/// `amexist verify --online`; the trust file and keys verifiers fetch; the witnesses' standing.
+struct LogController: RegistryReader {
+  let live: LiveRegistry
+  let trustSource: TrustSource
+  let pages: Pages
+  let settings: RegistryServerSettings
+  /// The keys folder whose published root versions are served (nil: none is).
+  var keys: KeyFolder? { trustSource.keys }
+
+  /// The routes this controller answers, to add to the router.
+  var routes: RouteCollection<RegistryRequestContext> {
+    let routes = RouteCollection(context: RegistryRequestContext.self)
+    routes.get("/log") { request, context in
+      try await witnessesPage(request, context: context, jsonPath: false)
+    }
+    routes.get("/log.json") { request, context in
+      try await witnessesPage(request, context: context, jsonPath: true)
+    }
+    routes.get("/log/checkpoint", use: checkpoint)
+    routes.get("/log/entries", use: entries)
+    routes.get("/log/proof/inclusion", use: inclusionProof)
+    routes.get("/log/proof/consistency", use: consistencyProof)
+    routes.get("/.well-known/amexist-trust.json", use: trustFile)
+    routes.get("/.well-known/amexist-trust/{file}", use: trustRootVersion)
+    routes.get("/.well-known/jwks.json", use: jwks)
+    return routes
+  }
+
   func checkpoint(_ request: Request, context: RegistryRequestContext) async throws -> Response {
     try await cached(request, key: "log/checkpoint/\(witnessingRound)") {
       let latest: StoredCheckpoint? = try await registry.latestCheckpoint()
@@ -17,7 +43,7 @@ extension Site {
       // The newest checkpoint with the witness quorum, its cosignatures attached; the latest
       // one (with the cosignatures it has) while none has the quorum. Every checkpoint holds
       // entry 0.
-      let policy = try await trust().witnessPolicy
+      let policy = try await trustSource.current().witnessPolicy
       switch try await registry.witnessedCheckpoint(
         holding: 0, policy: policy, realNow: SystemClock().now())
       {
@@ -93,7 +119,7 @@ extension Site {
         try await Self.inLog { try await registry.consistencyProof(from: from, to: to) }
       // The newer checkpoint with its witnesses' cosignatures: a verifier may put it in place
       // of an older bundle's (`verify --checkpoint FILE`).
-      let policy = try await trust().witnessPolicy
+      let policy = try await trustSource.current().witnessPolicy
       let cosigned = try await registry.cosignedCheckpoint(
         size: to, policy: policy, realNow: SystemClock().now())
       return .json(
@@ -106,9 +132,9 @@ extension Site {
   }
 
   func trustFile(_ request: Request, context: RegistryRequestContext) async throws -> Response {
-    let key = try await trustFileKey()
+    let key = try await trustSource.currentKey()
     return try await cached(request, key: "trust-\(key.day)-\(key.rootVersion)") {
-      .json(try await trust().json)
+      .json(try await trustSource.current().json)
     }
   }
 
@@ -130,7 +156,7 @@ extension Site {
 
   func jwks(_ request: Request, context: RegistryRequestContext) async throws -> Response {
     try await cached(request, key: "jwks") {
-      let trust = try await trust()
+      let trust = try await trustSource.current()
       return .json(
         .object(["keys": .array(trust.keys.map { $0.publicKey.jwk(kid: $0.kid) })]))
     }
@@ -172,7 +198,7 @@ extension Site {
   }
 }
 
-extension Site {
+extension LogController {
   /// `/log` and `/log.json`: the log's size, the witness quorum in force, and each listed
   /// witness's newest cosignature and lag behind the log (DESIGN, "Witnesses").
   func witnessesPage(_ request: Request, context: RegistryRequestContext, jsonPath: Bool)
@@ -183,7 +209,7 @@ extension Site {
     return try await cached(request, key: "log/\(language)/\(format)/\(witnessingRound)") {
       let latest: StoredCheckpoint? = try await registry.latestCheckpoint()
       let size = latest?.size ?? 0
-      let trust = try await trust()
+      let trust = try await trustSource.current()
       let policy = trust.witnessPolicy
       let standings = try await registry.witnessStandings(policy: policy)
       let quorum = policy.quorum(forSize: size)
@@ -231,7 +257,7 @@ extension Site {
             "answer": standing.lastAnswer ?? "—",
           ]
         }
-        return page(
+        return pages.page(
           "log", title: texts["logTitle"] ?? "", language: language, path: "/log",
           values: [
             "origin": trust.log.name, "size": "\(size)",

@@ -8,12 +8,28 @@ import TransparencyLog
 
 /// `POST /verify`: an uploaded bundle, JWS or PDF, checked as the offline verifier does and then
 /// against the registry's live status. Only verified fields are shown.
-extension Site {
+struct VerifyController: Sendable {
+  let registry: RegistryService
+  let trustSource: TrustSource
+  let pages: Pages
+  let clients: Clients
+  /// Verifications per client, apart from the public reads' limit (each costs signatures).
+  let verifyLimiter: RateLimiter
+  let settings: RegistryServerSettings
+
+  /// The routes this controller answers, to add to the router.
+  var routes: RouteCollection<RegistryRequestContext> {
+    let routes = RouteCollection(context: RegistryRequestContext.self)
+    routes.get("/verify", use: verifyForm)
+    routes.post("/verify", use: verify)
+    return routes
+  }
+
   func verifyForm(_ request: Request, context: RegistryRequestContext) async throws -> Response {
     let language = PageLanguage.of(request)
-    return page(
+    return pages.page(
       "verify", title: Texts.table(language)["verifyTitle"] ?? "", language: language,
-      path: "/verify", values: ["trustData": Self.offlineTrust(try await trust())]
+      path: "/verify", values: ["trustData": Self.offlineTrust(try await trustSource.current())]
     ).response(to: request)
   }
 
@@ -41,10 +57,10 @@ extension Site {
   func verify(_ request: Request, context: RegistryRequestContext) async throws -> Response {
     let language = PageLanguage.of(request)
     let format = ResponseFormat.of(request, hasSuffix: false)
-    if let wait = verifyLimiter.take(client(of: request, context: context)) {
+    if let wait = verifyLimiter.take(clients.client(of: request, context: context)) {
       throw SiteError.tooMany(retryAfter: wait)
     }
-    let body = try await self.body(of: request, limit: settings.limits.verifyBodyBytes)
+    let body = try await clients.body(of: request, limit: settings.limits.verifyBodyBytes)
     let input = try Self.document(
       in: Array(buffer: body), contentType: request.headers[.contentType])
     guard !input.isEmpty else {
@@ -55,7 +71,7 @@ extension Site {
       )
     }
     let now = registry.clock.now()
-    let verifier = AttestationVerifier(trust: try await trust())
+    let verifier = AttestationVerifier(trust: try await trustSource.current())
     // A printed attestation may link to this registry, under its public origin or the issuer's.
     let checked = AttestationPDFVerifier(
       verifier: verifier, origins: [settings.publicOrigin, verifier.trust.issuer]
@@ -81,7 +97,7 @@ extension Site {
     switch format {
     case .json: return Reply.json(result.json).response(to: request)
     case .html:
-      return page(
+      return pages.page(
         "verify", title: Texts.table(language)["verifyTitle"] ?? "", language: language,
         path: "/verify",
         values: [

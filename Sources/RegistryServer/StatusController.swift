@@ -6,7 +6,18 @@ import RegistryService
 
 /// The registry's status for offline and W3C verifiers (DESIGN, "Status"): the snapshot, the
 /// Bitstring Status Lists, and whether a snapshot's hash is logged.
-extension Site {
+struct StatusController: RegistryReader {
+  let live: LiveRegistry
+
+  /// The routes this controller answers, to add to the router.
+  var routes: RouteCollection<RegistryRequestContext> {
+    let routes = RouteCollection(context: RegistryRequestContext.self)
+    routes.get("/status", use: statusSnapshot)
+    routes.get("/status/lists/{n}", use: statusList)
+    routes.get("/status/published/{sha256}", use: statusPublication)
+    return routes
+  }
+
   /// `GET /status`: the newest status snapshot, a compact JWS (`amexist-status+jwt`).
   func statusSnapshot(_ request: Request, context: RegistryRequestContext) async throws
     -> Response

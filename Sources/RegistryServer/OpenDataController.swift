@@ -6,14 +6,36 @@ import RegistryService
 
 /// The open data (every service as CSV and JSON Lines, with its schema) and the Atom feed of
 /// decisions; each is rebuilt when the log grows.
-extension Site {
+struct OpenDataController: RegistryReader {
+  let live: LiveRegistry
+  let directory: ServiceDirectory
+  let pages: Pages
+  /// The origin the files and the feed name themselves under.
+  let origin: String
+  /// Who publishes the data (the issuer's name).
+  let publisher: String
+
+  /// The routes this controller answers, to add to the router.
+  var routes: RouteCollection<RegistryRequestContext> {
+    let routes = RouteCollection(context: RegistryRequestContext.self)
+    routes.get("/open-data", use: openDataPage)
+    for file in [OpenDataFile.csv, .jsonl] {
+      routes.get(RouterPath("/open-data/services.\(file.rawValue)")) { request, _ in
+        try await openData(request, file: file)
+      }
+    }
+    routes.get("/open-data/schema.json", use: openDataSchema)
+    routes.get("/feed.atom", use: decisionFeed)
+    return routes
+  }
+
   /// `GET /open-data`: what is published, under which licence, and how often.
   func openDataPage(_ request: Request, context: RegistryRequestContext) async throws -> Response {
     let language = PageLanguage.of(request)
     return try await cached(request, key: "open-data/\(language)") {
-      let count = try await services().count
+      let count = try await directory.services().count
       let texts = Texts.table(language)
-      return page(
+      return pages.page(
         "open-data", title: texts["openDataTitle"] ?? "", language: language, path: "/open-data",
         values: [
           "serviceCount": count, "licence": OpenData.licence, "licenceURL": OpenData.licenceURL,
@@ -47,7 +69,7 @@ extension Site {
   func openData(_ request: Request, file: OpenDataFile) async throws -> Response {
     try await cached(request, key: "open-data/\(file.rawValue)") {
       var reply = Reply(
-        contentType: file.contentType, bytes: Array(file.text(try await services()).utf8))
+        contentType: file.contentType, bytes: Array(file.text(try await directory.services()).utf8))
       reply.extraHeaders[.contentDisposition] =
         "inline; filename=\"amexist-services.\(file.rawValue)\""
       return reply
@@ -59,7 +81,7 @@ extension Site {
     -> Response
   {
     try await cached(request, key: "open-data/schema") {
-      .json(OpenData.schema(csvURL: settings.publicOrigin + "/open-data/services.csv"))
+      .json(OpenData.schema(csvURL: origin + "/open-data/services.csv"))
     }
   }
 
@@ -68,9 +90,9 @@ extension Site {
     try await cached(request, key: "feed") {
       let decisions = try await registry.recentDecisions()
       var names: [SIRET: String] = [:]
-      for state in try await services() { names[state.siret] = state.profile.name }
+      for state in try await directory.services() { names[state.siret] = state.profile.name }
       let feed = DecisionFeed(
-        origin: settings.publicOrigin, publisher: issuerName ?? issuer,
+        origin: origin, publisher: publisher,
         updated: decisions.first?.recorded.recordedAt ?? registry.clock.now())
       return Reply(
         contentType: "application/atom+xml; charset=utf-8",

@@ -8,16 +8,33 @@ import RegistryService
 import RegistryStore
 import TransparencyLog
 
-/// The pages and JSON documents about services and attestations.
-extension Site {
-  /// Serves the reply `build` makes for `key`, from the cache while the log has not changed.
-  func cached(
-    _ request: Request, key: String, build: @Sendable () async throws -> Reply
-  ) async throws -> Response {
-    let generation = try await currentGeneration()
-    return try await replies.reply(key, generation: generation) {
-      try await build().publicRead()
-    }.response(to: request)
+/// The register itself: the search, each service's page and document, and the certifying
+/// bodies that sign their levels.
+struct ServiceController: RegistryReader {
+  let live: LiveRegistry
+  let directory: ServiceDirectory
+  let pages: Pages
+  let settings: RegistryServerSettings
+
+  /// The routes this controller answers, to add to the router.
+  var routes: RouteCollection<RegistryRequestContext> {
+    let routes = RouteCollection(context: RegistryRequestContext.self)
+    for path in ["/", "/services"] {
+      routes.get(RouterPath(path)) { request, context in
+        try await search(request, context: context, jsonPath: false)
+      }
+    }
+    routes.get("/services.json") { request, context in
+      try await search(request, context: context, jsonPath: true)
+    }
+    routes.get("/services/{siret}", use: service)
+    routes.get("/bodies") { request, context in
+      try await bodies(request, context: context, jsonPath: false)
+    }
+    routes.get("/bodies.json") { request, context in
+      try await bodies(request, context: context, jsonPath: true)
+    }
+    return routes
   }
 
   // MARK: Search
@@ -28,7 +45,7 @@ extension Site {
     let language = PageLanguage.of(request)
     let format = ResponseFormat.of(request, hasSuffix: jsonPath)
     let query = try SearchQuery(request.uri.queryParameters, limits: settings.limits)
-    let all = try await services()
+    let all = try await directory.services()
     let matches = all.filter(query.matches)
     let start = min((query.page - 1) * query.limit, matches.count)
     let pageItems = Array(matches[start..<min(start + query.limit, matches.count)])
@@ -68,7 +85,7 @@ extension Site {
           ? (texts["results"] ?? "") : "\(texts["resultsFor"] ?? "") « \(query.text) »",
       ]
       if hasMore { values["nextPage"] = query.link(page: query.page + 1, language: language) }
-      return page(
+      return pages.page(
         "search", title: texts["searchTitle"] ?? "", language: language,
         path: query.link(page: query.page, language: nil),
         values: values
@@ -103,7 +120,7 @@ extension Site {
   // MARK: Service
 
   func service(_ request: Request, context: RegistryRequestContext) async throws -> Response {
-    let (text, language, format) = try Self.negotiate(request, context, parameter: "siret")
+    let (text, language, format) = try PathParameter.negotiate(request, context, parameter: "siret")
     // A SIRET typed with spaces arrives percent-encoded.
     let decoded = text.contains("%") ? (text.removingPercentEncoding ?? text) : text
     guard let siret = try? SIRET(decoded) else {
@@ -116,7 +133,7 @@ extension Site {
       case .json:
         return .json(report.document)
       case .html:
-        return page(
+        return pages.page(
           "service", title: state.profile.name, language: language,
           path: "/services/\(siret.digits)",
           values: serviceView(
@@ -225,7 +242,7 @@ extension Site {
     let attestations = state.attestations.reversed().map { record -> [String: Any] in
       let status = report.status(of: record)
       return [
-        "uuid": Self.uuid(of: record.id),
+        "uuid": AttestationRecord.uuid(of: record.id),
         "issued": DateWords.date(CalendarDate(parisDayOf: record.recordedAt), language),
         "status": Words.status(status, language), "statusCode": status.rawValue,
       ]
@@ -250,172 +267,68 @@ extension Site {
     return view
   }
 
-  // MARK: Attestation
+  // MARK: Certifying bodies
 
-  func attestation(_ request: Request, context: RegistryRequestContext) async throws -> Response {
-    let (text, language, format) = try Self.negotiate(request, context, parameter: "id")
-    let uuid = try Self.attestationUUID(text)
-    return try await cached(request, key: "attestation/\(uuid)/\(language)/\(format)") {
-      let report = try await attestationReport(id: "urn:uuid:" + uuid)
-      switch format {
-      case .json: return .json(report.json)
-      case .html:
-        return page(
-          "attestation", title: Texts.table(language)["attestationTitle"] ?? "",
-          language: language, path: "/attestations/\(uuid)", values: report.view(language))
-      }
-    }
-  }
-
-  func bundle(_ request: Request, context: RegistryRequestContext) async throws -> Response {
-    let uuid = try Self.attestationUUID(try context.parameters.require("id"))
-    return try await cached(request, key: "bundle/\(uuid)/\(witnessingRound)") {
-      var reply = Reply(contentType: "application/json", bytes: try await bundleBytes(uuid))
-      // The file name is built from the validated UUID only (nothing from the request).
-      reply.extraHeaders[.contentDisposition] = "attachment; filename=\"\(uuid).amexist.json\""
-      return reply
-    }
-  }
-
-  /// `/attestations/{id}/pdf`: the printable attestation, its bundle attached, in the language
-  /// its credential names (or, for one issued before languages were signed, the language the
-  /// request asks for), its QR code linking to this registry's public origin.
-  func printable(_ request: Request, context: RegistryRequestContext) async throws -> Response {
-    let uuid = try Self.attestationUUID(try context.parameters.require("id"))
-    let language = PageLanguage.of(request)
-    return try await cached(request, key: "pdf/\(uuid)/\(language)/\(witnessingRound)") {
-      let bundle = try await bundleBytes(uuid)
-      let signed = try await registry.attestation(id: "urn:uuid:" + uuid).claims?.lang
-      let pdf: [UInt8]
-      do {
-        pdf = try AttestationPDF.render(
-          bundle: bundle, verifiedBy: AttestationVerifier(trust: try await trust()),
-          at: registry.clock.now(),
-          language: signed.flatMap(PageLanguage.init(rawValue:)) ?? language,
-          origin: settings.publicOrigin)
-      } catch {
-        // The registry's own bundle does not verify with its own trust file: not servable.
-        throw SiteError.unavailable
-      }
-      var reply = Reply(contentType: "application/pdf", bytes: pdf)
-      reply.extraHeaders[.contentDisposition] = "attachment; filename=\"\(uuid).pdf\""
-      return reply
-    }
-  }
-
-  /// The bundle of attestation `uuid` with an inclusion proof in the newest checkpoint that
-  /// carries the witness quorum (503 while none holding it does).
-  private func bundleBytes(_ uuid: String) async throws -> [UInt8] {
-    let lookup: AttestationLookup = try await registry.attestation(id: "urn:uuid:" + uuid)
-    guard let jws = lookup.signedDocument else { throw SiteError.notFound }
-    let policy = try await trust().witnessPolicy
-    let evidence: InclusionEvidence
-    do {
-      evidence = try await registry.witnessedEvidence(
-        index: lookup.record.index, attestation: "urn:uuid:" + uuid, policy: policy,
-        realNow: SystemClock().now())
-    } catch {
-      throw SiteError.unavailable
-    }
-    return CanonicalJSON.encode(
-      AttestationBundle(jws: jws, evidence: evidence, decision: lookup.decisionToken).json)
-  }
-
-  /// The bundle of a just-issued attestation with a checkpoint carrying the quorum `policy`
-  /// sets, waiting up to ``RegistryServerSettings/witnessWait`` for this server's rounds; the
-  /// bundle as issued when the policy sets no quorum; nil when the quorum was not reached.
-  func witnessedBundle(_ issued: IssuedAttestation, policy: WitnessPolicy) async throws
-    -> AttestationBundle?
+  func bodies(_ request: Request, context: RegistryRequestContext, jsonPath: Bool) async throws
+    -> Response
   {
-    guard !policy.quorums.isEmpty else { return issued.bundle }
-    registry.witnessing.requestRound()
-    let deadline = ContinuousClock.now + settings.witnessWait
-    while true {
-      let result: Result<InclusionEvidence, RegistryError>
-      do {
-        result = .success(
-          try await registry.witnessedEvidence(
-            index: issued.logged.index, attestation: issued.claims.id, policy: policy,
-            realNow: SystemClock().now()))
-      } catch {
-        result = .failure(error)
-      }
-      switch result {
-      case .success(let evidence):
-        return AttestationBundle(
-          jws: issued.bundle.jws, evidence: evidence, decision: issued.bundle.decision)
-      case .failure(.notWitnessed):
-        guard ContinuousClock.now < deadline else { return nil }
-        try await Task.sleep(for: .milliseconds(200))
-      case .failure(let error):
-        throw error
+    let language = PageLanguage.of(request)
+    let format = ResponseFormat.of(request, hasSuffix: jsonPath)
+    return try await cached(request, key: "bodies/\(language)/\(format)") {
+      let bodies = try await registry.bodies(services: true)
+      let today = registry.today()
+      let now = registry.clock.now()
+      switch format {
+      case .json:
+        return .json(.object(["bodies": .array(bodies.map { $0.json(today: today, now: now) })]))
+      case .html:
+        let texts = Texts.table(language)
+        return pages.page(
+          "bodies", title: texts["bodiesTitle"] ?? "", language: language, path: "/bodies",
+          values: [
+            "bodies": bodies.map { Self.bodyView($0, today: today, now: now, language) },
+            "hasBodies": !bodies.isEmpty,
+          ])
       }
     }
   }
 
-  /// `/v/{id}`: the short link of a printed attestation, sent on to its page.
-  func shortLink(_ request: Request, context: RegistryRequestContext) async throws -> Response {
-    let uuid = try Self.attestationUUID(try context.parameters.require("id"))
-    let language = PageLanguage.of(request)
-    var headers = HTTPFields()
-    headers[.location] = "/attestations/\(uuid)?lang=\(language.rawValue)"
-    headers[.cacheControl] = "no-cache"
-    return Response(status: .seeOther, headers: headers)
+  static func bodyView(
+    _ body: CertifyingBody, today: CalendarDate, now: Instant, _ language: PageLanguage
+  ) -> [String: Any] {
+    let accreditation = body.record.accreditation
+    let standing = accreditation.standing(on: today)
+    return [
+      "id": body.record.id, "name": body.record.name,
+      "accreditor": accreditation.accreditor, "number": accreditation.number,
+      "standard": accreditation.standard, "scope": accreditation.scope ?? "",
+      "validFrom": DateWords.date(accreditation.validFrom, language),
+      "validUntil": DateWords.date(accreditation.validUntil, language),
+      "standing": Words.accreditation(standing, language), "standingCode": standing.rawValue,
+      "keys": body.keys.map { key in
+        [
+          "kid": key.kid, "algorithm": key.algorithm,
+          "state": Words.bodyKey(
+            signsNow: key.maySign(at: now), revoked: key.revokedAt != nil, language),
+        ] as [String: Any]
+      },
+      "hasKeys": !body.keys.isEmpty,
+      "services": body.services.map { state in
+        [
+          "siret": state.siret.digits, "siretFormatted": state.siret.formatted,
+          "name": state.profile.name,
+          "level": state.decision.map {
+            "\($0.level.rawValue) · \(Words.level($0.level, language))"
+          }
+            ?? "",
+          "standing": Words.standing(state.standing, language),
+          "standingCode": state.standing.rawValue,
+          "overdue": state.reservesOverdue,
+        ] as [String: Any]
+      },
+      "hasServices": !body.services.isEmpty,
+    ]
   }
-
-  // MARK: Badge
-
-  func badge(_ request: Request, context: RegistryRequestContext) async throws -> Response {
-    let raw = try context.parameters.require("file")
-    let (text, isSVG) = Self.splitSuffix(raw, ".svg")
-    guard isSVG, let siret = try? SIRET(text) else { throw SiteError.notFound }
-    let language = PageLanguage.of(request)
-    return try await cached(request, key: "badge/\(siret.digits)/\(language)") {
-      let state: ServiceState = try await registry.state(of: siret)
-      var reply = Reply(
-        contentType: "image/svg+xml; charset=utf-8",
-        bytes: Array(
-          Badge.svg(
-            state, language,
-            link: "\(settings.publicOrigin)/services/\(siret.digits)?lang=\(language.rawValue)"
-          ).utf8),
-        cacheControl: "public, max-age=300")
-      // Other sites embed the badge: it may be loaded cross-origin, but not framed.
-      reply.extraHeaders[.crossOriginResourcePolicy] = "cross-origin"
-      return reply
-    }
-  }
-
-  // MARK: Helpers
-
-  /// The path parameter `parameter` without its `.json` suffix, and the language and format the
-  /// request asks for.
-  static func negotiate(
-    _ request: Request, _ context: RegistryRequestContext, parameter: String
-  ) throws -> (String, PageLanguage, ResponseFormat) {
-    let (text, suffix) = splitSuffix(try context.parameters.require(parameter), ".json")
-    return (text, PageLanguage.of(request), ResponseFormat.of(request, hasSuffix: suffix))
-  }
-
-  static func splitSuffix(_ text: String, _ suffix: String) -> (String, Bool) {
-    text.hasSuffix(suffix) ? (String(text.dropLast(suffix.count)), true) : (text, false)
-  }
-
-  /// The lowercase UUID of an attestation id, from a path segment: a UUID, nothing else.
-  static func attestationUUID(_ text: String) throws(SiteError) -> String {
-    guard text.utf8.count == 36, let uuid = UUID(uuidString: text) else {
-      throw .notFound
-    }
-    let canonical = uuid.uuidString.lowercased()
-    guard canonical == text.lowercased() else { throw .notFound }
-    return canonical
-  }
-
-  static func uuid(of id: String) -> String { AttestationRecord.uuid(of: id) }
-}
-
-extension HTTPField.Name {
-  static let crossOriginResourcePolicy = Self("Cross-Origin-Resource-Policy")!
 }
 
 /// The search form's parameters, validated and bounded.

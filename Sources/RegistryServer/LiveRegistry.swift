@@ -1,0 +1,219 @@
+import AmexistDomain
+import Attestation
+import Foundation
+import Hummingbird
+import RegistryService
+import RegistryStore
+import Synchronization
+import TransparencyLog
+
+/// The registry as the routes read it: its log size known at most one refresh interval late,
+/// and the replies built from it kept while that size is unchanged.
+struct LiveRegistry: Sendable {
+  let registry: RegistryService
+  let generation: LogGeneration
+  let replies = ReplyCache()
+
+  init(_ registry: RegistryService, refreshInterval: Duration) {
+    self.registry = registry
+    self.generation = LogGeneration(refreshInterval: refreshInterval)
+  }
+
+  /// The log size the cached replies are valid for.
+  func currentGeneration() async throws -> Int64 {
+    try await generation.current { () async throws(RegistryError) -> Int64 in
+      try await registry.eventCount()
+    }
+  }
+
+  /// Names the last witnessing round, so that cached replies carrying cosignatures change
+  /// with it.
+  var witnessingRound: String {
+    registry.witnessing.lastRound.map { "\($0.at.millisecondsSinceEpoch)" } ?? "none"
+  }
+
+  /// Serves the reply `build` makes for `key`, from the cache while the log has not changed.
+  func cached(
+    _ request: Request, key: String, build: @Sendable () async throws -> Reply
+  ) async throws -> Response {
+    let generation = try await currentGeneration()
+    return try await replies.reply(key, generation: generation) {
+      try await build().publicRead()
+    }.response(to: request)
+  }
+
+  /// The bundle of a just-issued attestation with a checkpoint carrying the quorum `policy`
+  /// sets, waiting up to `wait` for this server's witnessing rounds; the bundle as issued when
+  /// the policy sets no quorum; nil when the quorum was not reached in time.
+  func witnessedBundle(_ issued: IssuedAttestation, policy: WitnessPolicy, wait: Duration)
+    async throws -> AttestationBundle?
+  {
+    guard !policy.quorums.isEmpty else { return issued.bundle }
+    registry.witnessing.requestRound()
+    let deadline = ContinuousClock.now + wait
+    while true {
+      let result: Result<InclusionEvidence, RegistryError>
+      do {
+        result = .success(
+          try await registry.witnessedEvidence(
+            index: issued.logged.index, attestation: issued.claims.id, policy: policy,
+            realNow: SystemClock().now()))
+      } catch {
+        result = .failure(error)
+      }
+      switch result {
+      case .success(let evidence):
+        return AttestationBundle(
+          jws: issued.bundle.jws, evidence: evidence, decision: issued.bundle.decision)
+      case .failure(.notWitnessed):
+        guard ContinuousClock.now < deadline else { return nil }
+        try await Task.sleep(for: .milliseconds(200))
+      case .failure(let error):
+        throw error
+      }
+    }
+  }
+}
+
+/// A controller whose replies are read from the registry and cached per log size.
+protocol RegistryReader: Sendable {
+  var live: LiveRegistry { get }
+}
+
+extension RegistryReader {
+  var registry: RegistryService { live.registry }
+
+  /// Names the last witnessing round (see ``LiveRegistry/witnessingRound``).
+  var witnessingRound: String { live.witnessingRound }
+
+  /// Serves the reply `build` makes for `key`, from the cache while the log has not changed.
+  func cached(
+    _ request: Request, key: String, build: @Sendable () async throws -> Reply
+  ) async throws -> Response {
+    try await live.cached(request, key: key, build: build)
+  }
+}
+
+/// Every service's state, folded once per log size and Paris day (levels expire by day).
+struct ServiceDirectory: Sendable {
+  let live: LiveRegistry
+  private let folded = DerivedValue<Key, [ServiceState]>()
+
+  init(_ live: LiveRegistry) { self.live = live }
+
+  private struct Key: Equatable, Sendable {
+    let generation: Int64
+    let day: CalendarDate
+  }
+
+  /// Every service's state now.
+  func services() async throws -> [ServiceState] {
+    let key = Key(generation: try await live.currentGeneration(), day: live.registry.today())
+    return try await folded.value(for: key) { () async throws(RegistryError) in
+      try await live.registry.allServices()
+    }
+  }
+}
+
+/// The trust file as the log has it now: issuer and body keys from the log, the log's verifier
+/// key; signed under the newest root of the keys folder when one is published (re-signed at
+/// each write and each day, so that it never nears its expiry while the server runs).
+struct TrustSource: Sendable {
+  let live: LiveRegistry
+  /// The keys folder: the published root versions and the registry key that signs the
+  /// registry list (nil: the trust file is rebuilt unsigned from the log).
+  let keys: KeyFolder?
+  let issuer: String
+  /// The issuer's organisation name, kept in the trust file.
+  let issuerName: String?
+  private let built = DerivedValue<Key, TrustFile>()
+
+  init(_ live: LiveRegistry, keys: KeyFolder?, issuer: String, issuerName: String?) {
+    self.live = live
+    self.keys = keys
+    self.issuer = issuer
+    self.issuerName = issuerName
+  }
+
+  /// What the trust file depends on: the log, the day (it is re-signed daily) and the newest
+  /// root version.
+  struct Key: Equatable, Sendable {
+    let generation: Int64
+    let day: CalendarDate
+    let rootVersion: Int64
+  }
+
+  /// The trust file now.
+  func current() async throws -> TrustFile {
+    let key = try await currentKey()
+    return try await built.value(for: key) { () async throws(RegistryError) in
+      guard let keys else {
+        return try await live.registry.trustFile(issuer: issuer, issuerName: issuerName)
+      }
+      return try await live.registry.publishedTrust(
+        folder: keys, issuer: issuer, issuerName: issuerName)
+    }
+  }
+
+  /// What the trust file served now depends on.
+  func currentKey() async throws -> Key {
+    Key(
+      generation: try await live.currentGeneration(), day: live.registry.today(),
+      rootVersion: keys?.publishedRootVersions().last ?? 0)
+  }
+}
+
+/// The log size, re-read from the registry at most once per interval.
+///
+/// One request re-reads it while the others keep using the size known so far, so that an
+/// expired size does not send every request in flight to the database at once.
+final class LogGeneration: Sendable {
+  private struct State {
+    var value: Int64?
+    var checked: ContinuousClock.Instant?
+    var refreshing = false
+  }
+  private let state = Mutex(State())
+  private let refreshInterval: Duration
+
+  init(refreshInterval: Duration) { self.refreshInterval = refreshInterval }
+
+  func current(_ read: () async throws -> Int64) async throws -> Int64 {
+    let now = ContinuousClock.now
+    let known = state.withLock { state -> Int64? in
+      if let checked = state.checked, now - checked < refreshInterval { return state.value }
+      if state.refreshing, let value = state.value { return value }
+      state.refreshing = true
+      return nil
+    }
+    if let known { return known }
+    do {
+      let value = try await read()
+      state.withLock { state in
+        state.value = value
+        state.checked = now
+        state.refreshing = false
+      }
+      return value
+    } catch {
+      state.withLock { $0.refreshing = false }
+      throw error
+    }
+  }
+
+  /// Forgets the size: the next question re-reads it (after a write through this server).
+  func invalidate() { state.withLock { $0.checked = nil } }
+}
+
+/// A value computed from the registry and kept while what it depends on (`Key`) is unchanged.
+final class DerivedValue<Key: Equatable & Sendable, Value: Sendable>: Sendable {
+  private let cached = Mutex<(Key, Value)?>(nil)
+
+  /// The value for `key`, computed by `compute` when the kept one is for another key.
+  func value(for key: Key, _ compute: () async throws -> Value) async throws -> Value {
+    if let (known, value) = cached.withLock({ $0 }), known == key { return value }
+    let value = try await compute()
+    cached.withLock { $0 = (key, value) }
+    return value
+  }
+}
