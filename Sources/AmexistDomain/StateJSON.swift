@@ -2,9 +2,45 @@
 ///
 /// Absent values are `null` so that every object of a kind has the same members.
 public enum StateJSON {
-  /// A service's state.
+  /// A service's state: what programs read from `--json`, exports and the admin API.
   public static func service(_ state: ServiceState) -> JSONValue {
-    .object([
+    var members = stateMembers(state)
+    members["attestations"] = .array(
+      state.attestations.map { record in
+        .object([
+          "id": .string(record.id), "index": .integer(record.index),
+          "decision": .integer(record.decisionIndex),
+          "payloadSHA256": .string(record.payloadSHA256),
+          "recordedAt": .string(record.recordedAt.description),
+        ])
+      })
+    return .object(members)
+  }
+
+  /// A service's public document: its state, its dated history, and each attestation with its
+  /// live status (`status`) and its page. `service show --json` prints it and
+  /// `GET /services/{siret}.json` serves it.
+  public static func document(
+    _ state: ServiceState, status: (AttestationRecord) -> AttestationStatus
+  ) -> JSONValue {
+    var members = stateMembers(state)
+    members["history"] = history(state)
+    members["attestations"] = .array(
+      state.attestations.map { record in
+        .object([
+          "id": .string(record.id), "index": .integer(record.index),
+          "decision": .integer(record.decisionIndex),
+          "recordedAt": .string(record.recordedAt.description),
+          "status": .string(status(record).rawValue),
+          "url": .string("/attestations/\(AttestationRecord.uuid(of: record.id))"),
+        ])
+      })
+    return .object(members)
+  }
+
+  /// The members every view of a service's state has (all but its attestations).
+  private static func stateMembers(_ state: ServiceState) -> [String: JSONValue] {
+    [
       "siret": .string(state.siret.digits),
       "name": .string(state.profile.name),
       "address": optional(state.profile.address),
@@ -37,17 +73,7 @@ public enum StateJSON {
         }),
       "successor": state.successor.map(link) ?? .null,
       "predecessor": state.predecessor.map(link) ?? .null,
-      "attestations": .array(
-        state.attestations.map { record in
-          .object([
-            "id": .string(record.id), "index": .integer(record.index),
-            "decision": .integer(record.decisionIndex),
-            "payloadSHA256": .string(record.payloadSHA256),
-            "recordedAt": .string(record.recordedAt.description),
-          ])
-        }
-      ),
-    ])
+    ]
   }
 
   /// A service's history: each event as stored, with its log index.

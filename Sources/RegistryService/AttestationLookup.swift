@@ -71,24 +71,9 @@ public struct ServiceReport: Sendable {
     statuses[record.index] ?? AttestationStatus.of(record, in: state, signingKey: nil)
   }
 
-  /// The service's public document: its state (``StateJSON/service(_:)``), its dated history,
-  /// and each attestation with its live status and its page. `service show --json` prints it
-  /// and `GET /services/{siret}.json` serves it: one function, so they never disagree.
-  public var document: JSONValue {
-    guard case .object(var members) = StateJSON.service(state) else { return .null }
-    members["history"] = StateJSON.history(state)
-    members["attestations"] = .array(
-      state.attestations.map { record in
-        .object([
-          "id": .string(record.id), "index": .integer(record.index),
-          "decision": .integer(record.decisionIndex),
-          "recordedAt": .string(record.recordedAt.description),
-          "status": .string(status(of: record).rawValue),
-          "url": .string("/attestations/\(AttestationRecord.uuid(of: record.id))"),
-        ])
-      })
-    return .object(members)
-  }
+  /// The service's public document (``StateJSON/document(_:status:)``): `service show --json`
+  /// prints it and `GET /services/{siret}.json` serves it, so they never disagree.
+  public var document: JSONValue { StateJSON.document(state, status: status(of:)) }
 }
 
 extension RegistryService {
