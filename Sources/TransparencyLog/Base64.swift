@@ -63,33 +63,45 @@ public struct Base64Codec: Sendable {
 
   /// The bytes of canonical text, or nil for anything else.
   public func decode<Text: Collection<UInt8>>(_ text: Text) -> [UInt8]? {
-    var data = text[...]
+    // Decoded from contiguous bytes: a generic loop across modules would go through the
+    // collection's witness table for every character.
+    if let decoded = text.withContiguousStorageIfAvailable({ decode(contiguous: $0) }) {
+      return decoded
+    }
+    return Array(text).withUnsafeBufferPointer { decode(contiguous: $0) }
+  }
+
+  private func decode(contiguous text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+    var count = text.count
     if padded {
-      guard text.count % 4 == 0 else { return nil }
-      let padding = text.reversed().prefix(while: { $0 == UInt8(ascii: "=") }).count
+      guard count % 4 == 0 else { return nil }
+      var padding = 0
+      while padding < count, text[count - 1 - padding] == UInt8(ascii: "=") { padding += 1 }
       guard padding <= 2 else { return nil }
-      data = data.dropLast(padding)
+      count -= padding
       // Padding is exactly what the data length needs: none when it fills whole groups.
-      guard padding == (4 - data.count % 4) % 4 else { return nil }
+      guard padding == (4 - count % 4) % 4 else { return nil }
     }
-    guard data.count % 4 != 1 else { return nil }
-    var output: [UInt8] = []
-    output.reserveCapacity(data.count * 3 / 4)
-    var buffer: UInt32 = 0
-    var bits = 0
-    for byte in data {
-      let value = values[Int(byte)]
-      guard value != 0xFF else { return nil }
-      buffer = buffer << 6 | UInt32(value)
-      bits += 6
-      if bits >= 8 {
-        bits -= 8
-        output.append(UInt8(truncatingIfNeeded: buffer >> UInt32(bits)))
-        buffer &= (1 << UInt32(bits)) - 1
+    guard count % 4 != 1 else { return nil }
+    return values.withUnsafeBufferPointer { values -> [UInt8]? in
+      var output: [UInt8] = []
+      output.reserveCapacity(count * 3 / 4)
+      var buffer: UInt32 = 0
+      var bits = 0
+      for index in 0..<count {
+        let value = values[Int(text[index])]
+        guard value != 0xFF else { return nil }
+        buffer = buffer << 6 | UInt32(value)
+        bits += 6
+        if bits >= 8 {
+          bits -= 8
+          output.append(UInt8(truncatingIfNeeded: buffer >> UInt32(bits)))
+          buffer &= (1 << UInt32(bits)) - 1
+        }
       }
+      guard buffer == 0 else { return nil }
+      return output
     }
-    guard buffer == 0 else { return nil }
-    return output
   }
 }
 

@@ -52,8 +52,9 @@ public struct InclusionEvidence: Hashable, Sendable {
     else {
       throw .malformed("the proof has no blank line before its checkpoint")
     }
-    var lines = String(decoding: bytes[..<blank], as: UTF8.self)
-      .split(separator: "\n", omittingEmptySubsequences: false)
+    // Split on the byte: splitting a String on a Character walks grapheme clusters.
+    var lines = String(decoding: bytes[..<blank], as: UTF8.self).utf8
+      .split(separator: 0x0A, omittingEmptySubsequences: false).map { Substring($0) }
     guard lines.first == Substring(Self.header) else {
       throw .malformed("not a c2sp.org/tlog-proof@v1 proof")
     }
@@ -93,6 +94,21 @@ public struct InclusionEvidence: Hashable, Sendable {
       signed = try SignedCheckpoint(verifying: checkpointNote, log: log)
     } catch {
       throw .checkpoint(error)
+    }
+    return try verify(leaf: leaf, verified: signed)
+  }
+
+  /// Verifies that `leaf` is the entry at ``index`` of the tree of `signed`, this evidence's
+  /// checkpoint as the caller already verified it (for example from a cache of checkpoints
+  /// verified with the log's key).
+  ///
+  /// - Throws: ``InclusionError/checkpoint(_:)`` when `signed` is not this evidence's
+  ///   checkpoint, ``InclusionError/proof(_:)`` when the proof does not lead to its root.
+  public func verify(leaf: [UInt8], verified signed: SignedCheckpoint) throws(InclusionError)
+    -> SignedCheckpoint
+  {
+    guard signed.note == checkpointNote else {
+      throw .checkpoint(.malformed("the verified checkpoint is not this evidence's"))
     }
     do {
       try ProofVerifier.verifyInclusion(
