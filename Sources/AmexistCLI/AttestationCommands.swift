@@ -416,6 +416,24 @@ struct VerifyCommand: AsyncParsableCommand {
     let allowExpiredTrust: Bool
     let snapshot: VerifiedStatusSnapshot?
     let maxStatusAge: Int64?
+    /// One verifier for every input, so that files sharing a checkpoint verify it once.
+    let verifier: AttestationVerifier
+
+    init(
+      trust: TrustFile, origins: [String], instant: Instant, online: OnlineCheck?,
+      later: LaterCheckpoint?, allowExpiredTrust: Bool, snapshot: VerifiedStatusSnapshot?,
+      maxStatusAge: Int64?
+    ) {
+      self.trust = trust
+      self.origins = origins
+      self.instant = instant
+      self.online = online
+      self.later = later
+      self.allowExpiredTrust = allowExpiredTrust
+      self.snapshot = snapshot
+      self.maxStatusAge = maxStatusAge
+      self.verifier = AttestationVerifier(trust: trust, laterCheckpoint: later)
+    }
   }
 
   /// The status snapshot at `path`, verified against `trust`; with `online`, its hash must be
@@ -468,7 +486,8 @@ struct VerifyCommand: AsyncParsableCommand {
     func verified(later: LaterCheckpoint?) -> (report: VerificationReport, page: PrintedCheck.Page?)
     {
       let checked = AttestationPDFVerifier(
-        verifier: AttestationVerifier(trust: context.trust, laterCheckpoint: later),
+        verifier: later == context.later
+          ? context.verifier : AttestationVerifier(trust: context.trust, laterCheckpoint: later),
         origins: context.origins
       ).verifyUpload(input, now: context.instant)
       return (checked.report, checked.page)

@@ -196,17 +196,23 @@ public struct AttestationVerifier: Sendable {
   public let realClock: @Sendable () -> Instant
   /// A later checkpoint that may stand for a bundle's (it must extend the bundle's tree).
   public let laterCheckpoint: LaterCheckpoint?
+  /// The checkpoints this verifier has verified, so that bundles sharing one cost one
+  /// signature each (copies of this verifier share them).
+  public let checkpoints: VerifiedCheckpoints
 
   /// A verifier that trusts exactly the issuer, keys and witnesses of `trust`; with
   /// `laterCheckpoint`, a bundle's checkpoint may be replaced by that later one when it
-  /// carries the witness quorum.
+  /// carries the witness quorum. It remembers up to `rememberedCheckpoints` checkpoints it
+  /// verified.
   public init(
     trust: TrustFile, laterCheckpoint: LaterCheckpoint? = nil,
-    realClock: @escaping @Sendable () -> Instant = { Instant(Date()) }
+    realClock: @escaping @Sendable () -> Instant = { Instant(Date()) },
+    rememberedCheckpoints: Int = 64
   ) {
     self.trust = trust
     self.laterCheckpoint = laterCheckpoint
     self.realClock = realClock
+    self.checkpoints = VerifiedCheckpoints(capacity: rememberedCheckpoints)
   }
 
   /// Verifies a bundle (`{...}`) or a bare compact JWS (one trailing line end allowed) at `now`.
@@ -281,14 +287,12 @@ public struct AttestationVerifier: Sendable {
         .logProof("a bare JWS carries no proof that the registry logged it: verify its bundle"))
     }
     do {
-      inclusion = try Self.inclusion(of: verifiedAttestation, proof: logProof, log: trust.log)
+      inclusion = try Self.inclusion(
+        of: verifiedAttestation, proof: logProof, log: trust.log, checkpoints: checkpoints)
     } catch {
       return report(.logProof(error.description))
     }
-    switch Self.witnesses(
-      of: inclusion, policy: trust.witnessPolicy, later: laterCheckpoint, log: trust.log,
-      realNow: realClock())
-    {
+    switch witnesses(of: inclusion, realNow: realClock()) {
     case .success(let witnessed):
       inclusion?.witnesses = witnessed.names
       inclusion?.witnessedSize = witnessed.size
@@ -313,6 +317,27 @@ public struct AttestationVerifier: Sendable {
     }
     if now >= claims.validUntil { return report(.expired(claims.validUntil)) }
     return report(nil)
+  }
+
+  /// ``witnesses(of:policy:later:log:realNow:)`` under this verifier's trust, a quorum that held
+  /// for the same checkpoint before taken from ``checkpoints`` (when no later checkpoint may
+  /// stand for the bundle's).
+  func witnesses(of inclusion: VerifiedInclusion?, realNow: Instant)
+    -> Result<(names: [String], size: Int64?), VerificationFailure>
+  {
+    guard let note = inclusion?.checkpoint.note, laterCheckpoint == nil else {
+      return Self.witnesses(
+        of: inclusion, policy: trust.witnessPolicy, later: laterCheckpoint, log: trust.log,
+        realNow: realNow)
+    }
+    if let kept = checkpoints.witnesses(of: note, realNow: realNow) { return .success(kept) }
+    let result = Self.witnesses(
+      of: inclusion, policy: trust.witnessPolicy, later: nil, log: trust.log, realNow: realNow)
+    if case .success(let witnessed) = result {
+      checkpoints.remember(
+        witnesses: witnessed.names, size: witnessed.size, of: note, realNow: realNow)
+    }
+    return result
   }
 
   /// The witnesses counted toward the quorum `policy` sets for the size of the checkpoint
@@ -478,9 +503,10 @@ public struct AttestationVerifier: Sendable {
 
   /// Verifies that the log holds `attestation`: the entry the registry logged when it issued
   /// it is rebuilt from the verified claims, so the proof can only be for this attestation.
-  static func inclusion(of attestation: VerifiedAttestation, proof: String, log: NoteVerifier)
-    throws(LogEvidenceError) -> VerifiedInclusion
-  {
+  static func inclusion(
+    of attestation: VerifiedAttestation, proof: String, log: NoteVerifier,
+    checkpoints: VerifiedCheckpoints? = nil
+  ) throws(LogEvidenceError) -> VerifiedInclusion {
     let evidence: InclusionEvidence
     do {
       evidence = try InclusionEvidence(parsing: proof)
@@ -501,8 +527,19 @@ public struct AttestationVerifier: Sendable {
     } catch {
       throw LogEvidenceError("the attestation cannot be a log entry: \(error)")
     }
-    do {
-      let checkpoint = try evidence.verify(leaf: EventCoding.encode(entry), log: log)
+    let leaf = EventCoding.encode(entry)
+    do throws(InclusionError) {
+      guard let checkpoints else {
+        let checkpoint = try evidence.verify(leaf: leaf, log: log)
+        return VerifiedInclusion(index: evidence.index, checkpoint: checkpoint)
+      }
+      let signed: SignedCheckpoint
+      do {
+        signed = try checkpoints.checkpoint(evidence.checkpointNote, log: log)
+      } catch {
+        throw InclusionError.checkpoint(error)
+      }
+      let checkpoint = try evidence.verify(leaf: leaf, verified: signed)
       return VerifiedInclusion(index: evidence.index, checkpoint: checkpoint)
     } catch {
       throw LogEvidenceError(error.description)

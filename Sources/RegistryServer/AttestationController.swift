@@ -66,7 +66,7 @@ struct AttestationController: RegistryReader {
       let pdf: [UInt8]
       do {
         pdf = try AttestationPDF.render(
-          bundle: bundle, verifiedBy: AttestationVerifier(trust: try await trustSource.current()),
+          bundle: bundle, verifiedBy: try await trustSource.verifier(),
           at: registry.clock.now(),
           language: signed.flatMap(PageLanguage.init(rawValue:)) ?? language,
           origin: settings.publicOrigin)

@@ -127,6 +127,7 @@ struct TrustSource: Sendable {
   /// The issuer's organisation name, kept in the trust file.
   let issuerName: String?
   private let built = DerivedValue<Key, TrustFile>()
+  private let verifiers = DerivedValue<Key, AttestationVerifier>()
 
   init(_ live: LiveRegistry, keys: KeyFolder?, issuer: String, issuerName: String?) {
     self.live = live
@@ -152,6 +153,15 @@ struct TrustSource: Sendable {
       }
       return try await live.registry.publishedTrust(
         folder: keys, issuer: issuer, issuerName: issuerName)
+    }
+  }
+
+  /// A verifier of the trust file now, kept with it: bundles sharing a checkpoint verify its
+  /// signatures once while the trust file is unchanged.
+  func verifier() async throws -> AttestationVerifier {
+    let key = try await currentKey()
+    return try await verifiers.value(for: key) {
+      AttestationVerifier(trust: try await current())
     }
   }
 

@@ -71,7 +71,7 @@ struct VerifyController: Sendable {
       )
     }
     let now = registry.clock.now()
-    let verifier = AttestationVerifier(trust: try await trustSource.current())
+    let verifier = try await trustSource.verifier()
     // A printed attestation may link to this registry, under its public origin or the issuer's.
     let checked = AttestationPDFVerifier(
       verifier: verifier, origins: [settings.publicOrigin, verifier.trust.issuer]
