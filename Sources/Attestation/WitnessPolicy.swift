@@ -91,8 +91,8 @@ public struct WitnessPolicy: Hashable, Sendable {
     quorums.last { $0.fromSize <= size }
   }
 
-  /// The witnesses whose valid cosignature of the note text `text` is among `signatures`,
-  /// each once (by public key), made inside its window and no later than `realNow` plus the
+  /// The witnesses whose valid cosignature of the note text `text` is among `signatures`, in
+  /// the list's order, each once (by public key), made inside its window and no later than `realNow` plus the
   /// leeway. Unknown keys, other notes' cosignatures and lines that do not verify are ignored.
   public func cosigners(of text: String, signatures: [NoteSignature], realNow: Instant)
     -> [ListedWitness]
@@ -105,15 +105,18 @@ public struct WitnessPolicy: Hashable, Sendable {
     -> [(witness: ListedWitness, at: Instant)]
   {
     let latest = realNow.millisecondsSinceEpoch / 1000 + Self.clockLeewaySeconds
+    // In the list's order, not the note's: cosignatures arrive in whatever order the witnesses
+    // answered, and verdicts name the witnesses the same way every time.
     var found: [(witness: ListedWitness, at: Instant)] = []
-    for signature in signatures {
-      for witness in witnesses where !found.contains(where: { $0.witness.key == witness.key }) {
+    for witness in witnesses where !found.contains(where: { $0.witness.key == witness.key }) {
+      for signature in signatures {
         guard let timestamp = witness.key.timestamp(of: signature, on: text),
           Int64(timestamp) <= latest
         else { continue }
         let at = Instant(millisecondsSinceEpoch: Int64(timestamp) * 1000)
         guard witness.counts(at: at) else { continue }
         found.append((witness, at))
+        break
       }
     }
     return found
