@@ -127,20 +127,29 @@ struct GlobalOptions: ParsableArguments {
 
   /// Opens the registry, which must exist unless `create` is true; `writing` loads the log key
   /// (checked against the trust file) that seals every write.
-  func openService(create: Bool = false, writing: Bool = false) async throws(CLIError)
-    -> RegistryService
+  ///
+  /// A SQLite file is scanned whole (`PRAGMA quick_check`) before a write or when
+  /// `checkIntegrity` is true (the server's start); a read command skips the scan, its reads
+  /// being verified against the signed log.
+  func openService(create: Bool = false, writing: Bool = false, checkIntegrity: Bool = false)
+    async throws(CLIError) -> RegistryService
   {
     let logSigner =
       try writing
       ? performNow { () throws(RegistryError) in
         try keyFolder.loadLogSigner(trust: try keyFolder.loadTrust())
       } : nil
-    return try await openService(create: create, logSigner: logSigner)
+    return try await openService(
+      create: create, logSigner: logSigner, checkIntegrity: checkIntegrity)
   }
 
-  /// Opens the registry with `logSigner` sealing its writes.
-  func openService(create: Bool, logSigner: LogSigner?) async throws(CLIError) -> RegistryService {
-    let store = try await databaseLocation().open(create: create)
+  /// Opens the registry with `logSigner` sealing its writes; the SQLite file is scanned whole
+  /// when it is written (`logSigner`, `create`) or `checkIntegrity` asks.
+  func openService(create: Bool, logSigner: LogSigner?, checkIntegrity: Bool = false)
+    async throws(CLIError) -> RegistryService
+  {
+    let store = try await databaseLocation().open(
+      create: create, checkIntegrity: checkIntegrity || create || logSigner != nil)
     // Readers verify checkpoints with the trust file's log key when they cannot sign.
     let logVerifier = logSigner?.verifier ?? (try? keyFolder.loadTrust())?.log
     return RegistryService(
@@ -203,7 +212,11 @@ enum DatabaseLocation: CustomStringConvertible {
   /// Opens the store; `create` makes a missing SQLite file (and its folder) or applies a
   /// PostgreSQL database's pending migrations. Without it, a PostgreSQL schema must be current
   /// (`amexist migrate` brings it up to date; servers never change a shared schema by themselves).
-  func open(create: Bool) async throws(CLIError) -> any RestorableStore {
+  /// `checkIntegrity` scans a SQLite file whole before opening it (always when it may be
+  /// written).
+  func open(create: Bool, checkIntegrity: Bool = true) async throws(CLIError)
+    -> any RestorableStore
+  {
     do {
       switch self {
       case .sqlite(let path):
@@ -221,7 +234,8 @@ enum DatabaseLocation: CustomStringConvertible {
           && FileManager.default.isWritableFile(atPath: folder.isEmpty ? "." : folder)
         return try SQLiteRegistryStore(
           path: path, create: create,
-          readOnly: !create && FileManager.default.fileExists(atPath: path) && !writable)
+          readOnly: !create && FileManager.default.fileExists(atPath: path) && !writable,
+          checkIntegrity: checkIntegrity)
       case .postgres(let location):
         return try await PostgresRegistryStore.open(
           location, schema: create ? .migrate : .requireCurrent)

@@ -154,7 +154,7 @@ struct LogCommand: AsyncParsableCommand {
             exitCode: AmexistCLI.logInvalid)
         }
       }
-      let service = try await global.openService()
+      let service = try await global.openService(checkIntegrity: true)
       let progress = ProgressLine("log audit", unit: "entries", global: global)
       defer { progress.finish() }
       let report = try await perform { () throws(RegistryError) in

@@ -287,7 +287,8 @@ struct ServeCommand: AsyncParsableCommand {
     let writing =
       !readOnly
       && FileManager.default.fileExists(atPath: folder.privateKeyPath(KeyFolder.logKeyName))
-    let service = try await global.openService(writing: writing)
+    // The server checks the whole file at start: it runs for days on what it opened.
+    let service = try await global.openService(writing: writing, checkIntegrity: true)
     let admin = writing ? AdminAccess(folder: folder, tokens: folder.adminTokens) : nil
     if writing { await refreshTrust(service, folder: folder, trust: trust) }
     let origin = try server.publicOrigin(fallback: trust.issuer)
