@@ -37,11 +37,16 @@ struct GuardMiddleware: RouterMiddleware {
       {
         refusal = .methodNotAllowed(allow: RouteTable.allow(methods))
       }
-      if case .integrity(let reason) = error as? RegistryError {
-        // The body stays generic; the operator reads which index in the server's log.
+      // The body stays generic; the operator reads what failed in the server's log.
+      switch error as? RegistryError {
+      case .integrity(let reason):
         context.logger.error(
           "the registry database does not match its log: nothing was shown",
           metadata: ["integrity.reason": "\(reason)"])
+      case .storage, .keys, .notWitnessed:
+        context.logger.error(
+          "the registry could not answer", metadata: ["reason": "\(error)"])
+      default: break
       }
       if case .tooMany = refusal { metrics.rateLimited.increment() }
       response = pages.refusal(
