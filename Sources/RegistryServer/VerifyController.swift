@@ -79,12 +79,16 @@ struct VerifyController: Sendable {
     var report = checked.report
     if report.isValid, let verified = report.attestation {
       do {
-        let lookup = try await registry.attestation(id: verified.claims.id, at: now)
-        if lookup.record.payloadSHA256 != verified.payloadSHA256 {
+        // The bundle verified: its signature is not checked a second time through the copy
+        // the registry keeps.
+        let status = try await registry.status(
+          ofVerified: verified.claims.id, payloadSHA256: verified.payloadSHA256,
+          kid: verified.kid, at: now)
+        if let status {
+          if !status.isValid { report = report.failing(.notInForce(status)) }
+        } else {
           report = report.failing(
             .statusUnknown("the registry holds another document with this id"))
-        } else if !lookup.status.isValid {
-          report = report.failing(.notInForce(lookup.status))
         }
       } catch .attestationNotFound {
         report = report.failing(.statusUnknown("this registry has no attestation with this id"))

@@ -33,16 +33,7 @@ extension RegistryService {
   {
     let moment = instant ?? clock.now()
     return try await read { snapshot in
-      guard let stored = try snapshot.attestation(id: id),
-        let entry = try snapshot.event(at: stored.index),
-        case .attestationIssued(let issued) = entry.event,
-        issued.attestationID == id,
-        let state = ServiceState.fold(
-          try snapshot.events(about: .service(issued.siret)), at: max(moment, entry.recordedAt)),
-        let record = state.attestations.first(where: { $0.index == stored.index })
-      else {
-        throw RegistryError.attestationNotFound(id)
-      }
+      let (stored, record, state) = try Self.issued(id, in: snapshot, at: moment)
       let keys = KeyLookup(snapshot)
       let signed = keys.verifiedDocument(stored, record: record)
       let signingKey = signed?.key
@@ -56,6 +47,49 @@ extension RegistryService {
           }
         })
     }
+  }
+}
+
+extension RegistryService {
+  /// The live status at `instant` (now by default) of the attestation `id` that a verifier has
+  /// already verified (its payload hash `payloadSHA256`, signed with the issuer key `kid`), or
+  /// nil when the log holds another document under this id. The registry's kept copy is not
+  /// verified again: the log's record of `kid` decides whether a revocation reaches it.
+  ///
+  /// - Throws: ``RegistryError/attestationNotFound(_:)`` when no attestation has this id.
+  public func status(
+    ofVerified id: String, payloadSHA256: String, kid: String, at instant: Instant? = nil
+  ) async throws(RegistryError) -> AttestationStatus? {
+    let moment = instant ?? clock.now()
+    return try await read { snapshot in
+      let (_, record, state) = try Self.issued(id, in: snapshot, at: moment)
+      guard record.payloadSHA256 == payloadSHA256 else { return nil }
+      return AttestationStatus.of(record, in: state, signingKey: KeyLookup(snapshot).record(kid))
+    }
+  }
+}
+
+extension RegistryService {
+  /// The kept attestation `id`, its record in its service's state at `moment` (or at its
+  /// issuance, if later), and that state.
+  ///
+  /// - Throws: ``RegistryError/attestationNotFound(_:)`` when no attestation has this id.
+  fileprivate static func issued(
+    _ id: String, in snapshot: any RegistrySnapshot, at moment: Instant
+  )
+    throws -> (stored: StoredAttestation, record: AttestationRecord, state: ServiceState)
+  {
+    guard let stored = try snapshot.attestation(id: id),
+      let entry = try snapshot.event(at: stored.index),
+      case .attestationIssued(let issued) = entry.event,
+      issued.attestationID == id,
+      let state = ServiceState.fold(
+        try snapshot.events(about: .service(issued.siret)), at: max(moment, entry.recordedAt)),
+      let record = state.attestations.first(where: { $0.index == stored.index })
+    else {
+      throw RegistryError.attestationNotFound(id)
+    }
+    return (stored, record, state)
   }
 }
 
