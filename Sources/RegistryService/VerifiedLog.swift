@@ -154,12 +154,43 @@ struct VerifiedLog: Sendable {
 /// for its lifetime; a command makes its pass once.
 public final class VerifiedLogCache: Sendable {
   let state = Mutex(VerifiedLog())
+  /// Entries already decoded, by index, with the bytes they were decoded from: an entry read
+  /// again is still read and checked against its verified leaf hash, only not parsed again.
+  let decoded = Mutex(DecodedEntries(capacity: 8192))
 
   /// An empty cache: the next read makes the whole pass.
   public init() {}
 
   /// The number of entries verified so far.
   public var verifiedSize: Int64 { state.withLock { $0.size } }
+}
+
+/// A bounded memo of decoded log entries keyed by index; the oldest is forgotten first.
+struct DecodedEntries {
+  let capacity: Int
+  private var entries: [Int64: (bytes: [UInt8], event: LoggedEvent)] = [:]
+  private var order: [Int64] = []
+  private var oldest = 0
+
+  init(capacity: Int) { self.capacity = max(1, capacity) }
+
+  /// The entry decoded from exactly `bytes` at `index`, if kept.
+  func event(at index: Int64, bytes: [UInt8]) -> LoggedEvent? {
+    guard let kept = entries[index], kept.bytes == bytes else { return nil }
+    return kept.event
+  }
+
+  /// Keeps `event`, decoded from `bytes`.
+  mutating func keep(_ event: LoggedEvent, bytes: [UInt8]) {
+    if entries.updateValue((bytes, event), forKey: event.index) != nil { return }
+    if order.count < capacity {
+      order.append(event.index)
+    } else {
+      entries[order[oldest]] = nil
+      order[oldest] = event.index
+      oldest = (oldest + 1) % capacity
+    }
+  }
 }
 
 /// A snapshot whose reads return only entries whose bytes are the verified ones, selected by
@@ -305,7 +336,13 @@ struct VerifiedSnapshot: RegistrySnapshot {
       guard stored == index, cache.state.withLock({ $0.holds(bytes, at: index) }) else {
         throw RegistryError.integrity("entry \(index) was changed in the registry database")
       }
-      found = try LoggedEvent(index: index, canonicalBytes: bytes)
+      if let known = cache.decoded.withLock({ $0.event(at: index, bytes: bytes) }) {
+        found = known
+        return
+      }
+      let event = try LoggedEvent(index: index, canonicalBytes: bytes)
+      cache.decoded.withLock { $0.keep(event, bytes: bytes) }
+      found = event
     }
     guard let found else {
       throw RegistryError.integrity("entry \(index) is missing from the registry database")

@@ -306,8 +306,10 @@ private struct Snapshot: LogInsertTransaction {
   func forEachEntry(from start: Int64, below end: Int64, _ body: (Int64, [UInt8]) throws -> Void)
     throws
   {
+    // Cached statements: a verified read runs these once per entry it returns.
     let rows = try Row.fetchCursor(
-      db, sql: "SELECT idx, body FROM events WHERE idx >= ? AND idx < ? ORDER BY idx",
+      db.cachedStatement(
+        sql: "SELECT idx, body FROM events WHERE idx >= ? AND idx < ? ORDER BY idx"),
       arguments: [start, end])
     while let row = try rows.next() {
       let bytes: Data = row["body"]
@@ -367,7 +369,8 @@ private struct Snapshot: LogInsertTransaction {
 
   func attestation(id: String) throws -> StoredAttestation? {
     try Row.fetchOne(
-      db, sql: "SELECT idx, jws FROM attestations WHERE attestation_id = ?", arguments: [id]
+      db.cachedStatement(sql: "SELECT idx, jws FROM attestations WHERE attestation_id = ?"),
+      arguments: [id]
     )
     .map { row in StoredAttestation(index: row["idx"], signedDocument: row["jws"]) }
   }
