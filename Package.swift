@@ -202,6 +202,16 @@ let package = Package(
       path: "Benchmarks/StoreSpeed",
       swiftSettings: strictSettings
     ),
+    .executableTarget(
+      name: "amexist-bare-route",
+      dependencies: [
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+      ],
+      path: "Benchmarks/BareRoute",
+      swiftSettings: strictSettings
+    ),
     // The parsers under libFuzzer (Fuzz/run.sh); without -DFUZZING the executable replays inputs.
     .target(
       name: "FuzzTargets",

@@ -33,7 +33,10 @@ start_nginx() {
   local port=$1 server_port=$2 siret=$3
   mkdir -p www/services
   curl -sf -H 'Accept: application/json' "http://127.0.0.1:$server_port/services/$siret" >"www/services/$siret.json"
-  chmod -R a+rX "$work" # nginx's workers do not run as root
+  # nginx's workers do not run as root; the keys stay private (the server refuses keys others
+  # can read).
+  chmod a+x "$work"
+  chmod -R a+rX www
   cat >nginx.conf <<CONF
 worker_processes 1;
 worker_rlimit_nofile 8192;

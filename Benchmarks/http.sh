@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The service lookup over HTTP next to nginx serving the same JSON bytes as a static file, in
-# the same run: wrk on loopback, the server pinned to core 0 and the load to core 1.
-# Prints requests/s and p99 for /services/{siret} as JSON and as HTML, nginx's for the same
-# JSON, the ratios, and the server's resident memory before and after a long run.
+# The service lookup over HTTP next to two references serving the same JSON bytes, in the same
+# run: a bare Hummingbird 2 route (amexist-bare-route, the framework's floor) and nginx serving
+# them as a static file. wrk on loopback, each server pinned to core 0 and the load to core 1.
+# Prints requests/s and p99 for /services/{siret} as JSON and as HTML, the references', the
+# ratios, and the server's resident memory before and after a long run.
 # Needs wrk, nginx (nginx-light) and taskset.
 # Usage: Benchmarks/http.sh [seconds per run, default 20] [connections, default 64] [soak seconds, default 60]
 set -euo pipefail
@@ -10,12 +11,21 @@ cd "$(dirname "$0")/.."
 seconds=${1:-20}
 connections=${2:-64}
 soak=${3:-60}
+swift build -c release --product amexist-bare-route >/dev/null
+swift build -c release --product amexist-benchmark >/dev/null
+bin=$(swift build -c release --show-bin-path)
 source Benchmarks/demo-server.sh
 siret=90122334500017
 port=18181
 nginx_port=18182
+bare_port=18183
 start_server "$port"
 start_nginx "$nginx_port" "$port" "$siret"
+taskset -c 0 "$bin/amexist-bare-route" \
+  "www/services/$siret.json" "$bare_port" >bare.log 2>&1 &
+bare=$!
+trap 'kill $bare 2>/dev/null || true; cleanup' EXIT
+for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$bare_port/services/$siret" && break; sleep 0.1; done
 
 # Runs wrk on core 1; prints "requests/s p99(ms)".
 measure() {
@@ -30,14 +40,42 @@ curl -sf -o /dev/null -H 'Accept: application/json' "http://127.0.0.1:$port/serv
 measure -H 'Accept: application/json' "http://127.0.0.1:$port/services/$siret" >/dev/null # warm-up
 curl -sf -o /dev/null "http://127.0.0.1:$nginx_port/services/$siret.json" || { echo "nginx does not serve the file" >&2; exit 1; }
 read -r nginx_rps nginx_p99 nginx_bad < <(measure "http://127.0.0.1:$nginx_port/services/$siret.json")
+read -r bare_rps bare_p99 bare_bad < <(measure "http://127.0.0.1:$bare_port/services/$siret")
 read -r static_rps static_p99 static_bad < <(measure "http://127.0.0.1:$port/static/style.css")
 read -r json_rps json_p99 json_bad < <(measure -H 'Accept: application/json' "http://127.0.0.1:$port/services/$siret")
 read -r html_rps html_p99 html_bad < <(measure "http://127.0.0.1:$port/services/$siret")
 printf 'connections %s, %s s per run, server on core 0, wrk on core 1\n' "$connections" "$seconds"
 printf 'nginx static JSON      %8s req/s  p99 %6s ms  non-2xx %s\n' "$nginx_rps" "$nginx_p99" "$nginx_bad"
-printf 'amexist /static/style.css (a precomputed reply: the framework alone) %s req/s  p99 %s ms  ratio to nginx %.2f\n' "$static_rps" "$static_p99" "$(echo "$static_rps / $nginx_rps" | bc -l)"
-printf 'amexist JSON           %8s req/s  p99 %6s ms  non-2xx %s  ratio to nginx %.2f\n' "$json_rps" "$json_p99" "$json_bad" "$(echo "$json_rps / $nginx_rps" | bc -l)"
-printf 'amexist HTML           %8s req/s  p99 %6s ms  non-2xx %s  ratio to nginx %.2f\n' "$html_rps" "$html_p99" "$html_bad" "$(echo "$html_rps / $nginx_rps" | bc -l)"
+ratio() { echo "$1 / $2" | bc -l; }
+printf 'bare Hummingbird route %8s req/s  p99 %6s ms  non-2xx %s  ratio to nginx %.2f\n' "$bare_rps" "$bare_p99" "$bare_bad" "$(ratio "$bare_rps" "$nginx_rps")"
+printf 'amexist /static/style.css %5s req/s  p99 %6s ms  ratio to bare route %.2f\n' "$static_rps" "$static_p99" "$(ratio "$static_rps" "$bare_rps")"
+printf 'amexist JSON           %8s req/s  p99 %6s ms  non-2xx %s  ratio to bare route %.2f  to nginx %.2f\n' "$json_rps" "$json_p99" "$json_bad" "$(ratio "$json_rps" "$bare_rps")" "$(ratio "$json_rps" "$nginx_rps")"
+printf 'amexist HTML           %8s req/s  p99 %6s ms  non-2xx %s  ratio to bare route %.2f  to nginx %.2f\n' "$html_rps" "$html_p99" "$html_bad" "$(ratio "$html_rps" "$bare_rps")" "$(ratio "$html_rps" "$nginx_rps")"
+
+# POST /verify with a genuine bundle of the demo registry (as JSON), next to the same bundle
+# verified in-process over and over by one verifier under the same trust file, on core 0.
+bundle=
+for candidate in Registry/attestations/*.amexist.json; do # the first whose verdict is valid
+  if curl -s -o verdict.json -H 'Content-Type: application/json' -H 'Accept: application/json' \
+    --data-binary "@$candidate" "http://127.0.0.1:$port/verify" && grep -q '"code":"valid"' verdict.json; then
+    bundle=$candidate
+    break
+  fi
+done
+[ -n "$bundle" ] || { echo "POST /verify finds no demo bundle valid" >&2; cat verdict.json >&2; grep -v "amexist.access" server.log | tail -5 >&2; exit 1; }
+cat >verify.lua <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Accept"] = "application/json"
+local file = io.open("$PWD/$bundle", "rb")
+wrk.body = file:read("*a")
+file:close()
+LUA
+read -r verify_rps verify_p99 verify_bad < <(measure -s verify.lua "http://127.0.0.1:$port/verify")
+in_process=$(taskset -c 0 "$bin/amexist-benchmark" "$seconds" file \
+  "$bundle" Keys/trust.json | awk '/^amexist_file_verify_per_second/ { print $2 }')
+printf 'in-process verification %7s /s (one verifier, one core)\n' "$in_process"
+printf 'amexist POST /verify   %8s req/s  p99 %6s ms  non-2xx %s  ratio to in-process %.2f\n' "$verify_rps" "$verify_p99" "$verify_bad" "$(ratio "$verify_rps" "$in_process")"
 
 before=$(rss)
 seconds=$soak measure -H 'Accept: application/json' "http://127.0.0.1:$port/services/$siret" >/dev/null

@@ -13,7 +13,9 @@ import TransparencyLog
 // read against the bundle verification of the same run.
 
 let seconds = Double(CommandLine.arguments.dropFirst().first ?? "3") ?? 3
-// A second argument selects one measurement (sign, verify), for profiling.
+// A second argument selects one measurement (sign, verify, bulk, pdf), for profiling; `file
+// BUNDLE TRUST` measures one verifier verifying BUNDLE under the trust file TRUST, over and over
+// (the in-process reference of `POST /verify` in Benchmarks/http.sh).
 let only = CommandLine.arguments.dropFirst(2).first
 
 func rate(_ label: String, _ body: () throws -> Void) rethrows -> Double {
@@ -31,6 +33,27 @@ func rate(_ label: String, _ body: () throws -> Void) rethrows -> Double {
   let perSecond = Double(count) / (Double(now - start) / 1e9)
   print("\(label) \(Int(perSecond))")
   return perSecond
+}
+
+if only == "file" {
+  let arguments = Array(CommandLine.arguments.dropFirst(3))
+  guard arguments.count == 2,
+    let bundle = FileManager.default.contents(atPath: arguments[0]).map(Array.init),
+    let trustBytes = FileManager.default.contents(atPath: arguments[1]).map(Array.init)
+  else {
+    print("usage: amexist-benchmark SECONDS file BUNDLE TRUST")
+    exit(64)
+  }
+  let verifier = AttestationVerifier(trust: try TrustFile(bytes: trustBytes))
+  let now = Instant(Date())
+  guard verifier.verify(bundle, now: now).isValid else {
+    print("the bundle does not verify under the trust file")
+    exit(1)
+  }
+  _ = rate("amexist_file_verify_per_second") {
+    precondition(verifier.verify(bundle, now: now).isValid)
+  }
+  exit(0)
 }
 
 let key = SigningKey(generating: .edDSA)
@@ -75,13 +98,17 @@ let verifier = AttestationVerifier(trust: trust)
 let now = try Instant(parsing: "2026-12-01T00:00:00Z")
 let jws = try CompactJWS.sign(
   payload: claims.payload, key: key, kid: kid, type: AttestationClaims.jwsType)
-let entry = EventCoding.encode(
-  RecordedEvent(
-    recordedAt: issued,
-    event: .attestationIssued(
-      try AttestationIssued(
-        siret: siret, attestationID: claims.id, decisionIndex: claims.decisionIndex,
-        payloadSHA256: PayloadHash.hex(of: claims.payload)))))
+/// The log entry the registry writes when it issues `claims`.
+func issuanceEntry(_ claims: AttestationClaims) throws -> [UInt8] {
+  EventCoding.encode(
+    RecordedEvent(
+      recordedAt: issued,
+      event: .attestationIssued(
+        try AttestationIssued(
+          siret: siret, attestationID: claims.id, decisionIndex: claims.decisionIndex,
+          payloadSHA256: PayloadHash.hex(of: claims.payload)))))
+}
+let entry = try issuanceEntry(claims)
 let checkpoint = try logSigner.sign(size: 1, root: Merkle.leafHash(entry))
 let bundle = CanonicalJSON.encode(
   AttestationBundle(
@@ -96,8 +123,49 @@ if only == nil || only == "sign" {
   }
 }
 if only == nil || only == "verify" {
+  // A verifier of its own for each bundle: every signature is checked.
   _ = rate("amexist_verify_per_second") {
-    precondition(verifier.verify(bundle, now: now).isValid)
+    precondition(AttestationVerifier(trust: trust).verify(bundle, now: now).isValid)
+  }
+}
+if only == nil || only == "bulk" {
+  // A folder: 256 attestations of one log, each bundle with its own inclusion proof in the
+  // same checkpoint, verified by one verifier (as `amexist verify` a folder, or `/verify`).
+  struct Hashes: StoredHashReader {
+    var stored: [MerkleHash] = []
+    func storedHashes(at indexes: [Int64]) throws -> [MerkleHash] {
+      indexes.map { stored[Int($0)] }
+    }
+  }
+  var tree = Hashes()
+  var tokens: [String] = []
+  for n in 0..<256 {
+    let id = String(format: "urn:uuid:0f8fad5b-d9cb-469f-a165-%012x", n)
+    let each = AttestationClaims(state: state, id: id, issuer: issuer, issuedAt: issued)!
+    tokens.append(
+      try CompactJWS.sign(
+        payload: each.payload, key: key, kid: kid, type: AttestationClaims.jwsType))
+    let leaf = try issuanceEntry(each)
+    let siblings = try tree.storedHashes(at: StoredTree.siblingIndexes(forLeaf: Int64(n)))
+    tree.stored += StoredTree.hashesForLeaf(
+      Int64(n), leafHash: Merkle.leafHash(leaf), siblings: siblings)
+  }
+  let shared = try logSigner.sign(size: 256, root: StoredTree.rootHash(size: 256, reader: tree))
+  let folder = try tokens.enumerated().map { n, token in
+    CanonicalJSON.encode(
+      AttestationBundle(
+        jws: token,
+        evidence: InclusionEvidence(
+          index: Int64(n),
+          proof: try StoredTree.inclusionProof(index: Int64(n), size: 256, reader: tree),
+          checkpointNote: shared.note)
+      ).json)
+  }
+  let bulkVerifier = AttestationVerifier(trust: trust)
+  var next = 0
+  _ = rate("amexist_bulk_verify_per_second") {
+    precondition(bulkVerifier.verify(folder[next], now: now).isValid)
+    next = (next + 1) % folder.count
   }
 }
 if only == nil || only == "pdf" {
