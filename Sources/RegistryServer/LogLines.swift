@@ -64,7 +64,7 @@ public struct LogLines: LogHandler {
     time: Date, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata,
     format: Format
   ) -> String {
-    let stamp = time.ISO8601Format(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    let stamp = timestamp(Instant(time))
     switch format {
     case .text:
       let fields = metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
@@ -92,8 +92,17 @@ public struct LogLines: LogHandler {
     }
   }
 
+  /// `instant` in RFC 3339 with milliseconds, always three digits (`…T10:00:00.000Z`). Not
+  /// Foundation's ISO 8601 style: the access log writes one per request, and that style costs
+  /// more than the rest of the line.
+  static func timestamp(_ instant: Instant) -> String {
+    let text = instant.description
+    return instant.millisecondsSinceEpoch % 1000 == 0 ? text.dropLast() + ".000Z" : text
+  }
+
   /// Control characters (line breaks, ANSI escapes) as `\u{…}`.
   static func escaped(_ text: String) -> String {
+    guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) else { return text }
     var out = ""
     for scalar in text.unicodeScalars {
       if scalar.value < 0x20 || scalar.value == 0x7f {

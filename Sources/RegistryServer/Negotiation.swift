@@ -51,21 +51,33 @@ enum MediaRange {
   /// The media type of a `Content-Type` value, lowercased, without parameters ("" when absent).
   static func mediaType(_ contentType: String?) -> String {
     (contentType ?? "").split(separator: ";").first.map {
-      $0.trimmingCharacters(in: .whitespaces).lowercased()
+      $0.trimmingOptionalWhitespace().lowercased()
     } ?? ""
   }
 
   /// The range and its quality (1 when absent or unreadable, 0 when out of range).
   static func parse(_ item: Substring) -> (String, Double) {
     let parts = item.split(separator: ";")
-    let range = parts.first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+    let range = parts.first.map { String($0.trimmingOptionalWhitespace()) } ?? ""
     var quality = 1.0
     for parameter in parts.dropFirst() {
       let pair = parameter.split(separator: "=", maxSplits: 1)
-      guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces) == "q" else { continue }
-      let value = Double(pair[1].trimmingCharacters(in: .whitespaces)) ?? 1
+      guard pair.count == 2, pair[0].trimmingOptionalWhitespace() == "q" else { continue }
+      let value = Double(pair[1].trimmingOptionalWhitespace()) ?? 1
       quality = (0...1).contains(value) ? value : 0
     }
     return (range, quality)
+  }
+}
+
+extension Substring {
+  /// Without the spaces and tabs HTTP allows around list members and parameters (RFC 9110
+  /// "OWS"); read on every request, so without Foundation's Unicode character sets.
+  func trimmingOptionalWhitespace() -> Substring {
+    let isOWS: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+    guard let first = firstIndex(where: { !isOWS($0) }),
+      let last = lastIndex(where: { !isOWS($0) })
+    else { return self[endIndex...] }
+    return self[first...last]
   }
 }

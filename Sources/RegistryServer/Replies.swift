@@ -79,8 +79,8 @@ struct Reply: Sendable {
   /// comparison RFC 9110 asks for here: `W/"x"` matches `"x"`.
   func matches(ifNoneMatch header: String) -> Bool {
     header.split(separator: ",").contains { candidate in
-      let tag = candidate.trimmingCharacters(in: .whitespaces)
-      return tag == "*" || (tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag) == etag
+      let tag = candidate.trimmingOptionalWhitespace()
+      return tag == "*" || (tag.hasPrefix("W/") ? tag.dropFirst(2) : tag) == etag
     }
   }
 
