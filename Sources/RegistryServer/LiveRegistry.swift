@@ -110,7 +110,7 @@ struct ServiceDirectory: Sendable {
   func services() async throws -> [ServiceState] {
     let key = Key(generation: try await live.currentGeneration(), day: live.registry.today())
     return try await folded.value(for: key) { () async throws(RegistryError) in
-      try await live.registry.allServices()
+      try await live.registry.currentServices()
     }
   }
 }

@@ -40,6 +40,8 @@ public struct RegistryService: Sendable {
   public let currentStatus: CurrentStatus
   /// The status board's per-service results (shared by the service's copies).
   public let statusBoards: StatusBoardCache
+  /// Every service's state as last folded (shared by the service's copies).
+  public let serviceStates: ServiceStatesCache
 
   /// A service over `store`, stamping events with `clock`, sealing every write with a
   /// checkpoint signed by `logSigner` and recording it in `publishedCheckpoint`.
@@ -59,6 +61,7 @@ public struct RegistryService: Sendable {
     self.witnessing = WitnessingState()
     self.currentStatus = CurrentStatus()
     self.statusBoards = StatusBoardCache()
+    self.serviceStates = ServiceStatesCache()
   }
 
   /// Today's date in Paris, by the service's clock.
@@ -128,9 +131,8 @@ public struct RegistryService: Sendable {
   {
     let moment = instant ?? clock.now()
     return try await read { snapshot in
-      try snapshot.registeredServices().compactMap { siret in
-        ServiceState.fold(try snapshot.events(about: .service(siret)), at: moment)
-      }
+      let states = try Self.foldEveryService(snapshot, at: moment)
+      return try snapshot.registeredServices().compactMap { states[$0] }
     }
   }
 

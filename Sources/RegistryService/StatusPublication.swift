@@ -192,15 +192,7 @@ extension RegistryService {
             snapshot: snapshot)
         }
       } else {
-        // One pass over the verified entries, grouped by service: far fewer reads than one
-        // lookup per service.
-        var histories: [SIRET: [LoggedEvent]] = [:]
-        try snapshot.forEachEvent(from: 0) { logged in
-          if case .service(let siret) = logged.event.subject {
-            histories[siret, default: []].append(logged)
-          }
-        }
-        for (siret, history) in histories {
+        for (siret, history) in try Self.serviceHistories(snapshot) {
           board.services[siret] = try Self.standing(
             of: history, at: now, keys: keys, snapshot: snapshot)
         }
