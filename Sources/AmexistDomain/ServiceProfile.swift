@@ -63,8 +63,10 @@ public enum TextRules {
     guard text.utf8.count <= maximumLength * 8 else {
       throw .invalidText(field: field, reason: "longer than \(maximumLength) characters")
     }
-    let normalised = text.trimmingCharacters(in: .whitespacesAndNewlines)
-      .precomposedStringWithCanonicalMapping
+    let normalised =
+      isNormalised(text)
+      ? text
+      : text.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCanonicalMapping
     guard !normalised.isEmpty else { throw .invalidText(field: field, reason: "it is empty") }
     guard normalised.count <= maximumLength else {
       throw .invalidText(field: field, reason: "longer than \(maximumLength) characters")
@@ -76,6 +78,19 @@ public enum TextRules {
       )
     }
     return normalised
+  }
+
+  /// Whether `text` is already what trimming and NFC would make it: no white space at either
+  /// end, and only scalars below U+0300 (below the combining marks every scalar is its own NFC
+  /// form and composes with nothing). Every entry read from the log is checked again, so the
+  /// common case skips Foundation's normalisation.
+  static func isNormalised(_ text: String) -> Bool {
+    let scalars = text.unicodeScalars
+    guard let first = scalars.first, let last = scalars.last,
+      !CharacterSet.whitespacesAndNewlines.contains(first),
+      !CharacterSet.whitespacesAndNewlines.contains(last)
+    else { return false }
+    return scalars.allSatisfy { $0.value < 0x300 }
   }
 
   /// Like ``required(_:field:maximumLength:)`` but nil or blank input gives nil.

@@ -1,4 +1,5 @@
 import AmexistDomain
+import Foundation
 import RegistryTesting
 import Testing
 
@@ -223,6 +224,19 @@ struct EventCodingTests {
       try ServiceProfile(name: String(repeating: "é", count: 201))
     }
     #expect(throws: Never.self) { try ServiceProfile(name: String(repeating: "é", count: 200)) }
+  }
+
+  @Test(
+    "text already trimmed and below the combining marks is kept as is; anything else is normalised as Foundation does",
+    arguments: [
+      "Santé Travail", "Sante\u{301} Travail", "\u{A0}Santé", "Santé\u{A0}", "Œuvre ÿ", "A",
+      "Ångström \u{212B}", "e\u{301}", "\u{1E9B}\u{323}", "ß ĳ ſt",
+    ])
+  func textFastPath(_ text: String) throws {
+    let expected = text.trimmingCharacters(in: .whitespacesAndNewlines)
+      .precomposedStringWithCanonicalMapping
+    let kept = try TextRules.required(text, field: "name", maximumLength: 200)
+    #expect(Array(kept.unicodeScalars) == Array(expected.unicodeScalars))
   }
 
   @Test(
