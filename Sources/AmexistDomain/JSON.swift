@@ -367,7 +367,11 @@ public enum CanonicalJSON {
       output.append(UInt8(ascii: "]"))
     case .object(let members):
       output.append(UInt8(ascii: "{"))
-      let names = members.keys.sorted(by: precedes)
+      // Names are nearly always ASCII: checked once per name, not in every comparison.
+      let names =
+        members.keys.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
+        ? members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        : members.keys.sorted(by: precedes)
       for (index, name) in names.enumerated() {
         if index > 0 { output.append(UInt8(ascii: ",")) }
         writeString(name, into: &output)
