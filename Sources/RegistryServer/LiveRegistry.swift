@@ -113,6 +113,90 @@ struct ServiceDirectory: Sendable {
       try await live.registry.currentServices()
     }
   }
+
+  private let searchable = DerivedValue<Key, [SearchableService]>()
+  private let foldedTexts = FoldedTexts()
+
+  /// Every service's state now with its name and city folded for the search, in the same order
+  /// as ``services()``.
+  func searchableServices() async throws -> [SearchableService] {
+    let key = Key(generation: try await live.currentGeneration(), day: live.registry.today())
+    return try await searchable.value(for: key) {
+      let states = try await services()
+      return foldedTexts.searchable(states)
+    }
+  }
+}
+
+/// A service's state with what the search compares: its name and city folded once (case and
+/// accents), rather than at every request for every service.
+///
+/// A class: the search passes over every service at each request, and copying a state (many
+/// members, each retained) cost more than the comparison.
+final class SearchableService: Sendable {
+  let state: ServiceState
+  /// The folded name and city, as UTF-8.
+  let name: [UInt8]
+  let city: [UInt8]?
+
+  init(state: ServiceState, name: [UInt8], city: [UInt8]?) {
+    self.state = state
+    self.name = name
+    self.city = city
+  }
+}
+
+/// Case and accents removed, as the search compares text.
+enum SearchText {
+  /// `text` without case and accents, as UTF-8.
+  static func fold(_ text: String) -> [UInt8] {
+    Array(text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil).utf8)
+  }
+
+  /// Whether `needle` occurs in `haystack`. Byte by byte: both are folded UTF-8, whose
+  /// characters cannot match in the middle of one another, and Foundation's `contains` costs
+  /// microseconds per call, paid for every service at every search.
+  static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+    guard let first = needle.first else { return true }
+    guard haystack.count >= needle.count else { return false }
+    return haystack.withUnsafeBufferPointer { hay in
+      needle.withUnsafeBufferPointer { pin in
+        var start = 0
+        let last = hay.count - pin.count
+        while start <= last {
+          if hay[start] == first {
+            var matched = 1
+            while matched < pin.count, hay[start + matched] == pin[matched] { matched += 1 }
+            if matched == pin.count { return true }
+          }
+          start += 1
+        }
+        return false
+      }
+    }
+  }
+}
+
+/// Folded names and cities kept by their text, so that after a write only new or renamed
+/// services' texts are folded.
+final class FoldedTexts: Sendable {
+  private let kept = Mutex<[String: [UInt8]]>([:])
+
+  /// `states` with their folded name and city.
+  func searchable(_ states: [ServiceState]) -> [SearchableService] {
+    kept.withLock { kept in
+      func folded(_ text: String) -> [UInt8] {
+        if let known = kept[text] { return known }
+        let result = SearchText.fold(text)
+        kept[text] = result
+        return result
+      }
+      return states.map { state in
+        SearchableService(
+          state: state, name: folded(state.profile.name), city: state.profile.city.map(folded))
+      }
+    }
+  }
 }
 
 /// The trust file as the log has it now: issuer and body keys from the log, the log's verifier

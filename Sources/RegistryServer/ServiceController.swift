@@ -45,8 +45,7 @@ struct ServiceController: RegistryReader {
     let language = PageLanguage.of(request)
     let format = ResponseFormat.of(request, hasSuffix: jsonPath)
     let query = try SearchQuery(request.uri.queryParameters, limits: settings.limits)
-    let all = try await directory.services()
-    let matches = all.filter(query.matches)
+    let matches = try await directory.searchableServices().filter(query.matches).map(\.state)
     let start = min((query.page - 1) * query.limit, matches.count)
     let pageItems = Array(matches[start..<min(start + query.limit, matches.count)])
     let hasMore = start + query.limit < matches.count
@@ -333,7 +332,13 @@ struct ServiceController: RegistryReader {
 
 /// The search form's parameters, validated and bounded.
 struct SearchQuery {
-  var text = ""
+  var text = "" {
+    didSet { updateComparedText() }
+  }
+  /// ``text`` without white space (compared with SIRETs) and ``text`` folded (compared with
+  /// the folded names and cities), computed once per query, not once per service.
+  private var digits = ""
+  private var foldedText: [UInt8] = []
   var region: Region?
   var level: Level?
   var standing: Standing?
@@ -398,13 +403,20 @@ struct SearchQuery {
     }
     page = try number("page", default: 1, in: 1...Self.maximumPage)
     limit = try number("limit", default: 50, in: 1...limits.maxPageSize)
+    updateComparedText()  // an initializer does not run `didSet`
   }
 
   var isEmpty: Bool { text.isEmpty && region == nil && level == nil && standing == nil }
 
-  private var digits: String { text.filter { !$0.isWhitespace } }
+  private mutating func updateComparedText() {
+    digits = text.filter { !$0.isWhitespace }
+    foldedText = SearchText.fold(text)
+  }
 
-  func matches(_ state: ServiceState) -> Bool {
+  /// Whether `service` passes every filter; the text matches a SIRET's start (digits) or
+  /// appears in the name or city, ignoring case and accents.
+  func matches(_ service: SearchableService) -> Bool {
+    let state = service.state
     if let region, state.profile.region != region { return false }
     if let level, state.heldLevel != level { return false }
     if let standing, state.standing != standing { return false }
@@ -412,10 +424,8 @@ struct SearchQuery {
     if !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) {
       return state.siret.digits.hasPrefix(digits)
     }
-    return state.profile.name.range(
-      of: text, options: [.caseInsensitive, .diacriticInsensitive]) != nil
-      || (state.profile.city?.range(of: text, options: [.caseInsensitive, .diacriticInsensitive])
-        != nil)
+    return SearchText.contains(service.name, foldedText)
+      || service.city.map { SearchText.contains($0, foldedText) } ?? false
   }
 
   /// The search's path with its filters and `page`, in `language` (none: the page's own).

@@ -44,6 +44,25 @@ struct PublicRouteTests {
     }
   }
 
+  @Test("the search follows writes: a renamed service is found by its new name, not its old one")
+  func searchAfterRename() async throws {
+    let harness = try await ServerHarness()
+    defer { harness.folder.remove() }
+    try await harness.test { client in
+      let before = try await client.get("/services.json?q=lyon")
+      #expect(try before.json()["total"] == .integer(1))
+      try await harness.service.update(
+        try SIRET("90122334500017"),
+        profile: try ServiceProfile(name: "Médecine du Travail Rhône", region: "84"))
+      // Case and accents ignored on both sides: "MEDECINE … RHÔNE" finds "Médecine … Rhône".
+      let found = try await client.get("/services.json?q=MEDECINE%20DU%20TRAVAIL%20RH%C3%94NE")
+      #expect(
+        try found.json()["services"]?.arrayValue?.first?["siret"] == .string("90122334500017"))
+      let old = try await client.get("/services.json?q=lyon")
+      #expect(try old.json()["total"] == .integer(0))
+    }
+  }
+
   @Test("E8: the page size is capped: a larger limit is refused (400) rather than served")
   func pageSizeCap() async throws {
     let harness = try await ServerHarness()
