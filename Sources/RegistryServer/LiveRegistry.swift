@@ -178,23 +178,31 @@ enum SearchText {
 }
 
 /// Folded names and cities kept by their text, so that after a write only new or renamed
-/// services' texts are folded.
+/// services' texts are folded. Only the texts of the latest states are kept: a renamed
+/// service's old name is forgotten.
 final class FoldedTexts: Sendable {
   private let kept = Mutex<[String: [UInt8]]>([:])
 
   /// `states` with their folded name and city.
   func searchable(_ states: [ServiceState]) -> [SearchableService] {
     kept.withLock { kept in
+      var used: [String: [UInt8]] = [:]
+      used.reserveCapacity(kept.count)
       func folded(_ text: String) -> [UInt8] {
-        if let known = kept[text] { return known }
+        if let known = used[text] ?? kept[text] {
+          used[text] = known
+          return known
+        }
         let result = SearchText.fold(text)
-        kept[text] = result
+        used[text] = result
         return result
       }
-      return states.map { state in
+      let searchable = states.map { state in
         SearchableService(
           state: state, name: folded(state.profile.name), city: state.profile.city.map(folded))
       }
+      kept = used
+      return searchable
     }
   }
 }
