@@ -29,7 +29,8 @@ public enum LogSequencer {
       throw RequestReplay.applied(first: applied.firstIndex, entries: applied.entries)
     }
     let recorded = try body()
-    let first = try store.count()
+    let tail = try store.tail()
+    let first = tail.count
     var logged: [LoggedEvent] = []
     logged.reserveCapacity(recorded.count)
     for (offset, event) in recorded.enumerated() {
@@ -48,43 +49,77 @@ public enum LogSequencer {
           fingerprint: request.fingerprint, firstIndex: first, entries: Int64(logged.count)))
     }
     return AppendReceipt(
-      events: logged, checkpoint: try seal(logged, in: store, signer: signer, path: path))
+      events: logged,
+      checkpoint: try seal(logged, after: tail, in: store, signer: signer, path: path))
   }
 
-  /// Extends the tree for `batch` (the events just inserted, in index order) and stores the
-  /// checkpoint of the new size signed by `signer`.
+  /// Extends the tree for `batch` (the events just inserted, in index order, after `tail`, the
+  /// log's tail read before they were) and stores the checkpoint of the new size signed by
+  /// `signer`.
+  ///
+  /// The stored hashes it needs (the old root's and the new leaves' siblings) and the entries
+  /// it hashes are read by one ``LogWriteTransaction/sealReads(hashesAt:entriesFrom:)``, so that
+  /// an engine whose reads are round trips seals in few.
   ///
   /// - Returns: the new checkpoint, or nil for an empty batch.
   /// - Throws: ``StoreError/corrupt(_:)`` when the store does not hold what it must; errors of
   ///   the engine unchanged.
   public static func seal(
-    _ batch: [LoggedEvent], in store: some LogWriteTransaction, signer: LogSigner, path: String
+    _ batch: [LoggedEvent], after tail: LogTail, in store: some LogWriteTransaction,
+    signer: LogSigner, path: String
   ) throws -> SignedCheckpoint? {
     guard let first = batch.first else { return nil }
     let newSize = first.index + Int64(batch.count)
-    let verifiedSize = try verifiedTreeSize(store, log: signer.verifier, path: path)
+    let verified = try verifiedCheckpoint(of: tail, log: signer.verifier, path: path)
+    let verifiedSize = verified?.checkpoint.size ?? 0
+    let firstNewIndex = StoredTree.hashCount(leaves: verifiedSize)
+    // Every old hash this seal reads: the verified root's, then the siblings of the new leaves
+    // and the new root's that are already stored.
+    var wanted = StoredTree.rootIndexes(size: verifiedSize)
+    if verifiedSize < newSize {
+      for leaf in verifiedSize..<newSize {
+        wanted += StoredTree.siblingIndexes(forLeaf: leaf).filter { $0 < firstNewIndex }
+      }
+    }
+    wanted += StoredTree.rootIndexes(size: newSize).filter { $0 < firstNewIndex }
+    var unique: [Int64] = []
+    var seen = Set<Int64>()
+    for index in wanted where seen.insert(index).inserted { unique.append(index) }
+    // Entries not yet in the tree: those of this batch, and any older ones (a database written
+    // before the log existed) after the last checkpoint.
+    let reads = try store.sealReads(hashesAt: unique, entriesFrom: verifiedSize)
+    guard reads.hashes.count == unique.count else {
+      throw StoreError.corrupt("the registry database \(path) lacks tree hashes")
+    }
+    let stored = KnownHashes(
+      hashes: Dictionary(uniqueKeysWithValues: zip(unique, reads.hashes)), path: path)
+    let entries = reads.entries
+    if let verified,
+      try StoredTree.rootHash(size: verifiedSize, reader: stored) != verified.checkpoint.root
+    {
+      throw StoreError.corrupt(
+        "the stored tree in \(path) does not match its latest checkpoint (size \(verifiedSize)): run `amexist log audit`; nothing was signed"
+      )
+    }
     guard verifiedSize <= first.index else {
       throw StoreError.corrupt(
         "the registry database \(path) has a checkpoint of size \(verifiedSize) but only \(first.index) entries before this batch; nothing was written"
       )
     }
-    // Entries not yet in the tree: those of this batch, and any older ones (a database written
-    // before the log existed) after the last checkpoint.
-    var entries: [(Int64, [UInt8])] = []
-    try store.forEachEntry(from: verifiedSize) { index, bytes in entries.append((index, bytes)) }
     guard entries.count == Int(newSize - verifiedSize),
-      entries.enumerated().allSatisfy({ $0.element.0 == verifiedSize + Int64($0.offset) })
+      entries.enumerated().allSatisfy({ $0.element.index == verifiedSize + Int64($0.offset) })
     else {
       throw StoreError.corrupt(
         "the registry database \(path) does not hold the entries \(verifiedSize)..<\(newSize) in order; nothing was signed"
       )
     }
-    for event in batch where entries[Int(event.index - verifiedSize)].1 != event.canonicalBytes {
+    for event in batch where entries[Int(event.index - verifiedSize)].bytes != event.canonicalBytes
+    {
       throw StoreError.corrupt(
         "the entry at index \(event.index) read back from \(path) is not the one written; nothing was signed"
       )
     }
-    var tree = TreeOverlay(base: store, firstNewIndex: StoredTree.hashCount(leaves: verifiedSize))
+    var tree = TreeOverlay(base: stored, firstNewIndex: firstNewIndex)
     for (index, bytes) in entries {
       let siblings = try tree.storedHashes(at: StoredTree.siblingIndexes(forLeaf: index))
       tree.added += StoredTree.hashesForLeaf(
@@ -103,31 +138,60 @@ public enum LogSequencer {
   public static func verifiedTreeSize(
     _ store: some RegistrySnapshot, log: NoteVerifier, path: String
   ) throws -> Int64 {
-    let size: Int64
-    if let latest = try store.latestCheckpoint() {
-      let signed: SignedCheckpoint
-      do {
-        signed = try latest.verified(by: log)
-      } catch {
-        throw StoreError.corrupt(
-          "the latest checkpoint in \(path) does not verify with the log key \(log.name): \(error); nothing was signed"
-        )
-      }
-      size = signed.checkpoint.size
-      guard try store.storedHashCount() == StoredTree.hashCount(leaves: size),
-        try StoredTree.rootHash(size: size, reader: store) == signed.checkpoint.root
-      else {
-        throw StoreError.corrupt(
-          "the stored tree in \(path) does not match its latest checkpoint (size \(size)): run `amexist log audit`; nothing was signed"
-        )
-      }
-    } else {
-      size = 0
-      guard try store.storedHashCount() == 0 else {
-        throw StoreError.corrupt("\(path) has tree hashes but no checkpoint; nothing was signed")
-      }
+    let tail = LogTail(
+      count: try store.count(), storedHashCount: try store.storedHashCount(),
+      latestCheckpoint: try store.latestCheckpoint())
+    guard let verified = try verifiedCheckpoint(of: tail, log: log, path: path) else { return 0 }
+    let size = verified.checkpoint.size
+    guard try StoredTree.rootHash(size: size, reader: store) == verified.checkpoint.root else {
+      throw StoreError.corrupt(
+        "the stored tree in \(path) does not match its latest checkpoint (size \(size)): run `amexist log audit`; nothing was signed"
+      )
     }
     return size
+  }
+
+  /// The tail's latest checkpoint once its note verified with the log's key and the number of
+  /// stored hashes was found to be its tree's; nil before the first checkpoint (when no hash
+  /// may be stored). The caller still compares the stored root.
+  private static func verifiedCheckpoint(of tail: LogTail, log: NoteVerifier, path: String)
+    throws -> SignedCheckpoint?
+  {
+    guard let latest = tail.latestCheckpoint else {
+      guard tail.storedHashCount == 0 else {
+        throw StoreError.corrupt("\(path) has tree hashes but no checkpoint; nothing was signed")
+      }
+      return nil
+    }
+    let signed: SignedCheckpoint
+    do {
+      signed = try latest.verified(by: log)
+    } catch {
+      throw StoreError.corrupt(
+        "the latest checkpoint in \(path) does not verify with the log key \(log.name): \(error); nothing was signed"
+      )
+    }
+    guard tail.storedHashCount == StoredTree.hashCount(leaves: signed.checkpoint.size) else {
+      throw StoreError.corrupt(
+        "the stored tree in \(path) does not match its latest checkpoint (size \(signed.checkpoint.size)): run `amexist log audit`; nothing was signed"
+      )
+    }
+    return signed
+  }
+}
+
+/// Stored hashes read once, in one call, for a seal that reads each of them again and again.
+private struct KnownHashes: StoredHashReader {
+  let hashes: [Int64: MerkleHash]
+  let path: String
+
+  func storedHashes(at indexes: [Int64]) throws -> [MerkleHash] {
+    try indexes.map { index in
+      guard let hash = hashes[index] else {
+        throw StoreError.corrupt("the registry database \(path) lacks tree hash \(index)")
+      }
+      return hash
+    }
   }
 }
 

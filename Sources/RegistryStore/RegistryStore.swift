@@ -249,14 +249,73 @@ extension RegistrySnapshot {
   }
 }
 
+/// What an append reads first, under the append's lock: where the log ends, where the stored
+/// tree ends, and the checkpoint to extend.
+public struct LogTail: Hashable, Sendable {
+  /// The number of events (``RegistrySnapshot/count()``).
+  public let count: Int64
+  /// The number of stored tree hashes (``RegistrySnapshot/storedHashCount()``).
+  public let storedHashCount: Int64
+  /// The checkpoint of the largest size (``RegistrySnapshot/latestCheckpoint()``).
+  public let latestCheckpoint: StoredCheckpoint?
+
+  /// A tail as read from a store.
+  public init(count: Int64, storedHashCount: Int64, latestCheckpoint: StoredCheckpoint?) {
+    self.count = count
+    self.storedHashCount = storedHashCount
+    self.latestCheckpoint = latestCheckpoint
+  }
+}
+
 /// The write side of a snapshot that ``LogSequencer`` needs, inside an append's transaction.
 public protocol LogWriteTransaction: RegistrySnapshot {
+  /// The log's tail as this transaction sees it. Engines whose reads are round trips answer it in
+  /// one; the default reads ``count()``, ``storedHashCount()`` and ``latestCheckpoint()``.
+  func tail() throws -> LogTail
+
+  /// The stored hashes at `indexes` (as ``StoredHashReader/storedHashes(at:)``) and the index and
+  /// bytes of every entry from `start` to the end of the log (as
+  /// ``RegistrySnapshot/forEachEntry(from:_:)``): the two reads a seal makes, which an engine
+  /// whose reads are round trips answers in one.
+  func sealReads(hashesAt indexes: [Int64], entriesFrom start: Int64) throws -> SealReads
+
   /// Stores `hashes` at the consecutive stored indexes from `start`
   /// (``StoredTree/hashCount(leaves:)`` of the tree before).
   func appendStoredHashes(_ hashes: [MerkleHash], from start: Int64) throws
 
   /// Stores `checkpoint`; the engine refuses a size not larger than every stored one.
   func insertCheckpoint(_ checkpoint: SignedCheckpoint) throws
+}
+
+/// What a seal reads once the batch is inserted (see ``LogWriteTransaction/sealReads(hashesAt:entriesFrom:)``).
+public struct SealReads: Sendable {
+  /// The stored hashes asked for, in the order asked.
+  public let hashes: [MerkleHash]
+  /// The index and stored bytes of each entry read, in stored order.
+  public let entries: [(index: Int64, bytes: [UInt8])]
+
+  /// The reads' results.
+  public init(hashes: [MerkleHash], entries: [(index: Int64, bytes: [UInt8])]) {
+    self.hashes = hashes
+    self.entries = entries
+  }
+}
+
+extension LogWriteTransaction {
+  /// The three reads of ``LogTail``, one after the other.
+  public func tail() throws -> LogTail {
+    LogTail(
+      count: try count(), storedHashCount: try storedHashCount(),
+      latestCheckpoint: try latestCheckpoint())
+  }
+
+  /// The two reads, one after the other.
+  public func sealReads(hashesAt indexes: [Int64], entriesFrom start: Int64) throws -> SealReads {
+    let hashes = try storedHashes(at: indexes)
+    var entries: [(index: Int64, bytes: [UInt8])] = []
+    try forEachEntry(from: start) { index, bytes in entries.append((index, bytes)) }
+    return SealReads(hashes: hashes, entries: entries)
+  }
 }
 
 /// Why the store could not do what was asked.

@@ -290,9 +290,14 @@ public final class PostgresRegistryStore: RestorableStore {
     let outcome: Outcome = try await withSession(retrying: false) { session in
       let receipt: AppendReceipt
       do {
-        try session.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-        try session.execute(PostgresQuery(unsafeSQL: "SET LOCAL lock_timeout = \(lockTimeout)"))
-        try session.execute("SELECT pg_advisory_xact_lock(\(Self.sequencerLock))")
+        try session.send("BEGIN ISOLATION LEVEL READ COMMITTED")
+        // The time limit set first, in the same statement (OFFSET 0 keeps the subquery from
+        // being merged into the outer one, so it is evaluated before the lock is asked for).
+        try session.send(
+          """
+          SELECT pg_advisory_xact_lock(\(Self.sequencerLock)) FROM \
+          (SELECT set_config('lock_timeout', \("\(lockTimeout)"), true) OFFSET 0) AS time_limit
+          """)
         let snapshot = Snapshot(session: session, path: path)
         receipt = try LogSequencer.append(
           { try body(snapshot) }, to: snapshot, signer: signer, request: request, path: path)
@@ -392,7 +397,10 @@ public final class PostgresRegistryStore: RestorableStore {
         try await client.withConnection { connection in
           guard race.claim() else { return nil }
           return try await threads.runIfActive {
-            try work(Session(connection: connection, logger: logger))
+            let session = Session(connection: connection, logger: logger)
+            let result = try work(session)
+            try session.settle()
+            return result
           }
         }
       }
@@ -493,9 +501,61 @@ final class FirstClaim: Sendable {
 }
 
 /// One leased connection, used from one of the store's threads, where waiting is allowed.
+///
+/// Statements whose answer nothing needs at once (a transaction's start, the rows an append
+/// inserts) are sent without waiting: postgres-nio answers a connection's queries in the order
+/// they were sent, so they are answered before the next statement that waits, which throws the
+/// first of their failures. Only that statement's answer is waited for: each wait is a hop from
+/// this thread to the connection's event loop and back.
 struct Session: Sendable {
   let connection: PostgresConnection
   let logger: Logger
+  private let sent = SentQueries()
+
+  /// A session over `connection`.
+  init(connection: PostgresConnection, logger: Logger) {
+    self.connection = connection
+    self.logger = logger
+  }
+
+  /// Statements sent at most before one waits for their answers, so that a large write (a
+  /// restore) never holds more than these in memory.
+  static let unansweredLimit = 256
+
+  /// Sends `query` without waiting for its answer; the next ``rows(_:)``, ``execute(_:)`` or
+  /// ``settle()`` throws its failure, if any (this one, when it must first wait for earlier
+  /// statements to be answered).
+  func send(_ query: PostgresQuery) throws {
+    _ = try ask(query)
+  }
+
+  /// Sends `query` like ``send(_:)``; its rows can be had once a later statement was waited for.
+  func ask(_ query: PostgresQuery) throws -> SentAnswer {
+    if sent.count >= Self.unansweredLimit { try settle() }
+    let answer = SentAnswer()
+    guard !connection.isClosed else {
+      sent.failed(ConnectionLost())
+      return answer
+    }
+    let future = connection.query(query, logger: logger)
+    let sent = self.sent
+    future.whenComplete { result in
+      answer.complete(result)
+      if case .failure(let error) = result { sent.failed(error) }
+    }
+    sent.add(future)
+    return answer
+  }
+
+  /// Waits for the answers of every statement sent and not yet waited for; throws the first
+  /// failure among them.
+  func settle() throws {
+    var lost: (any Error)?
+    if let last = sent.latest {
+      do { _ = try answer(of: last) } catch { lost = error }
+    }
+    if let failure = sent.take().firstFailure ?? lost { throw failure }
+  }
 
   /// The longest a query may go unanswered (appends wait at most the lock timeout for the
   /// sequencer lock). A query sent on a connection the server closed while it was idle can go
@@ -504,22 +564,38 @@ struct Session: Sendable {
 
   /// The rows of `query`.
   func rows(_ query: PostgresQuery) throws -> [PostgresRow] {
-    guard !connection.isClosed else { throw ConnectionLost() }
-    let answer = connection.query(query, logger: logger)
-    let loop = answer.eventLoop
+    let result: Result<PostgresQueryResult, any Error>
+    if connection.isClosed {
+      result = .failure(ConnectionLost())
+    } else {
+      let future = connection.query(query, logger: logger)
+      sent.add(future)
+      result = Result { try answer(of: future) }
+    }
+    // Answered before this one: a failure among them is the cause of any failure of this one
+    // (a transaction aborted by an earlier statement refuses every later one).
+    if let failure = sent.take().firstFailure { throw failure }
+    return try result.get().rows
+  }
+
+  /// Waits for `future`, the answer to the last statement sent, at most the query deadline.
+  private func answer(of future: EventLoopFuture<PostgresQueryResult>) throws
+    -> PostgresQueryResult
+  {
+    let loop = future.eventLoop
     let bounded = loop.makePromise(of: PostgresQueryResult.self)
     let settled = FirstClaim()
     let timer = loop.scheduleTask(in: Self.queryDeadline) {
       guard settled.claim() else { return }
       bounded.fail(ConnectionLost())
     }
-    answer.whenComplete { result in
+    future.whenComplete { result in
       timer.cancel()
       guard settled.claim() else { return }
       bounded.completeWith(result)
     }
     do {
-      return try bounded.futureResult.wait().rows
+      return try bounded.futureResult.wait()
     } catch let error as ConnectionLost {
       let closing: EventLoopFuture<Void> = connection.close()
       _ = closing
@@ -536,7 +612,7 @@ struct Session: Sendable {
   func transaction<Result>(_ begin: PostgresQuery = "BEGIN", _ body: () throws -> Result) throws
     -> Result
   {
-    try execute(begin)
+    try send(begin)
     do {
       let result = try body()
       try execute("COMMIT")
@@ -545,5 +621,61 @@ struct Session: Sendable {
       try? execute("ROLLBACK")
       throw error
     }
+  }
+}
+
+/// What a session sent and has not yet waited for: the last statement's answer, how many are
+/// outstanding, and the first failure among them (recorded on the event loop as answers arrive,
+/// so that checking it needs no hop).
+private final class SentQueries: Sendable {
+  private struct State {
+    var last: EventLoopFuture<PostgresQueryResult>?
+    var count = 0
+    var firstFailure: (any Error)?
+  }
+  private let state = Mutex(State())
+
+  /// Statements sent since the last ``take()``.
+  var count: Int { state.withLock { $0.count } }
+
+  /// The answer of the latest statement sent since the last ``take()``.
+  var latest: EventLoopFuture<PostgresQueryResult>? { state.withLock { $0.last } }
+
+  /// Records `answer` as the latest statement sent.
+  func add(_ answer: EventLoopFuture<PostgresQueryResult>) {
+    state.withLock { state in
+      state.last = answer
+      state.count += 1
+    }
+  }
+
+  /// Records a statement's failure, kept if it is the first.
+  func failed(_ error: any Error) {
+    state.withLock { state in
+      if state.firstFailure == nil { state.firstFailure = error }
+    }
+  }
+
+  /// The latest statement's answer and the first failure, forgetting both.
+  func take() -> (last: EventLoopFuture<PostgresQueryResult>?, firstFailure: (any Error)?) {
+    state.withLock { state in
+      defer { state = State() }
+      return (state.last, state.firstFailure)
+    }
+  }
+}
+
+/// The answer to a statement sent without waiting, filled in on the event loop when it arrives.
+final class SentAnswer: Sendable {
+  private let result = Mutex<Result<PostgresQueryResult, any Error>?>(nil)
+
+  fileprivate func complete(_ result: Result<PostgresQueryResult, any Error>) {
+    self.result.withLock { $0 = result }
+  }
+
+  /// The statement's rows; call only after a statement sent later was waited for.
+  func rows() throws -> [PostgresRow] {
+    guard let result = result.withLock({ $0 }) else { throw ConnectionLost() }
+    return try result.get().rows
   }
 }

@@ -6,6 +6,9 @@ import TransparencyLog
 
 /// A snapshot over one connection inside a transaction: a `REPEATABLE READ` read, or an append
 /// holding the sequencer lock (only the sequencer writes through it, inside an append).
+///
+/// Its inserts are sent without waiting (see ``Session``): the statement that next waits, at the
+/// latest the `COMMIT`, throws their failure.
 struct Snapshot: LogInsertTransaction {
   let session: Session
   let path: String
@@ -118,6 +121,19 @@ struct Snapshot: LogInsertTransaction {
     }
   }
 
+  func tail() throws -> LogTail {
+    let row = try session.rows(
+      """
+      SELECT (SELECT COALESCE(MAX(idx) + 1, 0)::bigint FROM events), \
+      (SELECT COALESCE(MAX(idx) + 1, 0)::bigint FROM tree_hashes), latest.size, latest.note \
+      FROM (SELECT 1) AS one LEFT JOIN LATERAL \
+      (SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1) AS latest ON true
+      """)[0]
+    let (count, hashCount, size, note) = try row.decode((Int64, Int64, Int64?, String?).self)
+    let latest = size.flatMap { size in note.map { StoredCheckpoint(size: size, note: $0) } }
+    return LogTail(count: count, storedHashCount: hashCount, latestCheckpoint: latest)
+  }
+
   func storedHashCount() throws -> Int64 {
     try session.rows("SELECT COALESCE(MAX(idx) + 1, 0)::bigint FROM tree_hashes")[0].decode(
       Int64.self)
@@ -125,9 +141,45 @@ struct Snapshot: LogInsertTransaction {
 
   func storedHashes(at indexes: [Int64]) throws -> [MerkleHash] {
     guard !indexes.isEmpty else { return [] }
+    return try hashes(
+      at: indexes,
+      in: session.rows("SELECT idx, hash FROM tree_hashes WHERE idx = ANY(\(indexes))"))
+  }
+
+  /// Both reads in one statement: one round trip (postgres-nio does not pipeline statements).
+  func sealReads(hashesAt indexes: [Int64], entriesFrom start: Int64) throws -> SealReads {
+    let rows = try session.rows(
+      """
+      SELECT false, idx, body FROM events WHERE idx >= \(start) \
+      UNION ALL SELECT true, idx, hash FROM tree_hashes WHERE idx = ANY(\(indexes)) \
+      ORDER BY 1, 2
+      """)
+    var entries: [(index: Int64, bytes: [UInt8])] = []
+    var hashRows: [PostgresRow] = []
+    for row in rows {
+      let (isHash, index, bytes) = try row.decode((Bool, Int64, ByteBuffer).self)
+      if isHash {
+        hashRows.append(row)
+      } else {
+        entries.append((index, Array(bytes.readableBytesView)))
+      }
+    }
+    return SealReads(hashes: try hashes(at: indexes, in: hashRows, column: 1), entries: entries)
+  }
+
+  /// The hashes at `indexes`, in that order, from `rows` whose columns from `column` on are a
+  /// hash's index and bytes.
+  private func hashes(at indexes: [Int64], in rows: [PostgresRow], column: Int = 0) throws
+    -> [MerkleHash]
+  {
     var found: [Int64: MerkleHash] = [:]
-    for row in try session.rows("SELECT idx, hash FROM tree_hashes WHERE idx = ANY(\(indexes))") {
-      let (index, bytes) = try row.decode((Int64, ByteBuffer).self)
+    for row in rows {
+      let cells = Array(row)
+      guard cells.count == column + 2 else {
+        throw StoreError.corrupt("the registry database \(path) answered tree hashes oddly")
+      }
+      let index = try cells[column].decode(Int64.self)
+      let bytes = try cells[column + 1].decode(ByteBuffer.self)
       found[index] = MerkleHash(bytes: Array(bytes.readableBytesView))
     }
     return try indexes.map { index in
@@ -201,11 +253,22 @@ struct Snapshot: LogInsertTransaction {
     ).map { try $0.decode(Int64.self) }
   }
 
+  /// Rows one insert statement carries at most (a restore stores millions).
+  private static let insertChunk = 1000
+
   func appendStoredHashes(_ hashes: [MerkleHash], from start: Int64) throws {
-    for (offset, hash) in hashes.enumerated() {
-      try session.execute(
-        "INSERT INTO tree_hashes (idx, hash) VALUES (\(start + Int64(offset)), \(ByteBuffer(bytes: hash.bytes)))"
-      )
+    // One statement per chunk; its rows are inserted in array order, which the gapless trigger
+    // requires (a BEFORE ROW trigger sees the rows the same statement inserted before).
+    for chunkStart in stride(from: 0, to: hashes.count, by: Self.insertChunk) {
+      let chunk = hashes[chunkStart..<min(chunkStart + Self.insertChunk, hashes.count)]
+      let indexes = chunk.indices.map { start + Int64($0) }
+      let values = chunk.map { ByteBuffer(bytes: $0.bytes) }
+      try session.send(
+        """
+        INSERT INTO tree_hashes (idx, hash) \
+        SELECT idx, hash FROM unnest(\(indexes)::bigint[], \(values)::bytea[]) \
+        WITH ORDINALITY AS rows(idx, hash, position) ORDER BY position
+        """)
     }
   }
 
@@ -215,12 +278,12 @@ struct Snapshot: LogInsertTransaction {
 
   /// Stores a checkpoint row (the triggers refuse a size that does not grow).
   func insertCheckpoint(size: Int64, note: String) throws {
-    try session.execute("INSERT INTO checkpoints (size, note) VALUES (\(size), \(note))")
+    try session.send("INSERT INTO checkpoints (size, note) VALUES (\(size), \(note))")
   }
 
   /// Stores an event row (the triggers refuse an index that is not the next one).
   func insertEvent(_ event: LoggedEvent) throws {
-    try session.execute(
+    try session.send(
       """
       INSERT INTO events (idx, subject, kind, recorded_at, body) VALUES (\(event.index), \
       \(event.event.subject.description), \(event.event.kind), \(event.recordedAt.description), \
@@ -230,7 +293,7 @@ struct Snapshot: LogInsertTransaction {
 
   /// Stores the attestation `id` logged at `index`, with its signed document.
   func insertAttestation(_ id: String, index: Int64, document: String?) throws {
-    try session.execute(
+    try session.send(
       "INSERT INTO attestations (attestation_id, idx, jws) VALUES (\(id), \(index), \(document))")
   }
 
@@ -244,7 +307,7 @@ struct Snapshot: LogInsertTransaction {
   }
 
   func insertAppliedRequest(key: String, _ record: AppliedRequestRecord) throws {
-    try session.execute(
+    try session.send(
       """
       INSERT INTO applied_requests (request_key, fingerprint, first_index, entries) VALUES \
       (\(key), \(record.fingerprint), \(record.firstIndex), \(record.entries))

@@ -73,6 +73,14 @@ public enum StoredTree {
     return try hashes(of: [LeafRange(0, size)], reader: reader)[0]
   }
 
+  /// The stored indexes whose hashes ``rootHash(size:reader:)`` reads, in the order it reads
+  /// them; empty for the empty tree.
+  public static func rootIndexes(size: Int64) -> [Int64] {
+    precondition(size >= 0, "negative tree size")
+    guard size > 0 else { return [] }
+    return completeSubtrees(LeafRange(0, size)).map { index(level: $0.level, n: $0.n) }
+  }
+
   /// PATH(index, D[0:size]) of RFC 9162 §2.1.3.1: the inclusion proof of leaf `index` in the
   /// tree of `size` leaves, from the leaf's sibling up to a child of the root.
   public static func inclusionProof(index: Int64, size: Int64, reader: some StoredHashReader)

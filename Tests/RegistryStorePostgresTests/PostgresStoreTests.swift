@@ -422,6 +422,75 @@ struct PostgresStoreTests {
   }
 }
 
+extension PostgresStoreTests {
+  @Test(
+    "D13: a row the database refuses after it was sent without waiting fails the append with its reason"
+  )
+  func refusedSentRow() async throws {
+    let server = try await PostgresTestServer.shared()
+    let (store, url) = try await freshStore(server)
+    let name = PostgresTestServer.databaseName(of: url)
+    _ = try await store.append(signer: TestValues.logSigner) { _ in [try Self.event(1)] }
+    // The checkpoint row is the last statement an append sends before COMMIT.
+    _ = try await server.sql(
+      """
+      CREATE FUNCTION refuse_checkpoint() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION USING ERRCODE = '23514', MESSAGE = 'refused by the test'; END $$;
+      CREATE TRIGGER refuse_checkpoint BEFORE INSERT ON checkpoints
+      FOR EACH ROW EXECUTE FUNCTION refuse_checkpoint();
+      """, database: name)
+    let refused = await outcome {
+      try await store.append(signer: TestValues.logSigner) { _ in [try Self.event(2)] }
+    }
+    guard case .failure(let error) = refused, case StoreError.corrupt(let message) = error else {
+      Issue.record("expected the checkpoint's refusal, got \(refused)")
+      return
+    }
+    #expect(message.contains("refused by the test"))
+    #expect(try await store.read { try $0.count() } == 1)
+    // The connection was left clean: once the refusal is gone, appends go on.
+    _ = try await server.sql("DROP TRIGGER refuse_checkpoint ON checkpoints", database: name)
+    let next = try await store.append(signer: TestValues.logSigner) { _ in [try Self.event(3)] }
+    #expect(next.checkpoint?.checkpoint.size == 2)
+    await store.close()
+  }
+
+  @Test("a batch whose tree hashes fill several insert statements is sealed and verifies")
+  func largeBatch() async throws {
+    let server = try await PostgresTestServer.shared()
+    let (store, _) = try await freshStore(server)
+    _ = try await store.append(signer: TestValues.logSigner) { _ in
+      try (0..<3).map { try Self.event($0) }
+    }
+    // 700 leaves after 3 store about 1,400 hashes: two statements of at most 1,000 rows.
+    let receipt = try await store.append(signer: TestValues.logSigner) { _ in
+      try (3..<703).map { try Self.event($0) }
+    }
+    let stored = try await store.read { snapshot in
+      var leaves: [[UInt8]] = []
+      try snapshot.forEachEntry(from: 0) { leaves.append($1) }
+      return (
+        leaves, try snapshot.storedHashCount(),
+        try LogSequencer.verifiedTreeSize(
+          snapshot, log: TestValues.logSigner.verifier, path: "test")
+      )
+    }
+    #expect(stored.1 == StoredTree.hashCount(leaves: 703))
+    #expect(stored.2 == 703)
+    #expect(receipt.checkpoint?.checkpoint.root == Self.treeHash(stored.0[...]))
+    await store.close()
+  }
+
+  /// MTH(D[n]) of RFC 9162 §2.1.1, by its definition.
+  static func treeHash(_ leaves: ArraySlice<[UInt8]>) -> MerkleHash {
+    guard leaves.count > 1 else { return leaves.first.map(Merkle.leafHash) ?? Merkle.emptyRoot }
+    var split = 1
+    while split * 2 < leaves.count { split *= 2 }
+    let middle = leaves.startIndex + split
+    return Merkle.nodeHash(treeHash(leaves[..<middle]), treeHash(leaves[middle...]))
+  }
+}
+
 extension PostgresRegistryStore.Options {
   /// The defaults with a patient connect time: the whole suite runs in one process on two cores,
   /// where CPU-bound tests can hold the scheduler for seconds.
