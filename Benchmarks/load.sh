@@ -7,6 +7,7 @@
 # Prints requests/s, p50/p99/p99.9 latency from each request's due time, statuses, connection
 # errors, the idle connections closed by the server, and the server's RSS before and after.
 # Needs python3, nginx (nginx-light), taskset, curl.
+# The reference runs at most 60 s; the server's RSS is sampled every 30 s of the measured run.
 # Usage: Benchmarks/load.sh [seconds, default 60] [requests/s, default 2000] [idle, default 1000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,9 +46,15 @@ echo "1 GET /services/90122334500017.json" >nginx-mix.txt
 generate() { taskset -c 1 python3 "$here/Benchmarks/load.py" "$@"; }
 # Warm-up (not reported).
 generate load --port "$port" --rate "$rate" --seconds 5 --idle 0 --paths mix.txt >/dev/null
-reference=$(generate load --port "$nginx_port" --rate "$rate" --seconds "$seconds" --idle "$idle" --paths nginx-mix.txt)
+# The reference needs no soak: at most 60 s of it.
+reference_seconds=$((seconds < 60 ? seconds : 60))
+reference=$(generate load --port "$nginx_port" --rate "$rate" --seconds "$reference_seconds" --idle "$idle" --paths nginx-mix.txt)
 before=$(rss)
+# The server's RSS every 30 s of the measured run (memory under load: flat or growing).
+(while sleep 30; do rss >>rss-samples.txt || break; done) &
+sampler=$!
 measured=$(generate load --port "$port" --rate "$rate" --seconds "$seconds" --idle "$idle" --paths mix.txt)
+kill "$sampler" 2>/dev/null || true
 after=$(rss)
 kill "$server"
 wait "$server" 2>/dev/null || true
@@ -67,4 +74,9 @@ for key in ("requests_per_second", "p50_ms", "p99_ms", "p999_ms"):
     print(f"  {key}: amexist {measured[key]}, nginx {reference[key]}, ratio {measured[key] / reference[key]:.2f}")
 PY
 printf 'server RSS: %s KiB before, %s KiB after\n' "$before" "$after"
+if [ -s rss-samples.txt ]; then
+  printf 'server RSS every 30 s (KiB): %s\n' "$(tr '\n' ' ' <rss-samples.txt)"
+  awk 'NR == 1 { first = $1 } { if (min == "" || $1 < min) min = $1; if ($1 > max) max = $1 }
+    END { printf "  spread %.1f %% of the first sample (max %d, min %d)\n", (max - min) * 100 / first, max, min }' rss-samples.txt
+fi
 printf 'after a restart, 1000 clients at once: %s; RSS %s KiB before, %s KiB after\n' "$herd" "$restarted" "$herd_rss"

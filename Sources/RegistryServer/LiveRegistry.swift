@@ -177,31 +177,32 @@ enum SearchText {
   }
 }
 
-/// Folded names and cities kept by their text, so that after a write only new or renamed
-/// services' texts are folded. Only the texts of the latest states are kept: a renamed
-/// service's old name is forgotten.
+/// The folded names and cities of the last search list, so that after a write only new or
+/// renamed services' texts are folded. Services keep their place in registration order, so each
+/// is compared with the one at its place before, without hashing any text; only the latest
+/// states' texts are kept.
 final class FoldedTexts: Sendable {
-  private let kept = Mutex<[String: [UInt8]]>([:])
+  private let kept = Mutex<[SearchableService]>([])
 
-  /// `states` with their folded name and city.
+  /// `states` (in registration order) with their folded name and city.
   func searchable(_ states: [ServiceState]) -> [SearchableService] {
     kept.withLock { kept in
-      var used: [String: [UInt8]] = [:]
-      used.reserveCapacity(kept.count)
-      func folded(_ text: String) -> [UInt8] {
-        if let known = used[text] ?? kept[text] {
-          used[text] = known
-          return known
+      let searchable = states.indices.map { index in
+        let state = states[index]
+        if index < kept.count {
+          let before = kept[index]
+          // Equal strings that share their storage compare at once.
+          if before.state.siret == state.siret, before.state.profile.name == state.profile.name,
+            before.state.profile.city == state.profile.city
+          {
+            return SearchableService(state: state, name: before.name, city: before.city)
+          }
         }
-        let result = SearchText.fold(text)
-        used[text] = result
-        return result
+        return SearchableService(
+          state: state, name: SearchText.fold(state.profile.name),
+          city: state.profile.city.map(SearchText.fold))
       }
-      let searchable = states.map { state in
-        SearchableService(
-          state: state, name: folded(state.profile.name), city: state.profile.city.map(folded))
-      }
-      kept = used
+      kept = searchable
       return searchable
     }
   }

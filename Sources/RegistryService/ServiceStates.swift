@@ -10,9 +10,14 @@ public final class ServiceStatesCache: Sendable {
   struct State: Sendable {
     var size: Int64
     var day: CalendarDate
-    /// The services in registration order.
-    var order: [SIRET]
-    var states: [SIRET: ServiceState]
+    /// The registered services' states, in registration order (what ``RegistryService/currentServices()``
+    /// returns).
+    var list: [ServiceState]
+    /// Each listed service's position in ``list``.
+    var position: [SIRET: Int]
+    /// The registered services counted so far (a registered service without a state is not
+    /// listed).
+    var registered: Int
   }
 
   let state = Mutex<State?>(nil)
@@ -34,28 +39,52 @@ extension RegistryService {
     return try await read { snapshot in
       let size = try snapshot.count()
       let day = CalendarDate(parisDayOf: now)
-      let next: ServiceStatesCache.State
-      if var known = cache.state.withLock({ $0 }), known.day == day, known.size <= size {
+      // Updated in place, under the lock: a copy of every state (many members, each retained)
+      // cost more than the folding after a write. Concurrent reads wait here rather than fold
+      // the same services again.
+      return try cache.state.withLock { known throws -> [ServiceState] in
+        guard var cached = known.take(), cached.day == day, cached.size <= size else {
+          let order = try snapshot.registeredServices()
+          let states = try Self.foldEveryService(snapshot, at: now)
+          var fresh = ServiceStatesCache.State(
+            size: size, day: day, list: [], position: [:], registered: order.count)
+          fresh.list.reserveCapacity(order.count)
+          for siret in order {
+            guard let state = states[siret] else { continue }
+            fresh.position[siret] = fresh.list.count
+            fresh.list.append(state)
+          }
+          known = fresh
+          return fresh.list
+        }
         var touched: Set<SIRET> = []
-        try snapshot.forEachEvent(from: known.size) { logged in
+        var registrations = 0
+        try snapshot.forEachEvent(from: cached.size) { logged in
           if case .service(let siret) = logged.event.subject { touched.insert(siret) }
+          if case .serviceRegistered = logged.event { registrations += 1 }
         }
         for siret in touched {
-          known.states[siret] = ServiceState.fold(
-            try snapshot.events(about: .service(siret)), at: now)
+          guard let position = cached.position[siret] else { continue }
+          if let state = ServiceState.fold(try snapshot.events(about: .service(siret)), at: now) {
+            cached.list[position] = state
+          }
         }
-        if touched.contains(where: { !known.order.contains($0) }) {
-          known.order = try snapshot.registeredServices()
+        if registrations > 0 {
+          // New services go after the others, in registration order.
+          let order = try snapshot.registeredServices()
+          for siret in order.dropFirst(cached.registered) {
+            guard
+              let state = ServiceState.fold(try snapshot.events(about: .service(siret)), at: now)
+            else { continue }
+            cached.position[siret] = cached.list.count
+            cached.list.append(state)
+          }
+          cached.registered = order.count
         }
-        known.size = size
-        next = known
-      } else {
-        next = ServiceStatesCache.State(
-          size: size, day: day, order: try snapshot.registeredServices(),
-          states: try Self.foldEveryService(snapshot, at: now))
+        cached.size = size
+        known = cached
+        return cached.list
       }
-      cache.state.withLock { $0 = next }
-      return next.order.compactMap { next.states[$0] }
     }
   }
 
