@@ -114,33 +114,49 @@ struct ServiceDirectory: Sendable {
     }
   }
 
-  private let searchable = DerivedValue<Key, [SearchableService]>()
+  private let searchable = DerivedValue<Key, SearchList>()
   private let foldedTexts = FoldedTexts()
 
-  /// Every service's state now with its name and city folded for the search, in the same order
-  /// as ``services()``.
-  func searchableServices() async throws -> [SearchableService] {
+  /// Every service's state now with what the search compares, in the same order as
+  /// ``services()``.
+  func searchableServices() async throws -> SearchList {
     let key = Key(generation: try await live.currentGeneration(), day: live.registry.today())
     return try await searchable.value(for: key) {
       let states = try await services()
-      return foldedTexts.searchable(states)
+      return SearchList(states: states, entries: foldedTexts.entries(states))
     }
   }
 }
 
-/// A service's state with what the search compares: its name and city folded once (case and
-/// accents), rather than at every request for every service.
-///
-/// A class: the search passes over every service at each request, and copying a state (many
-/// members, each retained) cost more than the comparison.
-final class SearchableService: Sendable {
-  let state: ServiceState
-  /// The folded name and city, as UTF-8.
+/// The services as the search reads them: their states, and beside each (same index) what the
+/// search compares.
+struct SearchList: Sendable {
+  let states: [ServiceState]
+  let entries: [SearchEntry]
+}
+
+/// What the search compares of a service: the fields its filters read, and its name and city
+/// folded once (case and accents) rather than at every request. Small and without the state, so
+/// that a search passing over every service copies none.
+struct SearchEntry: Sendable {
+  let siret: SIRET
+  let region: Region?
+  let heldLevel: Level?
+  let standing: Standing
+  /// The name and city as given, and folded as UTF-8.
+  let nameText: String
+  let cityText: String?
   let name: [UInt8]
   let city: [UInt8]?
 
-  init(state: ServiceState, name: [UInt8], city: [UInt8]?) {
-    self.state = state
+  /// The entry of `state`, with its name and city already folded as `name` and `city`.
+  init(_ state: ServiceState, name: [UInt8], city: [UInt8]?) {
+    siret = state.siret
+    region = state.profile.region
+    heldLevel = state.heldLevel
+    standing = state.standing
+    nameText = state.profile.name
+    cityText = state.profile.city
     self.name = name
     self.city = city
   }
@@ -182,28 +198,28 @@ enum SearchText {
 /// is compared with the one at its place before, without hashing any text; only the latest
 /// states' texts are kept.
 final class FoldedTexts: Sendable {
-  private let kept = Mutex<[SearchableService]>([])
+  private let kept = Mutex<[SearchEntry]>([])
 
-  /// `states` (in registration order) with their folded name and city.
-  func searchable(_ states: [ServiceState]) -> [SearchableService] {
+  /// The search entries of `states` (in registration order).
+  func entries(_ states: [ServiceState]) -> [SearchEntry] {
     kept.withLock { kept in
-      let searchable = states.indices.map { index in
+      let entries = states.indices.map { index in
         let state = states[index]
         if index < kept.count {
           let before = kept[index]
           // Equal strings that share their storage compare at once.
-          if before.state.siret == state.siret, before.state.profile.name == state.profile.name,
-            before.state.profile.city == state.profile.city
+          if before.siret == state.siret, before.nameText == state.profile.name,
+            before.cityText == state.profile.city
           {
-            return SearchableService(state: state, name: before.name, city: before.city)
+            return SearchEntry(state, name: before.name, city: before.city)
           }
         }
-        return SearchableService(
-          state: state, name: SearchText.fold(state.profile.name),
+        return SearchEntry(
+          state, name: SearchText.fold(state.profile.name),
           city: state.profile.city.map(SearchText.fold))
       }
-      kept = searchable
-      return searchable
+      kept = entries
+      return entries
     }
   }
 }

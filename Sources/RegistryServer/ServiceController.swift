@@ -45,9 +45,12 @@ struct ServiceController: RegistryReader {
     let language = PageLanguage.of(request)
     let format = ResponseFormat.of(request, hasSuffix: jsonPath)
     let query = try SearchQuery(request.uri.queryParameters, limits: settings.limits)
-    let matches = try await directory.searchableServices().filter(query.matches).map(\.state)
+    let list = try await directory.searchableServices()
+    let matches = list.entries.indices.filter { query.matches(list.entries[$0]) }
     let start = min((query.page - 1) * query.limit, matches.count)
-    let pageItems = Array(matches[start..<min(start + query.limit, matches.count)])
+    let pageItems = matches[start..<min(start + query.limit, matches.count)].map {
+      list.states[$0]
+    }
     let hasMore = start + query.limit < matches.count
     switch format {
     case .json:
@@ -415,14 +418,13 @@ struct SearchQuery {
 
   /// Whether `service` passes every filter; the text matches a SIRET's start (digits) or
   /// appears in the name or city, ignoring case and accents.
-  func matches(_ service: SearchableService) -> Bool {
-    let state = service.state
-    if let region, state.profile.region != region { return false }
-    if let level, state.heldLevel != level { return false }
-    if let standing, state.standing != standing { return false }
+  func matches(_ service: SearchEntry) -> Bool {
+    if let region, service.region != region { return false }
+    if let level, service.heldLevel != level { return false }
+    if let standing, service.standing != standing { return false }
     guard !text.isEmpty else { return true }
     if !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) {
-      return state.siret.digits.hasPrefix(digits)
+      return service.siret.digits.hasPrefix(digits)
     }
     return SearchText.contains(service.name, foldedText)
       || service.city.map { SearchText.contains($0, foldedText) } ?? false
