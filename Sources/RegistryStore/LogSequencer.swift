@@ -70,7 +70,9 @@ public enum LogSequencer {
   ) throws -> SignedCheckpoint? {
     guard let first = batch.first else { return nil }
     let newSize = first.index + Int64(batch.count)
-    let verified = try verifiedCheckpoint(of: tail, log: signer.verifier, path: path)
+    let verified = try verifiedCheckpoint(
+      tail.latestCheckpoint, storedHashCount: tail.storedHashCount, log: signer.verifier,
+      path: path)
     let verifiedSize = verified?.checkpoint.size ?? 0
     let firstNewIndex = StoredTree.hashCount(leaves: verifiedSize)
     // Every old hash this seal reads: the verified root's, then the siblings of the new leaves
@@ -138,10 +140,11 @@ public enum LogSequencer {
   public static func verifiedTreeSize(
     _ store: some RegistrySnapshot, log: NoteVerifier, path: String
   ) throws -> Int64 {
-    let tail = LogTail(
-      count: try store.count(), storedHashCount: try store.storedHashCount(),
-      latestCheckpoint: try store.latestCheckpoint())
-    guard let verified = try verifiedCheckpoint(of: tail, log: log, path: path) else { return 0 }
+    guard
+      let verified = try verifiedCheckpoint(
+        try store.latestCheckpoint(), storedHashCount: try store.storedHashCount(), log: log,
+        path: path)
+    else { return 0 }
     let size = verified.checkpoint.size
     guard try StoredTree.rootHash(size: size, reader: store) == verified.checkpoint.root else {
       throw StoreError.corrupt(
@@ -151,14 +154,14 @@ public enum LogSequencer {
     return size
   }
 
-  /// The tail's latest checkpoint once its note verified with the log's key and the number of
-  /// stored hashes was found to be its tree's; nil before the first checkpoint (when no hash
-  /// may be stored). The caller still compares the stored root.
-  private static func verifiedCheckpoint(of tail: LogTail, log: NoteVerifier, path: String)
-    throws -> SignedCheckpoint?
-  {
-    guard let latest = tail.latestCheckpoint else {
-      guard tail.storedHashCount == 0 else {
+  /// The `latest` checkpoint once its note verified with the log's key and `storedHashCount`
+  /// was found to be its tree's; nil before the first checkpoint (when no hash may be stored).
+  /// The caller still compares the stored root.
+  private static func verifiedCheckpoint(
+    _ latest: StoredCheckpoint?, storedHashCount: Int64, log: NoteVerifier, path: String
+  ) throws -> SignedCheckpoint? {
+    guard let latest else {
+      guard storedHashCount == 0 else {
         throw StoreError.corrupt("\(path) has tree hashes but no checkpoint; nothing was signed")
       }
       return nil
@@ -171,7 +174,7 @@ public enum LogSequencer {
         "the latest checkpoint in \(path) does not verify with the log key \(log.name): \(error); nothing was signed"
       )
     }
-    guard tail.storedHashCount == StoredTree.hashCount(leaves: signed.checkpoint.size) else {
+    guard storedHashCount == StoredTree.hashCount(leaves: signed.checkpoint.size) else {
       throw StoreError.corrupt(
         "the stored tree in \(path) does not match its latest checkpoint (size \(signed.checkpoint.size)): run `amexist log audit`; nothing was signed"
       )

@@ -526,25 +526,15 @@ struct Session: Sendable {
   /// ``settle()`` throws its failure, if any (this one, when it must first wait for earlier
   /// statements to be answered).
   func send(_ query: PostgresQuery) throws {
-    _ = try ask(query)
-  }
-
-  /// Sends `query` like ``send(_:)``; its rows can be had once a later statement was waited for.
-  func ask(_ query: PostgresQuery) throws -> SentAnswer {
     if sent.count >= Self.unansweredLimit { try settle() }
-    let answer = SentAnswer()
     guard !connection.isClosed else {
       sent.failed(ConnectionLost())
-      return answer
+      return
     }
-    let future = connection.query(query, logger: logger)
+    let answer = connection.query(query, logger: logger)
     let sent = self.sent
-    future.whenComplete { result in
-      answer.complete(result)
-      if case .failure(let error) = result { sent.failed(error) }
-    }
-    sent.add(future)
-    return answer
+    answer.whenFailure { sent.failed($0) }
+    sent.add(answer)
   }
 
   /// Waits for the answers of every statement sent and not yet waited for; throws the first
@@ -569,7 +559,6 @@ struct Session: Sendable {
       result = .failure(ConnectionLost())
     } else {
       let future = connection.query(query, logger: logger)
-      sent.add(future)
       result = Result { try answer(of: future) }
     }
     // Answered before this one: a failure among them is the cause of any failure of this one
@@ -662,20 +651,5 @@ private final class SentQueries: Sendable {
       defer { state = State() }
       return (state.last, state.firstFailure)
     }
-  }
-}
-
-/// The answer to a statement sent without waiting, filled in on the event loop when it arrives.
-final class SentAnswer: Sendable {
-  private let result = Mutex<Result<PostgresQueryResult, any Error>?>(nil)
-
-  fileprivate func complete(_ result: Result<PostgresQueryResult, any Error>) {
-    self.result.withLock { $0 = result }
-  }
-
-  /// The statement's rows; call only after a statement sent later was waited for.
-  func rows() throws -> [PostgresRow] {
-    guard let result = result.withLock({ $0 }) else { throw ConnectionLost() }
-    return try result.get().rows
   }
 }

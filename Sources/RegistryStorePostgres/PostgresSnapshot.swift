@@ -141,9 +141,12 @@ struct Snapshot: LogInsertTransaction {
 
   func storedHashes(at indexes: [Int64]) throws -> [MerkleHash] {
     guard !indexes.isEmpty else { return [] }
-    return try hashes(
-      at: indexes,
-      in: session.rows("SELECT idx, hash FROM tree_hashes WHERE idx = ANY(\(indexes))"))
+    var found: [Int64: MerkleHash] = [:]
+    for row in try session.rows("SELECT idx, hash FROM tree_hashes WHERE idx = ANY(\(indexes))") {
+      let (index, bytes) = try row.decode((Int64, ByteBuffer).self)
+      found[index] = MerkleHash(bytes: Array(bytes.readableBytesView))
+    }
+    return try hashes(at: indexes, in: found)
   }
 
   /// Both reads in one statement: one round trip (postgres-nio does not pipeline statements).
@@ -155,33 +158,22 @@ struct Snapshot: LogInsertTransaction {
       ORDER BY 1, 2
       """)
     var entries: [(index: Int64, bytes: [UInt8])] = []
-    var hashRows: [PostgresRow] = []
+    var found: [Int64: MerkleHash] = [:]
     for row in rows {
       let (isHash, index, bytes) = try row.decode((Bool, Int64, ByteBuffer).self)
       if isHash {
-        hashRows.append(row)
+        found[index] = MerkleHash(bytes: Array(bytes.readableBytesView))
       } else {
         entries.append((index, Array(bytes.readableBytesView)))
       }
     }
-    return SealReads(hashes: try hashes(at: indexes, in: hashRows, column: 1), entries: entries)
+    return SealReads(hashes: try hashes(at: indexes, in: found), entries: entries)
   }
 
-  /// The hashes at `indexes`, in that order, from `rows` whose columns from `column` on are a
-  /// hash's index and bytes.
-  private func hashes(at indexes: [Int64], in rows: [PostgresRow], column: Int = 0) throws
+  /// The hashes at `indexes`, in that order, from those `found`; a missing one is damage.
+  private func hashes(at indexes: [Int64], in found: [Int64: MerkleHash]) throws
     -> [MerkleHash]
   {
-    var found: [Int64: MerkleHash] = [:]
-    for row in rows {
-      let cells = Array(row)
-      guard cells.count == column + 2 else {
-        throw StoreError.corrupt("the registry database \(path) answered tree hashes oddly")
-      }
-      let index = try cells[column].decode(Int64.self)
-      let bytes = try cells[column + 1].decode(ByteBuffer.self)
-      found[index] = MerkleHash(bytes: Array(bytes.readableBytesView))
-    }
     return try indexes.map { index in
       guard let hash = found[index] else {
         throw StoreError.corrupt("the registry database \(path) lacks tree hash \(index)")
