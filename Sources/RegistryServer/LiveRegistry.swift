@@ -97,7 +97,7 @@ extension RegistryReader {
 /// Every service's state, folded once per log size and Paris day (levels expire by day).
 struct ServiceDirectory: Sendable {
   let live: LiveRegistry
-  private let folded = DerivedValue<Key, [ServiceState]>()
+  private let folded = DerivedValue<Key, ServiceStateList>()
 
   init(_ live: LiveRegistry) { self.live = live }
 
@@ -107,7 +107,7 @@ struct ServiceDirectory: Sendable {
   }
 
   /// Every service's state now.
-  func services() async throws -> [ServiceState] {
+  func services() async throws -> ServiceStateList {
     let key = Key(generation: try await live.currentGeneration(), day: live.registry.today())
     return try await folded.value(for: key) { () async throws(RegistryError) in
       try await live.registry.currentServices()
@@ -115,7 +115,7 @@ struct ServiceDirectory: Sendable {
   }
 
   private let searchable = DerivedValue<Key, SearchList>()
-  private let foldedTexts = FoldedTexts()
+  private let searchEntries = SearchEntries()
 
   /// Every service's state now with what the search compares, in the same order as
   /// ``services()``.
@@ -123,16 +123,29 @@ struct ServiceDirectory: Sendable {
     let key = Key(generation: try await live.currentGeneration(), day: live.registry.today())
     return try await searchable.value(for: key) {
       let states = try await services()
-      return SearchList(states: states, entries: foldedTexts.entries(states))
+      return SearchList(states: states, entries: searchEntries.entries(states))
     }
   }
 }
 
-/// The services as the search reads them: their states, and beside each (same index) what the
-/// search compares.
+/// The services as the search reads them: their states, and beside each chunk of states what
+/// the search compares of each (same positions).
 struct SearchList: Sendable {
-  let states: [ServiceState]
-  let entries: [SearchEntry]
+  let states: ServiceStateList
+  /// One array per chunk of ``states``, each entry at its state's place in the chunk.
+  let entries: [[SearchEntry]]
+
+  /// The positions in ``states`` of the services whose entry satisfies `matches`, in order.
+  func positions(where matches: (SearchEntry) -> Bool) -> [Int] {
+    var found: [Int] = []
+    for (chunk, chunkEntries) in entries.enumerated() {
+      let start = chunk * ServiceStateList.chunkSize
+      for (offset, entry) in chunkEntries.enumerated() where matches(entry) {
+        found.append(start + offset)
+      }
+    }
+    return found
+  }
 }
 
 /// What the search compares of a service: the fields its filters read, and its name and city
@@ -193,33 +206,45 @@ enum SearchText {
   }
 }
 
-/// The folded names and cities of the last search list, so that after a write only new or
-/// renamed services' texts are folded. Services keep their place in registration order, so each
-/// is compared with the one at its place before, without hashing any text; only the latest
-/// states' texts are kept.
-final class FoldedTexts: Sendable {
-  private let kept = Mutex<[SearchEntry]>([])
+/// The search entries of the last list of states, by chunk, so that after a write only the
+/// chunks it changed are built again, and in them only new or renamed services' texts folded.
+/// A chunk a write did not touch is the same object in the next list (see ``ServiceStateList``);
+/// in a changed chunk services keep their place, so each is compared with the one at its place
+/// before, without hashing any text.
+final class SearchEntries: Sendable {
+  private let kept = Mutex<[(chunk: ServiceStateChunk, entries: [SearchEntry])]>([])
 
-  /// The search entries of `states` (in registration order).
-  func entries(_ states: [ServiceState]) -> [SearchEntry] {
+  /// The search entries of `states`, one array per chunk.
+  func entries(_ states: ServiceStateList) -> [[SearchEntry]] {
     kept.withLock { kept in
-      let entries = states.indices.map { index in
-        let state = states[index]
-        if index < kept.count {
-          let before = kept[index]
-          // Equal strings that share their storage compare at once.
-          if before.siret == state.siret, before.nameText == state.profile.name,
-            before.cityText == state.profile.city
-          {
-            return SearchEntry(state, name: before.name, city: before.city)
-          }
-        }
-        return SearchEntry(
-          state, name: SearchText.fold(state.profile.name),
-          city: state.profile.city.map(SearchText.fold))
+      let built = states.chunks.indices.map { index in
+        let chunk = states.chunks[index]
+        let before = index < kept.count ? kept[index] : nil
+        if let before, before.chunk === chunk { return before }
+        return (chunk: chunk, entries: Self.entries(chunk.states, before: before?.entries ?? []))
       }
-      kept = entries
-      return entries
+      kept = built
+      return built.map(\.entries)
+    }
+  }
+
+  /// The entries of `states`, reusing the folded texts of `before` (the same places' entries
+  /// in the previous list) where the service and its texts are unchanged.
+  private static func entries(_ states: [ServiceState], before: [SearchEntry]) -> [SearchEntry] {
+    states.indices.map { index in
+      let state = states[index]
+      if index < before.count {
+        let previous = before[index]
+        // Equal strings that share their storage compare at once.
+        if previous.siret == state.siret, previous.nameText == state.profile.name,
+          previous.cityText == state.profile.city
+        {
+          return SearchEntry(state, name: previous.name, city: previous.city)
+        }
+      }
+      return SearchEntry(
+        state, name: SearchText.fold(state.profile.name),
+        city: state.profile.city.map(SearchText.fold))
     }
   }
 }

@@ -57,7 +57,7 @@ struct OpenDataController: RegistryReader {
       }
     }
 
-    func text(_ states: [ServiceState]) -> String {
+    func text(_ states: ServiceStateList) -> String {
       switch self {
       case .csv: OpenData.csv(states)
       case .jsonl: OpenData.jsonLines(states)

@@ -46,7 +46,7 @@ struct ServiceController: RegistryReader {
     let format = ResponseFormat.of(request, hasSuffix: jsonPath)
     let query = try SearchQuery(request.uri.queryParameters, limits: settings.limits)
     let list = try await directory.searchableServices()
-    let matches = list.entries.indices.filter { query.matches(list.entries[$0]) }
+    let matches = list.positions(where: query.matches)
     let start = min((query.page - 1) * query.limit, matches.count)
     let pageItems = matches[start..<min(start + query.limit, matches.count)].map {
       list.states[$0]

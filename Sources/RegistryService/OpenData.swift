@@ -106,7 +106,7 @@ public enum OpenData {
   /// (its first character `=`, `+`, `-`, `@`, a tab or a carriage return) starts with an
   /// apostrophe instead, which import takes off again.
   public static func csv(
-    _ states: [ServiceState], dialect: CSVDialect = .standard,
+    _ states: some Collection<ServiceState>, dialect: CSVDialect = .standard,
     progress: ProgressHandler? = nil
   ) -> String {
     let separator: Character = dialect == .excel ? ";" : ","
@@ -122,7 +122,9 @@ public enum OpenData {
 
   /// The services as JSON Lines: one ``StateJSON/service(_:)`` object per line, as
   /// `service list --json` prints them.
-  public static func jsonLines(_ states: [ServiceState], progress: ProgressHandler? = nil)
+  public static func jsonLines(
+    _ states: some Collection<ServiceState>, progress: ProgressHandler? = nil
+  )
     -> String
   {
     var text = ""

@@ -1,4 +1,4 @@
-public import AmexistDomain
+import AmexistDomain
 import RegistryStore
 import Synchronization
 
@@ -12,7 +12,7 @@ public final class ServiceStatesCache: Sendable {
     var day: CalendarDate
     /// The registered services' states, in registration order (what ``RegistryService/currentServices()``
     /// returns).
-    var list: [ServiceState]
+    var list: ServiceStateList
     /// Each listed service's position in ``list``.
     var position: [SIRET: Int]
     /// The registered services counted so far (a registered service without a state is not
@@ -33,27 +33,31 @@ extension RegistryService {
   /// A service's state changes only with its own events and at Paris day boundaries (decision
   /// dates, validity and réserves deadlines are days), so after the first read only the services
   /// that new entries touch are folded again, the same day; a new day folds them all.
-  public func currentServices() async throws(RegistryError) -> [ServiceState] {
+  /// Successive lists share the chunks a write did not touch (see ``ServiceStateList``).
+  public func currentServices() async throws(RegistryError) -> ServiceStateList {
     let now = clock.now()
     let cache = serviceStates
     return try await read { snapshot in
       let size = try snapshot.count()
       let day = CalendarDate(parisDayOf: now)
-      // Updated in place, under the lock: a copy of every state (many members, each retained)
-      // cost more than the folding after a write. Concurrent reads wait here rather than fold
-      // the same services again.
-      return try cache.state.withLock { known throws -> [ServiceState] in
+      // Updated under the lock, copying only the chunks a write touched: a copy of every state
+      // (many members, each retained) cost more than the folding after a write. Concurrent
+      // reads wait here rather than fold the same services again.
+      return try cache.state.withLock { known throws -> ServiceStateList in
         guard var cached = known.take(), cached.day == day, cached.size <= size else {
           let order = try snapshot.registeredServices()
           let states = try Self.foldEveryService(snapshot, at: now)
-          var fresh = ServiceStatesCache.State(
-            size: size, day: day, list: [], position: [:], registered: order.count)
-          fresh.list.reserveCapacity(order.count)
+          var position: [SIRET: Int] = [:]
+          var list: [ServiceState] = []
+          list.reserveCapacity(order.count)
           for siret in order {
             guard let state = states[siret] else { continue }
-            fresh.position[siret] = fresh.list.count
-            fresh.list.append(state)
+            position[siret] = list.count
+            list.append(state)
           }
+          let fresh = ServiceStatesCache.State(
+            size: size, day: day, list: ServiceStateList(list), position: position,
+            registered: order.count)
           known = fresh
           return fresh.list
         }
@@ -63,22 +67,26 @@ extension RegistryService {
           if case .service(let siret) = logged.event.subject { touched.insert(siret) }
           if case .serviceRegistered = logged.event { registrations += 1 }
         }
+        var replacements: [Int: ServiceState] = [:]
         for siret in touched {
           guard let position = cached.position[siret] else { continue }
           if let state = ServiceState.fold(try snapshot.events(about: .service(siret)), at: now) {
-            cached.list[position] = state
+            replacements[position] = state
           }
         }
+        cached.list.replace(replacements)
         if registrations > 0 {
           // New services go after the others, in registration order.
           let order = try snapshot.registeredServices()
+          var newcomers: [ServiceState] = []
           for siret in order.dropFirst(cached.registered) {
             guard
               let state = ServiceState.fold(try snapshot.events(about: .service(siret)), at: now)
             else { continue }
-            cached.position[siret] = cached.list.count
-            cached.list.append(state)
+            cached.position[siret] = cached.list.count + newcomers.count
+            newcomers.append(state)
           }
+          cached.list.append(contentsOf: newcomers)
           cached.registered = order.count
         }
         cached.size = size

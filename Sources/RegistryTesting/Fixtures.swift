@@ -134,6 +134,20 @@ public enum TestValues {
     }
   }
 
+  /// The state, at noon on the tests' day, of the `number`-th generated service just
+  /// registered under `name` (default "Service `number`").
+  public static func registeredState(_ number: Int, name: String? = nil) -> ServiceState {
+    let logged = LoggedEvent(
+      index: Int64(number),
+      recorded: RecordedEvent(
+        recordedAt: instant(noon),
+        event: registration(generatedSIRET(number), name: name ?? "Service \(number)")))
+    guard let state = ServiceState.fold([logged], at: instant(noon)) else {
+      preconditionFailure("a registration folds into a state")
+    }
+    return state
+  }
+
   /// A grant event for `siret`, the federation's own unless `signedBy` is given (the append
   /// rules refuse level 3 from the federation).
   public static func grant(

@@ -7,7 +7,7 @@ import Testing
 @Suite("Service states kept between writes")
 struct ServiceStatesTests {
   /// The states as comparable text: SIRET, standing, level, name, in order.
-  static func summary(_ states: [ServiceState]) -> [String] {
+  static func summary(_ states: some Sequence<ServiceState>) -> [String] {
     states.map {
       "\($0.siret) \($0.standing) \($0.decision.map { "\($0.level)" } ?? "-") \($0.profile.name)"
     }
@@ -45,5 +45,58 @@ struct ServiceStatesTests {
     #expect(
       Self.summary(try await harness.service.currentServices())
         == Self.summary(try await harness.sibling().allServices()))
+  }
+}
+
+/// The chunked list successive states share.
+@Suite("Chunked list of service states")
+struct ServiceStateListTests {
+  static func names(_ states: some Sequence<ServiceState>) -> [String] {
+    states.map(\.profile.name)
+  }
+
+  @Test(
+    "appends and replacements give the same states as an array, across chunk boundaries, at every size"
+  )
+  func sameAsAnArray() {
+    let size = ServiceStateList.chunkSize
+    for (initial, added) in [
+      (0, 0), (0, 1), (1, size - 1), (size - 1, 2), (size, 1), (2 * size + 3, size * 2),
+    ] {
+      var array = (0..<initial).map { TestValues.registeredState($0) }
+      var list = ServiceStateList(array)
+      let newcomers = (initial..<initial + added).map { TestValues.registeredState($0) }
+      array.append(contentsOf: newcomers)
+      list.append(contentsOf: newcomers)
+      #expect(list.count == array.count)
+      #expect(Self.names(list) == Self.names(array))
+      #expect(list.chunks.dropLast().allSatisfy { $0.states.count == size })
+      var replacements: [Int: ServiceState] = [:]
+      for position in Set([0, array.count / 2, array.count - 1])
+      where position >= 0 && position < array.count {
+        let renamed = TestValues.registeredState(position, name: "Renommé \(position)")
+        replacements[position] = renamed
+        array[position] = renamed
+      }
+      list.replace(replacements)
+      #expect(Self.names(list) == Self.names(array))
+    }
+  }
+
+  @Test("a replacement makes a new chunk only where it falls; the earlier list is unchanged")
+  func untouchedChunksAreShared() {
+    let size = ServiceStateList.chunkSize
+    let before = ServiceStateList((0..<3 * size + 10).map { TestValues.registeredState($0) })
+    var after = before
+    after.replace([size + 5: TestValues.registeredState(size + 5, name: "Renommé")])
+    #expect(after.chunks[0] === before.chunks[0])
+    #expect(after.chunks[1] !== before.chunks[1])
+    #expect(after.chunks[2] === before.chunks[2])
+    #expect(after.chunks[3] === before.chunks[3])
+    #expect(before[size + 5].profile.name == "Service \(size + 5)")
+    #expect(after[size + 5].profile.name == "Renommé")
+    after.append(contentsOf: [TestValues.registeredState(4 * size)])
+    #expect(after.chunks[3] !== before.chunks[3])
+    #expect(before.count == 3 * size + 10 && after.count == 3 * size + 11)
   }
 }
