@@ -99,9 +99,13 @@ let package = Package(
     ),
     .target(
       name: "RegistryService",
-      dependencies: ["AmexistDomain", "RegistryStore", "Attestation", "TransparencyLog"],
+      dependencies: [
+        "AmexistDomain", "RegistryStore", "Attestation", "TransparencyLog", "CHeapTrim",
+      ],
       swiftSettings: strictSettings
     ),
+    // glibc's malloc_trim, which Swift's Glibc module does not export.
+    .target(name: "CHeapTrim"),
     .target(
       name: "RegistryServer",
       dependencies: [

@@ -169,8 +169,13 @@ public struct ServiceState: Hashable, Sendable {
 
   /// Folds `events` (all about one service, in log order) at `instant`.
   ///
+  /// - Parameter keepingHistory: false for a state whose ``history`` is empty, everything else
+  ///   the same: what lists of every service keep, which do not show histories and would
+  ///   otherwise hold every event of the log.
   /// - Returns: nil when the events do not include the service's registration.
-  public static func fold(_ events: [LoggedEvent], at instant: Instant) -> ServiceState? {
+  public static func fold(
+    _ events: [LoggedEvent], at instant: Instant, keepingHistory: Bool = true
+  ) -> ServiceState? {
     var builder: Builder?
     let day = CalendarDate(parisDayOf: instant)
     for logged in events {
@@ -178,7 +183,9 @@ public struct ServiceState: Hashable, Sendable {
       if logged.event.decisionDate == nil, logged.recordedAt > instant, builder != nil { continue }
       if case .serviceRegistered(let event) = logged.event {
         if builder == nil {
-          builder = Builder(siret: event.siret, profile: event.profile, at: logged.recordedAt)
+          builder = Builder(
+            siret: event.siret, profile: event.profile, at: logged.recordedAt,
+            keepsHistory: keepingHistory)
         }
       }
       builder?.apply(logged)
@@ -202,15 +209,17 @@ public struct ServiceState: Hashable, Sendable {
     var refusals: [Refusal] = []
     var successor: SuccessionLink?
     var predecessor: SuccessionLink?
+    let keepsHistory: Bool
 
-    init(siret: SIRET, profile: ServiceProfile, at instant: Instant) {
+    init(siret: SIRET, profile: ServiceProfile, at instant: Instant, keepsHistory: Bool) {
       self.siret = siret
       self.profile = profile
       self.registeredAt = instant
+      self.keepsHistory = keepsHistory
     }
 
     mutating func apply(_ logged: LoggedEvent) {
-      history.append(logged)
+      if keepsHistory { history.append(logged) }
       if let decided = logged.event.decisionDate { lastDecisionDate = decided }
       switch logged.event {
       case .serviceRegistered, .keyAdded, .keyRetired, .keyRevoked, .registryConfigured,

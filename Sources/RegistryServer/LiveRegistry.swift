@@ -214,16 +214,23 @@ enum SearchText {
 final class SearchEntries: Sendable {
   private let kept = Mutex<[(chunk: ServiceStateChunk, entries: [SearchEntry])]>([])
 
+  /// Rebuilt chunks past which the freed memory is given back to the system.
+  static let manyChunks = 8
+
   /// The search entries of `states`, one array per chunk.
   func entries(_ states: ServiceStateList) -> [[SearchEntry]] {
     kept.withLock { kept in
+      var rebuilt = 0
       let built = states.chunks.indices.map { index in
         let chunk = states.chunks[index]
         let before = index < kept.count ? kept[index] : nil
         if let before, before.chunk === chunk { return before }
+        rebuilt += 1
         return (chunk: chunk, entries: Self.entries(chunk.states, before: before?.entries ?? []))
       }
       kept = built
+      // Foundation's folding of many texts leaves far more freed memory than the entries keep.
+      if rebuilt >= Self.manyChunks { HeapTrim.releaseFreeMemory() }
       return built.map(\.entries)
     }
   }

@@ -130,10 +130,7 @@ public struct RegistryService: Sendable {
   public func allServices(at instant: Instant? = nil) async throws(RegistryError) -> [ServiceState]
   {
     let moment = instant ?? clock.now()
-    return try await read { snapshot in
-      let states = try Self.foldEveryService(snapshot, at: moment)
-      return try snapshot.registeredServices().compactMap { states[$0] }
-    }
+    return try await read { snapshot in try Self.foldEveryService(snapshot, at: moment) }
   }
 
   /// The number of events in the registry.

@@ -28,7 +28,9 @@ public final class ServiceStatesCache: Sendable {
 
 extension RegistryService {
   /// The state of every registered service now, in registration order: what
-  /// ``allServices(at:)`` returns for now.
+  /// ``allServices(at:)`` returns for now, without histories (each state's `history` is empty:
+  /// a list of every service would otherwise hold every event of the log; a service's history
+  /// is read with its state alone).
   ///
   /// A service's state changes only with its own events and at Paris day boundaries (decision
   /// dates, validity and réserves deadlines are days), so after the first read only the services
@@ -37,29 +39,24 @@ extension RegistryService {
   public func currentServices() async throws(RegistryError) -> ServiceStateList {
     let now = clock.now()
     let cache = serviceStates
-    return try await read { snapshot in
+    let (list, foldedAll) = try await read { snapshot in
       let size = try snapshot.count()
       let day = CalendarDate(parisDayOf: now)
       // Updated under the lock, copying only the chunks a write touched: a copy of every state
       // (many members, each retained) cost more than the folding after a write. Concurrent
       // reads wait here rather than fold the same services again.
-      return try cache.state.withLock { known throws -> ServiceStateList in
+      return try cache.state.withLock { known throws -> (ServiceStateList, foldedAll: Bool) in
         guard var cached = known.take(), cached.day == day, cached.size <= size else {
-          let order = try snapshot.registeredServices()
-          let states = try Self.foldEveryService(snapshot, at: now)
+          let registered = try snapshot.registeredServices().count
+          let states = try Self.foldEveryService(snapshot, at: now, keepingHistory: false)
           var position: [SIRET: Int] = [:]
-          var list: [ServiceState] = []
-          list.reserveCapacity(order.count)
-          for siret in order {
-            guard let state = states[siret] else { continue }
-            position[siret] = list.count
-            list.append(state)
-          }
+          position.reserveCapacity(states.count)
+          for (place, state) in states.enumerated() { position[state.siret] = place }
           let fresh = ServiceStatesCache.State(
-            size: size, day: day, list: ServiceStateList(list), position: position,
-            registered: order.count)
+            size: size, day: day, list: ServiceStateList(states), position: position,
+            registered: registered)
           known = fresh
-          return fresh.list
+          return (fresh.list, foldedAll: true)
         }
         var touched: Set<SIRET> = []
         var registrations = 0
@@ -70,7 +67,9 @@ extension RegistryService {
         var replacements: [Int: ServiceState] = [:]
         for siret in touched {
           guard let position = cached.position[siret] else { continue }
-          if let state = ServiceState.fold(try snapshot.events(about: .service(siret)), at: now) {
+          if let state = ServiceState.fold(
+            try snapshot.events(about: .service(siret)), at: now, keepingHistory: false)
+          {
             replacements[position] = state
           }
         }
@@ -81,7 +80,8 @@ extension RegistryService {
           var newcomers: [ServiceState] = []
           for siret in order.dropFirst(cached.registered) {
             guard
-              let state = ServiceState.fold(try snapshot.events(about: .service(siret)), at: now)
+              let state = ServiceState.fold(
+                try snapshot.events(about: .service(siret)), at: now, keepingHistory: false)
             else { continue }
             cached.position[siret] = cached.list.count + newcomers.count
             newcomers.append(state)
@@ -91,16 +91,26 @@ extension RegistryService {
         }
         cached.size = size
         known = cached
-        return cached.list
+        return (cached.list, foldedAll: false)
       }
     }
+    // Every service's history was held while folding, far more than what is kept: the freed
+    // memory goes back to the system rather than staying in the process for its life.
+    if foldedAll { HeapTrim.releaseFreeMemory() }
+    return list
   }
 
-  /// Every service's state at `moment`, from ``serviceHistories(_:)``.
-  static func foldEveryService(_ snapshot: any RegistrySnapshot, at moment: Instant) throws
-    -> [SIRET: ServiceState]
-  {
-    try serviceHistories(snapshot).compactMapValues { ServiceState.fold($0, at: moment) }
+  /// Every registered service's state at `moment`, in registration order, from
+  /// ``serviceHistories(_:)`` (each history let go once folded); without histories unless
+  /// `keepingHistory`.
+  static func foldEveryService(
+    _ snapshot: any RegistrySnapshot, at moment: Instant, keepingHistory: Bool = true
+  ) throws -> [ServiceState] {
+    var histories = try serviceHistories(snapshot)
+    return try snapshot.registeredServices().compactMap { siret in
+      guard let events = histories.removeValue(forKey: siret) else { return nil }
+      return ServiceState.fold(events, at: moment, keepingHistory: keepingHistory)
+    }
   }
 
   /// Every service's history, from one pass over the snapshot's entries grouped by service:

@@ -163,7 +163,7 @@ extension RegistryService {
   public func statusBoard() async throws(RegistryError) -> StatusBoard {
     let now = clock.now()
     let cache = statusBoards
-    return try await read { snapshot in
+    let (board, foldedAll) = try await read { snapshot in
       let size = try snapshot.count()
       let day = CalendarDate(parisDayOf: now)
       var state = cache.state.withLock { $0 }
@@ -208,10 +208,14 @@ extension RegistryService {
         if let reserves = standing.overdue { overdue.append(reserves) }
         indexed += standing.indexed
       }
-      return StatusBoard(
+      let made = StatusBoard(
         size: size, asOf: now, exceptions: exceptions, reservesOverdue: overdue,
         indexed: indexed.sorted { $0.index < $1.index })
+      return (made, foldedAll: touched == nil)
     }
+    // Every service's history was held while folding: see ``currentServices()``.
+    if foldedAll { HeapTrim.releaseFreeMemory() }
+    return board
   }
 
   /// What the status says of one service's attestations, from its history at `now`.
@@ -219,7 +223,9 @@ extension RegistryService {
     of history: [LoggedEvent], at now: Instant, keys: [KeyRecord], snapshot: any RegistrySnapshot
   ) throws -> StatusBoardCache.ServiceStanding {
     var standing = StatusBoardCache.ServiceStanding()
-    guard let state = ServiceState.fold(history, at: now) else { return standing }
+    guard let state = ServiceState.fold(history, at: now, keepingHistory: false) else {
+      return standing
+    }
     if state.reservesOverdue, let reserves = state.reserves {
       standing.overdue = OverdueReserves(siret: state.siret, deadline: reserves.deadline)
     }

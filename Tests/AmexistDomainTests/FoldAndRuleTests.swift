@@ -218,6 +218,24 @@ struct FoldTests {
     #expect(state.attestations.map(\.decisionIndex) == [2])
   }
 
+  @Test("a fold without history is the same state with an empty history")
+  func withoutHistory() throws {
+    var ledger = try registered()
+    try ledger.append(try TestValues.grant(siret))
+    try ledger.append(try attest(1))
+    try ledger.append(try suspend())
+    let events = ledger.events.filter { $0.event.subject == .service(siret) }
+    let moment = TestValues.instant("2026-11-25T12:00:00Z")
+    let full = try #require(ServiceState.fold(events, at: moment))
+    let lean = try #require(ServiceState.fold(events, at: moment, keepingHistory: false))
+    #expect(full.history.count == 4)
+    #expect(lean.history.isEmpty)
+    #expect(lean.standing == .suspended)
+    #expect(
+      CanonicalJSON.string(StateJSON.service(lean)) == CanonicalJSON.string(StateJSON.service(full))
+    )
+  }
+
   @Test("events of other services do not leak into a fold")
   func isolation() throws {
     var ledger = try registered()

@@ -36,6 +36,9 @@ struct ServiceStatesTests {
     try await harness.service.decide(
       .levelWithdrawn(try LevelWithdrawn(siret: active[1], decided: today, reason: "Fin")))
     let renewed = try await harness.service.currentServices()
+    // The kept states carry no history; the service's own state does.
+    #expect(renewed.allSatisfy { $0.history.isEmpty })
+    #expect(try await harness.service.state(of: newcomer).history.count == 1)
     #expect(Self.summary(renewed) == Self.summary(try await harness.sibling().allServices()))
     #expect(renewed.last?.siret == newcomer)
     #expect(renewed.first { $0.siret == active[0] }?.standing == .suspended)
