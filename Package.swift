@@ -101,6 +101,7 @@ let package = Package(
       name: "RegistryService",
       dependencies: [
         "AmexistDomain", "RegistryStore", "Attestation", "TransparencyLog", "CHeapTrim",
+        .product(name: "Crypto", package: "swift-crypto"),
       ],
       swiftSettings: strictSettings
     ),
@@ -303,6 +304,7 @@ let package = Package(
       dependencies: [
         "AmexistDomain", "Attestation", "RegistryStore", "RegistryStoreSQLite", "RegistryService",
         "RegistryTesting", "TransparencyLog", .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Crypto", package: "swift-crypto"),
       ],
       swiftSettings: strictSettings
     ),

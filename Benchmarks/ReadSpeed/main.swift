@@ -3,9 +3,12 @@
 // the verified log, each one checked against its verified leaf hash), next to the same folds
 // made on the raw snapshot (lookup columns trusted, nothing checked), in the same run; and the
 // one verified pass over the whole log that a server makes at start and a signing command
-// makes once. Prints `name value` lines.
+// makes once; and the open of a new process that restores the verified log kept by an earlier
+// one (`VerifiedLogFile`) instead of making that pass. Prints `name value` lines.
 //
-// Usage: amexist-read-benchmark FOLDER [EVENTS, default 1000000]
+// Usage: amexist-read-benchmark FOLDER [EVENTS, default 1000000] [SERVICES, default EVENTS]
+// (with fewer services than events, the filler registers the services, then updates them in
+// turn).
 import AmexistDomain
 import Attestation
 import Foundation
@@ -21,6 +24,7 @@ guard arguments.count >= 2 else {
 }
 let folder = arguments[1]
 let total = arguments.count > 2 ? Int(arguments[2])! : 1_000_000
+let services = max(1, arguments.count > 3 ? Int(arguments[3])! : total)
 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
 let issuerKey = SigningKey(generating: .edDSA)
 let signer = try issuerKey.logSigner(origin: "bench.amexist.example/log")
@@ -39,12 +43,16 @@ func siret(_ number: Int) -> SIRET {
   return (0...9).lazy.compactMap { try? SIRET(stem + String($0)) }.first!
 }
 
-/// The n-th filler event: a service registration (about 150 bytes of canonical JSON).
-func registration(_ number: Int) -> RecordedEvent {
+/// The n-th filler event: a service registration (about 150 bytes of canonical JSON), or once
+/// every service is registered, an update of one of them.
+func filler(_ number: Int) -> RecordedEvent {
   let profile = try! ServiceProfile(name: "Service de santé au travail \(number)", region: "84")
+  let service = siret(number % services)
   return RecordedEvent(
     recordedAt: start.adding(milliseconds: Int64(number)),
-    event: .serviceRegistered(ServiceRegistered(siret: siret(number), profile: profile)))
+    event: number < services
+      ? .serviceRegistered(ServiceRegistered(siret: service, profile: profile))
+      : .serviceUpdated(ServiceUpdated(siret: service, profile: profile)))
 }
 
 func seconds(_ body: () async throws -> Void) async rethrows -> Double {
@@ -63,7 +71,7 @@ let store = try SQLiteRegistryStore(path: path, create: true)
 let batch = 1_000
 var filled = 0
 while filled + batch <= total - 100 {
-  let events = (filled..<filled + batch).map(registration)
+  let events = (filled..<filled + batch).map(filler)
   _ = try await store.append(signer: signer) { _ in events }
   filled += batch
 }
@@ -88,6 +96,26 @@ report("log_events", Double(size))
 let reader = RegistryService(store: store, logVerifier: signer.verifier, clock: clock)
 let passSeconds = try await seconds { _ = try await reader.eventCount() }
 report("verified_pass_seconds", passSeconds)
+
+// The verified log kept between processes: written by a process holding the log key after its
+// pass, then restored by the next process instead of making the pass again.
+let keptPath = (folder as NSString).appendingPathComponent("verified-log")
+let keeper = RegistryService(
+  store: store, logSigner: signer,
+  verifiedLogFile: VerifiedLogFile(path: keptPath, logSigner: signer), clock: clock)
+_ = try await keeper.eventCount()
+let keptBytes = try FileManager.default.attributesOfItem(atPath: keptPath)[.size] as? Int ?? 0
+report("kept_file_megabytes", Double(keptBytes) / 1e6)
+let restoring = RegistryService(
+  store: store, logSigner: signer,
+  verifiedLogFile: VerifiedLogFile(path: keptPath, logSigner: signer), clock: clock)
+let restoredOpen = try await seconds { _ = try await restoring.state(of: measured) }
+guard restoring.verifiedLog.keptSize == size else {
+  FileHandle.standardError.write(Data("the kept verified log was not restored\n".utf8))
+  exit(1)
+}
+report("restored_open_and_service_page_seconds", restoredOpen)
+report("ratio_restored_open_to_verified_pass", restoredOpen / passSeconds)
 
 let rounds = 2_000
 let now = clock.now()

@@ -151,10 +151,17 @@ struct GlobalOptions: ParsableArguments {
     let store = try await databaseLocation().open(
       create: create, checkIntegrity: checkIntegrity || create || logSigner != nil)
     // Readers verify checkpoints with the trust file's log key when they cannot sign.
-    let logVerifier = logSigner?.verifier ?? (try? keyFolder.loadTrust())?.log
+    let trust = try? keyFolder.loadTrust()
+    let logVerifier = logSigner?.verifier ?? trust?.log
+    // Whoever holds the log key keeps what its reads verified between processes (a reader that
+    // cannot read the key makes the whole pass); the server's start makes the whole pass.
+    let keyHolder = logSigner ?? trust.flatMap { try? keyFolder.loadLogSigner(trust: $0) }
     return RegistryService(
       store: store, logSigner: logSigner, logVerifier: logVerifier,
-      publishedCheckpoint: keyFolder.checkpointFile)
+      publishedCheckpoint: keyFolder.checkpointFile,
+      verifiedLogFile: keyHolder.map {
+        keyFolder.verifiedLogFile(logSigner: $0, restores: !checkIntegrity)
+      })
   }
 }
 

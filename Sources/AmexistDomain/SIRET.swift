@@ -14,6 +14,12 @@ public struct SIRET: Hashable, Comparable, Sendable, CustomStringConvertible {
   ///
   /// - Throws: ``DomainError/invalidSIRET(input:problem:)`` saying what is wrong.
   public init(_ input: String) throws(DomainError) {
+    // The stored form (14 ASCII digits) is checked on its bytes, without grapheme breaking;
+    // anything else takes the path that names the problem.
+    if Self.isStoredForm(input) {
+      self.digits = input
+      return
+    }
     var digits: [UInt8] = []
     var position = 0
     for character in input {
@@ -58,6 +64,31 @@ public struct SIRET: Hashable, Comparable, Sendable, CustomStringConvertible {
   public var description: String { digits }
 
   public static func < (lhs: SIRET, rhs: SIRET) -> Bool { lhs.digits < rhs.digits }
+
+  /// Whether `input` is exactly 14 ASCII digits forming a valid SIRET, checked on its bytes.
+  static func isStoredForm(_ input: String) -> Bool {
+    let utf8 = input.utf8
+    guard utf8.count == 14 else { return false }
+    var luhn = 0
+    var plain = 0
+    var sirenIsZero = true
+    var isLaPoste = true
+    for (offset, byte) in utf8.enumerated() {
+      let digit = Int(byte &- UInt8(ascii: "0"))
+      guard digit < 10 else { return false }
+      if offset < 9 {
+        if digit != 0 { sirenIsZero = false }
+        if byte != laPosteSIRENBytes[offset] { isLaPoste = false }
+      }
+      plain += digit
+      // Every second digit from the right (offsets 12, 10, … 0 of 14) is doubled.
+      let doubled = offset % 2 == 0 ? digit * 2 : digit
+      luhn += doubled > 9 ? doubled - 9 : doubled
+    }
+    return !sirenIsZero && (isLaPoste ? plain % 5 == 0 : luhn % 10 == 0)
+  }
+
+  private static let laPosteSIRENBytes = Array(laPosteSIREN.utf8)
 
   /// Luhn over the 14 digits (doubling every second digit from the right), or La Poste's rule.
   static func checksumHolds(digits: [UInt8], isLaPoste: Bool) -> Bool {

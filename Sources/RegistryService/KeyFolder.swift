@@ -32,6 +32,14 @@ public struct KeyFolder: Sendable {
     CheckpointFile(path: (privatePath as NSString).appendingPathComponent("log-checkpoint"))
   }
 
+  /// `Keys/private/verified-log`: what the reads verified of the log, kept between processes
+  /// for the holder of the log key (see ``VerifiedLogFile``).
+  public func verifiedLogFile(logSigner: LogSigner, restores: Bool = true) -> VerifiedLogFile {
+    VerifiedLogFile(
+      path: (privatePath as NSString).appendingPathComponent("verified-log"), logSigner: logSigner,
+      restores: restores)
+  }
+
   /// Creates the log's Ed25519 key for `origin` (never overwriting one).
   public func createLogKey(origin: String) throws(RegistryError) -> LogSigner {
     let key = SigningKey(generating: .edDSA)

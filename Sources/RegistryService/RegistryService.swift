@@ -48,16 +48,18 @@ public struct RegistryService: Sendable {
   ///
   /// Before each write the store must agree with `publishedCheckpoint`: a database older than,
   /// or forked from, the newest checkpoint the log signed is refused for writing (D3).
+  /// `verifiedLogFile`, when given, keeps what the reads verified between processes.
   public init(
     store: any RegistryStore, logSigner: LogSigner? = nil, logVerifier: NoteVerifier? = nil,
-    publishedCheckpoint: CheckpointFile? = nil, clock: any RegistryClock = SystemClock()
+    publishedCheckpoint: CheckpointFile? = nil, verifiedLogFile: VerifiedLogFile? = nil,
+    clock: any RegistryClock = SystemClock()
   ) {
     self.store = store
     self.logSigner = logSigner
     self.logVerifier = logSigner?.verifier ?? logVerifier
     self.publishedCheckpoint = publishedCheckpoint
     self.clock = clock
-    self.verifiedLog = VerifiedLogCache()
+    self.verifiedLog = VerifiedLogCache(file: verifiedLogFile)
     self.witnessing = WitnessingState()
     self.currentStatus = CurrentStatus()
     self.statusBoards = StatusBoardCache()

@@ -20,8 +20,9 @@ struct VerifiedLog: Sendable {
 
   /// The tree of the entries verified so far.
   private(set) var tree = CompactRange()
-  /// The leaf hash of each verified entry, by index.
-  private(set) var leafHashes: [MerkleHash] = []
+  /// The leaf hash of each verified entry, by index, end to end (32 bytes each: one buffer
+  /// rather than an allocation per entry).
+  private(set) var leafHashBytes: [UInt8] = []
   /// The verified entries about each subject, in log order.
   private(set) var subjects: [EventSubject: [Int64]] = [:]
   /// Each registered service with the index of its registration, in log order.
@@ -41,6 +42,28 @@ struct VerifiedLog: Sendable {
 
   /// The number of verified entries.
   var size: Int64 { tree.size }
+
+  /// Nothing verified yet.
+  init() {}
+
+  /// What an earlier pass established, restored whole (see ``VerifiedLogFile``); the next read
+  /// checks the latest checkpoint against it again, as no note is restored.
+  init(
+    tree: CompactRange, leafHashBytes: [UInt8], subjects: [EventSubject: [Int64]],
+    registrations: [(siret: SIRET, index: Int64)], keyAdditions: [(kid: String, index: Int64)],
+    bodyRegistrations: [(id: String, index: Int64)], signedDecisions: [String: Int64],
+    attestations: [String: IssuedEntry], statusIndexes: Set<Int64>
+  ) {
+    self.tree = tree
+    self.leafHashBytes = leafHashBytes
+    self.subjects = subjects
+    self.registrations = registrations
+    self.keyAdditions = keyAdditions
+    self.bodyRegistrations = bodyRegistrations
+    self.signedDecisions = signedDecisions
+    self.attestations = attestations
+    self.statusIndexes = statusIndexes
+  }
 
   /// Adds the next entry after checking that its lookup columns say what its bytes say.
   ///
@@ -64,7 +87,7 @@ struct VerifiedLog: Sendable {
     }
     let leaf = Merkle.leafHash(entry.bytes)
     tree.append(leafHash: leaf)
-    leafHashes.append(leaf)
+    leafHashBytes.append(contentsOf: leaf.bytes)
     subjects[logged.event.subject, default: []].append(entry.index)
     if let signature = logged.event.signedBy {
       for key in Self.decisionKeys(ofCompactJWS: signature.token) {
@@ -104,7 +127,10 @@ struct VerifiedLog: Sendable {
 
   /// Whether the entry stored at `index` with `bytes` is the verified one.
   func holds(_ bytes: [UInt8], at index: Int64) -> Bool {
-    index >= 0 && index < size && leafHashes[Int(index)] == Merkle.leafHash(bytes)
+    guard index >= 0, index < size else { return false }
+    let start = Int(index) * MerkleHash.size
+    return leafHashBytes[start..<start + MerkleHash.size].elementsEqual(
+      Merkle.leafHash(bytes).bytes)
   }
 
   /// Checks the document kept for an attestation against its verified entry: the row must be
@@ -157,12 +183,52 @@ public final class VerifiedLogCache: Sendable {
   /// Entries already decoded, by index, with the bytes they were decoded from: an entry read
   /// again is still read and checked against its verified leaf hash, only not parsed again.
   let decoded = Mutex(DecodedEntries(capacity: 8192))
+  /// Where the verified log is kept between processes, if anywhere.
+  let file: VerifiedLogFile?
+  /// The size of the verified log last restored from or written to ``file``; nil until the
+  /// file was tried.
+  let fileSize = Mutex<Int64?>(nil)
 
-  /// An empty cache: the next read makes the whole pass.
-  public init() {}
+  /// An empty cache: the next read restores `file` when it passes its checks, and makes the
+  /// whole pass otherwise.
+  public init(file: VerifiedLogFile? = nil) {
+    self.file = file
+  }
 
   /// The number of entries verified so far.
   public var verifiedSize: Int64 { state.withLock { $0.size } }
+
+  /// The number of entries the kept file held when this process restored or last wrote it; nil
+  /// when it restored nothing and wrote nothing.
+  public var keptSize: Int64? { fileSize.withLock { $0.flatMap { $0 > 0 ? $0 : nil } } }
+
+  /// Restores `verified` from the file, once, when nothing is verified yet.
+  func restoreIfEmpty(_ verified: inout VerifiedLog) {
+    guard verified.size == 0, let file else { return }
+    fileSize.withLock { tried in
+      guard tried == nil else { return }
+      tried = 0
+      guard file.restores, let kept = file.load() else { return }
+      verified = kept
+      tried = kept.size
+    }
+  }
+
+  /// Writes the verified log to the file when it grew by the file's threshold since it was
+  /// restored or written.
+  func keepIfGrown() {
+    guard let file else { return }
+    let grown: VerifiedLog? = state.withLock { verified in
+      fileSize.withLock { kept in
+        guard verified.size > 0, verified.size - (kept ?? 0) >= file.rewriteAfter else {
+          return nil
+        }
+        kept = verified.size
+        return verified
+      }
+    }
+    if let grown { file.save(grown) }
+  }
 }
 
 /// A bounded memo of decoded log entries keyed by index; the oldest is forgotten first.
@@ -227,6 +293,7 @@ struct VerifiedSnapshot: RegistrySnapshot {
     let count = try base.count()
     let latest = try base.latestCheckpoint()
     try cache.state.withLock { verified in
+      cache.restoreIfEmpty(&verified)
       if count == verified.size, latest?.note == verified.checkpointNote, count > 0 { return }
       guard count >= verified.size else {
         throw OlderThanVerified(size: count, verified: verified.size)
@@ -259,9 +326,12 @@ struct VerifiedSnapshot: RegistrySnapshot {
         }
       } catch {
         verified = VerifiedLog()
+        // Whatever was kept may be what failed: the next full pass writes the file again.
+        cache.fileSize.withLock { if $0 != nil { $0 = 0 } }
         throw error
       }
     }
+    cache.keepIfGrown()
     return VerifiedSnapshot(base: base, cache: cache, size: count)
   }
 

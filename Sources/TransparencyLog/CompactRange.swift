@@ -13,6 +13,18 @@ public struct CompactRange: Hashable, Sendable {
   /// An empty tree.
   public init() {}
 
+  /// The tree of `size` leaves whose complete subtrees have the hashes `spine`, largest first
+  /// (as ``spine`` gives them), or nil when their number is not the one `size` makes.
+  public init?(size: Int64, spine: [MerkleHash]) {
+    guard size >= 0, spine.count == UInt64(size).nonzeroBitCount else { return nil }
+    self.spine = spine
+    self.size = size
+  }
+
+  /// The hashes of the complete subtrees covering `[0, size)`, largest (leftmost) first: with
+  /// ``size`` they are the whole state of the range (see ``init(size:spine:)``).
+  public var spineHashes: [MerkleHash] { spine }
+
   /// Appends the leaf whose hash (``Merkle/leafHash(_:)``) is `leafHash`.
   ///
   /// - Returns: the leaf hash, then the hash of each subtree this leaf completes, smallest

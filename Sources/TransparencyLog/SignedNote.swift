@@ -262,5 +262,14 @@ public struct NoteSigner: Sendable, CustomStringConvertible {
     )
   }
 
+  /// A secret only the holder of this key can compute, for `purpose` (HKDF-SHA256 of the
+  /// private key with the purpose as its info): distinct purposes give unrelated secrets, and
+  /// none of them reveals the key or can sign a note.
+  public func derivedSecret(purpose: String) -> SymmetricKey {
+    HKDF<SHA256>.deriveKey(
+      inputKeyMaterial: SymmetricKey(data: key.rawRepresentation),
+      salt: Array("amexist derived secret".utf8), info: Array(purpose.utf8), outputByteCount: 32)
+  }
+
   public var description: String { "NoteSigner(\(verifier.verifierKey))" }
 }

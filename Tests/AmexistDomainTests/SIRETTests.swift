@@ -70,6 +70,26 @@ struct SIRETTests {
     }
   }
 
+  @Test("14 digits as stored are judged as the same digits typed with spaces")
+  func storedFormMatchesTypedForm() throws {
+    var random = SystemRandomNumberGenerator()
+    var accepted = 0
+    for round in 0..<20_000 {
+      // A third start with La Poste's SIREN, some with a zero SIREN; about a tenth pass Luhn.
+      let prefix =
+        round % 3 == 0 ? SIRET.laPosteSIREN : round % 97 == 0 ? "000000000" : ""
+      let digits =
+        prefix
+        + String(
+          (prefix.count..<14).map { _ in Character(String(Int.random(in: 0...9, using: &random))) })
+      let stored = try? SIRET(digits)
+      let typed = try? SIRET(" " + digits.prefix(9) + "\u{00A0}" + digits.dropFirst(9))
+      #expect(stored == typed, "\(digits)")
+      if stored != nil { accepted += 1 }
+    }
+    #expect(accepted > 1_000)
+  }
+
   @Test("a huge input is refused without being read whole")
   func huge() {
     let text = String(repeating: "1", count: 1_000_000)
