@@ -138,6 +138,28 @@ enum Console {
     FileHandle.standardOutput.write(Data((text + "\n").utf8))
   }
 
+  /// Writes the canonical JSON array of `elements` and a line end to standard output, element
+  /// by element (the same bytes as the whole array encoded at once, without holding them all:
+  /// a list of every service is tens of megabytes).
+  static func outJSONArray<Elements: Sequence>(
+    _ elements: Elements, _ json: (Elements.Element) -> JSONValue
+  ) {
+    var pending: [UInt8] = [UInt8(ascii: "[")]
+    pending.reserveCapacity(1 << 20)
+    var first = true
+    for element in elements {
+      if !first { pending.append(UInt8(ascii: ",")) }
+      first = false
+      pending.append(contentsOf: CanonicalJSON.encode(json(element)))
+      if pending.count >= 1 << 20 {
+        FileHandle.standardOutput.write(Data(pending))
+        pending.removeAll(keepingCapacity: true)
+      }
+    }
+    pending.append(contentsOf: "]\n".utf8)
+    FileHandle.standardOutput.write(Data(pending))
+  }
+
   /// Writes `amexist: warning: ` and `text` as one line to standard error.
   static func warning(_ text: String) {
     error("warning: " + text)

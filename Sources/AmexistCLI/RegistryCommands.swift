@@ -383,7 +383,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
     let states = try await perform { () throws(RegistryError) in try await service.allServices() }
     if global.json {
-      Console.out(CanonicalJSON.string(.array(states.map(StateJSON.service))))
+      Console.outJSONArray(states, StateJSON.service)
     } else {
       Console.out(Describe.serviceTable(states))
       if let first = states.first {

@@ -125,7 +125,7 @@ struct ServiceCommand: AsyncParsableCommand {
             && (standing == nil || state.standing == standing)
         }
       if global.json {
-        Console.out(CanonicalJSON.string(.array(states.map(StateJSON.service))))
+        Console.outJSONArray(states, StateJSON.service)
       } else if states.isEmpty {
         Console.out("No service matches.")
       } else {

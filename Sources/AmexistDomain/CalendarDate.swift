@@ -125,7 +125,19 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
   }
 
   private static func format(year: Int, month: Int, day: Int) -> String {
-    "\(ASCIIDigits.padded(year, width: 4))-\(ASCIIDigits.padded(month, width: 2))-\(ASCIIDigits.padded(day, width: 2))"
+    // Every entry read is formatted again (its canonical form is checked): the usual years are
+    // written straight into the string's storage.
+    guard (0...9999).contains(year) else {
+      return
+        "\(ASCIIDigits.padded(year, width: 4))-\(ASCIIDigits.padded(month, width: 2))-\(ASCIIDigits.padded(day, width: 2))"
+    }
+    return String(unsafeUninitializedCapacity: 10) { buffer in
+      var end = ASCIIDigits.write(year, width: 4, into: buffer, at: 0)
+      buffer[end] = UInt8(ascii: "-")
+      end = ASCIIDigits.write(month, width: 2, into: buffer, at: end + 1)
+      buffer[end] = UInt8(ascii: "-")
+      return ASCIIDigits.write(day, width: 2, into: buffer, at: end + 1)
+    }
   }
 
   private static func reason(of error: DomainError) -> String {
@@ -161,6 +173,19 @@ enum ASCIIDigits {
       value = value * 10 + Int(byte - UInt8(ascii: "0"))
     }
     return value
+  }
+
+  /// Writes `value` (from 0 to 10^`width` - 1) as exactly `width` decimal digits into `buffer`
+  /// from `start`, and returns where they end.
+  static func write(
+    _ value: Int, width: Int, into buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int
+  ) -> Int {
+    var rest = value
+    for position in stride(from: start + width - 1, through: start, by: -1) {
+      buffer[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+      rest /= 10
+    }
+    return start + width
   }
 
   /// `value` in decimal, left-padded with zeros to `width`.

@@ -68,7 +68,8 @@ public enum TextRules {
       ? text
       : text.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCanonicalMapping
     guard !normalised.isEmpty else { throw .invalidText(field: field, reason: "it is empty") }
-    guard normalised.count <= maximumLength else {
+    // No more bytes than the limit is no more characters (counting characters is slower).
+    guard normalised.utf8.count <= maximumLength || normalised.count <= maximumLength else {
       throw .invalidText(field: field, reason: "longer than \(maximumLength) characters")
     }
     if let bad = normalised.unicodeScalars.first(where: isForbidden) {
@@ -97,7 +98,10 @@ public enum TextRules {
   public static func optional(_ text: String?, field: String, maximumLength: Int)
     throws(DomainError) -> String?
   {
-    guard let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+    // Blank is all white space (what trimming would leave empty), checked without a copy.
+    guard let text,
+      !text.unicodeScalars.allSatisfy({ CharacterSet.whitespacesAndNewlines.contains($0) })
+    else {
       return nil
     }
     return try required(text, field: field, maximumLength: maximumLength)

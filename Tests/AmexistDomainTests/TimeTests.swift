@@ -24,6 +24,32 @@ struct CalendarDateTests {
     #expect(throws: DomainError.self) { try CalendarDate(parsing: text) }
   }
 
+  @Test("dates and instants print as Foundation's UTC calendar reads them, and parse back")
+  func printedForms() throws {
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = TimeZone(identifier: "UTC")!
+    var random = SystemRandomNumberGenerator()
+    // From 1583 (Foundation's calendar is Julian before) to 9999, and the whole seconds too.
+    for round in 0..<5_000 {
+      var milliseconds = Int64.random(
+        in: -12_200_000_000_000...253_402_300_799_999, using: &random)
+      if round % 4 == 0 { milliseconds -= milliseconds % 1000 }
+      let instant = Instant(millisecondsSinceEpoch: milliseconds)
+      let fraction = Int(((milliseconds % 1000) + 1000) % 1000)
+      let parts = calendar.dateComponents(
+        [.year, .month, .day, .hour, .minute, .second],
+        from: Date(timeIntervalSince1970: Double((milliseconds - Int64(fraction)) / 1000)))
+      let expected =
+        String(
+          format: "%04d-%02d-%02dT%02d:%02d:%02d", parts.year!, parts.month!, parts.day!,
+          parts.hour!, parts.minute!, parts.second!)
+        + (fraction == 0 ? "" : String(format: ".%03d", fraction)) + "Z"
+      #expect(instant.description == expected)
+      #expect(try Instant(parsing: instant.description) == instant)
+      #expect(CalendarDate(parisDayOf: instant).description.utf8.count == 10)
+    }
+  }
+
   @Test("day counts match Foundation's Gregorian calendar over centuries")
   func dayCounts() throws {
     // From 1583 on: Foundation's Gregorian calendar is Julian before October 1582.
