@@ -11,11 +11,14 @@ import Testing
 struct BrowserTests {
   /// The text headless Chromium renders for `url` (its DOM after loading, tags removed).
   static func renderedText(_ url: String, language: String) async throws -> String {
+    // Chromium's profile is thrown away with the rendering.
+    let profile = "\(NSTemporaryDirectory())/amexist-chromium-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: profile) }
     let output = try await ExternalTool.run(
       "chromium",
       [
         "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--user-data-dir=\(NSTemporaryDirectory())/amexist-chromium-\(UUID().uuidString)",
+        "--user-data-dir=\(profile)",
         "--accept-lang=\(language)", "--virtual-time-budget=3000", "--dump-dom", url,
       ])
     let html = output.text
