@@ -151,7 +151,7 @@ struct GlobalOptions: ParsableArguments {
     let store = try await databaseLocation().open(
       create: create, checkIntegrity: checkIntegrity || create || logSigner != nil)
     // Readers verify checkpoints with the trust file's log key when they cannot sign.
-    let trust = try? keyFolder.loadTrust()
+    let trust = logSigner == nil ? try? keyFolder.loadTrust() : nil
     let logVerifier = logSigner?.verifier ?? trust?.log
     // Whoever holds the log key keeps what its reads verified between processes (a reader that
     // cannot read the key makes the whole pass); the server's start makes the whole pass.

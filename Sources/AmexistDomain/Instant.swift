@@ -93,35 +93,28 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
     let date = CalendarDate(daysSinceEpoch: days)
     let seconds = withinDay / 1000
     let milliseconds = withinDay % 1000
-    // Every entry read is formatted again (its canonical form is checked): the usual dates are
-    // written straight into the string's storage.
+    // Every entry read is formatted again (its canonical form is checked): written straight
+    // into the string's storage.
     let day = date.description
-    if day.utf8.count == 10 {
-      return String(unsafeUninitializedCapacity: 24) { buffer in
-        var end = 0
-        for byte in day.utf8 {
-          buffer[end] = byte
-          end += 1
-        }
-        buffer[end] = UInt8(ascii: "T")
-        end = ASCIIDigits.write(seconds / 3600, width: 2, into: buffer, at: end + 1)
-        buffer[end] = UInt8(ascii: ":")
-        end = ASCIIDigits.write(seconds / 60 % 60, width: 2, into: buffer, at: end + 1)
-        buffer[end] = UInt8(ascii: ":")
-        end = ASCIIDigits.write(seconds % 60, width: 2, into: buffer, at: end + 1)
-        if milliseconds != 0 {
-          buffer[end] = UInt8(ascii: ".")
-          end = ASCIIDigits.write(milliseconds, width: 3, into: buffer, at: end + 1)
-        }
-        buffer[end] = UInt8(ascii: "Z")
-        return end + 1
+    return String(unsafeUninitializedCapacity: day.utf8.count + 14) { buffer in
+      var end = 0
+      for byte in day.utf8 {
+        buffer[end] = byte
+        end += 1
       }
+      buffer[end] = UInt8(ascii: "T")
+      end = ASCIIDigits.write(seconds / 3600, width: 2, into: buffer, at: end + 1)
+      buffer[end] = UInt8(ascii: ":")
+      end = ASCIIDigits.write(seconds / 60 % 60, width: 2, into: buffer, at: end + 1)
+      buffer[end] = UInt8(ascii: ":")
+      end = ASCIIDigits.write(seconds % 60, width: 2, into: buffer, at: end + 1)
+      if milliseconds != 0 {
+        buffer[end] = UInt8(ascii: ".")
+        end = ASCIIDigits.write(milliseconds, width: 3, into: buffer, at: end + 1)
+      }
+      buffer[end] = UInt8(ascii: "Z")
+      return end + 1
     }
-    var text = "\(date)T\(ASCIIDigits.padded(seconds / 3600, width: 2)):"
-    text +=
-      "\(ASCIIDigits.padded(seconds / 60 % 60, width: 2)):\(ASCIIDigits.padded(seconds % 60, width: 2))"
-    if milliseconds != 0 { text += ".\(ASCIIDigits.padded(milliseconds, width: 3))" }
-    return text + "Z"
   }
 
   public static func < (lhs: Instant, rhs: Instant) -> Bool {

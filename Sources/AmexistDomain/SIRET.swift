@@ -68,30 +68,14 @@ public struct SIRET: Hashable, Comparable, Sendable, CustomStringConvertible {
   /// Whether `input` is exactly 14 ASCII digits forming a valid SIRET, checked on its bytes.
   static func isStoredForm(_ input: String) -> Bool {
     let utf8 = input.utf8
-    guard utf8.count == 14 else { return false }
-    var luhn = 0
-    var plain = 0
-    var sirenIsZero = true
-    var isLaPoste = true
-    for (offset, byte) in utf8.enumerated() {
-      let digit = Int(byte &- UInt8(ascii: "0"))
-      guard digit < 10 else { return false }
-      if offset < 9 {
-        if digit != 0 { sirenIsZero = false }
-        if byte != laPosteSIRENBytes[offset] { isLaPoste = false }
-      }
-      plain += digit
-      // Every second digit from the right (offsets 12, 10, … 0 of 14) is doubled.
-      let doubled = offset % 2 == 0 ? digit * 2 : digit
-      luhn += doubled > 9 ? doubled - 9 : doubled
-    }
-    return !sirenIsZero && (isLaPoste ? plain % 5 == 0 : luhn % 10 == 0)
+    guard utf8.count == 14, utf8.allSatisfy({ $0 &- UInt8(ascii: "0") < 10 }) else { return false }
+    let digits = utf8.lazy.map { $0 - UInt8(ascii: "0") }
+    return digits.prefix(9).contains(where: { $0 != 0 })
+      && checksumHolds(digits: digits, isLaPoste: input.hasPrefix(laPosteSIREN))
   }
 
-  private static let laPosteSIRENBytes = Array(laPosteSIREN.utf8)
-
   /// Luhn over the 14 digits (doubling every second digit from the right), or La Poste's rule.
-  static func checksumHolds(digits: [UInt8], isLaPoste: Bool) -> Bool {
+  static func checksumHolds(digits: some BidirectionalCollection<UInt8>, isLaPoste: Bool) -> Bool {
     if isLaPoste {
       return digits.reduce(0) { $0 + Int($1) } % 5 == 0
     }

@@ -129,6 +129,13 @@ func sqlite3(_ arguments: [String]) async throws -> String {
   return output.text.trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
+/// Runs `sql` on the SQLite file at `path` with its triggers dropped, as whoever holds the file.
+func sqlite3Tampering(_ path: String, _ sql: String) async throws {
+  let triggers = try await sqlite3([path, "SELECT name FROM sqlite_master WHERE type = 'trigger'"])
+    .split(separator: "\n")
+  _ = try await sqlite3(["-bail", path, triggers.map { "DROP TRIGGER \($0);" }.joined() + sql])
+}
+
 /// One admin write a client sends, named by its idempotency key.
 struct KeyedWrite: Sendable {
   let key: String

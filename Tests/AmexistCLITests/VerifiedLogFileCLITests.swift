@@ -58,10 +58,3 @@ struct VerifiedLogFileCLITests {
     #expect(edited.stderr.contains("entry \(registration) was changed in the registry database"))
   }
 }
-
-/// Runs `sql` on the SQLite file at `path` with its triggers dropped, as whoever holds the file.
-private func sqlite3Tampering(_ path: String, _ sql: String) async throws {
-  let triggers = try await sqlite3([path, "SELECT name FROM sqlite_master WHERE type = 'trigger'"])
-    .split(separator: "\n")
-  _ = try await sqlite3(["-bail", path, triggers.map { "DROP TRIGGER \($0);" }.joined() + sql])
-}

@@ -174,13 +174,7 @@ struct VerifiedReadTests {
   {
     switch engine {
     case .sqlite:
-      let path = cli.path("Registry/registry.sqlite")
-      let triggers = try await sqlite3([
-        path, "SELECT name FROM sqlite_master WHERE type = 'trigger'",
-      ])
-      .split(separator: "\n")
-      let drops = triggers.map { "DROP TRIGGER \($0);" }.joined()
-      _ = try await sqlite3(["-bail", path, drops + sql])
+      try await sqlite3Tampering(cli.path("Registry/registry.sqlite"), sql)
     case .postgres:
       let server = try await PostgresTestServer.shared()
       let name = PostgresTestServer.databaseName(of: environment["AMEXIST_DATABASE_URL"]!)
