@@ -401,21 +401,35 @@ struct VerifiedSnapshot: RegistrySnapshot {
 
   /// The verified entry at `index`, read and checked against its verified leaf hash.
   private func verifiedEvent(at index: Int64) throws -> LoggedEvent {
-    var found: LoggedEvent?
-    try base.forEachEntry(from: index, below: index + 1) { stored, bytes in
-      guard stored == index, cache.state.withLock({ $0.holds(bytes, at: index) }) else {
+    try verifiedEvents(at: [index])[0]
+  }
+
+  /// The verified entries at `indexes` (ascending), read together and each checked against its
+  /// verified leaf hash.
+  private func verifiedEvents(at indexes: [Int64]) throws -> [LoggedEvent] {
+    var found: [LoggedEvent] = []
+    found.reserveCapacity(indexes.count)
+    try base.forEachEntry(at: indexes) { stored, bytes in
+      guard found.count < indexes.count, stored == indexes[found.count] else {
+        throw RegistryError.integrity(
+          "entry \(found.count < indexes.count ? indexes[found.count] : stored) is missing from the registry database"
+        )
+      }
+      let index = stored
+      guard cache.state.withLock({ $0.holds(bytes, at: index) }) else {
         throw RegistryError.integrity("entry \(index) was changed in the registry database")
       }
       if let known = cache.decoded.withLock({ $0.event(at: index, bytes: bytes) }) {
-        found = known
+        found.append(known)
         return
       }
       let event = try LoggedEvent(index: index, canonicalBytes: bytes)
       cache.decoded.withLock { $0.keep(event, bytes: bytes) }
-      found = event
+      found.append(event)
     }
-    guard let found else {
-      throw RegistryError.integrity("entry \(index) is missing from the registry database")
+    guard found.count == indexes.count else {
+      throw RegistryError.integrity(
+        "entry \(indexes[found.count]) is missing from the registry database")
     }
     return found
   }
@@ -433,7 +447,7 @@ struct VerifiedSnapshot: RegistrySnapshot {
 
   func events(about subject: EventSubject) throws -> [LoggedEvent] {
     let indexes = cache.state.withLock { $0.subjects[subject] ?? [] }
-    return try indexes.lazy.filter { $0 < size }.map(verifiedEvent(at:))
+    return try verifiedEvents(at: indexes.filter { $0 < size }.sorted())
   }
 
   func event(at index: Int64) throws -> LoggedEvent? {

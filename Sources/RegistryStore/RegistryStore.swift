@@ -162,6 +162,11 @@ public protocol RegistrySnapshot: StoredHashReader {
   func forEachEntry(from start: Int64, below end: Int64, _ body: (Int64, [UInt8]) throws -> Void)
     throws
 
+  /// Calls `body` with the index and stored bytes of each entry at `indexes` (ascending) that
+  /// the store holds, in that order, without decoding them (what a verified read checks). An
+  /// engine whose reads are round trips answers in few; the default reads them one by one.
+  func forEachEntry(at indexes: [Int64], _ body: (Int64, [UInt8]) throws -> Void) throws
+
   /// Calls `body` with each entry from `start` up to (not including) `end` as stored: its bytes
   /// and the columns kept beside them for lookups, none of them checked (what a verified pass
   /// and an audit compare).
@@ -243,6 +248,11 @@ public struct StoredAttestation: Hashable, Sendable {
 }
 
 extension RegistrySnapshot {
+  /// Reads the entries at `indexes` one by one (see the requirement).
+  public func forEachEntry(at indexes: [Int64], _ body: (Int64, [UInt8]) throws -> Void) throws {
+    for index in indexes { try forEachEntry(from: index, below: index + 1, body) }
+  }
+
   /// Calls `body` with each entry from `start` to the end of the log.
   public func forEachEntry(from start: Int64, _ body: (Int64, [UInt8]) throws -> Void) throws {
     try forEachEntry(from: start, below: .max, body)

@@ -291,18 +291,26 @@ public final class PostgresRegistryStore: RestorableStore {
       let receipt: AppendReceipt
       do {
         try session.send("BEGIN ISOLATION LEVEL READ COMMITTED")
-        // The time limit set first, in the same statement (OFFSET 0 keeps the subquery from
-        // being merged into the outer one, so it is evaluated before the lock is asked for).
-        try session.send(
+        let locked = try session.rows(
           """
-          SELECT pg_advisory_xact_lock(\(Self.sequencerLock)) FROM \
-          (SELECT set_config('lock_timeout', \("\(lockTimeout)"), true) OFFSET 0) AS time_limit
+          SELECT entry_count, hash_count, checkpoint_size, checkpoint_note \
+          FROM amexist_lock_log(\(Int32(clamping: lockTimeout)), \(Self.sequencerLock))
           """)
-        let snapshot = Snapshot(session: session, path: path)
+        guard let row = locked.first else {
+          throw StoreError.corrupt("the registry database \(path) did not report its log's tail")
+        }
+        let (count, hashCount, size, note) = try row.decode((Int64, Int64, Int64?, String?).self)
+        let snapshot = Snapshot(
+          session: session, path: path,
+          lockedTail: LogTail(
+            count: count, storedHashCount: hashCount,
+            latestCheckpoint: size.flatMap { size in
+              note.map { StoredCheckpoint(size: size, note: $0) }
+            }))
         receipt = try LogSequencer.append(
           { try body(snapshot) }, to: snapshot, signer: signer, request: request, path: path)
       } catch {
-        try? session.execute("ROLLBACK")
+        session.rollBack()
         if Self.isConnectionLoss(error) {
           throw InterruptedAppend(reason: "\(Self.storeError(error, location: path))")
         }
@@ -336,7 +344,7 @@ public final class PostgresRegistryStore: RestorableStore {
     logger.warning("COMMIT unanswered (\(reason)); looking for checkpoint \(size)")
     let stored: String? = try await withSession(retrying: true) { session in
       try session.execute("BEGIN")
-      defer { try? session.execute("ROLLBACK") }
+      defer { session.rollBack() }
       try session.execute("SELECT pg_advisory_xact_lock(\(Self.sequencerLock))")
       return try Snapshot(session: session, path: path).checkpoint(size: size)?.note
     }
@@ -511,6 +519,9 @@ struct Session: Sendable {
   let connection: PostgresConnection
   let logger: Logger
   private let sent = SentQueries()
+  /// Rows an append inserts, held back to travel inside the statement that reads them back (see
+  /// ``Snapshot``); any other statement sends them first, in the order they were inserted.
+  let held = HeldInserts()
 
   /// A session over `connection`.
   init(connection: PostgresConnection, logger: Logger) {
@@ -526,6 +537,7 @@ struct Session: Sendable {
   /// ``settle()`` throws its failure, if any (this one, when it must first wait for earlier
   /// statements to be answered).
   func send(_ query: PostgresQuery) throws {
+    try releaseHeld()
     if sent.count >= Self.unansweredLimit { try settle() }
     guard !connection.isClosed else {
       sent.failed(ConnectionLost())
@@ -540,6 +552,7 @@ struct Session: Sendable {
   /// Waits for the answers of every statement sent and not yet waited for; throws the first
   /// failure among them.
   func settle() throws {
+    try releaseHeld()
     var lost: (any Error)?
     if let last = sent.latest {
       do { _ = try answer(of: last) } catch { lost = error }
@@ -554,6 +567,7 @@ struct Session: Sendable {
 
   /// The rows of `query`.
   func rows(_ query: PostgresQuery) throws -> [PostgresRow] {
+    try releaseHeld()
     let result: Result<PostgresQueryResult, any Error>
     if connection.isClosed {
       result = .failure(ConnectionLost())
@@ -607,9 +621,16 @@ struct Session: Sendable {
       try execute("COMMIT")
       return result
     } catch {
-      try? execute("ROLLBACK")
+      rollBack()
       throw error
     }
+  }
+
+  /// Ends the transaction without storing anything, held rows included; a failure is ignored
+  /// (the transaction then ended with the connection).
+  func rollBack() {
+    _ = held.take()
+    try? execute("ROLLBACK")
   }
 }
 

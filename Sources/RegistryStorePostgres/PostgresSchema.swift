@@ -4,8 +4,9 @@ import Foundation
 ///
 /// Migrations are frozen once released: a change is a new migration, never an edit. Each is a
 /// list of plain SQL statements (the extended protocol runs one statement per query) applied in
-/// one transaction, so an interrupted migration leaves nothing behind (F11). The identifiers match
-/// the SQLite engine's, so both engines describe the same schema version the same way.
+/// one transaction, so an interrupted migration leaves nothing behind (F11). The identifiers of
+/// the tables' migrations (v1 to v5) match the SQLite engine's, so both engines describe the same
+/// tables the same way; v6 exists on PostgreSQL alone (a function SQLite has no use for).
 ///
 /// Append-only is enforced by the database in two layers: triggers refuse UPDATE, DELETE and
 /// TRUNCATE of every table and any insert that is not the next index or a larger checkpoint,
@@ -128,6 +129,34 @@ enum PostgresSchema {
         )
         """
       ] + appendOnly("cosignatures", gapless: false)
+    ),
+    (
+      // An append's first statement: the lock's time limit, the sequencer lock, then the log's
+      // tail read once the lock is held (each statement of a function takes its own snapshot
+      // under READ COMMITTED, whereas one plain statement would read the tail as it was before
+      // waiting for the lock). One round trip instead of two, and a plan the session keeps. Every
+      // role may run it (the default): it runs with the caller's rights, so a writer role
+      // migrated by an earlier version appends after a plain `amexist migrate`.
+      "v6-append-lock",
+      [
+        """
+        CREATE FUNCTION amexist_lock_log(time_limit_ms integer, lock_key bigint)
+        RETURNS TABLE (entry_count bigint, hash_count bigint, checkpoint_size bigint,
+                       checkpoint_note text)
+        LANGUAGE plpgsql VOLATILE AS $$
+        BEGIN
+          PERFORM set_config('lock_timeout', time_limit_ms::text, true);
+          PERFORM pg_advisory_xact_lock(lock_key);
+          RETURN QUERY
+            SELECT (SELECT COALESCE(MAX(e.idx) + 1, 0)::bigint FROM events AS e),
+                   (SELECT COALESCE(MAX(t.idx) + 1, 0)::bigint FROM tree_hashes AS t),
+                   latest.size, latest.note
+            FROM (SELECT 1) AS one LEFT JOIN LATERAL
+              (SELECT c.size, c.note FROM checkpoints AS c ORDER BY c.size DESC LIMIT 1) AS latest
+            ON true;
+        END $$
+        """
+      ]
     ),
   ]
 

@@ -49,8 +49,14 @@ public enum StoreConformance {
     let stored = try await store.read { snapshot in
       var all: [LoggedEvent] = []
       try snapshot.forEachEvent(from: 0) { all.append($0) }
-      return (all, try snapshot.count(), try snapshot.event(at: 4), try snapshot.event(at: 5))
+      var picked: [(Int64, [UInt8])] = []
+      try snapshot.forEachEntry(at: [0, 2, 4, 7]) { picked.append(($0, $1)) }
+      return (
+        all, try snapshot.count(), try snapshot.event(at: 4), try snapshot.event(at: 5), picked
+      )
     }
+    #expect(stored.4.map(\.0) == [0, 2, 4], "entries at given indexes: those held, in order")
+    #expect(stored.4.map(\.1) == [0, 2, 4].map { (first + second)[$0].canonicalBytes })
     #expect(stored.0 == first + second)
     #expect(
       stored.0.map(\.canonicalBytes) == (first + second).map { EventCoding.encode($0.recorded) })

@@ -153,7 +153,8 @@ struct PostgresCLITests {
     #expect(migrated.status == 0, "\(migrated.stderr)")
     #expect(
       migrated.stdout.contains(
-        "Applied v1-events, v2-log, v3-attestations, v4-applied-requests, v5-cosignatures"))
+        "Applied v1-events, v2-log, v3-attestations, v4-applied-requests, v5-cosignatures, v6-append-lock"
+      ))
     #expect(try await cli.run(["migrate", "--database", url]).stdout.contains("up to date"))
     let copied = try await cli.run([
       "copy", "--from", cli.folder.file("Registry/registry.sqlite"), "--to", url, "--json",

@@ -103,12 +103,13 @@ struct PostgresStoreTests {
       }
       try await group.waitForAll()
     }
-    #expect(try await server.sql("SELECT count(*) FROM amexist_migrations", database: name) == "5")
+    #expect(try await server.sql("SELECT count(*) FROM amexist_migrations", database: name) == "6")
     let store = try await PostgresRegistryStore.open(
       location, options: .underTest, schema: .requireCurrent)
     #expect(
       try await store.appliedMigrations() == [
         "v1-events", "v2-log", "v3-attestations", "v4-applied-requests", "v5-cosignatures",
+        "v6-append-lock",
       ])
     #expect(try await store.migrate() == [])
     await store.close()
@@ -149,16 +150,25 @@ struct PostgresStoreTests {
     }
   }
 
-  @Test("D13: UPDATE, DELETE and TRUNCATE fail in the database, for the owner and the writer role")
-  func appendOnlyInDatabase() async throws {
-    let server = try await PostgresTestServer.shared()
+  /// A fresh database migrated by its owner, who granted a new login role the servers' rights:
+  /// the owner's store (open), the database's name and the role.
+  static func ownerAndWriterRole(_ server: PostgresTestServer, prefix: String) async throws
+    -> (owner: PostgresRegistryStore, database: String, role: String)
+  {
     let url = try await server.makeDatabase()
     let name = PostgresTestServer.databaseName(of: url)
-    let role = "writer_\(getpid())_\(name.hashValue & 0xffff)"
+    let role = "\(prefix)_\(getpid())_\(name.hashValue & 0xffff)"
     _ = try await server.sql("CREATE ROLE \(role) LOGIN", database: name)
     let owner = try await PostgresRegistryStore.open(
       try PostgresLocation(url: url), options: .underTest, schema: .migrate)
     try await owner.migrate(writer: role)
+    return (owner, name, role)
+  }
+
+  @Test("D13: UPDATE, DELETE and TRUNCATE fail in the database, for the owner and the writer role")
+  func appendOnlyInDatabase() async throws {
+    let server = try await PostgresTestServer.shared()
+    let (owner, name, role) = try await Self.ownerAndWriterRole(server, prefix: "writer")
     await owner.close()
     // The servers' role appends through the store like the owner.
     let writer = try await PostgresRegistryStore.open(
@@ -185,12 +195,42 @@ struct PostgresStoreTests {
       "ALTER TABLE events DISABLE TRIGGER ALL",
       "INSERT INTO events (idx, subject, kind, recorded_at, body) VALUES (7, 's', 'k', 'r', '\\\\x00')",
       "INSERT INTO checkpoints (size, note) VALUES (1, 'x')",
+      "DROP FUNCTION amexist_lock_log(integer, bigint)",
+      """
+      CREATE OR REPLACE FUNCTION amexist_lock_log(time_limit_ms integer, lock_key bigint)
+      RETURNS TABLE (entry_count bigint, hash_count bigint, checkpoint_size bigint,
+      checkpoint_note text) LANGUAGE sql AS $$ SELECT 0::bigint, 0::bigint, NULL::bigint, NULL $$
+      """,
     ] {
       await #expect(throws: (any Error).self, "\(statement)") {
         try await server.sql(statement, database: name, user: role)
       }
     }
     #expect(try await server.sql("SELECT count(*) FROM events", database: name) == "2")
+  }
+
+  @Test("a writer role granted by an earlier version appends once a plain migrate adds v6")
+  func writerAfterUpgrade() async throws {
+    let server = try await PostgresTestServer.shared()
+    let (owner, name, role) = try await Self.ownerAndWriterRole(server, prefix: "upgraded")
+    // The database as the previous version left it: v5, the writer's grants given then.
+    _ = try await server.sql(
+      """
+      DROP FUNCTION amexist_lock_log(integer, bigint); \
+      DELETE FROM amexist_migrations WHERE id = 'v6-append-lock'
+      """, database: name)
+    let appURL = try PostgresLocation(url: server.url(database: name, user: role))
+    await #expect(throws: StoreError.self) {
+      _ = try await PostgresRegistryStore.open(
+        appURL, options: .underTest, schema: .requireCurrent)
+    }
+    #expect(try await owner.migrate() == ["v6-append-lock"])
+    await owner.close()
+    let writer = try await PostgresRegistryStore.open(
+      appURL, options: .underTest, schema: .requireCurrent)
+    _ = try await writer.append(signer: TestValues.logSigner) { _ in [try Self.event(1)] }
+    #expect(try await writer.read { try $0.count() } == 1)
+    await writer.close()
   }
 
   @Test("F10: with every connection in use and the queue full, a caller is refused at once")
@@ -455,16 +495,18 @@ extension PostgresStoreTests {
     await store.close()
   }
 
-  @Test("a batch whose tree hashes fill several insert statements is sealed and verifies")
+  @Test(
+    "a batch whose events and tree hashes fill several insert statements is sealed and verifies")
   func largeBatch() async throws {
     let server = try await PostgresTestServer.shared()
     let (store, _) = try await freshStore(server)
     _ = try await store.append(signer: TestValues.logSigner) { _ in
       try (0..<3).map { try Self.event($0) }
     }
-    // 700 leaves after 3 store about 1,400 hashes: two statements of at most 1,000 rows.
+    // 1,200 events after 3: a statement of 1,000 events, then 200 inserted by the seal's read;
+    // about 2,400 hashes: three statements of at most 1,000 rows.
     let receipt = try await store.append(signer: TestValues.logSigner) { _ in
-      try (3..<703).map { try Self.event($0) }
+      try (3..<1203).map { try Self.event($0) }
     }
     let stored = try await store.read { snapshot in
       var leaves: [[UInt8]] = []
@@ -475,8 +517,9 @@ extension PostgresStoreTests {
           snapshot, log: TestValues.logSigner.verifier, path: "test")
       )
     }
-    #expect(stored.1 == StoredTree.hashCount(leaves: 703))
-    #expect(stored.2 == 703)
+    #expect(stored.0.count == 1203)
+    #expect(stored.1 == StoredTree.hashCount(leaves: 1203))
+    #expect(stored.2 == 1203)
     #expect(receipt.checkpoint?.checkpoint.root == Self.treeHash(stored.0[...]))
     await store.close()
   }
