@@ -496,6 +496,35 @@ extension PostgresStoreTests {
   }
 
   @Test(
+    "D8: an entry the database stores otherwise than sent is read back as stored: nothing signed")
+  func alteredOnInsert() async throws {
+    let server = try await PostgresTestServer.shared()
+    let (store, url) = try await freshStore(server)
+    let name = PostgresTestServer.databaseName(of: url)
+    _ = try await store.append(signer: TestValues.logSigner) { _ in [try Self.event(1)] }
+    // A database that stores another entry than the one sent (a trigger planted by whoever
+    // controls it): the seal hashes what the insert stored, and refuses to sign it.
+    _ = try await server.sql(
+      """
+      CREATE FUNCTION alter_entry() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN NEW.body := NEW.body || '\\x20'::bytea; RETURN NEW; END $$;
+      CREATE TRIGGER alter_entry BEFORE INSERT ON events
+      FOR EACH ROW EXECUTE FUNCTION alter_entry();
+      """, database: name)
+    let altered = await outcome {
+      try await store.append(signer: TestValues.logSigner) { _ in [try Self.event(2)] }
+    }
+    guard case .failure(let error) = altered, case StoreError.corrupt(let message) = error else {
+      Issue.record("expected the altered entry to be refused, got \(altered)")
+      return
+    }
+    #expect(message.contains("is not the one written; nothing was signed"), "\(message)")
+    #expect(try await store.read { try $0.count() } == 1)
+    #expect(try await store.read { try $0.latestCheckpoint()?.size } == 1)
+    await store.close()
+  }
+
+  @Test(
     "a batch whose events and tree hashes fill several insert statements is sealed and verifies")
   func largeBatch() async throws {
     let server = try await PostgresTestServer.shared()
