@@ -160,7 +160,9 @@ struct GlobalOptions: ParsableArguments {
       store: store, logSigner: logSigner, logVerifier: logVerifier,
       publishedCheckpoint: keyFolder.checkpointFile,
       verifiedLogFile: keyHolder.map {
-        keyFolder.verifiedLogFile(logSigner: $0, restores: !checkIntegrity)
+        keyFolder.verifiedLogFile(logSigner: $0, restores: !checkIntegrity) { reason in
+          Console.warning("\(reason); this command verifies the whole log instead")
+        }
       })
   }
 }

@@ -33,11 +33,15 @@ public struct KeyFolder: Sendable {
   }
 
   /// `Keys/private/verified-log`: what the reads verified of the log, kept between processes
-  /// for the holder of the log key (see ``VerifiedLogFile``).
-  public func verifiedLogFile(logSigner: LogSigner, restores: Bool = true) -> VerifiedLogFile {
+  /// for the holder of the log key (see ``VerifiedLogFile``); `whenIgnored` is told why a file
+  /// that is there is not used.
+  public func verifiedLogFile(
+    logSigner: LogSigner, restores: Bool = true,
+    whenIgnored: (@Sendable (String) -> Void)? = nil
+  ) -> VerifiedLogFile {
     VerifiedLogFile(
       path: (privatePath as NSString).appendingPathComponent("verified-log"), logSigner: logSigner,
-      restores: restores)
+      restores: restores, whenIgnored: whenIgnored)
   }
 
   /// Creates the log's Ed25519 key for `origin` (never overwriting one).

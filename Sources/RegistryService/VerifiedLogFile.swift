@@ -28,6 +28,9 @@ public struct VerifiedLogFile: Sendable {
   public let restores: Bool
   /// How many entries a process verifies beyond the file's before writing it again.
   public let rewriteAfter: Int64
+  /// Told, once, why a file that is there was not restored (the command then makes the whole
+  /// pass): an operator learns why it got slow.
+  let whenIgnored: (@Sendable (String) -> Void)?
   let origin: String
   let secret: SymmetricKey
 
@@ -40,19 +43,39 @@ public struct VerifiedLogFile: Sendable {
   ///   - restores: false for a process that makes the whole pass whatever the file holds.
   ///   - rewriteAfter: entries verified beyond the file's before it is written again (at
   ///     least 1).
-  public init(path: String, logSigner: LogSigner, restores: Bool = true, rewriteAfter: Int64 = 4096)
-  {
+  ///   - whenIgnored: told why, when a file is there but fails a check and is not restored.
+  public init(
+    path: String, logSigner: LogSigner, restores: Bool = true, rewriteAfter: Int64 = 4096,
+    whenIgnored: (@Sendable (String) -> Void)? = nil
+  ) {
     self.path = path
     self.restores = restores
     self.rewriteAfter = max(1, rewriteAfter)
+    self.whenIgnored = whenIgnored
     self.origin = logSigner.origin
     self.secret = logSigner.noteSigner.derivedSecret(purpose: "amexist verified log file v1")
   }
 
-  /// The verified log the file holds, or nil when there is none or it fails any check.
+  /// The verified log the file holds, or nil when there is none or it fails any check (told to
+  /// `whenIgnored`, unless there is no file).
   func load() -> VerifiedLog? {
     let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { return nil }
+    guard descriptor >= 0 else {
+      if errno != ENOENT {
+        whenIgnored?("cannot read \(path) (\(String(cString: strerror(errno))))")
+      }
+      return nil
+    }
+    guard let verified = load(descriptor) else {
+      whenIgnored?(
+        "\(path) is damaged, or was kept for another log or by another log key: it is not used")
+      return nil
+    }
+    return verified
+  }
+
+  /// The verified log in the open file `descriptor`, or nil.
+  private func load(_ descriptor: Int32) -> VerifiedLog? {
     defer { close(descriptor) }
     var status = stat()
     guard fstat(descriptor, &status) == 0, let header = Self.read(descriptor, Self.headerSize),

@@ -25,6 +25,17 @@ struct VerifiedLogFileCLITests {
     let attributes = try FileManager.default.attributesOfItem(atPath: kept)
     #expect((attributes[.posixPermissions] as? Int) == 0o600)
 
+    // A damaged kept file is not used, and the command says so on its way.
+    let keptBytes = try Data(contentsOf: URL(fileURLWithPath: kept))
+    try Data(keptBytes.dropLast()).write(to: URL(fileURLWithPath: kept))
+    let damaged = try await cli.run(["service", "show", sirets[11]])
+    #expect(damaged.status == 0, "\(damaged.stderr)")
+    #expect(
+      damaged.stderr.contains("verified-log is damaged")
+        && damaged.stderr.contains("this command verifies the whole log instead"),
+      "\(damaged.stderr)")
+    try keptBytes.write(to: URL(fileURLWithPath: kept))
+
     // The registration's subject column moved to another SIRET: a command that restores the
     // kept pass takes membership from it, and shows the service as its entries say.
     let database = cli.path("Registry/registry.sqlite")
@@ -36,6 +47,7 @@ struct VerifiedLogFileCLITests {
     let restored = try await cli.run(["service", "show", sirets[10]])
     #expect(restored.status == 0, "\(restored.stderr)")
     #expect(restored.stdout == shown.stdout)
+    #expect(restored.stderr.isEmpty, "\(restored.stderr)")
 
     // Without the kept file, the whole pass names the edited column (D20).
     try FileManager.default.removeItem(atPath: kept)

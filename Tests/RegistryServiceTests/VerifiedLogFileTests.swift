@@ -5,6 +5,7 @@ import GRDB
 import RegistryStore
 import RegistryStoreSQLite
 import RegistryTesting
+import Synchronization
 import Testing
 import TransparencyLog
 
@@ -18,23 +19,25 @@ struct VerifiedLogFileTests {
   /// The kept file beside the sample registry, for the log `signer`.
   static func file(
     _ registry: TamperHarness, signer: LogSigner = TestValues.logSigner,
-    rewriteAfter: Int64 = 1
+    rewriteAfter: Int64 = 1, whenIgnored: (@Sendable (String) -> Void)? = nil
   ) -> VerifiedLogFile {
     VerifiedLogFile(
       path: registry.harness.folder.file("verified-log"), logSigner: signer,
-      rewriteAfter: rewriteAfter)
+      rewriteAfter: rewriteAfter, whenIgnored: whenIgnored)
   }
 
   /// Another process on the sample registry: it restores the kept file but never writes it
   /// (its threshold is out of reach), unless `rewriteAfter` says otherwise.
   static func process(
-    _ registry: TamperHarness, rewriteAfter: Int64 = 1_000_000, published: Bool = true
+    _ registry: TamperHarness, rewriteAfter: Int64 = 1_000_000, published: Bool = true,
+    whenIgnored: (@Sendable (String) -> Void)? = nil
   ) throws -> RegistryService {
     RegistryService(
       store: try SQLiteRegistryStore(path: registry.path), logSigner: TestValues.logSigner,
       publishedCheckpoint: published
         ? CheckpointFile(path: registry.harness.folder.file("log-checkpoint")) : nil,
-      verifiedLogFile: file(registry, rewriteAfter: rewriteAfter), clock: registry.harness.clock)
+      verifiedLogFile: file(registry, rewriteAfter: rewriteAfter, whenIgnored: whenIgnored),
+      clock: registry.harness.clock)
   }
 
   /// The sample registry, every service's state as a whole pass reads it, and the kept file
@@ -146,7 +149,9 @@ struct VerifiedLogFileTests {
     }
   }
 
-  @Test("a damaged, cut, lengthened, empty or foreign file is ignored: the whole pass is made")
+  @Test(
+    "a damaged, cut, lengthened, empty or foreign file is ignored, and said so: the whole pass is made"
+  )
   func damagedFilesIgnored() async throws {
     let (registry, states) = try await Self.keptRegistry()
     defer { registry.harness.folder.remove() }
@@ -185,14 +190,26 @@ struct VerifiedLogFileTests {
     variants.append(("the same log, written again", kept))
     for (name, bytes) in variants {
       try Data(bytes).write(to: URL(fileURLWithPath: path))
-      let reader = try Self.process(registry)
+      let reasons = Mutex<[String]>([])
+      let reader = try Self.process(registry) { reason in reasons.withLock { $0.append(reason) } }
       for (siret, state) in states {
         #expect(try await reader.state(of: siret) == state, "\(name)")
       }
       #expect(reader.verifiedLog.verifiedSize == count, "\(name)")
       let restored = reader.verifiedLog.keptSize
-      #expect(restored == (name == "the same log, written again" ? count : nil), "\(name)")
+      let isValid = name == "the same log, written again"
+      #expect(restored == (isValid ? count : nil), "\(name)")
+      let told = reasons.withLock { $0 }
+      #expect(
+        isValid ? told.isEmpty : told.count == 1 && told[0].contains("it is not used"),
+        "\(name): \(told)")
     }
+    // No file at all is not worth a word: the first command of a registry has none.
+    try FileManager.default.removeItem(atPath: path)
+    let reasons = Mutex<[String]>([])
+    let reader = try Self.process(registry) { reason in reasons.withLock { $0.append(reason) } }
+    _ = try await reader.read { try $0.registeredServices() }
+    #expect(reasons.withLock { $0 }.isEmpty)
   }
 
   @Test("a file under a valid code with a malformed body is refused without a crash")
