@@ -51,12 +51,32 @@ public struct LogLines: LogHandler {
   }
 
   public func log(event: LogEvent) {
-    var all = metadata
-    if let extra = event.metadata { all.merge(extra) { $1 } }
-    let line = Self.line(
+    // The access log's lines carry only their own metadata: no merged copy for them.
+    var all = event.metadata ?? [:]
+    if !metadata.isEmpty { all = metadata.merging(all) { $1 } }
+    var line = Self.line(
       time: Date(), level: event.level, label: label, message: "\(event.message)", metadata: all,
       format: format)
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    line.append("\n")
+    Self.writeToStandardError(&line)
+  }
+
+  /// Writes `line` to standard error in one `write` where it fits (lines from several threads
+  /// never interleave within one), going on after a partial write or an interruption.
+  private static func writeToStandardError(_ line: inout String) {
+    line.withUTF8 { bytes in
+      var offset = 0
+      while offset < bytes.count {
+        let written = write(2, bytes.baseAddress! + offset, bytes.count - offset)
+        if written > 0 {
+          offset += written
+        } else if written < 0 && errno == EINTR {
+          continue
+        } else {
+          return
+        }
+      }
+    }
   }
 
   /// One line for `message`, without its line end.
@@ -67,10 +87,26 @@ public struct LogLines: LogHandler {
     let stamp = timestamp(Instant(time))
     switch format {
     case .text:
-      let fields = metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        .joined(separator: " ")
-      return escaped(
-        "\(stamp) \(level) \(label): \(message)" + (fields.isEmpty ? "" : " " + fields))
+      // Built in one string: the access log writes a line per request.
+      var text = stamp
+      text.reserveCapacity(stamp.utf8.count + label.utf8.count + message.utf8.count + 96)
+      text.append(" ")
+      text.append(level.rawValue)
+      text.append(" ")
+      text.append(label)
+      text.append(": ")
+      text.append(message)
+      for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
+        text.append(" ")
+        text.append(key)
+        text.append("=")
+        if case .string(let string) = value {
+          text.append(string)
+        } else {
+          text.append(value.description)
+        }
+      }
+      return escaped(text)
     case .json:
       var members: [String: JSONValue] = [:]
       for (key, value) in metadata { members[key] = json(value) }

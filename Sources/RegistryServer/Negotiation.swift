@@ -31,6 +31,8 @@ public enum ResponseFormat: Sendable {
   static func of(_ request: Request, hasSuffix: Bool) -> ResponseFormat {
     if hasSuffix { return .json }
     guard let accept = request.headers[.accept] else { return .html }
+    // What programs send, answered without parsing the list.
+    if accept == "application/json" { return .json }
     var html = 0.0
     var json = 0.0
     for item in accept.split(separator: ",").prefix(32) {
