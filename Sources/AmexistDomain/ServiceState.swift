@@ -176,21 +176,41 @@ public struct ServiceState: Hashable, Sendable {
   public static func fold(
     _ events: [LoggedEvent], at instant: Instant, keepingHistory: Bool = true
   ) -> ServiceState? {
-    var builder: Builder?
-    let day = CalendarDate(parisDayOf: instant)
-    for logged in events {
-      if let decided = logged.event.decisionDate, decided > day { continue }
-      if logged.event.decisionDate == nil, logged.recordedAt > instant, builder != nil { continue }
-      if case .serviceRegistered(let event) = logged.event {
-        if builder == nil {
-          builder = Builder(
-            siret: event.siret, profile: event.profile, at: logged.recordedAt,
-            keepsHistory: keepingHistory)
-        }
+    var folding = Folding(at: instant, keepingHistory: keepingHistory)
+    for logged in events { folding.add(logged) }
+    return folding.state
+  }
+
+  /// A fold fed one event at a time, in log order: its ``state`` is what
+  /// ``fold(_:at:keepingHistory:)`` gives for the events added, so that whoever folds every
+  /// service in one pass over the log holds one fold per service rather than every event.
+  public struct Folding {
+    let instant: Instant
+    let day: CalendarDate
+    let keepingHistory: Bool
+    private var builder: Builder?
+
+    /// An empty fold at `instant` (see ``ServiceState/fold(_:at:keepingHistory:)``).
+    public init(at instant: Instant, keepingHistory: Bool = true) {
+      self.instant = instant
+      self.day = CalendarDate(parisDayOf: instant)
+      self.keepingHistory = keepingHistory
+    }
+
+    /// Adds the next event about the service.
+    public mutating func add(_ logged: LoggedEvent) {
+      if let decided = logged.event.decisionDate, decided > day { return }
+      if logged.event.decisionDate == nil, logged.recordedAt > instant, builder != nil { return }
+      if case .serviceRegistered(let event) = logged.event, builder == nil {
+        builder = Builder(
+          siret: event.siret, profile: event.profile, at: logged.recordedAt,
+          keepsHistory: keepingHistory)
       }
       builder?.apply(logged)
     }
-    return builder?.state(at: instant, day: day)
+
+    /// The state of the events added, nil while they do not include the registration.
+    public var state: ServiceState? { builder?.state(at: instant, day: day) }
   }
 
   /// Accumulates the fold.

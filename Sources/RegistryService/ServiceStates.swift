@@ -94,34 +94,40 @@ extension RegistryService {
         return (cached.list, foldedAll: false)
       }
     }
-    // Every service's history was held while folding, far more than what is kept: the freed
-    // memory goes back to the system rather than staying in the process for its life.
+    // Folding every service held a fold per service and read every entry, more than what is
+    // kept: the freed memory goes back to the system rather than staying in the process.
     if foldedAll { HeapTrim.releaseFreeMemory() }
     return list
   }
 
   /// Every registered service's state at `moment`, in registration order, from
-  /// ``serviceHistories(_:)`` (each history let go once folded); without histories unless
-  /// `keepingHistory`.
+  /// ``foldedServices(_:at:keepingHistory:)``; without histories unless `keepingHistory`.
   static func foldEveryService(
     _ snapshot: any RegistrySnapshot, at moment: Instant, keepingHistory: Bool = true
   ) throws -> [ServiceState] {
-    var histories = try serviceHistories(snapshot)
-    return try snapshot.registeredServices().compactMap { siret in
-      guard let events = histories.removeValue(forKey: siret) else { return nil }
-      return ServiceState.fold(events, at: moment, keepingHistory: keepingHistory)
-    }
+    var folded = try foldedServices(snapshot, at: moment, keepingHistory: keepingHistory)
+    return try snapshot.registeredServices().compactMap { folded.removeValue(forKey: $0) }
   }
 
-  /// Every service's history, from one pass over the snapshot's entries grouped by service:
-  /// far fewer reads than one lookup per service.
-  static func serviceHistories(_ snapshot: any RegistrySnapshot) throws -> [SIRET: [LoggedEvent]] {
-    var histories: [SIRET: [LoggedEvent]] = [:]
+  /// Every service's state at `moment`, from one pass over the snapshot's entries, each folded
+  /// as it is read: far fewer reads than one lookup per service, and one fold per service held
+  /// rather than every event of the log.
+  static func foldedServices(
+    _ snapshot: any RegistrySnapshot, at moment: Instant, keepingHistory: Bool
+  ) throws -> [SIRET: ServiceState] {
+    var folds: [SIRET: ServiceState.Folding] = [:]
+    folds.reserveCapacity(try snapshot.registeredServices().count)
     try snapshot.forEachEvent(from: 0) { logged in
       if case .service(let siret) = logged.event.subject {
-        histories[siret, default: []].append(logged)
+        folds[siret, default: ServiceState.Folding(at: moment, keepingHistory: keepingHistory)]
+          .add(logged)
       }
     }
-    return histories
+    var states: [SIRET: ServiceState] = [:]
+    states.reserveCapacity(folds.count)
+    for (siret, folding) in folds {
+      if let state = folding.state { states[siret] = state }
+    }
+    return states
   }
 }

@@ -188,13 +188,14 @@ extension RegistryService {
       if let touched {
         for siret in touched {
           board.services[siret] = try Self.standing(
-            of: try snapshot.events(about: .service(siret)), at: now, keys: keys,
-            snapshot: snapshot)
+            of: ServiceState.fold(
+              try snapshot.events(about: .service(siret)), at: now, keepingHistory: false),
+            at: now, keys: keys, snapshot: snapshot)
         }
       } else {
-        for (siret, history) in try Self.serviceHistories(snapshot) {
+        for (siret, state) in try Self.foldedServices(snapshot, at: now, keepingHistory: false) {
           board.services[siret] = try Self.standing(
-            of: history, at: now, keys: keys, snapshot: snapshot)
+            of: state, at: now, keys: keys, snapshot: snapshot)
         }
       }
       board.size = size
@@ -213,19 +214,18 @@ extension RegistryService {
         indexed: indexed.sorted { $0.index < $1.index })
       return (made, foldedAll: touched == nil)
     }
-    // Every service's history was held while folding: see ``currentServices()``.
+    // Every service was folded: see ``currentServices()``.
     if foldedAll { HeapTrim.releaseFreeMemory() }
     return board
   }
 
-  /// What the status says of one service's attestations, from its history at `now`.
+  /// What the status says of one service's attestations, from its `state` at `now` (nil for a
+  /// service not registered at `now`).
   static func standing(
-    of history: [LoggedEvent], at now: Instant, keys: [KeyRecord], snapshot: any RegistrySnapshot
+    of state: ServiceState?, at now: Instant, keys: [KeyRecord], snapshot: any RegistrySnapshot
   ) throws -> StatusBoardCache.ServiceStanding {
     var standing = StatusBoardCache.ServiceStanding()
-    guard let state = ServiceState.fold(history, at: now, keepingHistory: false) else {
-      return standing
-    }
+    guard let state else { return standing }
     if state.reservesOverdue, let reserves = state.reserves {
       standing.overdue = OverdueReserves(siret: state.siret, deadline: reserves.deadline)
     }
