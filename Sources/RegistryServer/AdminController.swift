@@ -101,7 +101,8 @@ struct AdminController: Sendable {
     let token = try gate.authorize(
       request, context: context, scope: scope, bodyDecisions: bodyDecisions)
     let bytes = Array(
-      buffer: try await clients.body(of: request, limit: settings.limits.adminBodyBytes))
+      buffer: try await clients.body(
+        of: request, context: context, limit: settings.limits.adminBodyBytes))
     let key = try IdempotencyCache.key(request.headers[.idempotencyKey], token: token)
     let fingerprint = IdempotencyCache.fingerprint(request, bytes)
     if let key {

@@ -25,9 +25,14 @@ struct Clients: Sendable {
   }
 
   /// The request body, up to `limit` bytes, read within the request timeout.
-  func body(of request: Request, limit: Int) async throws -> ByteBuffer {
-    let timeout = requestTimeout
+  func body(of request: Request, context: RegistryRequestContext, limit: Int) async throws
+    -> ByteBuffer
+  {
+    let timeout = TimeAmount.nanoseconds(
+      requestTimeout.components.seconds * 1_000_000_000
+        + requestTimeout.components.attoseconds / 1_000_000_000)
     let body = request.body
+    let eventLoop = context.eventLoop
     return try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
       group.addTask {
         do {
@@ -37,7 +42,14 @@ struct Clients: Sendable {
         }
       }
       group.addTask {
-        try await Task.sleep(for: timeout)
+        // A timer of the connection's event loop, not `Task.sleep`: no dispatch timer thread
+        // woken for each request.
+        let timer = eventLoop.scheduleTask(in: timeout) {}
+        try await withTaskCancellationHandler {
+          try await timer.futureResult.get()
+        } onCancel: {
+          timer.cancel()
+        }
         return nil
       }
       defer { group.cancelAll() }
@@ -47,4 +59,5 @@ struct Clients: Sendable {
       return buffer
     }
   }
+
 }

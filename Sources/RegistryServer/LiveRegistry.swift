@@ -8,11 +8,13 @@ import Synchronization
 import TransparencyLog
 
 /// The registry as the routes read it: its log size known at most one refresh interval late,
-/// and the replies built from it kept while that size is unchanged.
+/// and the replies (and reads) built from it kept while that size is unchanged.
 struct LiveRegistry: Sendable {
   let registry: RegistryService
   let generation: LogGeneration
-  let replies = ReplyCache()
+  let replies = GenerationCache<Reply>()
+  /// What `POST /verify` read of the log about an attestation, by id and signing key.
+  let statusSources = GenerationCache<AttestationStatusSource>(capacity: 4_096)
 
   init(_ registry: RegistryService, refreshInterval: Duration) {
     self.registry = registry
@@ -37,8 +39,8 @@ struct LiveRegistry: Sendable {
     _ request: Request, key: String, build: @Sendable () async throws -> Reply
   ) async throws -> Response {
     let generation = try await currentGeneration()
-    return try await replies.reply(key, generation: generation) {
-      try await build().publicRead()
+    return try await replies.value(key, generation: generation) {
+      try await build().publicRead().prepared()
     }.response(to: request)
   }
 
@@ -269,10 +271,12 @@ struct TrustSource: Sendable {
   let issuerName: String?
   private let built = DerivedValue<Key, TrustFile>()
   private let verifiers = DerivedValue<Key, AttestationVerifier>()
+  private let rootVersions: PublishedRootWatch?
 
   init(_ live: LiveRegistry, keys: KeyFolder?, issuer: String, issuerName: String?) {
     self.live = live
     self.keys = keys
+    self.rootVersions = keys.map(PublishedRootWatch.init)
     self.issuer = issuer
     self.issuerName = issuerName
   }
@@ -310,7 +314,43 @@ struct TrustSource: Sendable {
   func currentKey() async throws -> Key {
     Key(
       generation: try await live.currentGeneration(), day: live.registry.today(),
-      rootVersion: keys?.publishedRootVersions().last ?? 0)
+      rootVersion: rootVersions?.newest() ?? 0)
+  }
+}
+
+/// The newest root version published in a keys folder, listed again only when the folder's
+/// modification time changed (one `stat` per question rather than a listing).
+final class PublishedRootWatch: Sendable {
+  private struct Listing {
+    let modified: timespec
+    let newest: Int64
+  }
+  private let folder: KeyFolder
+  private let rootsPath: String
+  private let listing = Mutex<Listing?>(nil)
+
+  init(_ folder: KeyFolder) {
+    self.folder = folder
+    self.rootsPath = folder.rootsPath
+  }
+
+  /// The newest version published now; 0 when none is.
+  func newest() -> Int64 {
+    var status = stat()
+    guard stat(rootsPath, &status) == 0 else { return folder.publishedRootVersions().last ?? 0 }
+    let modified = status.st_mtim
+    if let known = listing.withLock({ $0 }), known.modified.tv_sec == modified.tv_sec,
+      known.modified.tv_nsec == modified.tv_nsec
+    {
+      return known.newest
+    }
+    let newest = folder.publishedRootVersions().last ?? 0
+    // A folder changed within the last two seconds may change again within its timestamp's
+    // granularity: such a listing is not kept.
+    if time(nil) - modified.tv_sec >= 2 {
+      listing.withLock { $0 = Listing(modified: modified, newest: newest) }
+    }
+    return newest
   }
 }
 

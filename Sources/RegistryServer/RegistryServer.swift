@@ -106,7 +106,7 @@ struct ServerParts: Sendable {
     self.attestations = AttestationController(
       live: live, trustSource: trust, pages: pages, settings: settings)
     self.verification = VerifyController(
-      registry: registry, trustSource: trust, pages: pages, clients: clients,
+      live: live, trustSource: trust, pages: pages, clients: clients,
       verifyLimiter: RateLimiter(limits.verifyRate, capacity: limits.trackedClients),
       settings: settings)
     self.log = LogController(live: live, trustSource: trust, pages: pages, settings: settings)

@@ -95,16 +95,17 @@ struct Reply: Sendable {
   }
 }
 
-/// Replies already built for the current state of the registry.
+/// Values built from the current state of the registry: replies, and what `POST /verify`
+/// reads of the log.
 ///
 /// An entry is used while the log has the size it had when the entry was built and for at most
 /// `maximumAge` (pages also depend on the date: expiry). The table is bounded: when full it is
 /// emptied, so a crawl of every page cannot grow memory.
-final class ReplyCache: Sendable {
+final class GenerationCache<Value: Sendable>: Sendable {
   private struct Entry {
     let generation: Int64
     let built: ContinuousClock.Instant
-    let reply: Reply
+    let value: Value
   }
 
   private let entries = Mutex<[String: Entry]>([:])
@@ -116,20 +117,20 @@ final class ReplyCache: Sendable {
     self.maximumAge = maximumAge
   }
 
-  /// The cached reply for `key` at `generation`, or the one `build` makes (then cached).
-  func reply(
-    _ key: String, generation: Int64, build: () async throws -> Reply
-  ) async throws -> Reply {
+  /// The cached value for `key` at `generation`, or the one `build` makes (then cached).
+  func value(
+    _ key: String, generation: Int64, build: () async throws -> Value
+  ) async throws -> Value {
     let now = ContinuousClock.now
     let cached = entries.withLock { entries in entries[key] }
     if let cached, cached.generation == generation, now - cached.built < maximumAge {
-      return cached.reply
+      return cached.value
     }
-    let reply = try await build().prepared()
+    let value = try await build()
     entries.withLock { entries in
       if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-      entries[key] = Entry(generation: generation, built: now, reply: reply)
+      entries[key] = Entry(generation: generation, built: now, value: value)
     }
-    return reply
+    return value
   }
 }

@@ -6,6 +6,8 @@ public struct RegistryRequestContext: RequestContext, RemoteAddressRequestContex
   public var coreContext: CoreRequestContextStorage
   /// The address of the connection's peer (the client, or a proxy in front of the server).
   public let remoteAddress: SocketAddress?
+  /// The connection's event loop, whose timers bound how long a body may take.
+  public let eventLoop: any EventLoop
   /// Body size limit when a route does not set its own.
   public var maxUploadSize: Int { 64 * 1024 }
 
@@ -13,5 +15,6 @@ public struct RegistryRequestContext: RequestContext, RemoteAddressRequestContex
   public init(source: ApplicationRequestContextSource) {
     self.coreContext = .init(source: source)
     self.remoteAddress = source.channel.remoteAddress
+    self.eventLoop = source.channel.eventLoop
   }
 }

@@ -9,13 +9,15 @@ import TransparencyLog
 /// `POST /verify`: an uploaded bundle, JWS or PDF, checked as the offline verifier does and then
 /// against the registry's live status. Only verified fields are shown.
 struct VerifyController: Sendable {
-  let registry: RegistryService
+  let live: LiveRegistry
   let trustSource: TrustSource
   let pages: Pages
   let clients: Clients
   /// Verifications per client, apart from the public reads' limit (each costs signatures).
   let verifyLimiter: RateLimiter
   let settings: RegistryServerSettings
+  /// The verdicts' `trust` member for the root verifications use now.
+  let trustMembers = DerivedValue<TrustRoot?, JSONValue>()
 
   /// The routes this controller answers, to add to the router.
   var routes: RouteCollection<RegistryRequestContext> {
@@ -60,9 +62,12 @@ struct VerifyController: Sendable {
     if let wait = verifyLimiter.take(clients.client(of: request, context: context)) {
       throw SiteError.tooMany(retryAfter: wait)
     }
-    let body = try await clients.body(of: request, limit: settings.limits.verifyBodyBytes)
-    let input = try Self.document(
-      in: Array(buffer: body), contentType: request.headers[.contentType])
+    let body = try await clients.body(
+      of: request, context: context, limit: settings.limits.verifyBodyBytes)
+    let contentType = request.headers[.contentType]
+    let input = try Self.document(in: Array(buffer: body), contentType: contentType)
+    let declaredJSON = MediaRange.mediaType(contentType) == "application/json"
+    if declaredJSON, input.isEmpty { try Self.requireJSONObject(input) }
     guard !input.isEmpty else {
       throw SiteError.badRequest(
         "the request carries no attestation",
@@ -70,34 +75,44 @@ struct VerifyController: Sendable {
           "Aucune attestation n'a été envoyée : collez le contenu du fichier .amexist.json ou choisissez le PDF."
       )
     }
-    let now = registry.clock.now()
+    let now = live.registry.clock.now()
     let verifier = try await trustSource.verifier()
     // A printed attestation may link to this registry, under its public origin or the issuer's.
     let checked = AttestationPDFVerifier(
       verifier: verifier, origins: [settings.publicOrigin, verifier.trust.issuer]
     ).verifyUpload(input, now: now)
+    // A genuine bundle is a JSON object: only a body that did not verify is parsed again.
+    if declaredJSON, !checked.report.isValid { try Self.requireJSONObject(input) }
     var report = checked.report
     if report.isValid, let verified = report.attestation {
       do {
         // The bundle verified: its signature is not checked a second time through the copy
-        // the registry keeps.
-        let status = try await registry.status(
-          ofVerified: verified.claims.id, payloadSHA256: verified.payloadSHA256,
-          kid: verified.kid, at: now)
-        if let status {
+        // the registry keeps. What the log says of it is read once per log size; the status
+        // at this moment is computed from it.
+        let id = verified.claims.id
+        let source = try await live.statusSources.value(
+          "\(verified.kid) \(id)", generation: try await live.currentGeneration()
+        ) { () async throws(RegistryError) in
+          try await live.registry.statusSource(ofVerified: id, kid: verified.kid)
+        }
+        if let status = try source.status(payloadSHA256: verified.payloadSHA256, at: now) {
           if !status.isValid { report = report.failing(.notInForce(status)) }
         } else {
           report = report.failing(
             .statusUnknown("the registry holds another document with this id"))
         }
-      } catch .attestationNotFound {
+      } catch RegistryError.attestationNotFound {
         report = report.failing(.statusUnknown("this registry has no attestation with this id"))
-      } catch {
+      } catch let error as RegistryError {
         throw SiteError(error)
       }
     }
+    let trustRoot = verifier.trust.signed?.root
     let result = VerifyResult(
-      report: report, page: checked.page, trustRoot: verifier.trust.signed?.root)
+      report: report, page: checked.page, trustRoot: trustRoot,
+      trustMember: try await trustMembers.value(for: trustRoot) {
+        VerifyResult.trustMember(trustRoot)
+      })
     switch format {
     case .json: return Reply.json(result.json).response(to: request)
     case .html:
@@ -111,8 +126,21 @@ struct VerifyController: Sendable {
     }
   }
 
+  /// Refuses a body that says it is JSON and is not a JSON object: a malformed request,
+  /// whereas an object that is not a bundle is a verdict ("malformed"), as for any other
+  /// document.
+  static func requireJSONObject(_ body: [UInt8]) throws(SiteError) {
+    guard (try? JSONSerialization.jsonObject(with: Data(body))) is [String: Any] else {
+      throw .badRequest(
+        "the body is not a JSON object, as its Content-Type says a bundle is",
+        french:
+          "Le contenu envoyé n'est pas un objet JSON, contrairement à ce qu'annonce son type.")
+    }
+  }
+
   /// The document a request carries: a form's `pdf` field (a PDF in base64, as the page's
-  /// script sends a chosen PDF) or else its `document` field, or the body itself.
+  /// script sends a chosen PDF) or else its `document` field, or the body itself (a JSON body
+  /// is checked by ``requireJSONObject(_:)`` once it did not verify).
   static func document(in body: [UInt8], contentType: String?) throws(SiteError) -> [UInt8] {
     switch MediaRange.mediaType(contentType) {
     case "application/x-www-form-urlencoded":
@@ -138,17 +166,8 @@ struct VerifyController: Sendable {
         )
       }
       return Array(value.trimmingCharacters(in: .whitespacesAndNewlines).utf8)
-    case "application/json":
-      // A body that says it is JSON and is not a JSON object is a malformed request; an object
-      // that is not a bundle is a verdict ("malformed"), as for any other document.
-      guard (try? JSONSerialization.jsonObject(with: Data(body))) is [String: Any] else {
-        throw .badRequest(
-          "the body is not a JSON object, as its Content-Type says a bundle is",
-          french:
-            "Le contenu envoyé n'est pas un objet JSON, contrairement à ce qu'annonce son type.")
-      }
-      return body
-    case "application/jose", "text/plain", "application/octet-stream", "application/pdf", "":
+    case "application/jose", "application/json", "text/plain", "application/octet-stream",
+      "application/pdf", "":
       return body
     default:
       throw .unsupportedMediaType
@@ -165,7 +184,21 @@ struct VerifyResult {
   /// while the registry's trust file is unsigned.
   var trustRoot: TrustRoot? = nil
 
+  /// The verdict's `trust` member, the same for every verdict under one root: the
+  /// controller keeps it rather than hashing the root again (its pin) at each request.
+  var trustMember: JSONValue = .null
+
   var code: String { report.failure?.code ?? "valid" }
+
+  /// The `trust` member of verdicts given under `root`.
+  static func trustMember(_ root: TrustRoot?) -> JSONValue {
+    root.map { root in
+      .object([
+        "rootVersion": .integer(root.version), "pin": .string(root.pin),
+        "expires": .string(root.expires.description),
+      ])
+    } ?? .null
+  }
 
   var json: JSONValue {
     var members: [String: JSONValue] = [
@@ -212,13 +245,7 @@ struct VerifyResult {
       members["log"] = .null
     }
     // The root the verification used, so that a verifier compares it with its own pin.
-    members["trust"] =
-      trustRoot.map { root in
-        .object([
-          "rootVersion": .integer(root.version), "pin": .string(root.pin),
-          "expires": .string(root.expires.description),
-        ])
-      } ?? .null
+    members["trust"] = trustMember
     switch page {
     case .genuine: members["printedPage"] = .string("genuine")
     case .resaved: members["printedPage"] = .string("resaved")

@@ -33,7 +33,9 @@ extension RegistryService {
   {
     let moment = instant ?? clock.now()
     return try await read { snapshot in
-      let (stored, record, state) = try Self.issued(id, in: snapshot, at: moment)
+      let issuance = try IssuanceEntries.read(id, in: snapshot)
+      let stored = issuance.stored
+      let (record, state) = try issuance.fold(at: moment)
       let keys = KeyLookup(snapshot)
       let signed = keys.verifiedDocument(stored, record: record)
       let signingKey = signed?.key
@@ -50,46 +52,89 @@ extension RegistryService {
   }
 }
 
-extension RegistryService {
-  /// The live status at `instant` (now by default) of the attestation `id` that a verifier has
-  /// already verified (its payload hash `payloadSHA256`, signed with the issuer key `kid`), or
-  /// nil when the log holds another document under this id. The registry's kept copy is not
-  /// verified again: the log's record of `kid` decides whether a revocation reaches it.
+/// The entries of the log an issued attestation's live status is computed from: its
+/// issuance, every entry about its service, and the record of one issuer key. Read and
+/// verified once, it gives the status at any moment while the log has not grown (the status
+/// depends on the moment only through the fold, which ``status(payloadSHA256:at:)`` redoes).
+public struct AttestationStatusSource: Sendable {
+  /// The attestation's id (`urn:uuid:…`).
+  public let id: String
+  /// The issuer key whose record was read.
+  public let kid: String
+  let issuance: IssuanceEntries
+  let signingKey: KeyRecord?
+
+  /// The live status at `instant` of the attestation when the document verified has the
+  /// payload hash `payloadSHA256` and was signed with ``kid``; nil when the log holds another
+  /// document under this id.
   ///
-  /// - Throws: ``RegistryError/attestationNotFound(_:)`` when no attestation has this id.
-  public func status(
-    ofVerified id: String, payloadSHA256: String, kid: String, at instant: Instant? = nil
-  ) async throws(RegistryError) -> AttestationStatus? {
-    let moment = instant ?? clock.now()
-    return try await read { snapshot in
-      let (_, record, state) = try Self.issued(id, in: snapshot, at: moment)
-      guard record.payloadSHA256 == payloadSHA256 else { return nil }
-      return AttestationStatus.of(record, in: state, signingKey: KeyLookup(snapshot).record(kid))
-    }
+  /// - Throws: ``RegistryError/attestationNotFound(_:)`` when the service's entries do not
+  ///   record it at `instant`.
+  public func status(payloadSHA256: String, at instant: Instant) throws(RegistryError)
+    -> AttestationStatus?
+  {
+    let (record, state) = try issuance.fold(at: instant)
+    guard record.payloadSHA256 == payloadSHA256 else { return nil }
+    return AttestationStatus.of(record, in: state, signingKey: signingKey)
   }
 }
 
 extension RegistryService {
-  /// The kept attestation `id`, its record in its service's state at `moment` (or at its
-  /// issuance, if later), and that state.
+  /// What the live status of the attestation `id`, already verified by a verifier and signed
+  /// with the issuer key `kid`, is computed from (see ``AttestationStatusSource``). The
+  /// registry's kept copy is not verified again: the log's record of `kid` decides whether a
+  /// revocation reaches it.
   ///
   /// - Throws: ``RegistryError/attestationNotFound(_:)`` when no attestation has this id.
-  fileprivate static func issued(
-    _ id: String, in snapshot: any RegistrySnapshot, at moment: Instant
-  )
-    throws -> (stored: StoredAttestation, record: AttestationRecord, state: ServiceState)
+  public func statusSource(ofVerified id: String, kid: String) async throws(RegistryError)
+    -> AttestationStatusSource
   {
+    try await read { snapshot in
+      AttestationStatusSource(
+        id: id, kid: kid, issuance: try IssuanceEntries.read(id, in: snapshot),
+        signingKey: KeyLookup(snapshot).record(kid))
+    }
+  }
+}
+
+/// An issued attestation's `attestationIssued` entry and every entry about its service.
+struct IssuanceEntries: Sendable {
+  let id: String
+  /// The kept attestation row.
+  let stored: StoredAttestation
+  /// When the `attestationIssued` entry was recorded.
+  let recordedAt: Instant
+  let serviceEvents: [LoggedEvent]
+
+  /// The entries of attestation `id` in `snapshot`.
+  ///
+  /// - Throws: ``RegistryError/attestationNotFound(_:)`` when no attestation has this id.
+  static func read(_ id: String, in snapshot: any RegistrySnapshot) throws -> IssuanceEntries {
     guard let stored = try snapshot.attestation(id: id),
       let entry = try snapshot.event(at: stored.index),
       case .attestationIssued(let issued) = entry.event,
-      issued.attestationID == id,
-      let state = ServiceState.fold(
-        try snapshot.events(about: .service(issued.siret)), at: max(moment, entry.recordedAt)),
-      let record = state.attestations.first(where: { $0.index == stored.index })
+      issued.attestationID == id
     else {
       throw RegistryError.attestationNotFound(id)
     }
-    return (stored, record, state)
+    return IssuanceEntries(
+      id: id, stored: stored, recordedAt: entry.recordedAt,
+      serviceEvents: try snapshot.events(about: .service(issued.siret)))
+  }
+
+  /// The attestation's record in its service's state at `moment` (or at its issuance, if
+  /// later), and that state.
+  ///
+  /// - Throws: ``RegistryError/attestationNotFound(_:)`` when the state does not record it.
+  func fold(at moment: Instant) throws(RegistryError) -> (
+    record: AttestationRecord, state: ServiceState
+  ) {
+    guard let state = ServiceState.fold(serviceEvents, at: max(moment, recordedAt)),
+      let record = state.attestations.first(where: { $0.index == stored.index })
+    else {
+      throw .attestationNotFound(id)
+    }
+    return (record, state)
   }
 }
 

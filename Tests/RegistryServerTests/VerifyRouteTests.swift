@@ -139,6 +139,30 @@ struct VerifyRouteTests {
     }
   }
 
+  @Test(
+    "C3: the verdict follows the log: a bundle valid, then suspended, then revoked, on one server"
+  )
+  func followsTheLog() async throws {
+    let harness = try await ServerHarness()
+    defer { harness.folder.remove() }
+    let (siret, issued) = harness.activeSample
+    let bundle = CanonicalJSON.encode(issued.bundle.json)
+    try await harness.test(RegistryServerSettings(refreshInterval: .zero)) { client in
+      for _ in 0..<2 {
+        let verdict = try await post(client, bundle, type: "application/json").json()
+        #expect(verdict["code"] == .string("valid"))
+      }
+      try await harness.service.decide(
+        .levelSuspended(
+          try LevelSuspended(siret: siret, decided: harness.service.today(), reason: "x")))
+      let suspended = try await post(client, bundle, type: "application/json").json()
+      #expect(suspended["code"] == .string("suspended"))
+      _ = try await harness.service.revokeKey(harness.kid, reason: "compromised")
+      let revoked = try await post(client, bundle, type: "application/json").json()
+      #expect(revoked["code"] == .string("revoked"))
+    }
+  }
+
   @Test("E1, E12, E13: oversized, compressed, mistyped and malformed bodies are refused cleanly")
   func badBodies() async throws {
     let harness = try await ServerHarness()
