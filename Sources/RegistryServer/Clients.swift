@@ -28,9 +28,7 @@ struct Clients: Sendable {
   func body(of request: Request, context: RegistryRequestContext, limit: Int) async throws
     -> ByteBuffer
   {
-    let timeout = TimeAmount.nanoseconds(
-      requestTimeout.components.seconds * 1_000_000_000
-        + requestTimeout.components.attoseconds / 1_000_000_000)
+    let timeout = TimeAmount(requestTimeout)
     let body = request.body
     let eventLoop = context.eventLoop
     return try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
@@ -59,5 +57,4 @@ struct Clients: Sendable {
       return buffer
     }
   }
-
 }

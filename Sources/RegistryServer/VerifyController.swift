@@ -186,7 +186,7 @@ struct VerifyResult {
 
   /// The verdict's `trust` member, the same for every verdict under one root: the
   /// controller keeps it rather than hashing the root again (its pin) at each request.
-  var trustMember: JSONValue = .null
+  let trustMember: JSONValue
 
   var code: String { report.failure?.code ?? "valid" }
 
