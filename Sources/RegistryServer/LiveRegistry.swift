@@ -38,6 +38,10 @@ struct LiveRegistry: Sendable {
   func cached(
     _ request: Request, key: String, build: @Sendable () async throws -> Reply
   ) async throws -> Response {
+    // What most requests take: no suspension point on the way (each costs a task switch).
+    if let generation = generation.known(), let reply = replies.known(key, generation: generation) {
+      return reply.response(to: request)
+    }
     let generation = try await currentGeneration()
     return try await replies.value(key, generation: generation) {
       try await build().publicRead().prepared()
@@ -368,6 +372,15 @@ final class LogGeneration: Sendable {
   private let refreshInterval: Duration
 
   init(refreshInterval: Duration) { self.refreshInterval = refreshInterval }
+
+  /// The size last read, while it is recent enough to use without reading it again.
+  func known() -> Int64? {
+    let now = ContinuousClock.now
+    return state.withLock { state in
+      guard let checked = state.checked, now - checked < refreshInterval else { return nil }
+      return state.value
+    }
+  }
 
   func current(_ read: () async throws -> Int64) async throws -> Int64 {
     let now = ContinuousClock.now

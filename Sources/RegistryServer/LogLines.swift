@@ -138,7 +138,10 @@ public struct LogLines: LogHandler {
 
   /// Control characters (line breaks, ANSI escapes) as `\u{…}`.
   static func escaped(_ text: String) -> String {
-    guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) else { return text }
+    var text = text
+    // Over contiguous bytes: this check runs on every access line.
+    let clean = text.withUTF8 { bytes in !bytes.contains(where: { $0 < 0x20 || $0 == 0x7f }) }
+    guard !clean else { return text }
     var out = ""
     for scalar in text.unicodeScalars {
       if scalar.value < 0x20 || scalar.value == 0x7f {

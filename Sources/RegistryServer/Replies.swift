@@ -44,12 +44,13 @@ struct Reply: Sendable {
   /// Headers computed once for a reply served many times (see ``prepared()``).
   private var preparedHeaders: HTTPFields?
 
-  /// The reply with its headers, security headers included, computed now rather than on each
-  /// response.
+  /// The reply with its headers, security headers and length included, computed now rather
+  /// than on each response.
   func prepared() -> Reply {
     var reply = self
     var headers = self.headers
     SecurityHeaders.apply(to: &headers)
+    headers[.contentLength] = String(body.readableBytes)
     reply.preparedHeaders = headers
     return reply
   }
@@ -86,12 +87,18 @@ struct Reply: Sendable {
 
   /// The response to `request`: 304 when its `If-None-Match` names this body.
   func response(to request: Request) -> Response {
-    var headers = preparedHeaders ?? self.headers
     if status == .ok, let match = request.headers[.ifNoneMatch], matches(ifNoneMatch: match) {
+      var headers = preparedHeaders ?? self.headers
+      headers[.contentLength] = nil
       return Response(status: .notModified, headers: headers)
     }
-    headers[.contentLength] = String(body.readableBytes)
-    return Response(status: status, headers: headers, body: .init(byteBuffer: body))
+    // Prepared headers are sent as they are: changing them here would copy every field.
+    guard let preparedHeaders else {
+      var headers = self.headers
+      headers[.contentLength] = String(body.readableBytes)
+      return Response(status: status, headers: headers, body: .init(byteBuffer: body))
+    }
+    return Response(status: status, headers: preparedHeaders, body: .init(byteBuffer: body))
   }
 }
 
@@ -117,15 +124,20 @@ final class GenerationCache<Value: Sendable>: Sendable {
     self.maximumAge = maximumAge
   }
 
+  /// The cached value for `key` at `generation`, if there is one still young enough.
+  func known(_ key: String, generation: Int64, now: ContinuousClock.Instant = .now) -> Value? {
+    guard let cached = entries.withLock({ entries in entries[key] }),
+      cached.generation == generation, now - cached.built < maximumAge
+    else { return nil }
+    return cached.value
+  }
+
   /// The cached value for `key` at `generation`, or the one `build` makes (then cached).
   func value(
     _ key: String, generation: Int64, build: () async throws -> Value
   ) async throws -> Value {
     let now = ContinuousClock.now
-    let cached = entries.withLock { entries in entries[key] }
-    if let cached, cached.generation == generation, now - cached.built < maximumAge {
-      return cached.value
-    }
+    if let known = known(key, generation: generation, now: now) { return known }
     let value = try await build()
     entries.withLock { entries in
       if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }

@@ -124,7 +124,8 @@ struct ServiceController: RegistryReader {
   func service(_ request: Request, context: RegistryRequestContext) async throws -> Response {
     let (text, language, format) = try PathParameter.negotiate(request, context, parameter: "siret")
     // A SIRET typed with spaces arrives percent-encoded.
-    let decoded = text.contains("%") ? (text.removingPercentEncoding ?? text) : text
+    let decoded =
+      text.utf8.contains(UInt8(ascii: "%")) ? (text.removingPercentEncoding ?? text) : text
     guard let siret = try? SIRET(decoded) else {
       throw SiteError.notASIRET
     }
