@@ -308,6 +308,15 @@ struct TrustSource: Sendable {
   /// A verifier of the trust file now, kept with it: bundles sharing a checkpoint verify its
   /// signatures once while the trust file is unchanged.
   func verifier() async throws -> AttestationVerifier {
+    // What most requests take: no suspension point on the way (each costs a task switch).
+    if let generation = live.generation.known(),
+      let known = verifiers.known(
+        for: Key(
+          generation: generation, day: live.registry.today(),
+          rootVersion: rootVersions?.newest() ?? 0))
+    {
+      return known
+    }
     let key = try await currentKey()
     return try await verifiers.value(for: key) {
       AttestationVerifier(trust: try await current())
@@ -414,8 +423,14 @@ final class DerivedValue<Key: Equatable & Sendable, Value: Sendable>: Sendable {
   private let cached = Mutex<(Key, Value)?>(nil)
 
   /// The value for `key`, computed by `compute` when the kept one is for another key.
+  /// The kept value, when it was computed for `key`.
+  func known(for key: Key) -> Value? {
+    guard let (known, value) = cached.withLock({ $0 }), known == key else { return nil }
+    return value
+  }
+
   func value(for key: Key, _ compute: () async throws -> Value) async throws -> Value {
-    if let (known, value) = cached.withLock({ $0 }), known == key { return value }
+    if let value = known(for: key) { return value }
     let value = try await compute()
     cached.withLock { $0 = (key, value) }
     return value

@@ -90,10 +90,18 @@ struct VerifyController: Sendable {
         // the registry keeps. What the log says of it is read once per log size; the status
         // at this moment is computed from it.
         let id = verified.claims.id
-        let source = try await live.statusSources.value(
-          "\(verified.kid) \(id)", generation: try await live.currentGeneration()
-        ) { () async throws(RegistryError) in
-          try await live.registry.statusSource(ofVerified: id, kid: verified.kid)
+        let key = "\(verified.kid) \(id)"
+        let source: AttestationStatusSource
+        if let generation = live.generation.known(),
+          let known = live.statusSources.known(key, generation: generation)
+        {
+          source = known
+        } else {
+          source = try await live.statusSources.value(
+            key, generation: try await live.currentGeneration()
+          ) { () async throws(RegistryError) in
+            try await live.registry.statusSource(ofVerified: id, kid: verified.kid)
+          }
         }
         if let status = try source.status(payloadSHA256: verified.payloadSHA256, at: now) {
           if !status.isValid { report = report.failing(.notInForce(status)) }
@@ -108,11 +116,16 @@ struct VerifyController: Sendable {
       }
     }
     let trustRoot = verifier.trust.signed?.root
-    let result = VerifyResult(
-      report: report, page: checked.page, trustRoot: trustRoot,
-      trustMember: try await trustMembers.value(for: trustRoot) {
+    let trustMember: JSONValue
+    if let known = trustMembers.known(for: trustRoot) {
+      trustMember = known
+    } else {
+      trustMember = try await trustMembers.value(for: trustRoot) {
         VerifyResult.trustMember(trustRoot)
-      })
+      }
+    }
+    let result = VerifyResult(
+      report: report, page: checked.page, trustRoot: trustRoot, trustMember: trustMember)
     switch format {
     case .json: return Reply.json(result.json).response(to: request)
     case .html:
