@@ -224,15 +224,13 @@ public enum Identifiers {
   /// Checks `urn:uuid:` followed by a lower-case RFC 9562 UUID.
   public static func attestationID(_ text: String) throws(DomainError) -> String {
     let prefix = "urn:uuid:"
-    let bytes = Array(text.utf8)
-    let hex = Set("0123456789abcdef".utf8)
-    guard text.hasPrefix(prefix), bytes.count == prefix.utf8.count + 36 else {
+    guard text.hasPrefix(prefix), text.utf8.count == prefix.utf8.count + 36 else {
       throw .invalidIdentifier(
         field: "attestation id", input: text, reason: "expected urn:uuid: and a UUID")
     }
-    for (offset, byte) in bytes.dropFirst(prefix.utf8.count).enumerated() {
-      let isDash = [8, 13, 18, 23].contains(offset)
-      guard isDash ? byte == UInt8(ascii: "-") : hex.contains(byte) else {
+    for (offset, byte) in text.utf8.dropFirst(prefix.utf8.count).enumerated() {
+      let isDash = offset == 8 || offset == 13 || offset == 18 || offset == 23
+      guard isDash ? byte == UInt8(ascii: "-") : isLowerHex(byte) else {
         throw .invalidIdentifier(
           field: "attestation id", input: text, reason: "expected a lower-case UUID")
       }
@@ -242,8 +240,7 @@ public enum Identifiers {
 
   /// Checks 64 lower-case hexadecimal digits.
   public static func sha256Hex(_ text: String, field: String) throws(DomainError) -> String {
-    let hex = Set("0123456789abcdef".utf8)
-    guard text.utf8.count == 64, text.utf8.allSatisfy(hex.contains) else {
+    guard text.utf8.count == 64, text.utf8.allSatisfy(isLowerHex) else {
       throw .invalidIdentifier(
         field: field, input: text, reason: "expected 64 lower-case hex digits")
     }
@@ -262,8 +259,7 @@ public enum Identifiers {
 
   /// Checks an identifier of 1 to 64 lower-case letters, digits or `-`, not starting with `-`.
   static func bodyID(_ text: String, field: String) throws(DomainError) -> String {
-    let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-".utf8)
-    guard (1...64).contains(text.utf8.count), text.utf8.allSatisfy(allowed.contains),
+    guard (1...64).contains(text.utf8.count), text.utf8.allSatisfy(isBodyIDByte),
       text.utf8.first != UInt8(ascii: "-")
     else {
       throw .invalidIdentifier(
@@ -275,13 +271,29 @@ public enum Identifiers {
 
   /// Checks a key id: 1 to 64 characters among letters, digits, `.`, `_` and `-`.
   public static func keyID(_ text: String) throws(DomainError) -> String {
-    let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-".utf8)
-    guard (1...64).contains(text.utf8.count), text.utf8.allSatisfy(allowed.contains) else {
+    guard (1...64).contains(text.utf8.count), text.utf8.allSatisfy(isKeyIDByte) else {
       throw .invalidIdentifier(
         field: "key id", input: text, reason: "use 1 to 64 letters, digits, '.', '_' or '-'"
       )
     }
     return text
+  }
+
+  // Byte classes as ranges: these checks run for every entry read and every attestation
+  // verified, and a set of allowed bytes would be built at each call.
+  private static func isLowerHex(_ byte: UInt8) -> Bool {
+    (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+      || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+  }
+
+  private static func isBodyIDByte(_ byte: UInt8) -> Bool {
+    (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+      || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-")
+  }
+
+  private static func isKeyIDByte(_ byte: UInt8) -> Bool {
+    isBodyIDByte(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+      || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
   }
 }
 

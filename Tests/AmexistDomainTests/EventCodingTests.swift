@@ -214,6 +214,35 @@ struct EventCodingTests {
     #expect(throws: DomainError.self) { try Identifiers.keyID("") }
   }
 
+  @Test("identifier byte classes: each range's edges accepted, the bytes beside them refused")
+  func identifierBytes() throws {
+    let uuid = "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e"
+    #expect(try Identifiers.attestationID(uuid) == uuid)
+    for bad in [
+      "urn:uuid:0f8fad5b-d9cb-469f-a165-7086772895:e",
+      "urn:uuid:0f8fad5b-d9cb-469f-a165-7086772895`e",
+      "urn:uuid:0f8fad5b-d9cb-469f-a165-7086772895ge",
+      "urn:uuid:0f8fad5bd-9cb-469f-a165-70867728950e",
+    ] {
+      #expect(throws: DomainError.self) { try Identifiers.attestationID(bad) }
+    }
+    let hash = "0123456789abcdef" + String(repeating: "9", count: 32) + "fedcba9876543210"
+    #expect(try Identifiers.sha256Hex(hash, field: "hash") == hash)
+    for edge: Character in ["/", ":", "`", "g", "A", "F"] {
+      #expect(throws: DomainError.self) {
+        try Identifiers.sha256Hex(String(hash.dropLast()) + String(edge), field: "hash")
+      }
+    }
+    #expect(try Identifiers.bodyID("az-09") == "az-09")
+    for bad in ["-az", "aZ", "a_b", "a.b", "a{", "a`", "é", ""] {
+      #expect(throws: DomainError.self) { try Identifiers.bodyID(bad) }
+    }
+    #expect(try Identifiers.keyID("AZaz09._-") == "AZaz09._-")
+    for bad in ["a@", "a[", "a/", "a:", "a b", "clé"] {
+      #expect(throws: DomainError.self) { try Identifiers.keyID(bad) }
+    }
+  }
+
   @Test("free text is trimmed, normalised to NFC and refuses control characters")
   func text() throws {
     #expect(try ServiceProfile(name: "  Sante\u{301} Travail \n").name == "Santé Travail")
