@@ -4,7 +4,7 @@
 # bulk verification (attestations.sh: goal 3), PostgreSQL appends (postgres.sh: goal 4), 10^5
 # services and 10^6 events (scale.sh and reads.sh: goal 5), memory under load (load.sh for ten
 # minutes: goal 6). Each script's whole output is kept in the output folder; the end of each is
-# printed as it finishes. About 40 minutes on a 2-core machine.
+# printed as it finishes. About 20 minutes on a 2-core machine (ten of them the soak).
 # Needs what the scripts need: wrk, nginx (nginx-light), taskset, bc, curl, python3, GNU time,
 # openssl and Debian's postgresql package.
 # Usage: Benchmarks/goals.sh [output folder, default a new temporary one]
