@@ -367,16 +367,17 @@ public enum CanonicalJSON {
       output.append(UInt8(ascii: "]"))
     case .object(let members):
       output.append(UInt8(ascii: "{"))
-      // Names are nearly always ASCII: checked once per name, not in every comparison.
-      let names =
+      // Names are nearly always ASCII: checked once per name, not in every comparison. The
+      // members are sorted with their values, so that no name is hashed again to find its value.
+      let sorted =
         members.keys.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
-        ? members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        : members.keys.sorted(by: precedes)
-      for (index, name) in names.enumerated() {
+        ? members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        : members.sorted { precedes($0.key, $1.key) }
+      for (index, member) in sorted.enumerated() {
         if index > 0 { output.append(UInt8(ascii: ",")) }
-        writeString(name, into: &output)
+        writeString(member.key, into: &output)
         output.append(UInt8(ascii: ":"))
-        write(members[name]!, into: &output)
+        write(member.value, into: &output)
       }
       output.append(UInt8(ascii: "}"))
     }
