@@ -118,12 +118,15 @@ struct ServiceCommand: AsyncParsableCommand {
         return standing
       }
       let service = try await global.openService()
-      let states = try await perform { () throws(RegistryError) in try await service.allServices() }
-        .filter { state in
-          (region == nil || state.profile.region == region)
-            && (level == nil || state.decision?.level == level)
-            && (standing == nil || state.standing == standing)
-        }
+      // Without histories: a list shows none, and every service's would hold the whole log.
+      let states = try await perform { () throws(RegistryError) in
+        try await service.currentServices()
+      }
+      .filter { state in
+        (region == nil || state.profile.region == region)
+          && (level == nil || state.decision?.level == level)
+          && (standing == nil || state.standing == standing)
+      }
       if global.json {
         Console.outJSONArray(states, StateJSON.service)
       } else if states.isEmpty {
