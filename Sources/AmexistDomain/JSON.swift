@@ -123,6 +123,8 @@ public struct StrictJSONParser: Sendable {
         offset += 1
         return .object(members)
       }
+      // Room for a log entry's members at once: growing a dictionary rehashes every member.
+      members.reserveCapacity(12)
       while true {
         skipWhitespace()
         guard current == UInt8(ascii: "\"") else { throw error("expected a member name") }

@@ -18,6 +18,11 @@ public struct Region: Hashable, Comparable, Sendable, CustomStringConvertible {
   ///
   /// - Throws: ``DomainError/invalidRegion(input:)`` when the code names no region.
   public init(code input: String) throws(DomainError) {
+    // The stored form (every entry read names its region so) without Foundation's trimming.
+    if input.utf8.count == 2, Self.names[input] != nil {
+      self.code = input
+      return
+    }
     let trimmed = input.trimmingCharacters(in: .whitespaces)
     let code = trimmed.count == 1 ? "0" + trimmed : trimmed
     guard Self.names[code] != nil else { throw .invalidRegion(input: input) }

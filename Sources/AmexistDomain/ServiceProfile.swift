@@ -81,15 +81,18 @@ public enum TextRules {
     return normalised
   }
 
+  /// What trimming removes, made once: Foundation builds the set again at each access, and
+  /// every entry read checks its texts.
+  private static let blank = CharacterSet.whitespacesAndNewlines
+
   /// Whether `text` is already what trimming and NFC would make it: no white space at either
   /// end, and only scalars below U+0300 (below the combining marks every scalar is its own NFC
   /// form and composes with nothing). Every entry read from the log is checked again, so the
   /// common case skips Foundation's normalisation.
   static func isNormalised(_ text: String) -> Bool {
     let scalars = text.unicodeScalars
-    guard let first = scalars.first, let last = scalars.last,
-      !CharacterSet.whitespacesAndNewlines.contains(first),
-      !CharacterSet.whitespacesAndNewlines.contains(last)
+    guard let first = scalars.first, let last = scalars.last, !blank.contains(first),
+      !blank.contains(last)
     else { return false }
     return scalars.allSatisfy { $0.value < 0x300 }
   }
@@ -99,9 +102,7 @@ public enum TextRules {
     throws(DomainError) -> String?
   {
     // Blank is all white space (what trimming would leave empty), checked without a copy.
-    guard let text,
-      !text.unicodeScalars.allSatisfy({ CharacterSet.whitespacesAndNewlines.contains($0) })
-    else {
+    guard let text, !text.unicodeScalars.allSatisfy({ blank.contains($0) }) else {
       return nil
     }
     return try required(text, field: field, maximumLength: maximumLength)

@@ -137,6 +137,10 @@ struct LevelTests {
     #expect(try Region(code: "84").name == "Auvergne-Rhône-Alpes")
     #expect(try Region(code: "4").code == "04")
     #expect(throws: DomainError.invalidRegion(input: "99")) { try Region(code: "99") }
+    // Around the stored form: spaces trimmed, two bytes that are no code refused.
+    #expect(try Region(code: " 84 ").code == "84")
+    #expect(throws: DomainError.invalidRegion(input: "é")) { try Region(code: "é") }
+    #expect(throws: DomainError.invalidRegion(input: "8 ")) { try Region(code: "8 ") }
     #expect(Region.names.count == 18)
   }
 }
