@@ -373,7 +373,7 @@ public enum CanonicalJSON {
       // members are sorted with their values, so that no name is hashed again to find its value.
       let sorted =
         members.keys.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
-        ? members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        ? members.sorted { $0.key < $1.key }  // for ASCII, the standard order is byte order
         : members.sorted { precedes($0.key, $1.key) }
       for (index, member) in sorted.enumerated() {
         if index > 0 { output.append(UInt8(ascii: ",")) }

@@ -91,6 +91,14 @@ struct JSONTests {
     )
   }
 
+  @Test("RFC 8785: ASCII names sort by their bytes (upper case, digits and punctuation included)")
+  func asciiSorting() throws {
+    let value = try parse(#"{"b":1,"B":2,"_":3,"a1":4,"a":5,"0":6,"~":7,"a0b":8,"A":9}"#)
+    #expect(
+      CanonicalJSON.string(value)
+        == #"{"0":6,"A":9,"B":2,"_":3,"a":5,"a0b":8,"a1":4,"b":1,"~":7}"#)
+  }
+
   @Test("RFC 8785: strings escape only what they must")
   func escaping() throws {
     // The string example of RFC 8785 §3.2.2.2.
