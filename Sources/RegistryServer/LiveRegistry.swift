@@ -34,14 +34,19 @@ struct LiveRegistry: Sendable {
     registry.witnessing.lastRound.map { "\($0.at.millisecondsSinceEpoch)" } ?? "none"
   }
 
+  /// What `cache` keeps for `key` at the log size, while that size is recent enough to use
+  /// without reading it: what most requests take, with no suspension point on the way (each
+  /// costs a task switch).
+  func fresh<Value>(_ cache: GenerationCache<Value>, _ key: String) -> Value? {
+    guard let generation = generation.known() else { return nil }
+    return cache.known(key, generation: generation)
+  }
+
   /// Serves the reply `build` makes for `key`, from the cache while the log has not changed.
   func cached(
     _ request: Request, key: String, build: @Sendable () async throws -> Reply
   ) async throws -> Response {
-    // What most requests take: no suspension point on the way (each costs a task switch).
-    if let generation = generation.known(), let reply = replies.known(key, generation: generation) {
-      return reply.response(to: request)
-    }
+    if let reply = fresh(replies, key) { return reply.response(to: request) }
     let generation = try await currentGeneration()
     return try await replies.value(key, generation: generation) {
       try await build().publicRead().prepared()
@@ -422,13 +427,13 @@ final class LogGeneration: Sendable {
 final class DerivedValue<Key: Equatable & Sendable, Value: Sendable>: Sendable {
   private let cached = Mutex<(Key, Value)?>(nil)
 
-  /// The value for `key`, computed by `compute` when the kept one is for another key.
   /// The kept value, when it was computed for `key`.
   func known(for key: Key) -> Value? {
     guard let (known, value) = cached.withLock({ $0 }), known == key else { return nil }
     return value
   }
 
+  /// The value for `key`, computed by `compute` when the kept one is for another key.
   func value(for key: Key, _ compute: () async throws -> Value) async throws -> Value {
     if let value = known(for: key) { return value }
     let value = try await compute()

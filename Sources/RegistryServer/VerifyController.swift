@@ -92,9 +92,7 @@ struct VerifyController: Sendable {
         let id = verified.claims.id
         let key = "\(verified.kid) \(id)"
         let source: AttestationStatusSource
-        if let generation = live.generation.known(),
-          let known = live.statusSources.known(key, generation: generation)
-        {
+        if let known = live.fresh(live.statusSources, key) {
           source = known
         } else {
           source = try await live.statusSources.value(
