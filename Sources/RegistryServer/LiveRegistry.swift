@@ -315,10 +315,7 @@ struct TrustSource: Sendable {
   func verifier() async throws -> AttestationVerifier {
     // What most requests take: no suspension point on the way (each costs a task switch).
     if let generation = live.generation.known(),
-      let known = verifiers.known(
-        for: Key(
-          generation: generation, day: live.registry.today(),
-          rootVersion: rootVersions?.newest() ?? 0))
+      let known = verifiers.known(for: key(at: generation))
     {
       return known
     }
@@ -329,10 +326,12 @@ struct TrustSource: Sendable {
   }
 
   /// What the trust file served now depends on.
-  func currentKey() async throws -> Key {
+  func currentKey() async throws -> Key { key(at: try await live.currentGeneration()) }
+
+  /// What the trust file depends on at the log size `generation`, today.
+  private func key(at generation: Int64) -> Key {
     Key(
-      generation: try await live.currentGeneration(), day: live.registry.today(),
-      rootVersion: rootVersions?.newest() ?? 0)
+      generation: generation, day: live.registry.today(), rootVersion: rootVersions?.newest() ?? 0)
   }
 }
 
